@@ -1,0 +1,68 @@
+# Jieli 接力 — every command you need. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_VENV := .venv-rasa
+RASA_PY   := $(RASA_VENV)/bin/python
+RASA      := $(RASA_VENV)/bin/rasa
+MODEL     := models/jieli.tar.gz
+SHOP_DB   := var/shop.db
+export PYTHONPATH := $(CURDIR)
+export JIELI_SHOP_DB_URL ?= sqlite:///$(CURDIR)/$(SHOP_DB)
+# Rasa and TensorFlow: no telemetry, quiet logs, reproducible threads.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+
+.PHONY: help setup train shop-db demo test test-actions test-stories test-nlu validate nlu-eval bench clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: $(RASA_VENV)/.installed ## Create the environments (.venv-rasa: Python 3.10 + Rasa 3.6)
+
+$(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
+	@PY310="$$(scripts/find-python310.sh)" && echo "Using $$PY310 for $(RASA_VENV)" && \
+	  { [ -x $(RASA_PY) ] || "$$PY310" -m venv $(RASA_VENV); }
+	$(RASA_PY) -m pip install --quiet --disable-pip-version-check -r requirements/rasa.in -c requirements/rasa.lock
+	@touch $@
+
+train: $(MODEL) ## Train the Rasa model (models/jieli.tar.gz) when its data changed
+
+$(MODEL): $(RASA_VENV)/.installed $(TRAIN_INPUTS)
+	$(RASA) train --fixed-model-name jieli --out models --config config.yml --domain domain.yml --data data
+	@touch $@
+
+shop-db: $(SHOP_DB) ## Create and seed the demo shop database (var/shop.db)
+
+$(SHOP_DB): $(RASA_VENV)/.installed shop/demo_orders.yml
+	@mkdir -p var
+	$(RASA_PY) -m actions.shop.seed --db "sqlite:///$(CURDIR)/$(SHOP_DB)" --reset
+
+demo: setup train shop-db ## Run the assistant (Rasa, action server) and chat with it
+	$(RASA_PY) scripts/demo.py
+
+validate: setup ## Check the training data (rasa data validate)
+	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+
+test-actions: setup ## pytest: actions, shop adapters, NLU components
+	$(RASA_PY) -m pytest -q tests/actions tests/nlu
+
+test-stories: train ## Run tests/test_stories.yml against the trained model
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+
+nlu-eval: train ## Evaluate the model on the held-out set (tests/nlu/heldout.yml)
+	$(RASA_PY) scripts/nlu_eval.py --model $(MODEL) --data tests/nlu/heldout.yml
+
+test-bot: train shop-db ## End-to-end replies through a running action server
+	$(RASA_PY) -m pytest -q tests/e2e
+
+test: validate test-actions test-stories nlu-eval test-bot ## The whole suite (what CI runs)
+
+bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
+	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)
+
+clean: ## Remove trained models, results and the demo database
+	rm -rf models results var

@@ -1,0 +1,60 @@
+"""Normalise Chinese customer text before the NLU sees it.
+
+One function, `normalize_text`, used by the Rasa pipeline component and by the actions (keyword
+matching against the shop policy), so both see the same text:
+
+* Unicode NFKC: full-width letters, digits and punctuation become half-width (ＡＢＣ１２３！ → ABC123!);
+* Traditional → Simplified Chinese (OpenCC ``t2s``: 轉人工 → 转人工, 訂單 → 订单);
+* lower case (RenGong → rengong);
+* runs of punctuation folded (！！！ → !, ？？？ → ?, ?!?! → ?!, 。。。 → 。);
+* invisible characters dropped and whitespace collapsed.
+
+The customer's original text is never replaced in the tracker: Rasa keeps the text it received
+in the `UserUttered` event; only the NLU parse sees the normalised form.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# Punctuation that customers repeat for emphasis. ASCII forms cover the full-width ones after NFKC.
+_PUNCT = "!?.,~…。,、;:·-_*#"
+_PUNCT_RUN = re.compile("[" + re.escape(_PUNCT) + r"\s]*[" + re.escape(_PUNCT) + "]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC  # imported lazily: nothing runs at import time
+
+    return OpenCC("t2s")
+
+
+def _fold_punct_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    seen: list[str] = []
+    for ch in run:
+        if ch.isspace():
+            continue
+        if ch not in seen:
+            seen.append(ch)
+    return "".join(seen)
+
+
+def fold_punctuation(text: str) -> str:
+    """Fold runs of repeated punctuation: '!!!' → '!', '?!?!' → '?!', '。。。' → '。'."""
+    return _PUNCT_RUN.sub(lambda m: _fold_punct_run(m) if len(m.group(0)) > 1 else m.group(0), text)
+
+
+def normalize_text(text: str | None) -> str:
+    """Return the normalised form of a customer message (see the module docstring)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _t2s().convert(text)
+    text = text.lower()
+    text = fold_punctuation(text)
+    return _SPACES.sub(" ", text).strip()

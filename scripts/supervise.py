@@ -1,0 +1,109 @@
+"""Start Jieli's processes, wait until each is healthy, stop them all together.
+
+Used by `make demo` (scripts/demo.py) and by the end-to-end tests. Standard library only.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin"
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+               "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **self.env}
+        out = open(self.log_path, "ab") if self.log_path else None
+        self.process = subprocess.Popen(
+            self.argv, cwd=ROOT, env=env, stdout=out or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path) -> list[Service]:
+    """The action server and the Rasa server (REST channel + HTTP API), both on 127.0.0.1."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = Path(tempfile.mkdtemp(prefix="jieli-")) / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    return [
+        Service(
+            "action server",
+            [str(RASA_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(action_port)],
+            f"http://127.0.0.1:{action_port}/health",
+            env={"SANIC_HOST": "127.0.0.1"},
+            log_path=log_dir / "actions.log",
+        ),
+        Service(
+            "Rasa",
+            [str(RASA_BIN / "rasa"), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1",
+             "-p", str(rasa_port), "--endpoints", str(endpoints), "--credentials",
+             str(ROOT / "credentials.yml")],
+            f"http://127.0.0.1:{rasa_port}/status",
+            log_path=log_dir / "rasa.log",
+        ),
+    ]
+
+
+def start_all(services: list[Service], timeout: float = 180) -> None:
+    """Start every service and wait until all answer their health URL; stop all on failure."""
+    for service in services:
+        service.start()
+    deadline = time.monotonic() + timeout
+    pending = list(services)
+    while pending:
+        for service in list(pending):
+            if service.process.poll() is not None:
+                stop_all(services)
+                raise RuntimeError(f"{service.name} exited early (code {service.process.returncode}); "
+                                   f"see {service.log_path}")
+            if service.healthy():
+                pending.remove(service)
+        if pending and time.monotonic() > deadline:
+            stop_all(services)
+            raise RuntimeError("timed out waiting for " + ", ".join(s.name for s in pending))
+        time.sleep(0.5)
+
+
+def stop_all(services: list[Service]) -> None:
+    for service in reversed(services):
+        service.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover - a manual check
+    print(__doc__, file=sys.stderr)

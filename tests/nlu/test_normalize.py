@@ -1,0 +1,43 @@
+"""The normalisation every customer message goes through before the NLU sees it."""
+import pytest
+
+from jieli_nlu.normalize import fold_punctuation, normalize_text
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("轉人工客服", "转人工客服"),
+        ("訂單號：２０２４１１２３０００１２３４５", "订单号:2024112300012345"),
+        ("ＲＥＮＧＯＮＧ", "rengong"),
+        ("退款呢！！！", "退款呢!"),
+        ("怎么还没发货？？？", "怎么还没发货?"),
+        ("到底发不发?!?!?!", "到底发不发?!"),
+        ("好吧。。。。", "好吧。"),
+        ("  在 \t 吗  ", "在 吗"),
+        ("人工\u200b客服", "人工客服"),
+        ("发票~~~~", "发票~"),
+    ],
+)
+def test_normalize_text(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+def test_keeps_what_carries_meaning():
+    # Repeated words are a signal (人工人工人工), and emoji carry emotion: both stay.
+    assert normalize_text("人工人工人工") == "人工人工人工"
+    assert normalize_text("😡😡") == "😡😡"
+
+
+@pytest.mark.parametrize("raw", ["", None, "   ", "\u200b"])
+def test_empty_input_gives_empty_text(raw):
+    assert normalize_text(raw) == ""
+
+
+def test_long_input_is_handled():
+    text = "我要退款" * 1250  # 5,000 characters
+    assert normalize_text(text) == text
+
+
+def test_single_punctuation_is_untouched():
+    assert fold_punctuation("好的,谢谢!") == "好的,谢谢!"
