@@ -20,6 +20,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from quiet_rasa import quiet_rasa
+
 HUMAN = "request_human"
 HARD_NEGATIVE_MARKERS = ("人工", "真人", "活人", "人類", "人类")
 
@@ -66,7 +68,7 @@ def main() -> int:
     parser.add_argument("--max-hard-negative-fp", type=int, default=0)
     parser.add_argument("--min-order-id-rate", type=float, default=1.0)
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
+    quiet_rasa()
 
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
     from sklearn.metrics import precision_recall_fscore_support

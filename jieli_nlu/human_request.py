@@ -1,0 +1,140 @@
+"""HumanRequestGuard: the last word on `request_human`, after DIET.
+
+A customer who asks for a person must reach one, and a customer who merely mentions 人工智能 or
+人工费 must not be queued. DIET learns both from the data; this component adds two explainable
+rules from a lexicon a conversation designer edits (lexicon/human_request.yml):
+
+* **promote** — an unmistakable request ("转人工", "人工客服", "rg", "有没有活人", "人工人工人工")
+  that is not negated ("不用转人工") makes the intent `request_human`;
+* **demote** — when DIET says `request_human` but every 人工 / 真人 / 活人 in the message is part
+  of a non-service word (人工智能, 人工费, 人工草坪, 真人实拍 …) and no request pattern matches,
+  DIET's next best intent wins.
+
+The lexicon is read at training time and stored inside the model, so a trained model does not
+depend on the file. Each decision is recorded in the parse result under `human_request_guard`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+HUMAN = "request_human"
+MARKERS = re.compile("人工|真人|活人")
+LEXICON_FILE = "lexicon.json"
+
+
+class HumanRequestRules:
+    """The lexicon's rules, free of Rasa: `decide(text)` says promote, demote or None."""
+
+    def __init__(self, request_patterns: List[str], negations: List[str], compounds: List[str]):
+        self.request = [re.compile(p) for p in request_patterns]
+        self.negations = [re.compile(p) for p in negations]
+        # Longest first, so 人工智能 is consumed before a shorter word could match part of it.
+        self.compounds = sorted({c.lower() for c in compounds}, key=len, reverse=True)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, List[str]]) -> "HumanRequestRules":
+        return cls(data.get("request_patterns", []), data.get("negations", []),
+                   data.get("non_service_compounds", []))
+
+    def is_explicit_request(self, text: str) -> bool:
+        stripped = text
+        for negation in self.negations:
+            stripped = negation.sub(" ", stripped)
+        return any(p.search(stripped) for p in self.request)
+
+    def only_non_service_mentions(self, text: str) -> bool:
+        """True when the message mentions 人工/真人/活人 only inside non-service words."""
+        if not MARKERS.search(text):
+            return False
+        rest = text
+        for compound in self.compounds:
+            rest = rest.replace(compound, " ")
+        return not MARKERS.search(rest)
+
+    def decide(self, text: str, top_intent: Optional[str]) -> Optional[str]:
+        if not text:
+            return None
+        if top_intent != HUMAN and self.is_explicit_request(text):
+            return "promote"
+        if top_intent == HUMAN and not self.is_explicit_request(text) and self.only_non_service_mentions(text):
+            return "demote"
+        return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class HumanRequestGuard(GraphComponent):
+    """Promotes unmistakable requests for a person and demotes 人工智能-style false alarms."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"lexicon_path": "lexicon/human_request.yml", "promoted_confidence": 0.99}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 rules: Optional[HumanRequestRules] = None, lexicon: Optional[Dict] = None) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._lexicon = lexicon or {}
+        self._rules = rules
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "HumanRequestGuard":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        with open(self._config["lexicon_path"], encoding="utf-8") as handle:
+            self._lexicon = yaml.safe_load(handle) or {}
+        self._rules = HumanRequestRules.from_dict(self._lexicon)  # fail at training on a bad regex
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / LEXICON_FILE).write_text(json.dumps(self._lexicon, ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "HumanRequestGuard":
+        with model_storage.read_from(resource) as directory:
+            lexicon = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, HumanRequestRules.from_dict(lexicon), lexicon)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._rules is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT)
+            intent = message.get(INTENT) or {}
+            if not isinstance(text, str):
+                continue
+            decision = self._rules.decide(text, intent.get("name"))
+            if decision == "promote":
+                self._set_intent(message, HUMAN, self._config["promoted_confidence"])
+            elif decision == "demote":
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != HUMAN]
+                if not ranking:
+                    continue
+                self._set_intent(message, ranking[0]["name"], ranking[0]["confidence"])
+            if decision:
+                message.set("human_request_guard", {"decision": decision, "diet_intent": intent.get("name")},
+                            add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _set_intent(message: Message, name: str, confidence: float) -> None:
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
+        top = {"name": name, "confidence": confidence}
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)

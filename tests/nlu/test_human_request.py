@@ -1,0 +1,47 @@
+"""The rules that promote unmistakable requests for a person and demote 人工智能-style mentions."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jieli_nlu.human_request import HUMAN, HumanRequestRules
+from jieli_nlu.normalize import normalize_text
+
+LEXICON = Path(__file__).resolve().parents[2] / "lexicon" / "human_request.yml"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return HumanRequestRules.from_dict(yaml.safe_load(LEXICON.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("text", [
+    "人工", "转人工", "人工客服", "rg", "RG", "Rg 谢谢", "rengong", "zhuan ren gong", "有没有活人",
+    "轉人工客服", "人工人工人工", "人工!!!", "我要找真人", "联系人工客服", "你们人工呢",
+    "别跟我扯了 转人工", "我不要人工智能 我要人工客服", "不要机器人回复", "叫你们客服出来",
+])
+def test_unmistakable_requests_are_promoted(rules, text):
+    assert rules.decide(normalize_text(text), "out_of_scope") == "promote"
+
+
+@pytest.mark.parametrize("text", ["不用转人工了", "不要人工", "暂时不需要人工", "先不转人工"])
+def test_negated_requests_are_not_promoted(rules, text):
+    assert rules.decide(normalize_text(text), "deny") is None
+
+
+@pytest.mark.parametrize("text", [
+    "人工智能客服挺好用", "人工费怎么算", "人工草坪有货吗", "是纯人工缝制的吗", "人工养殖的吗",
+    "真人实拍吗", "人工水晶会不会褪色", "人工智能會取代人類嗎",
+])
+def test_non_service_mentions_are_demoted(rules, text):
+    assert rules.decide(normalize_text(text), HUMAN) == "demote"
+
+
+@pytest.mark.parametrize("text", ["人工智能客服不行 转人工", "我的订单没发货", "", "😡😡"])
+def test_no_demotion_without_a_pure_non_service_mention(rules, text):
+    assert rules.decide(normalize_text(text), HUMAN) is None
+
+
+def test_other_intents_are_left_alone(rules):
+    assert rules.decide(normalize_text("退款什么时候到账"), "refund") is None
+    assert rules.decide(normalize_text("storage 不够了 org"), "product_usage") is None
