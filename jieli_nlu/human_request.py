@@ -120,21 +120,31 @@ class HumanRequestGuard(GraphComponent):
             if not isinstance(text, str):
                 continue
             decision = self._rules.decide(text, intent.get("name"))
-            if decision == "promote":
-                self._set_intent(message, HUMAN, self._config["promoted_confidence"])
-            elif decision == "demote":
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != HUMAN]
-                if not ranking:
-                    continue
-                self._set_intent(message, ranking[0]["name"], ranking[0]["confidence"])
-            if decision:
-                message.set("human_request_guard", {"decision": decision, "diet_intent": intent.get("name")},
-                            add_to_output=True)
+            if not decision:
+                continue
+            ranking = message.get(INTENT_RANKING_KEY) or [intent]
+            new_ranking = promote(ranking, self._config["promoted_confidence"]) if decision == "promote" else demote(ranking)
+            if not new_ranking:
+                continue
+            message.set(INTENT, new_ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, new_ranking, add_to_output=True)
+            message.set("human_request_guard", {"decision": decision, "diet_intent": intent.get("name")},
+                        add_to_output=True)
         return messages
 
-    @staticmethod
-    def _set_intent(message: Message, name: str, confidence: float) -> None:
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
-        top = {"name": name, "confidence": confidence}
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
+
+def promote(ranking: List[Dict[str, Any]], confidence: float) -> List[Dict[str, Any]]:
+    """request_human first with `confidence`; the others share what is left, in their order."""
+    others = [r for r in ranking if r.get("name") != HUMAN]
+    return [{"name": HUMAN, "confidence": confidence}] + [
+        {**r, "confidence": r["confidence"] * (1 - confidence)} for r in others
+    ]
+
+
+def demote(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Drop request_human to the bottom; renormalise the others so the next best leads."""
+    others = [r for r in ranking if r.get("name") != HUMAN]
+    total = sum(r["confidence"] for r in others)
+    if not others or total <= 0:
+        return []
+    return [{**r, "confidence": r["confidence"] / total} for r in others] + [{"name": HUMAN, "confidence": 0.0}]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def bot(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bot")
     db_url = f"sqlite:///{tmp / 'shop.db'}"
     subprocess.run([sys.executable, "-m", "actions.shop.seed", "--db", db_url, "--reset"],
-                   cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                   cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     rasa_port, action_port = free_port(), free_port()
     services = rasa_services(rasa_port, action_port, MODEL, tmp / "log")
     for service in services:

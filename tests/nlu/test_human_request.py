@@ -45,3 +45,25 @@ def test_no_demotion_without_a_pure_non_service_mention(rules, text):
 def test_other_intents_are_left_alone(rules):
     assert rules.decide(normalize_text("退款什么时候到账"), "refund") is None
     assert rules.decide(normalize_text("storage 不够了 org"), "product_usage") is None
+
+
+def test_promote_puts_request_human_first_and_keeps_a_distribution():
+    from jieli_nlu.human_request import promote
+
+    ranking = promote([{"name": "thank", "confidence": 0.9}, {"name": HUMAN, "confidence": 0.1}], 0.99)
+    assert ranking[0] == {"name": HUMAN, "confidence": 0.99}
+    assert ranking[1]["name"] == "thank" and ranking[1]["confidence"] < 0.01
+
+
+def test_demote_lets_the_next_best_intent_lead():
+    from jieli_nlu.human_request import demote
+
+    ranking = demote([{"name": HUMAN, "confidence": 0.8}, {"name": "product_info", "confidence": 0.15},
+                      {"name": "payment", "confidence": 0.05}])
+    assert [r["name"] for r in ranking] == ["product_info", "payment", HUMAN]
+    assert abs(ranking[0]["confidence"] - 0.75) < 1e-9
+
+
+def test_people_asking_for_someone_who_talks_sense():
+    rules = HumanRequestRules.from_dict(yaml.safe_load(LEXICON.read_text(encoding="utf-8")))
+    assert rules.decide(normalize_text("换个能听懂人话的来"), "complain") == "promote"

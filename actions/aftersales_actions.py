@@ -1,0 +1,67 @@
+"""After-sales actions: refunds (progress, rejections, timelines, how to apply) and returns or
+exchanges."""
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import order_text, policy
+from actions.common import (JieliAction, answer_topic, ask_order_id, latest_text, order_not_found,
+                            resolve_order, topic_entity)
+from actions.shop.factory import get_adapter
+
+# refund topics answered from the order's refund record when we know the order number
+RECORD_TOPICS = ("progress", "rejected", "timeline")
+
+
+def overview(dispatcher: CollectingDispatcher, section: str, intent: str) -> None:
+    dispatcher.utter_message(text=policy.fmt(policy.section(section).get("overview")),
+                             buttons=policy.section_buttons(intent, section))
+
+
+def handle_refund(dispatcher: CollectingDispatcher, tracker: Tracker, continuing: bool = False) -> list[dict]:
+    """``continuing``: the customer just sent the order number we asked for."""
+    text = "" if continuing else latest_text(tracker)
+    topic = policy.pick_topic("refund", text, None if continuing else topic_entity(tracker))
+    order_id, events = resolve_order(tracker)
+    wants_record = topic is None or topic.get("needs_order") or topic["id"] in RECORD_TOPICS
+    if order_id and wants_record:
+        adapter = get_adapter()
+        order = adapter.get_order(order_id)
+        if order is None:
+            return order_not_found(dispatcher, tracker, order_id, "refund")
+        refund = adapter.get_refund(order_id)
+        reply, buttons = (order_text.refund_reply(order, refund) if refund
+                          else order_text.no_refund_reply(order))
+        dispatcher.utter_message(text=reply, buttons=buttons)
+        return events
+    if continuing:  # still no order number: ask again
+        return events + ask_order_id(dispatcher, "refund")
+    if topic is None:
+        overview(dispatcher, "refund", "refund")
+        return events
+    answer_topic(dispatcher, topic)
+    if topic.get("needs_order") and not order_id:
+        return events + ask_order_id(dispatcher, "refund")
+    return events
+
+
+class ActionRefund(JieliAction):
+    def name(self) -> str:
+        return "action_refund"
+
+    def handle(self, dispatcher, tracker, domain):
+        return handle_refund(dispatcher, tracker)
+
+
+class ActionReturnExchange(JieliAction):
+    def name(self) -> str:
+        return "action_return_exchange"
+
+    def handle(self, dispatcher, tracker, domain):
+        topic = policy.pick_topic("return_exchange", latest_text(tracker), topic_entity(tracker))
+        if topic is None:
+            overview(dispatcher, "return_exchange", "return_exchange")
+        else:
+            answer_topic(dispatcher, topic)
+        return []

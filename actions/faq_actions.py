@@ -1,0 +1,51 @@
+"""Policy questions answered straight from shop/policy.yml: invoices, payment, coupons and
+pre-sales product facts. The best-matching topic's answer, else a one-line overview with the
+section's topics as quick-reply buttons."""
+from __future__ import annotations
+
+import abc
+
+from actions import policy
+from actions.common import JieliAction, answer_topic, latest_text, topic_entity
+
+
+class FaqAction(JieliAction, abc.ABC):
+    section: str = ""
+    intent: str = ""
+
+    def handle(self, dispatcher, tracker, domain):
+        topic = policy.pick_topic(self.section, latest_text(tracker), topic_entity(tracker))
+        if topic is None:
+            dispatcher.utter_message(text=policy.fmt(policy.section(self.section).get("overview")),
+                                     buttons=policy.section_buttons(self.intent, self.section))
+        else:
+            answer_topic(dispatcher, topic)
+        return []
+
+
+class ActionInvoice(FaqAction):
+    section = intent = "invoice"
+
+    def name(self) -> str:
+        return "action_invoice"
+
+
+class ActionPayment(FaqAction):
+    section = intent = "payment"
+
+    def name(self) -> str:
+        return "action_payment"
+
+
+class ActionCoupon(FaqAction):
+    section = intent = "coupon"
+
+    def name(self) -> str:
+        return "action_coupon"
+
+
+class ActionProductInfo(FaqAction):
+    section = intent = "product_info"
+
+    def name(self) -> str:
+        return "action_product_info"

@@ -1,0 +1,148 @@
+"""Order actions: status and tracking, cancellation (asks to confirm), address changes, and
+carrying on once the customer sends the order number we asked for."""
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import order_text, policy
+from actions.aftersales_actions import handle_refund
+from actions.common import (HUMAN_BUTTON, JieliAction, ask_order_id, latest_text, order_not_found,
+                            resolve_order, topic_entity)
+from actions.shop.base import CancelResult, Order, yuan
+from actions.shop.factory import get_adapter
+
+CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"}, {"title": "先不取消", "payload": "/deny"}]
+
+
+# ---------------------------------------------------------------------------------------------
+# handlers (shared with action_continue_order)
+
+def handle_order_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    order_id, events = resolve_order(tracker)
+    if not order_id:
+        topic = policy.pick_topic("shipping", latest_text(tracker), topic_entity(tracker))
+        if topic is None:
+            return ask_order_id(dispatcher, "order_status")
+        dispatcher.utter_message(text=policy.fmt(topic.get("answer")),
+                                 buttons=[HUMAN_BUTTON] if topic.get("offer_human") else [])
+        if topic.get("ask_order_id"):
+            return ask_order_id(dispatcher, "order_status")
+        return []
+    adapter = get_adapter()
+    order = adapter.get_order(order_id)
+    if order is None:
+        return order_not_found(dispatcher, tracker, order_id, "order_status")
+    refund = adapter.get_refund(order_id) if order.status != "pending_payment" else None
+    text, buttons = order_text.describe_order(order, refund)
+    dispatcher.utter_message(text=text, buttons=buttons)
+    return events
+
+
+def not_cancellable_reply(order: Order, result: CancelResult | None = None) -> tuple[str, list[dict]]:
+    """Why an order cannot be cancelled, and what the customer can do instead."""
+    reason = result.reason if result else None
+    if order.status == "cancelled" or reason == "already_cancelled":
+        return f"订单 {order.order_id} 已经是取消状态了，不需要再操作。", []
+    if order.status == "shipped" or (order.is_shipped and order.status != "delivered"):
+        carrier = policy.carrier(order.carrier)
+        text = policy.answer("order_help", "cancel_shipped", order_id=order.order_id,
+                             carrier=carrier["name"], tracking_no=order.tracking_no or "")
+        return text or f"订单 {order.order_id} 已经发货，没办法直接取消了。", [order_text.HOW_TO_RETURN_BUTTON, HUMAN_BUTTON]
+    if order.status == "delivered":
+        days = order_text.shop_number("after_sales_days", 7)
+        return (f"订单 {order.order_id} 已经签收，不能取消了。不想要的话，签收 {days} 天内可以申请退货。",
+                [order_text.HOW_TO_RETURN_BUTTON, HUMAN_BUTTON])
+    status = policy.order_status_text(order.status)
+    return (f"订单 {order.order_id} 当前状态是「{status}」，不能再取消了。需要的话我帮您转人工客服看看。",
+            [HUMAN_BUTTON])
+
+
+def handle_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    order_id, events = resolve_order(tracker)
+    if not order_id:
+        return ask_order_id(dispatcher, "cancel_order")
+    order = get_adapter().get_order(order_id)
+    if order is None:
+        return order_not_found(dispatcher, tracker, order_id, "cancel_order")
+    if not order.is_cancellable:
+        text, buttons = not_cancellable_reply(order)
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return events
+    if order.paid_at or order.status == "paid":
+        money = f"取消后 {yuan(order.total_cents)} 会全额{order_text.refund_way(order)}。"
+    else:
+        money = "订单还没付款，取消后不会产生任何费用。"
+    items = order_text.items_summary(order)
+    what = f"（{items}，{yuan(order.total_cents)}）" if items else ""
+    dispatcher.utter_message(text=f"确认要取消订单 {order.order_id}{what}吗？{money}", buttons=CONFIRM_BUTTONS)
+    return events + [SlotSet("pending_confirm", "cancel_order")]
+
+
+def handle_change_address(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    order_id, events = resolve_order(tracker)
+    if not order_id:
+        return ask_order_id(dispatcher, "change_address")
+    order = get_adapter().get_order(order_id)
+    if order is None:
+        return order_not_found(dispatcher, tracker, order_id, "change_address")
+    if order.status in ("pending_payment", "paid") and not order.is_shipped:
+        text = policy.answer("order_help", "change_address_unshipped", order_id=order_id)
+    elif order.status == "shipped" or (order.status == "paid" and order.is_shipped):
+        carrier = policy.carrier(order.carrier)
+        text = policy.answer("order_help", "change_address_shipped", order_id=order_id,
+                             carrier=carrier["name"], tracking_no=order.tracking_no or "",
+                             carrier_hotline=carrier["hotline"] or "")
+    else:
+        text = policy.answer("order_help", "change_address_done", order_id=order_id,
+                             status_text=policy.order_status_text(order.status))
+        dispatcher.utter_message(text=text)
+        return events
+    dispatcher.utter_message(text=text, buttons=[HUMAN_BUTTON])
+    return events
+
+
+# ---------------------------------------------------------------------------------------------
+# actions
+
+class ActionOrderStatus(JieliAction):
+    def name(self) -> str:
+        return "action_order_status"
+
+    def handle(self, dispatcher, tracker, domain):
+        return handle_order_status(dispatcher, tracker)
+
+
+class ActionCancelOrder(JieliAction):
+    def name(self) -> str:
+        return "action_cancel_order"
+
+    def handle(self, dispatcher, tracker, domain):
+        return handle_cancel_order(dispatcher, tracker)
+
+
+class ActionChangeAddress(JieliAction):
+    def name(self) -> str:
+        return "action_change_address"
+
+    def handle(self, dispatcher, tracker, domain):
+        return handle_change_address(dispatcher, tracker)
+
+
+class ActionContinueOrder(JieliAction):
+    """The customer sent an order number: carry on with the question that was waiting for it
+    (`order_topic`), else show the order's status."""
+
+    def name(self) -> str:
+        return "action_continue_order"
+
+    def handle(self, dispatcher, tracker, domain):
+        handlers = {
+            "order_status": handle_order_status,
+            "cancel_order": handle_cancel_order,
+            "change_address": handle_change_address,
+            "refund": lambda d, t: handle_refund(d, t, continuing=True),
+        }
+        topic = tracker.get_slot("order_topic")
+        return handlers.get(topic, handle_order_status)(dispatcher, tracker)

@@ -1,0 +1,72 @@
+"""How to use a product, from the manuals in shop/manuals.yml."""
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+
+from actions import policy
+from actions.common import JieliAction, answer_topic, latest_text, payload, topic_entity
+from jieli_nlu.normalize import normalize_text
+
+MAX_PRODUCT_BUTTONS = 6
+
+
+def _product_from_topic_keywords(text: str) -> tuple[dict, dict] | None:
+    """No product named: if exactly one product has the best-matching topic, that's the one."""
+    if not text or policy.is_payload(text):
+        return None
+    normalized = normalize_text(text)
+    scored = []
+    for product in policy.products():
+        best_score, best_topic = (0, 0), None
+        for topic in policy.topics(product.get("topics")):
+            score = policy.keyword_score(topic.get("keywords"), normalized)
+            if score > best_score:
+                best_score, best_topic = score, topic
+        if best_topic is not None:
+            scored.append((best_score, product, best_topic))
+    if not scored:
+        return None
+    top = max(score for score, _, _ in scored)
+    winners = [(product, topic) for score, product, topic in scored if score == top]
+    return winners[0] if len(winners) == 1 else None
+
+
+class ActionProductUsage(JieliAction):
+    def name(self) -> str:
+        return "action_product_usage"
+
+    def handle(self, dispatcher, tracker, domain):
+        text = latest_text(tracker)
+        chosen = topic_entity(tracker)
+        product = topic = None
+        if chosen:
+            product = policy.get_product(chosen)
+            if product is None:
+                found = policy.find_manual_topic(chosen)
+                if found:
+                    product, topic = found
+        if product is None:
+            product = policy.find_product(text)
+        if product is None:
+            product = policy.get_product(tracker.get_slot("product"))
+        if product is None:
+            found = _product_from_topic_keywords(text)
+            if found:
+                product, topic = found
+        if product is None:
+            buttons = [{"title": str(p.get("name") or p["id"]), "payload": payload("product_usage", topic=str(p["id"]))}
+                       for p in policy.products()[:MAX_PRODUCT_BUTTONS]]
+            dispatcher.utter_message(text="您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~",
+                                     buttons=buttons)
+            return []
+        product_topics = policy.topics(product.get("topics"))
+        if topic is None:
+            topic = policy.pick_topic(product_topics, text)
+        if topic is None:
+            dispatcher.utter_message(
+                text=policy.fmt(product.get("intro") or f"{product.get('name')}的使用问题，您想了解哪一项？"),
+                buttons=policy.topic_buttons("product_usage", product_topics, product.get("featured")))
+        else:
+            answer_topic(dispatcher, topic)
+        product_id = str(product["id"])
+        return [] if tracker.get_slot("product") == product_id else [SlotSet("product", product_id)]

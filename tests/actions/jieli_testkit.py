@@ -1,0 +1,141 @@
+"""Helpers for the action tests (a module of its own, so test files can import it by a name that
+clashes with nothing: `from jieli_testkit import ...`)."""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.settings import get_settings
+from actions.shop.factory import reset_adapters
+
+FROZEN_NOW = datetime(2024, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+JIELI_ENV = ("JIELI_SHOP_ADAPTER", "JIELI_SHOP_DB_URL", "JIELI_SHOP_API_URL", "JIELI_SHOP_API_TOKEN",
+             "JIELI_SHOP_API_TIMEOUT", "JIELI_POLICY_PATH", "JIELI_MANUALS_PATH", "JIELI_BRIDGE_URL",
+             "JIELI_ACTION_TOKEN", "JIELI_BRIDGE_TIMEOUT")
+
+
+def apply_env(monkeypatch, **values: str) -> None:
+    """Set JIELI_* variables (others cleared) and drop cached settings and adapters."""
+    for name in JIELI_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    reset_adapters()
+
+
+def load_tracker(name: str, *, text: str | None = None, intent: str | None = None,
+                 entities: list[dict] | None = None, slots: dict | None = None) -> Tracker:
+    """A Tracker from fixtures/<name>.json, optionally with the latest message or slots replaced."""
+    data = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    events = copy.deepcopy(data["events"])
+    last_user = next(e for e in reversed(events) if e.get("event") == "user")
+    parse = last_user.setdefault("parse_data", {})
+    if text is not None:
+        last_user["text"] = text
+        parse["text"] = text
+    if intent is not None:
+        parse["intent"] = {"name": intent, "confidence": 0.9}
+        parse["intent_ranking"] = [{"name": intent, "confidence": 0.9}]
+    if entities is not None:
+        parse["entities"] = entities
+    state = dict(data)
+    state["events"] = events
+    state["latest_message"] = parse if (text, intent, entities) != (None, None, None) else data["latest_message"]
+    state["slots"] = {**data.get("slots", {}), **(slots or {})}
+    return Tracker.from_dict(state)
+
+
+def run_action(action, tracker: Tracker) -> tuple[list[dict], list[dict]]:
+    """Run an action as the action server would; returns (events, messages)."""
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return events, dispatcher.messages
+
+
+def texts(messages: list[dict]) -> list[str | None]:
+    return [m.get("text") or m.get("response") for m in messages]
+
+
+def message(text: str | None = None, buttons: list[dict] | None = None, response: str | None = None) -> dict:
+    """A message exactly as CollectingDispatcher stores it."""
+    return {"text": text, "buttons": buttons or [], "elements": [], "custom": {}, "template": response,
+            "response": response, "image": None, "attachment": None}
+
+
+HUMAN = {"title": "转人工", "payload": "/request_human"}
+ASK_ORDER_ID = message(response="utter_ask_order_id")
+
+
+# ---------------------------------------------------------------------------------------------
+# a real HTTP server on 127.0.0.1, in a thread
+
+class LocalServer:
+    """Serves ``respond(method, path, headers, body) -> (status, payload[, delay_seconds])`` on
+    127.0.0.1; payload is JSON-encoded unless it is bytes. Every request is recorded."""
+
+    def __init__(self, respond):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        server_self = self
+        self.requests: list[dict] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self):
+                import time
+
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                record = {"method": self.command, "path": self.path, "headers": dict(self.headers),
+                          "body": json.loads(raw) if raw else None}
+                server_self.requests.append(record)
+                status, payload, *rest = respond(self.command, self.path, record["headers"], record["body"])
+                if rest and rest[0]:
+                    time.sleep(rest[0])
+                data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

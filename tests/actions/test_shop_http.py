@@ -1,0 +1,144 @@
+"""The HTTP shop adapter against a real local HTTP server (a fake shop API backed by the seeded
+SQLite database), and the actions running on it."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.common import SHOP_UNAVAILABLE
+from actions.confirm_actions import ActionHandleAffirm
+from actions.order_actions import ActionOrderStatus
+from actions.shop.base import ShopUnavailable
+from actions.shop.http import HttpShopAdapter, order_from_json, order_to_json, refund_to_json
+from actions.shop.sql import SqlShopAdapter
+from jieli_testkit import HUMAN, LocalServer, closed_port_url, load_tracker, message, run_action
+
+TOKEN = "shop-api-test-token"
+ALL_IDS = ["2024112000012301", "2024112000023402", "2024111500034503", "2024111800045604", "2024111300056705",
+           "2024111500067806", "2024111000078907", "2024110800089008", "2024110300090109", "2024110800011210",
+           "2024111700012311", "2024111900012312", "2024111800012313"]
+
+
+@pytest.fixture
+def api(shop_db):
+    shop = SqlShopAdapter(shop_db)
+
+    def respond(method, path, headers, body):
+        if headers.get("Authorization") != f"Bearer {TOKEN}":
+            return 401, {"error": {"code": "unauthorized", "message": "bad token"}}
+        parts = path.split("/")  # ['', 'api', 'orders', id, (refund|cancel)?]
+        if parts[:3] != ["", "api", "orders"] or len(parts) not in (4, 5):
+            return 404, {"error": {"code": "not_found", "message": path}}
+        order_id, action = parts[3], (parts[4] if len(parts) == 5 else "")
+        if order_id == "5000000000000000":
+            return 500, {"error": {"code": "internal", "message": "boom"}}
+        if order_id == "9990000000000000":
+            return 200, {}, 1.0
+        if order_id == "8880000000000000":
+            return 200, b"<html>maintenance</html>"
+        if method == "GET" and action == "":
+            order = shop.get_order(order_id)
+            return (200, order_to_json(order)) if order else (404, {"error": {"code": "not_found", "message": "no"}})
+        if method == "GET" and action == "refund":
+            refund = shop.get_refund(order_id)
+            return (200, {"refund": refund_to_json(refund)}) if refund else (404, {"error": {"code": "not_found", "message": "no"}})
+        if method == "POST" and action == "cancel":
+            result = shop.cancel_order(order_id)
+            if result.reason == "not_found":
+                return 404, {"error": {"code": "not_found", "message": "no"}}
+            if result.ok:
+                return 200, {"ok": True, "order": order_to_json(result.order),
+                             "refund": refund_to_json(result.refund) if result.refund else None}
+            return 409, {"ok": False, "reason": result.reason, "message": "不能取消",
+                         "order": order_to_json(result.order) if result.order else None}
+        return 405, {"error": {"code": "method_not_allowed", "message": method}}
+
+    with LocalServer(respond) as server:
+        server.api_url = server.url + "/api"
+        yield server
+    shop.close()
+
+
+@pytest.fixture
+def http_shop(api):
+    adapter = HttpShopAdapter(api.api_url, TOKEN, timeout=0.3)
+    yield adapter
+    adapter.close()
+
+
+def test_orders_read_over_http_equal_the_database(http_shop, shop_db):
+    sql = SqlShopAdapter(shop_db)
+    for order_id in ALL_IDS:
+        assert http_shop.get_order(order_id) == sql.get_order(order_id), order_id
+        assert http_shop.get_refund(order_id) == sql.get_refund(order_id), order_id
+    sql.close()
+
+
+def test_requests_carry_the_bearer_token_and_quote_the_id(http_shop, api):
+    assert http_shop.get_order("2024/../admin") is None
+    request = api.requests[-1]
+    assert request["path"] == "/api/orders/2024%2F..%2Fadmin"
+    assert request["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert request["headers"]["Accept"] == "application/json"
+
+
+def test_unknown_order_and_missing_refund_are_none(http_shop):
+    assert http_shop.get_order("2024000000000000") is None
+    assert http_shop.get_refund("2024111800045604") is None
+
+
+@pytest.mark.parametrize("order_id", ["5000000000000000", "9990000000000000", "8880000000000000"])
+def test_server_errors_time_outs_and_garbage_raise_shop_unavailable(http_shop, order_id):
+    with pytest.raises(ShopUnavailable):
+        http_shop.get_order(order_id)
+
+
+def test_wrong_token_raises_shop_unavailable(api):
+    with pytest.raises(ShopUnavailable):
+        HttpShopAdapter(api.api_url, "wrong", timeout=1).get_order("2024111800045604")
+
+
+def test_unreachable_or_unconfigured_api_raises_shop_unavailable():
+    with pytest.raises(ShopUnavailable):
+        HttpShopAdapter(closed_port_url(), TOKEN, timeout=1).get_order("2024111800045604")
+    with pytest.raises(ShopUnavailable):
+        HttpShopAdapter("", TOKEN).get_refund("2024111800045604")
+
+
+def test_cancel_over_http(http_shop):
+    result = http_shop.cancel_order("2024112000023402")
+    assert result.ok and result.order.status == "cancelled" and result.refund.amount_cents == 9980
+    refused = http_shop.cancel_order("2024111800045604")
+    assert (refused.ok, refused.reason, refused.message) == (False, "shipped", "不能取消")
+    assert http_shop.cancel_order("2024000000000000").reason == "not_found"
+
+
+def test_order_json_may_be_wrapped_and_naive_times_are_beijing_time():
+    order = order_from_json({"order": {"order_id": "1", "status": "paid", "total_amount": 12.5,
+                                       "paid_at": "2024-11-20 10:00:00", "items": [{"name": "x", "unit_price": "12.50"}]}})
+    assert order.total_cents == 1250 and order.paid_at.isoformat() == "2024-11-20T02:00:00+00:00"
+    with pytest.raises(ValueError):
+        order_from_json({"status": "paid"})
+
+
+def test_actions_give_the_same_answers_over_http(api, env):
+    expected = run_action(ActionOrderStatus(), load_tracker("order_status_news_case"))
+    env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=api.api_url, JIELI_SHOP_API_TOKEN=TOKEN)
+    assert run_action(ActionOrderStatus(), load_tracker("order_status_news_case")) == expected
+    assert any(r["path"] == "/api/orders/2024111500034503/refund" for r in api.requests)
+
+
+def test_cancel_confirmation_over_http(api, env):
+    env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=api.api_url, JIELI_SHOP_API_TOKEN=TOKEN)
+    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel"))
+    assert events == [SlotSet("pending_confirm", None)]
+    assert messages == [message("已为您取消订单 2024112000023402。退款 ¥99.80 会原路退回微信（零钱或付款银行卡），"
+                                "1–3 个工作日到账。还有什么可以帮您？")]
+    assert api.requests[-1]["method"] == "POST" and api.requests[-1]["path"] == "/api/orders/2024112000023402/cancel"
+
+
+def test_unreachable_shop_gets_a_friendly_apology(env):
+    env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=closed_port_url(), JIELI_SHOP_API_TIMEOUT="1")
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped"))
+    assert events == []
+    assert messages == [message(SHOP_UNAVAILABLE, buttons=[HUMAN])]
