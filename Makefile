@@ -35,9 +35,7 @@ $(MODEL): $(RASA_VENV)/.installed $(TRAIN_INPUTS)
 	$(RASA) train --fixed-model-name jieli --out models --config config.yml --domain domain.yml --data data
 	@touch $@
 
-shop-db: $(SHOP_DB) ## Create and seed the demo shop database (var/shop.db)
-
-$(SHOP_DB): $(RASA_VENV)/.installed shop/demo_orders.yml
+shop-db: setup ## (Re)seed the demo shop database var/shop.db from shop/demo_orders.yml
 	@mkdir -p var
 	$(RASA_PY) -m actions.shop.seed --db "sqlite:///$(CURDIR)/$(SHOP_DB)" --reset
 
@@ -56,7 +54,7 @@ test-stories: train ## Run tests/test_stories.yml against the trained model
 nlu-eval: train ## Evaluate the model on the held-out set (tests/nlu/heldout.yml)
 	$(RASA_PY) scripts/nlu_eval.py --model $(MODEL) --data tests/nlu/heldout.yml
 
-test-bot: train shop-db ## End-to-end replies through a running action server
+test-bot: train ## End-to-end replies through a running action server
 	$(RASA_PY) -m pytest -q tests/e2e
 
 test: validate test-actions test-stories nlu-eval test-bot ## The whole suite (what CI runs)

@@ -121,8 +121,12 @@ def resolve_order(tracker: Tracker) -> tuple[str | None, list[dict]]:
     return order_id, events
 
 
+ASK_ORDER_ID_DEFAULT = "麻烦发一下您的订单号哦，我马上帮您查。"
+
+
 def ask_order_id(dispatcher: CollectingDispatcher, topic: str) -> list[dict]:
-    dispatcher.utter_message(response="utter_ask_order_id")
+    """Ask for the order number in the shop's words (policy.yml: order_help.ask_order_id)."""
+    dispatcher.utter_message(text=policy.fmt(policy.section("order_help").get("ask_order_id") or ASK_ORDER_ID_DEFAULT))
     return [SlotSet("order_topic", topic)]
 
 
