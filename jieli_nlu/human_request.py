@@ -6,9 +6,10 @@ rules from a lexicon a conversation designer edits (lexicon/human_request.yml):
 
 * **promote** — an unmistakable request ("转人工", "人工客服", "rg", "有没有活人", "人工人工人工")
   that is not negated ("不用转人工") makes the intent `request_human`;
-* **demote** — when DIET says `request_human` but every 人工 / 真人 / 活人 in the message is part
-  of a non-service word (人工智能, 人工费, 人工草坪, 真人实拍 …) and no request pattern matches,
-  DIET's next best intent wins.
+* **demote** — when DIET says `request_human` and no request pattern matches, but the message
+  names no person at all (no 人, 客服, 机器人, 经理, human … — "发票什么时候开出来"), or every
+  人工 / 真人 / 活人 in it is part of a non-service word (人工智能, 人工费, 人工草坪, 真人实拍,
+  "人工要另外给钱吗" …), DIET's next best intent wins.
 
 The lexicon is read at training time and stored inside the model, so a trained model does not
 depend on the file. Each decision is recorded in the parse result under `human_request_guard`.
@@ -36,38 +37,52 @@ LEXICON_FILE = "lexicon.json"
 class HumanRequestRules:
     """The lexicon's rules, free of Rasa: `decide(text)` says promote, demote or None."""
 
-    def __init__(self, request_patterns: List[str], negations: List[str], compounds: List[str]):
+    def __init__(self, request_patterns: List[str], negations: List[str], compounds: List[str],
+                 non_service_patterns: Optional[List[str]] = None, person_words: Optional[List[str]] = None):
         self.request = [re.compile(p) for p in request_patterns]
         self.negations = [re.compile(p) for p in negations]
         # Longest first, so 人工智能 is consumed before a shorter word could match part of it.
         self.compounds = sorted({c.lower() for c in compounds}, key=len, reverse=True)
+        self.non_service = [re.compile(p) for p in non_service_patterns or []]
+        self.person = re.compile("|".join(person_words)) if person_words else None
 
     @classmethod
     def from_dict(cls, data: Dict[str, List[str]]) -> "HumanRequestRules":
         return cls(data.get("request_patterns", []), data.get("negations", []),
-                   data.get("non_service_compounds", []))
+                   data.get("non_service_compounds", []), data.get("non_service_patterns", []),
+                   data.get("person_words", []))
+
+    def without_non_service_words(self, text: str) -> str:
+        """The text with 人工智能, 人工费, "人工要另外给钱" … blanked out."""
+        for pattern in self.non_service:
+            text = pattern.sub(" ", text)
+        for compound in self.compounds:
+            text = text.replace(compound, " ")
+        return text
 
     def is_explicit_request(self, text: str) -> bool:
-        stripped = text
+        stripped = self.without_non_service_words(text)
         for negation in self.negations:
             stripped = negation.sub(" ", stripped)
         return any(p.search(stripped) for p in self.request)
 
     def only_non_service_mentions(self, text: str) -> bool:
         """True when the message mentions 人工/真人/活人 only inside non-service words."""
-        if not MARKERS.search(text):
-            return False
-        rest = text
-        for compound in self.compounds:
-            rest = rest.replace(compound, " ")
-        return not MARKERS.search(rest)
+        return bool(MARKERS.search(text)) and not MARKERS.search(self.without_non_service_words(text))
+
+    def names_a_person(self, text: str) -> bool:
+        """A request for a person names one somehow: 人, 客服, 机器人 (not a bot), 经理, human …"""
+        return self.person is None or bool(self.person.search(text))
 
     def decide(self, text: str, top_intent: Optional[str]) -> Optional[str]:
         if not text:
             return None
-        if top_intent != HUMAN and self.is_explicit_request(text):
+        explicit = self.is_explicit_request(text)
+        if top_intent != HUMAN and explicit:
             return "promote"
-        if top_intent == HUMAN and not self.is_explicit_request(text) and self.only_non_service_mentions(text):
+        if top_intent == HUMAN and not explicit and (
+            not self.names_a_person(text) or self.only_non_service_mentions(text)
+        ):
             return "demote"
         return None
 

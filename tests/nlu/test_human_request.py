@@ -37,7 +37,7 @@ def test_non_service_mentions_are_demoted(rules, text):
     assert rules.decide(normalize_text(text), HUMAN) == "demote"
 
 
-@pytest.mark.parametrize("text", ["人工智能客服不行 转人工", "我的订单没发货", "", "😡😡"])
+@pytest.mark.parametrize("text", ["人工智能客服不行 转人工", "人工智能客服不行 我要找人", ""])
 def test_no_demotion_without_a_pure_non_service_mention(rules, text):
     assert rules.decide(normalize_text(text), HUMAN) is None
 
@@ -67,3 +67,27 @@ def test_demote_lets_the_next_best_intent_lead():
 def test_people_asking_for_someone_who_talks_sense():
     rules = HumanRequestRules.from_dict(yaml.safe_load(LEXICON.read_text(encoding="utf-8")))
     assert rules.decide(normalize_text("换个能听懂人话的来"), "complain") == "promote"
+
+
+@pytest.mark.parametrize("text", ["发票什么时候开出来", "chatgpt是怎么训练出来的", "能送货上门安装吗 人工要另外给钱吗"])
+def test_requests_must_name_a_person_and_labour_is_not_one(rules, text):
+    assert rules.decide(normalize_text(text), HUMAN) == "demote"
+
+
+@pytest.mark.parametrize("text", ["客服电话是多少", "叫你们店长出来", "talk to a human", "我要找你们经理"])
+def test_requests_naming_a_person_are_kept(rules, text):
+    assert rules.decide(normalize_text(text), HUMAN) is None
+
+
+def test_the_lexicon_agrees_with_the_labelled_training_data(rules):
+    """No training example of another intent is promoted, and no labelled request is demoted."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(LEXICON.parents[1] / "data" / "nlu"))
+    wrong = []
+    for example in data.intent_examples:
+        text, intent = normalize_text(example.get("text")), example.get("intent")
+        decision = rules.decide(text, HUMAN if intent == HUMAN else intent)
+        if (intent == HUMAN and decision == "demote") or (intent != HUMAN and decision == "promote"):
+            wrong.append((intent, text, decision))
+    assert wrong == []
