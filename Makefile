@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
 .PHONY: help setup train shop-db demo test test-actions test-stories test-nlu validate nlu-eval bench clean
 
@@ -29,10 +29,10 @@ $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
 	$(RASA_PY) -m pip install --quiet --disable-pip-version-check -r requirements/rasa.in -c requirements/rasa.lock
 	@touch $@
 
-train: $(MODEL) ## Train the Rasa model (models/jieli.tar.gz) when its data changed
+train: $(MODEL) ## Train the Rasa model (models/jieli.tar.gz) from scratch when data, lexicon or components changed
 
 $(MODEL): $(RASA_VENV)/.installed $(TRAIN_INPUTS)
-	$(RASA) train --fixed-model-name jieli --out models --config config.yml --domain domain.yml --data data
+	$(RASA) train --force --fixed-model-name jieli --out models --config config.yml --domain domain.yml --data data
 	@touch $@
 
 shop-db: setup ## (Re)seed the demo shop database var/shop.db from shop/demo_orders.yml
