@@ -13,6 +13,8 @@ export JIELI_SHOP_DB_URL ?= sqlite:///$(CURDIR)/$(SHOP_DB)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# No progress bars in logs (tqdm reads TQDM_* defaults from the environment).
+export TQDM_DISABLE := 1
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
