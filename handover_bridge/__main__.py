@@ -1,0 +1,106 @@
+"""`python -m handover_bridge [serve] [--host H] [--port P] [--workers N]` runs the bridge;
+`python -m handover_bridge migrate` applies the migrations;
+`python -m handover_bridge create-agent USERNAME [--skills a,b] [--max-concurrent N]` adds an agent
+(password from JIELI_NEW_AGENT_PASSWORD or a prompt)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging.config
+import os
+import sys
+from dataclasses import replace
+from functools import partial
+
+from .config import ConfigError, Settings
+from .jsonlog import logging_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m handover_bridge", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the bridge (the default)")
+    for p in (parser, serve):
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+        p.add_argument("--workers", type=int, help="worker processes (default 1 = one process)")
+    sub.add_parser("migrate", help="apply the database migrations and exit")
+    create = sub.add_parser("create-agent", help="create an agent account")
+    create.add_argument("username")
+    create.add_argument("--display-name")
+    create.add_argument("--skills", default="*", help="comma list of skills, * = all")
+    create.add_argument("--max-concurrent", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print(f"handover_bridge: configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.config.dictConfig(logging_config(settings.log_level))
+
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "create-agent":
+        return asyncio.run(_create_agent(settings, args))
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers))
+                 if v is not None}
+    return _serve(replace(settings, **overrides))
+
+
+def _serve(settings: Settings) -> int:
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from .app import create_app, create_worker_app
+
+    options = dict(host=settings.host, port=settings.port, access_log=settings.access_log, motd=False,
+                   debug=False)
+    if settings.workers <= 1:
+        app = create_app(settings)
+        app.run(**options, single_process=True)
+        return 0
+    loader = AppLoader(factory=partial(create_worker_app, settings))
+    app = loader.load()
+    app.prepare(**options, workers=settings.workers)
+    Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from .db import Database
+    from .migrate import migrate
+
+    db = Database(settings)
+    try:
+        await migrate(db)
+    finally:
+        await db.dispose()
+    print("migrations applied")
+    return 0
+
+
+async def _create_agent(settings: Settings, args) -> int:
+    from .services.container import Bridge
+    from .services.errors import ServiceError
+
+    password = os.environ.get("JIELI_NEW_AGENT_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
+    bridge = Bridge(replace(settings, demo_mode=False) if not settings.demo_mode else settings)
+    await bridge.start(background=False)
+    try:
+        skills = [s.strip() for s in args.skills.split(",") if s.strip()]
+        agent = await bridge.agents.create(args.username, password, display_name=args.display_name,
+                                           skills=skills, max_concurrent=args.max_concurrent)
+    except ServiceError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await bridge.stop()
+    print(f"agent {agent.username} created (id {agent.id})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The agent console's HTTP API: /api/agent/…"""
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+
+from ..services.agents import agent_dict
+from ..services.errors import Invalid
+from .common import after_param, bearer, body, bridge, client_ip, messages_out, reply
+
+bp = Blueprint("agent", url_prefix="/api/agent")
+PUBLIC = {"/api/agent/login"}
+
+
+@bp.on_request
+async def authenticate(request: Request):
+    if request.path not in PUBLIC:
+        request.ctx.agent = await bridge(request).agents.authenticate(bearer(request))
+
+
+@bp.post("/login")
+async def login(request: Request):
+    data = body(request)
+    token, agent = await bridge(request).agents.login(data.get("username"), data.get("password"),
+                                                      client_ip(request))
+    return reply({"token": token, "agent": agent_dict(agent)})
+
+
+@bp.post("/logout")
+async def logout(request: Request):
+    await bridge(request).agents.logout(bearer(request))
+    return reply({"ok": True})
+
+
+@bp.get("/me")
+async def me(request: Request):
+    return reply({"agent": agent_dict(request.ctx.agent)})
+
+
+@bp.post("/presence")
+async def presence(request: Request):
+    data = body(request)
+    return reply({"agent": await bridge(request).agents.set_presence(request.ctx.agent, data.get("presence"))})
+
+
+@bp.post("/heartbeat")
+async def heartbeat(request: Request):
+    await bridge(request).agents.heartbeat(request.ctx.agent)
+    return reply({"ok": True})
+
+
+@bp.get("/agents")
+async def agents(request: Request):
+    return reply({"items": await bridge(request).agents.listing()})
+
+
+@bp.get("/queue")
+async def queue(request: Request):
+    return reply({"items": await bridge(request).queue.items()})
+
+
+@bp.get("/conversations")
+async def my_chats(request: Request):
+    return reply({"items": await bridge(request).chats.my_chats(request.ctx.agent)})
+
+
+@bp.get("/conversations/<conversation_id>")
+async def transcript(request: Request, conversation_id: str):
+    data = await bridge(request).chats.transcript(conversation_id, after_param(request))
+    data["messages"] = messages_out(data["messages"])
+    return reply(data)
+
+
+@bp.post("/conversations/<conversation_id>/accept")
+async def accept(request: Request, conversation_id: str):
+    b = bridge(request)
+    await b.queue.accept(request.ctx.agent, conversation_id)
+    return reply({"state": "assigned", "conversation_id": conversation_id})
+
+
+@bp.post("/conversations/<conversation_id>/messages")
+async def send(request: Request, conversation_id: str):
+    data = body(request)
+    message = await bridge(request).chats.send(request.ctx.agent, conversation_id, data.get("text"),
+                                               data.get("client_msg_id"))
+    return reply({"messages": messages_out([message])})
+
+
+@bp.post("/conversations/<conversation_id>/typing")
+async def typing(request: Request, conversation_id: str):
+    await bridge(request).chats.typing(request.ctx.agent, conversation_id)
+    return reply({"ok": True})
+
+
+@bp.post("/conversations/<conversation_id>/transfer")
+async def transfer(request: Request, conversation_id: str):
+    data = body(request)
+    result = await bridge(request).chats.transfer(request.ctx.agent, conversation_id, to_agent=data.get("agent"),
+                                                  skill=data.get("skill"), category=data.get("category"))
+    return reply(result)
+
+
+@bp.post("/conversations/<conversation_id>/close")
+async def close(request: Request, conversation_id: str):
+    data = body(request, required=False)
+    result = await bridge(request).chats.close(request.ctx.agent, conversation_id,
+                                               return_to_bot=data.get("return_to_bot", True),
+                                               resolution=data.get("resolution"), tags=data.get("tags"))
+    return reply(result)
+
+
+@bp.get("/tickets")
+async def tickets(request: Request):
+    status = request.args.get("status", "open")
+    return reply({"items": await bridge(request).tickets.listing(None if status == "all" else status)})
+
+
+@bp.post("/tickets/<ticket_id:int>/answer")
+async def answer_ticket(request: Request, ticket_id: int):
+    data = body(request, required=False)
+    reply_text = data.get("reply")
+    if reply_text is not None and not isinstance(reply_text, str):
+        raise Invalid("reply must be text", "invalid_reply")
+    return reply({"ticket": await bridge(request).tickets.answer(request.ctx.agent, ticket_id, reply_text)})
+
+
+@bp.post("/tickets/<ticket_id:int>/close")
+async def close_ticket(request: Request, ticket_id: int):
+    return reply({"ticket": await bridge(request).tickets.close(ticket_id)})

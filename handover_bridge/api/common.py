@@ -1,0 +1,68 @@
+"""Small helpers shared by the blueprints."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sanic import Request
+from sanic.response import HTTPResponse
+
+from ..services.container import Bridge
+from ..services.errors import Invalid
+from ..services.frames import message_dict
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
+    """JSON, always: stored text goes back as a JSON string, never as HTML."""
+    return HTTPResponse(dumps(data), status=status, headers=headers, content_type="application/json")
+
+
+def bridge(request: Request) -> Bridge:
+    return request.app.ctx.bridge
+
+
+def body(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The JSON object in the request body; 400 with a clear message otherwise."""
+    raw = request.body
+    if not raw:
+        if required:
+            raise Invalid("request body must be a JSON object", "invalid_json")
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("request body is not valid JSON", "invalid_json") from None
+    if not isinstance(data, dict):
+        raise Invalid("request body must be a JSON object", "invalid_json")
+    return data
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def client_ip(request: Request) -> str:
+    return request.remote_addr or request.ip or "unknown"
+
+
+def after_param(request: Request) -> int:
+    value = request.args.get("after", "0")
+    try:
+        after = int(value)
+    except ValueError:
+        raise Invalid("after must be a whole number", "invalid_after") from None
+    if after < 0:
+        raise Invalid("after must not be negative", "invalid_after")
+    return after
+
+
+def messages_out(messages) -> list[dict[str, Any]]:
+    return [message_dict(m) for m in messages]

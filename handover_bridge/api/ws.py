@@ -1,0 +1,150 @@
+"""What both WebSockets share: one send path per socket that keeps `seq` order per
+conversation, drops duplicates, fills gaps from the store, and a bounded queue between the
+fan-out and the socket (overflow → the socket is closed; the client resumes by seq).
+
+Protocol: the client sends `{"type": "hello", "last_seq": N}` on every (re)connect; the server
+replays every message after N, then live frames follow. Nothing is lost, nothing doubled.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..services.container import Bridge
+from ..services.errors import ServiceError
+from ..services.frames import message_frame
+from ..services.hub import Subscriber
+from .common import dumps
+
+log = logging.getLogger("handover_bridge.ws")
+
+CLOSE_OVERFLOW = 1013   # "try again later": the client was too slow; it reconnects and resumes
+MAX_FRAME_CHARS = 16 * 1024
+REPLAY_PAGE = 500
+HELLO_WAIT_SECONDS = 10
+
+
+class SocketSession:
+    def __init__(self, ws, bridge: Bridge, role: str, *, wait_for_hello: bool):
+        self.ws = ws
+        self.bridge = bridge
+        self.role = role
+        self.subscriber = Subscriber(role, bridge.settings.ws_send_queue)
+        self.last: dict[str, int] = {}          # conversation → last seq sent on this socket
+        self._lock = asyncio.Lock()
+        self.ready = asyncio.Event()
+        if not wait_for_hello:
+            self.ready.set()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.ws.send(dumps(frame))
+
+    async def error(self, code: str, message: str, **extra: Any) -> None:
+        await self.send({"type": "error", "code": code, "message": message, **extra})
+
+    async def _emit(self, frame: dict[str, Any]) -> None:
+        """Send one frame; message frames go out once each, in seq order (call under the lock)."""
+        if frame.get("type") != "message":
+            await self.send(frame)
+            return
+        conversation_id, seq = frame["conversation_id"], frame["seq"]
+        last = self.last.get(conversation_id)
+        if last is not None and seq <= last:
+            return                                       # already sent (replay or gap fill)
+        if last is not None and seq > last + 1:          # a frame overtook another: read the store
+            await self._send_after(conversation_id, last)
+            if seq <= self.last.get(conversation_id, 0):
+                return
+        await self.send(frame)
+        self.last[conversation_id] = seq
+
+    async def _send_after(self, conversation_id: str, after: int) -> None:
+        while True:
+            _state, messages = await self.bridge.conversations.history(conversation_id, after, REPLAY_PAGE)
+            for message in messages:
+                if message.seq > self.last.get(conversation_id, -1):
+                    await self.send(message_frame(conversation_id, message))
+                    self.last[conversation_id] = message.seq
+            if len(messages) < REPLAY_PAGE:
+                return
+            after = messages[-1].seq
+
+    async def replay(self, conversation_id: str, last_seq: int) -> None:
+        """hello/sync: everything after last_seq, then live frames resume."""
+        async with self._lock:
+            self.last[conversation_id] = last_seq
+            await self._send_after(conversation_id, last_seq)
+        self.ready.set()
+
+    async def writer(self) -> None:
+        try:
+            await asyncio.wait_for(self.ready.wait(), timeout=HELLO_WAIT_SECONDS)
+        except asyncio.TimeoutError:
+            self.ready.set()   # no hello: deliver live frames from here on
+        queue = self.subscriber.queue
+        while True:
+            frame = await queue.get()
+            async with self._lock:
+                await self._emit(frame)
+
+    async def run(self, topics: tuple[str, ...], handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """Subscribe, then read frames until the client leaves or falls too far behind."""
+        hub, metrics = self.bridge.ctx.hub, self.bridge.metrics
+        hub.subscribe(self.subscriber, *topics)
+        metrics.sockets.labels(self.role).inc()
+        tasks = [asyncio.create_task(self.writer()), asyncio.create_task(self._reader(handle)),
+                 asyncio.create_task(self.subscriber.overflow.wait())]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if tasks[2] in done:
+                log.info("socket dropped: send queue overflow", extra={"fields": {"role": self.role}})
+                await self.ws.close(CLOSE_OVERFLOW, "too slow; reconnect and resume")
+            for task in done:
+                if not task.cancelled() and task.exception() and task is not tasks[2]:
+                    error = task.exception()
+                    if not _is_closed(error):
+                        log.warning("socket task failed: %r", error)
+        finally:
+            hub.unsubscribe(self.subscriber)
+            metrics.sockets.labels(self.role).dec()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _reader(self, handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        while True:
+            raw = await self.ws.recv()
+            if raw is None:
+                return
+            if isinstance(raw, bytes) or len(raw) > MAX_FRAME_CHARS:
+                await self.error("invalid_frame", "frames must be JSON text of at most 16 KiB")
+                continue
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                await self.error("invalid_json", "frame is not valid JSON")
+                continue
+            if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+                await self.error("invalid_frame", 'frames are JSON objects with a "type"')
+                continue
+            try:
+                await handle(frame)
+            except ServiceError as failure:
+                await self.error(failure.code, failure.message,
+                                 **({"client_msg_id": frame["client_msg_id"]}
+                                    if isinstance(frame.get("client_msg_id"), str) else {}))
+
+
+def last_seq_of(frame: dict[str, Any]) -> int:
+    value = frame.get("last_seq", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return 0
+    return value
+
+
+def _is_closed(error: BaseException) -> bool:
+    name = type(error).__name__
+    return "ConnectionClosed" in name or isinstance(error, (ConnectionError, asyncio.CancelledError))

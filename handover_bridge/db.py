@@ -1,0 +1,191 @@
+"""Engines and units of work.
+
+`async with db.write() as session:` is one transaction that commits on exit; `db.read()` is a
+read-only session. On SQLite, writes go through one pooled connection that starts with
+`BEGIN IMMEDIATE` (SQLite has one writer: queueing in the pool beats "database is locked"),
+and reads use a separate pool (WAL lets them run beside the writer). On PostgreSQL both use one
+pool. Never hold a session across a network call or for the life of a WebSocket.
+
+Sessions always end through these context managers (commit, or rollback on error and on close),
+so the pool's own reset-on-return — one more round trip per unit of work — is switched off.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from .config import Settings
+
+
+class Database:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.url = settings.database_url
+        self.is_postgres = settings.is_postgres
+        if self.is_postgres:
+            connect_args = {"server_settings": {"search_path": settings.db_schema}} if settings.db_schema else {}
+            engine = create_async_engine(self.url, pool_size=settings.db_pool_size, max_overflow=20,
+                                         pool_reset_on_return=None, connect_args=connect_args)
+            self.writer = self.reader = engine
+        else:
+            _ensure_sqlite_dir(self.url)
+            self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60,
+                                              pool_reset_on_return=None, connect_args={"timeout": 30})
+            self.reader = create_async_engine(self.url, pool_size=4, max_overflow=4,
+                                              pool_reset_on_return=None, connect_args={"timeout": 30})
+            _sqlite_setup(self.writer, begin="BEGIN IMMEDIATE")
+            _sqlite_setup(self.reader, begin="BEGIN")
+        self._write = async_sessionmaker(self.writer, expire_on_commit=False)
+        self._read = async_sessionmaker(self.reader, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self._write() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def raw(self) -> AsyncIterator[RawTransaction]:
+        """One write transaction on the driver's own connection (asyncpg or aiosqlite), taken
+        from the same pool. Only for the few statements of the bot-turn hot path
+        (repositories/turns.py): SQLAlchemy's per-statement machinery costs about three times
+        what these statements cost themselves."""
+        async with self.writer.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            if self.is_postgres:
+                try:
+                    async with driver.transaction():
+                        yield _PostgresTransaction(driver)
+                except Exception as error:
+                    if _lost_connection(error):   # don't hand a dead connection out again
+                        await connection.invalidate()
+                    raise
+            else:
+                await driver.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteTransaction(driver)
+                except BaseException:
+                    await driver.rollback()
+                    raise
+                else:
+                    await driver.commit()
+
+    async def ping(self) -> None:
+        async with self.reader.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_setup(engine: AsyncEngine, begin: str) -> None:
+    """WAL, a busy timeout, foreign keys, and transactions that we begin ourselves."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None   # let us emit BEGIN (pysqlite's is broken)
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                       "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql(begin)
+
+
+def _lost_connection(error: BaseException) -> bool:
+    import asyncpg
+
+    return isinstance(error, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError))
+
+
+class DuplicateKey(Exception):
+    """An INSERT hit a unique constraint (raw transactions)."""
+
+
+class RawTransaction:
+    """SQL with `$1, $2 …` placeholders (each used once, in order); JSON and timestamps are
+    converted here so that the ORM reads back exactly what it would have written."""
+
+    async def fetchrow(self, sql: str, *args: Any) -> Sequence[Any] | None:
+        raise NotImplementedError
+
+    async def executemany(self, sql: str, rows: list[tuple]) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def dumps(value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    @staticmethod
+    def loads(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+class _PostgresTransaction(RawTransaction):
+    def __init__(self, connection):
+        self.connection = connection
+
+    def timestamp(self, value: datetime) -> datetime:
+        return value
+
+    async def fetchrow(self, sql, *args):
+        return await self.connection.fetchrow(sql, *args)
+
+    async def executemany(self, sql, rows):
+        import asyncpg
+
+        try:
+            await self.connection.executemany(sql, rows)
+        except asyncpg.UniqueViolationError as error:
+            raise DuplicateKey(str(error)) from None
+
+
+_PLACEHOLDER = re.compile(r"\$\d+")
+
+
+class _SqliteTransaction(RawTransaction):
+    def __init__(self, connection):
+        self.connection = connection
+
+    def timestamp(self, value: datetime) -> str:
+        """SQLAlchemy's SQLite DATETIME storage format, in UTC (see models.UTCDateTime)."""
+        return value.astimezone(timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    async def fetchrow(self, sql, *args):
+        cursor = await self.connection.execute(_PLACEHOLDER.sub("?", sql), args)
+        try:
+            return await cursor.fetchone()
+        finally:
+            await cursor.close()
+
+    async def executemany(self, sql, rows):
+        import sqlite3
+
+        try:
+            await self.connection.executemany(_PLACEHOLDER.sub("?", sql), rows)
+        except sqlite3.IntegrityError as error:
+            raise DuplicateKey(str(error)) from None

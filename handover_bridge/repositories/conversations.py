@@ -1,0 +1,119 @@
+"""Conversations and their state transitions (every transition writes an audit row)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Audit, Conversation, utcnow
+
+_UNSET: Any = object()
+
+
+async def create(session: AsyncSession, conversation_id: str, token_hash: str,
+                 meta: dict[str, Any]) -> Conversation:
+    now = utcnow()
+    conversation = Conversation(id=conversation_id, token_hash=token_hash, state="bot", meta=meta,
+                                next_seq=0, created_at=now, updated_at=now)
+    session.add(conversation)
+    await session.flush()
+    session.add(Audit(conversation_id=conversation_id, from_state=None, to_state="bot",
+                      actor="customer", at=now, detail={}))
+    await session.flush()
+    return conversation
+
+
+async def get(session: AsyncSession, conversation_id: str) -> Conversation | None:
+    return await session.get(Conversation, conversation_id)
+
+
+async def token_hash(session: AsyncSession, conversation_id: str) -> str | None:
+    return await session.scalar(select(Conversation.token_hash).where(Conversation.id == conversation_id))
+
+
+async def transition(session: AsyncSession, conversation_id: str, from_states: Iterable[str],
+                     to_state: str, *, actor: str, detail: dict[str, Any] | None = None,
+                     agent_id: int | None = _UNSET, expect_agent: int | None = _UNSET,
+                     handover_id: int | None = _UNSET) -> bool:
+    """Move a conversation between states with one conditional UPDATE; False if it was not in
+    one of `from_states` (someone else won). The audit row is written in the same transaction."""
+    from_states = tuple(from_states)
+    now = utcnow()
+    values: dict[str, Any] = {"state": to_state, "updated_at": now}
+    if agent_id is not _UNSET:
+        values["agent_id"] = agent_id
+    if handover_id is not _UNSET:
+        values["handover_id"] = handover_id
+    statement = (update(Conversation)
+                 .where(Conversation.id == conversation_id, Conversation.state.in_(from_states))
+                 .values(**values)
+                 .returning(Conversation.id))
+    if expect_agent is not _UNSET:
+        statement = statement.where(Conversation.agent_id == expect_agent)
+    # Which state did we leave? With one from-state we know; otherwise read it first (the row
+    # is ours to change in this transaction either way).
+    previous = from_states[0] if len(from_states) == 1 else await session.scalar(
+        select(Conversation.state).where(Conversation.id == conversation_id))
+    if (await session.execute(statement)).first() is None:
+        return False
+    session.add(Audit(conversation_id=conversation_id, from_state=previous, to_state=to_state,
+                      actor=actor, at=now, detail=detail or {}))
+    return True
+
+
+async def reassign(session: AsyncSession, conversation_id: str, from_agent: int, to_agent: int,
+                   *, actor: str, detail: dict[str, Any]) -> bool:
+    """Transfer an assigned conversation from one agent to another (conditional, audited)."""
+    now = utcnow()
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.state == "assigned",
+               Conversation.agent_id == from_agent)
+        .values(agent_id=to_agent, updated_at=now)
+        .returning(Conversation.id))
+    if result.first() is None:
+        return False
+    session.add(Audit(conversation_id=conversation_id, from_state="assigned", to_state="assigned",
+                      actor=actor, at=now, detail=detail))
+    return True
+
+
+async def lock_if_queued(session: AsyncSession, conversation_id: str) -> bool:
+    """PostgreSQL: lock the row if it is still queued and nobody else holds it (SKIP LOCKED)."""
+    found = await session.scalar(
+        select(Conversation.id)
+        .where(Conversation.id == conversation_id, Conversation.state == "queued")
+        .with_for_update(skip_locked=True))
+    return found is not None
+
+
+async def load_by_agent(session: AsyncSession, agent_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """How many assigned conversations each agent has."""
+    statement = (select(Conversation.agent_id, func.count())
+                 .where(Conversation.state == "assigned", Conversation.agent_id.is_not(None))
+                 .group_by(Conversation.agent_id))
+    if agent_ids is not None:
+        statement = statement.where(Conversation.agent_id.in_(list(agent_ids)))
+    return {agent_id: count for agent_id, count in (await session.execute(statement)).all()}
+
+
+async def assigned_to(session: AsyncSession, agent_id: int) -> list[Conversation]:
+    result = await session.scalars(
+        select(Conversation).where(Conversation.state == "assigned", Conversation.agent_id == agent_id)
+        .order_by(Conversation.updated_at))
+    return list(result)
+
+
+async def count_in_state(session: AsyncSession, state: str) -> int:
+    return await session.scalar(select(func.count()).select_from(Conversation)
+                                .where(Conversation.state == state)) or 0
+
+
+async def audit_trail(session: AsyncSession, conversation_id: str) -> list[Audit]:
+    result = await session.scalars(select(Audit).where(Audit.conversation_id == conversation_id)
+                                   .order_by(Audit.id))
+    return list(result)
+
+

@@ -1,0 +1,74 @@
+"""Messages with a per-conversation sequence number.
+
+`append` takes the next seq with `UPDATE conversations SET next_seq = next_seq + 1 … RETURNING`
+in the caller's transaction: the row lock (PostgreSQL) or the single writer (SQLite) makes it
+race-free, and a rolled-back insert gives its number back. (The bot-turn hot path does the same
+in plain driver SQL: repositories/turns.py.)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Conversation, Message, utcnow
+
+
+async def append(session: AsyncSession, conversation_id: str, sender: str, text: str, *,
+                 payload: dict[str, Any] | None = None, client_msg_id: str | None = None,
+                 reply_to: int | None = None, status: str | None = None) -> Message:
+    now = utcnow()
+    seq = await session.scalar(
+        update(Conversation).where(Conversation.id == conversation_id)
+        .values(next_seq=Conversation.next_seq + 1, updated_at=now)
+        .returning(Conversation.next_seq).execution_options(synchronize_session=False))
+    if seq is None:
+        raise LookupError(conversation_id)
+    message = Message(conversation_id=conversation_id, seq=seq, sender=sender, text=text,
+                      payload=payload, client_msg_id=client_msg_id, reply_to=reply_to,
+                      status=status, created_at=now)
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def by_client_id(session: AsyncSession, conversation_id: str, client_msg_id: str) -> Message | None:
+    return await session.scalar(select(Message).where(Message.conversation_id == conversation_id,
+                                                      Message.client_msg_id == client_msg_id))
+
+
+async def after(session: AsyncSession, conversation_id: str, after_seq: int = 0,
+                limit: int = 500) -> list[Message]:
+    result = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+        .order_by(Message.seq).limit(limit))
+    return list(result)
+
+
+async def produced_by(session: AsyncSession, conversation_id: str, seq: int) -> list[Message]:
+    result = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id, Message.reply_to == seq)
+        .order_by(Message.seq))
+    return list(result)
+
+
+async def set_status(session: AsyncSession, conversation_id: str, seq: int, status: str,
+                     *, only_if: str | None = None) -> bool:
+    statement = (update(Message).where(Message.conversation_id == conversation_id, Message.seq == seq)
+                 .values(status=status).returning(Message.id).execution_options(synchronize_session=False))
+    if only_if is not None:
+        statement = statement.where(Message.status == only_if)
+    return (await session.execute(statement)).first() is not None
+
+
+async def last_seq(session: AsyncSession, conversation_id: str) -> int:
+    return await session.scalar(select(Conversation.next_seq).where(Conversation.id == conversation_id)) or 0
+
+
+async def turn_in_flight(session: AsyncSession, conversation_id: str) -> int | None:
+    """The seq of the customer message whose bot turn is running, if any."""
+    return await session.scalar(
+        select(Message.seq).where(Message.conversation_id == conversation_id, Message.sender == "customer",
+                                  Message.status.in_(("pending", "retrying")))
+        .order_by(Message.seq.desc()).limit(1))

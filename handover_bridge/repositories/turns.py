@@ -1,0 +1,62 @@
+"""The bot-turn hot path, in plain driver SQL (see Database.raw): store a customer message, and
+store the bot's replies. Each is one short transaction:
+
+    UPDATE conversations SET next_seq = next_seq + :n … RETURNING next_seq, state, agent_id, metadata
+    INSERT INTO messages …                       (the n messages, seqs from that counter)
+    UPDATE messages SET status = 'done' …        (replies only: the turn is finished)
+
+The counter row is locked by the UPDATE (PostgreSQL) or the single writer (SQLite), so seqs are
+race-free; the same UPDATE tells the conversation's state, so no separate read is needed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..db import RawTransaction
+from ..models import Message, utcnow
+
+_RESERVE = ("UPDATE conversations SET next_seq = next_seq + $1, updated_at = $2 WHERE id = $3 "
+            "RETURNING next_seq, state, agent_id, metadata")
+_RESERVE_OPEN = ("UPDATE conversations SET next_seq = next_seq + $1, updated_at = $2 WHERE id = $3 "
+                 "AND state != 'closed' RETURNING next_seq, state, agent_id, metadata")
+_INSERT = ("INSERT INTO messages (conversation_id, seq, client_msg_id, sender, text, payload, reply_to, "
+           "status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+_DONE = "UPDATE messages SET status = 'done' WHERE conversation_id = $1 AND seq = $2 RETURNING id"
+
+
+@dataclass(frozen=True)
+class Counter:
+    next_seq: int     # the last seq now taken
+    state: str
+    agent_id: int | None
+    metadata: dict[str, Any]
+
+
+async def reserve(tx: RawTransaction, conversation_id: str, count: int, *, open_only: bool = False) -> Counter | None:
+    row = await tx.fetchrow(_RESERVE_OPEN if open_only else _RESERVE, count, tx.timestamp(utcnow()),
+                            conversation_id)
+    if row is None:
+        return None
+    return Counter(row[0], row[1], row[2], tx.loads(row[3]) or {})
+
+
+async def insert(tx: RawTransaction, conversation_id: str, first_seq: int,
+                 items: list[dict[str, Any]]) -> list[Message]:
+    """Messages (dicts of sender, text, payload, client_msg_id, reply_to, status) with seqs from
+    `first_seq`; returned as detached Message objects. A duplicate client_msg_id raises
+    db.DuplicateKey."""
+    now = utcnow()
+    stamp = tx.timestamp(now)
+    messages = [Message(conversation_id=conversation_id, seq=first_seq + n, sender=item["sender"],
+                        text=item.get("text") or "", payload=item.get("payload"),
+                        client_msg_id=item.get("client_msg_id"), reply_to=item.get("reply_to"),
+                        status=item.get("status"), created_at=now) for n, item in enumerate(items)]
+    if messages:
+        await tx.executemany(_INSERT, [(m.conversation_id, m.seq, m.client_msg_id, m.sender, m.text,
+                                        tx.dumps(m.payload), m.reply_to, m.status, stamp) for m in messages])
+    return messages
+
+
+async def mark_done(tx: RawTransaction, conversation_id: str, seq: int) -> None:
+    await tx.fetchrow(_DONE, conversation_id, seq)

@@ -1,0 +1,108 @@
+"""Talking to Rasa: the REST channel for customer turns, the HTTP API for pause/resume and
+trigger_intent, and the health endpoints of Rasa and the action server. One shared
+httpx.AsyncClient (connection pooling); every call has a total time limit."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+class BotUnavailable(Exception):
+    """Rasa did not answer in time, or answered with an error."""
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str
+    payload: dict[str, Any] | None
+
+
+def parse_replies(items: Any) -> list[BotReply]:
+    if not isinstance(items, list):
+        raise BotUnavailable(f"unexpected reply from Rasa: {type(items).__name__}")
+    replies = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text") if isinstance(item.get("text"), str) else ""
+        payload = {key: item[key] for key in ("buttons", "custom", "image", "attachment", "quick_replies")
+                   if item.get(key) not in (None, [], {})}
+        if text or payload:
+            replies.append(BotReply(text, payload or None))
+    return replies
+
+
+class RasaClient:
+    def __init__(self, rasa_url: str, action_server_url: str, timeout: float, token: str = "",
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self.rasa_url = rasa_url.rstrip("/")
+        self.action_server_url = action_server_url.rstrip("/")
+        self.timeout = timeout
+        self._params = {"token": token} if token else {}
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout), transport=transport,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100))
+
+    async def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
+        """One customer turn through the REST channel; the bot's replies."""
+        body = {"sender": conversation_id, "message": text, "metadata": metadata}
+        data = await self._call("POST", f"{self.rasa_url}/webhooks/rest/webhook", json=body)
+        return parse_replies(data)
+
+    async def resume(self, conversation_id: str) -> None:
+        """Tell Rasa the conversation is back (ConversationResumed)."""
+        await self._call("POST", f"{self.rasa_url}/conversations/{conversation_id}/tracker/events",
+                         json={"event": "resume"}, params=self._params)
+
+    async def trigger_intent(self, conversation_id: str, intent: str) -> list[BotReply] | None:
+        """Make the bot speak first; None when the model does not know the intent."""
+        url = f"{self.rasa_url}/conversations/{conversation_id}/trigger_intent"
+        try:
+            data = await self._call("POST", url, json={"name": intent},
+                                    params={"output_channel": "rest", **self._params})
+        except _NotFound:
+            return None
+        return parse_replies((data or {}).get("messages", []) if isinstance(data, dict) else [])
+
+    async def rasa_status(self) -> dict[str, Any]:
+        return await self._probe(f"{self.rasa_url}/status", params=self._params)
+
+    async def action_server_health(self) -> dict[str, Any]:
+        return await self._probe(f"{self.action_server_url}/health")
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def _call(self, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            async with asyncio.timeout(self.timeout):
+                response = await self.client.request(method, url, **kwargs)
+        except (httpx.HTTPError, TimeoutError) as error:
+            raise BotUnavailable(f"{type(error).__name__}: {error}") from None
+        if response.status_code == 404:
+            raise _NotFound(url)
+        if response.status_code >= 400:
+            raise BotUnavailable(f"Rasa answered {response.status_code}")
+        try:
+            return response.json()
+        except ValueError:
+            raise BotUnavailable("Rasa answered with something that is not JSON") from None
+
+    async def _probe(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            response = await self.client.get(url, params=params, timeout=2.0)
+            ok = response.status_code == 200
+            detail: dict[str, Any] = {"status": "up" if ok else "down", "http_status": response.status_code}
+        except httpx.HTTPError as error:
+            detail = {"status": "down", "error": type(error).__name__}
+        detail["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        return detail
+
+
+class _NotFound(BotUnavailable):
+    pass

@@ -1,0 +1,212 @@
+"""The agent's side of a conversation: transcript, reply, typing, transfer, close and hand back.
+
+On a hand-back Rasa gets a `resume` event (ConversationResumed) and the intent `request_rating`
+is triggered so that the bot speaks first; its messages are stored. If the model does not know
+that intent (or Rasa is down) the bridge asks for the 1–5 rating itself.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..db import DuplicateKey
+from ..models import Agent, Message, utcnow
+from ..repositories import agents as agents_repo
+from ..repositories import conversations as conversations_repo
+from ..repositories import handovers as handovers_repo
+from ..repositories import messages as messages_repo
+from ..repositories import turns as turns_repo
+from . import texts
+from .bot import BotUnavailable
+from .context import Context
+from .conversations import ConversationService
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .frames import Event, agent_topic, message_events, state_frame, topics
+from .priority import category_of
+from .queue import QueueService, handover_dict
+
+log = logging.getLogger("handover_bridge.chats")
+
+RATING_INTENT = "request_rating"
+RATING_PAYLOAD = {"type": "rating_request", "scale": [1, 2, 3, 4, 5]}
+MAX_TAGS = 20
+
+
+class ChatService:
+    def __init__(self, ctx: Context, queue: QueueService, conversations: ConversationService):
+        self.ctx = ctx
+        self.queue = queue
+        self.conversations = conversations
+
+    async def my_chats(self, agent: Agent) -> list[dict[str, Any]]:
+        async with self.ctx.db.read() as session:
+            chats = await conversations_repo.assigned_to(session, agent.id)
+            result = []
+            for conversation in chats:
+                handover = await handovers_repo.get(session, conversation.handover_id)
+                result.append({"conversation_id": conversation.id, "state": conversation.state,
+                               "metadata": conversation.meta, "last_seq": conversation.next_seq,
+                               "handover": handover_dict(handover) if handover else None})
+        return result
+
+    async def transcript(self, conversation_id: str, after: int = 0) -> dict[str, Any]:
+        """Everything: the whole bot conversation before the handover too (agents must never
+        see only the last few bot messages)."""
+        async with self.ctx.db.read() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation is None:
+                raise NotFound("conversation not found")
+            handover = (await handovers_repo.get(session, conversation.handover_id)
+                        if conversation.handover_id else await handovers_repo.latest(session, conversation_id))
+            messages = await messages_repo.after(session, conversation_id, after, limit=5000)
+            audit = await conversations_repo.audit_trail(session, conversation_id)
+        return {"conversation_id": conversation.id, "state": conversation.state,
+                "agent_id": conversation.agent_id, "metadata": conversation.meta,
+                "handover": handover_dict(handover) if handover else None,
+                "messages": messages,
+                "audit": [{"from": a.from_state, "to": a.to_state, "actor": a.actor,
+                           "at": a.at.isoformat(), "detail": a.detail} for a in audit]}
+
+    async def send(self, agent: Agent, conversation_id: str, text: Any, client_msg_id: Any = None) -> Message:
+        """An agent's reply: one short transaction on the relay's hot path (repositories/turns)."""
+        text = self.conversations.validate_text(text)
+        client_msg_id = self.conversations.validate_client_msg_id(client_msg_id)
+        try:
+            async with self.ctx.db.raw() as tx:
+                counter = await turns_repo.reserve(tx, conversation_id, 1)
+                if counter is None:
+                    raise NotFound("conversation not found")
+                if counter.state != "assigned" or counter.agent_id != agent.id:
+                    raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+                [message] = await turns_repo.insert(tx, conversation_id, counter.next_seq, [{
+                    "sender": "agent", "text": text, "client_msg_id": client_msg_id,
+                    "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}}}])
+        except DuplicateKey:   # a retry: the message is stored already
+            async with self.ctx.db.read() as session:
+                return await messages_repo.by_client_id(session, conversation_id, client_msg_id or "")
+        self.ctx.metrics.messages.labels("agent").inc()
+        await self.ctx.publish(message_events(conversation_id, agent.id, [message]))
+        return message
+
+    async def typing(self, agent: Agent, conversation_id: str) -> None:
+        async with self.ctx.db.read() as session:
+            conversation = await self._own(session, agent, conversation_id)
+        await self.ctx.publish([(topics(conversation_id, conversation.agent_id),
+                                 {"type": "typing", "conversation_id": conversation_id, "sender": "agent",
+                                  "agent": {"display_name": agent.display_name}})])
+
+    async def _own(self, session, agent: Agent, conversation_id: str):
+        conversation = await conversations_repo.get(session, conversation_id)
+        if conversation is None:
+            raise NotFound("conversation not found")
+        if conversation.state != "assigned" or conversation.agent_id != agent.id:
+            raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+        return conversation
+
+    async def transfer(self, agent: Agent, conversation_id: str, *, to_agent: Any = None,
+                       skill: Any = None, category: Any = None) -> dict[str, Any]:
+        """Pass the chat to another agent (by username or id), or back to the queue for a skill
+        or category, at the front."""
+        if to_agent is None and skill is None and category is None:
+            raise Invalid("say where to: agent, skill or category", "invalid_transfer")
+        events: list[Event]
+        async with self.ctx.db.write() as session:
+            conversation = await self._own(session, agent, conversation_id)
+            if to_agent is not None:
+                target = await (agents_repo.get(session, to_agent) if isinstance(to_agent, int)
+                                else agents_repo.by_username(session, str(to_agent)))
+                if target is None:
+                    raise NotFound("no such agent", "agent_not_found")
+                if target.id == agent.id:
+                    raise Invalid("that is you", "invalid_transfer")
+                if target.presence != "online":
+                    raise Conflict(f"{target.display_name} is not online", "agent_unavailable")
+                if not await conversations_repo.reassign(session, conversation_id, agent.id, target.id,
+                                                         actor=f"agent:{agent.username}",
+                                                         detail={"transfer_to": target.username}):
+                    raise Conflict("the conversation changed meanwhile", "bad_state")
+                await handovers_repo.update_fields(session, conversation.handover_id, agent_id=target.id)
+                notice = await messages_repo.append(
+                    session, conversation_id, "system", texts.TRANSFERRED_TO_AGENT.format(name=target.display_name),
+                    payload={"type": "agent_joined", "agent": {"id": target.id,
+                                                                "display_name": target.display_name}})
+                info = {"id": target.id, "display_name": target.display_name}
+                events = [*message_events(conversation_id, target.id, [notice]),
+                          ((agent_topic(agent.id),), {"type": "transferred_away",
+                                                      "conversation_id": conversation_id, "to": info}),
+                          (topics(conversation_id, target.id),
+                           state_frame(conversation_id, "assigned", agent=info)),
+                          (topics(conversation_id, target.id),
+                           {"type": "agent_joined", "conversation_id": conversation_id, "agent": info})]
+                result = {"state": "assigned", "agent": info}
+            else:
+                new_category = category_of(category) if category is not None else None
+                new_skill = str(skill) if skill is not None else self.ctx.settings.skill_for(new_category)
+                label = new_category or new_skill
+                events = await self.queue.requeue_front(
+                    session, conversation, agent.id, actor=f"agent:{agent.username}",
+                    text=texts.TRANSFERRED_TO_SKILL.format(category=label), reason="transfer",
+                    skill=new_skill, category=new_category) or []
+                if not events:
+                    raise Conflict("the conversation changed meanwhile", "bad_state")
+                result = {"state": "queued", "skill": new_skill}
+        self.ctx.metrics.messages.labels("system").inc()
+        await self.ctx.publish(events)
+        await self.queue.maintain()
+        return result
+
+    async def close(self, agent: Agent, conversation_id: str, *, return_to_bot: Any = True,
+                    resolution: Any = None, tags: Any = None) -> dict[str, Any]:
+        if not isinstance(return_to_bot, bool):
+            raise Invalid("return_to_bot must be true or false", "invalid_close")
+        if resolution is not None and not isinstance(resolution, str):
+            raise Invalid("resolution must be text", "invalid_close")
+        tags = tags if tags is not None else []
+        if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) and len(t) <= 64 for t in tags):
+            raise Invalid(f"tags must be a list of at most {MAX_TAGS} short strings", "invalid_close")
+        to_state = "bot" if return_to_bot else "closed"
+        async with self.ctx.db.write() as session:
+            conversation = await self._own(session, agent, conversation_id)
+            handover = await handovers_repo.get(session, conversation.handover_id)
+            if not await conversations_repo.transition(
+                    session, conversation_id, ["assigned"], to_state, actor=f"agent:{agent.username}",
+                    agent_id=None, expect_agent=agent.id, handover_id=None,
+                    detail={"resolution": resolution, "tags": tags}):
+                raise Conflict("the conversation changed meanwhile", "bad_state")
+            now = utcnow()
+            await handovers_repo.update_fields(session, handover.id, closed_at=now, resolution=resolution,
+                                               tags=tags)
+            stored = [await messages_repo.append(session, conversation_id, "system",
+                                                 texts.CLOSED_TO_BOT if return_to_bot else texts.CLOSED_END,
+                                                 payload={"type": "closed", "return_to_bot": return_to_bot})]
+            if not return_to_bot:
+                stored.append(await messages_repo.append(session, conversation_id, "system", texts.ASK_RATING,
+                                                         payload=RATING_PAYLOAD))
+        if handover.accepted_at:
+            self.ctx.metrics.handling_seconds.observe(max(0.0, (now - handover.accepted_at).total_seconds()))
+        self.ctx.metrics.messages.labels("system").inc(len(stored))
+        await self.ctx.publish([*message_events(conversation_id, agent.id, stored),
+                                (topics(conversation_id, agent.id, agents=True),
+                                 state_frame(conversation_id, to_state))])
+        if return_to_bot:
+            await self._hand_back(conversation_id)
+        await self.queue.maintain()
+        return {"state": to_state}
+
+    async def _hand_back(self, conversation_id: str) -> None:
+        """Rasa: resume, then let the bot ask for a rating (or ask ourselves)."""
+        replies = None
+        try:
+            await self.ctx.bot.resume(conversation_id)
+            replies = await self.ctx.bot.trigger_intent(conversation_id, RATING_INTENT)
+        except BotUnavailable as error:
+            log.warning("hand-back: Rasa unavailable: %s", error)
+        if replies:
+            await self.conversations.store_bot_replies(conversation_id, replies, reply_to=None)
+            return
+        async with self.ctx.db.write() as session:
+            ask = await messages_repo.append(session, conversation_id, "system", texts.ASK_RATING,
+                                             payload=RATING_PAYLOAD)
+        self.ctx.metrics.messages.labels("system").inc()
+        await self.ctx.publish(message_events(conversation_id, None, [ask]))
+

@@ -1,0 +1,81 @@
+"""Builds the services of one bridge process and starts/stops what they hold (engines, Redis,
+the Rasa client, the sweeper). Constructing it does nothing; `start()` does."""
+from __future__ import annotations
+
+import logging
+
+from ..config import DEMO_AGENTS, Settings
+from ..db import Database
+from ..migrate import migrate
+from .agents import AgentService
+from .bot import RasaClient
+from .chats import ChatService
+from .context import Context
+from .conversations import ConversationService
+from .fanout import LocalFanout, RedisFanout
+from .handover import HandoverService
+from .hours import BusinessHours
+from .hub import Hub
+from .metrics import Metrics
+from .queue import QueueService
+from .ratelimit import MemoryRateLimiter, RedisRateLimiter
+from .sweeper import Sweeper
+from .tickets import TicketService
+
+log = logging.getLogger("handover_bridge")
+
+
+class Bridge:
+    ctx: Context
+    queue: QueueService
+    handovers: HandoverService
+    conversations: ConversationService
+    chats: ChatService
+    tickets: TicketService
+    agents: AgentService
+    sweeper: Sweeper
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.metrics = Metrics()
+        self.started = False
+
+    async def start(self, *, background: bool = True) -> None:
+        s = self.settings
+        db = Database(s)
+        await migrate(db)
+        hub = Hub()
+        fanout = RedisFanout(hub, s.redis_url) if s.redis_url else LocalFanout(hub)
+        await fanout.start()
+        limiter = RedisRateLimiter(s.redis_url) if s.redis_url else MemoryRateLimiter()
+        bot = RasaClient(s.rasa_url, s.action_server_url, s.rasa_timeout, token=s.rasa_token)
+        self.ctx = ctx = Context(settings=s, db=db, hub=hub, fanout=fanout, bot=bot, metrics=self.metrics,
+                                 hours=BusinessHours.parse(s.business_hours, s.timezone), limiter=limiter)
+        self.queue = QueueService(ctx)
+        self.handovers = HandoverService(ctx, self.queue)
+        self.conversations = ConversationService(ctx, self.queue, self.handovers)
+        self.chats = ChatService(ctx, self.queue, self.conversations)
+        self.tickets = TicketService(ctx, self.queue, self.conversations)
+        self.agents = AgentService(ctx, self.queue)
+        self.sweeper = Sweeper(ctx, self.queue, self.agents)
+        if s.demo_mode:
+            await self.agents.ensure_demo_agents(DEMO_AGENTS, s.demo_password)
+            log.warning("demo mode: demo secrets in use; agents %s, password %r",
+                        ", ".join(DEMO_AGENTS), s.demo_password)
+        if background:
+            self.sweeper.start()
+        self.started = True
+        log.info("bridge started", extra={"fields": {
+            "store": "postgresql" if db.is_postgres else "sqlite", "fanout": type(fanout).__name__,
+            "rasa": s.rasa_url, "auto_assign": s.auto_assign}})
+
+    async def stop(self) -> None:
+        if not self.started:
+            return
+        self.started = False
+        await self.sweeper.stop()
+        await self.ctx.fanout.close()
+        await self.ctx.limiter.close()
+        await self.ctx.bot.close()
+        await self.ctx.db.dispose()
+        log.info("bridge stopped")

@@ -1,0 +1,364 @@
+"""The customer's side of a conversation: create, send (bot turns), history, typing, cancel the
+wait, rate.
+
+Sending is idempotent per `client_msg_id`: the first send stores the message (status `pending`
+while the bot turn runs) and the replies it produced (`reply_to` = its seq); a retry returns the
+same stored message and the same replies, waiting for the first call if it is still in flight.
+Rasa is called once. No database session is held while Rasa works (the action server calls
+back into the bridge during that time, and SQLite has a single writer).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from ..db import DuplicateKey
+from ..models import Message, utcnow
+from ..repositories import conversations as conversations_repo
+from ..repositories import handovers as handovers_repo
+from ..repositories import messages as messages_repo
+from ..repositories import turns as turns_repo
+from . import texts
+from .bot import BotReply, BotUnavailable
+from .context import Context
+from .errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
+from .frames import Event, message_events, state_frame, topics
+from .handover import HandoverService
+from .queue import TICKET_OFFER, QueueService
+from .security import new_conversation_id, new_token, same, token_hash
+
+log = logging.getLogger("handover_bridge.conversations")
+
+CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_METADATA_BYTES = 8 * 1024
+MAX_CLIENT_MSG_ID = 64
+POLL_SECONDS = 0.05
+
+
+class ConversationService:
+    def __init__(self, ctx: Context, queue: QueueService, handovers: HandoverService):
+        self.ctx = ctx
+        self.queue = queue
+        self.handovers = handovers
+        self._inflight: dict[tuple[str, int], asyncio.Future] = {}
+        self._token_hashes: dict[str, str] = {}   # conversation id → token hash (never changes)
+
+    # ---- identity ----------------------------------------------------------------------------
+
+    async def create(self, metadata: Any) -> tuple[str, str]:
+        metadata = clean_metadata(metadata)
+        conversation_id, token = new_conversation_id(), new_token()
+        digest = token_hash(self.ctx.settings.secret_key, token)
+        async with self.ctx.db.write() as session:
+            await conversations_repo.create(session, conversation_id, digest, metadata)
+        self._remember(conversation_id, digest)
+        return conversation_id, token
+
+    async def authenticate(self, conversation_id: str, token: str | None) -> None:
+        """A customer token opens its own conversation only; anything else is 'not found'."""
+        if not token:
+            raise Unauthorized("missing conversation token (Authorization: Bearer <token>)")
+        if not CONVERSATION_ID.match(conversation_id or ""):
+            raise NotFound("conversation not found")
+        digest = self._token_hashes.get(conversation_id)
+        if digest is None:
+            async with self.ctx.db.read() as session:
+                digest = await conversations_repo.token_hash(session, conversation_id)
+            if digest is None:
+                raise NotFound("conversation not found")
+            self._remember(conversation_id, digest)
+        if not same(digest, token_hash(self.ctx.settings.secret_key, token)):
+            raise NotFound("conversation not found")
+
+    def _remember(self, conversation_id: str, digest: str) -> None:
+        if len(self._token_hashes) > 100_000:
+            self._token_hashes.clear()
+        self._token_hashes[conversation_id] = digest
+
+    async def check_rate(self, conversation_id: str) -> None:
+        s = self.ctx.settings
+        wait = await self.ctx.limiter.hit(f"c:{conversation_id}", s.rate_conversation_per_min,
+                                          s.rate_conversation_burst)
+        if wait:
+            self.ctx.metrics.rate_limited.labels("conversation").inc()
+            raise RateLimited("发送太频繁了,请稍等片刻再试。", retry_after=wait)
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    async def view(self, conversation_id: str) -> dict[str, Any]:
+        async with self.ctx.db.read() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation is None:
+                raise NotFound("conversation not found")
+            result: dict[str, Any] = {"conversation_id": conversation.id, "state": conversation.state,
+                                      "metadata": conversation.meta, "last_seq": conversation.next_seq}
+            if conversation.state == "queued" and conversation.handover_id:
+                snap = await self.queue.snapshot(session)
+                handover = await handovers_repo.get(session, conversation.handover_id)
+                estimate = snap.estimate(handover)
+                result["queue"] = {"position": estimate.position, "eta_seconds": estimate.eta_seconds,
+                                   "agents_online": estimate.agents_online}
+            if conversation.state == "assigned" and conversation.agent_id:
+                names = await handovers_repo.agent_names(session, [conversation.agent_id])
+                result["agent"] = {"display_name": names.get(conversation.agent_id)}
+        return result
+
+    async def history(self, conversation_id: str, after: int = 0, limit: int = 500) -> tuple[str, list[Message]]:
+        async with self.ctx.db.read() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation is None:
+                raise NotFound("conversation not found")
+            return conversation.state, await messages_repo.after(session, conversation_id, after, limit)
+
+    # ---- sending -----------------------------------------------------------------------------
+
+    def validate_text(self, text: Any) -> str:
+        if not isinstance(text, str):
+            raise Invalid("text must be a string", "invalid_text")
+        if not text.strip():
+            raise Invalid("消息不能为空。", "empty_message")
+        limit = self.ctx.settings.max_message_chars
+        if len(text) > limit:
+            raise TooLarge(f"消息太长了,请控制在 {limit} 字以内。")
+        return text
+
+    @staticmethod
+    def validate_client_msg_id(value: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value or len(value) > MAX_CLIENT_MSG_ID:
+            raise Invalid(f"client_msg_id must be a string of 1–{MAX_CLIENT_MSG_ID} characters",
+                          "invalid_client_msg_id")
+        return value
+
+    async def send(self, conversation_id: str, text: Any, client_msg_id: Any = None) -> tuple[str, list[Message]]:
+        """Store a customer message and run what it causes. Returns the conversation state and
+        the stored message followed by every message it produced."""
+        text = self.validate_text(text)
+        client_msg_id = self.validate_client_msg_id(client_msg_id)
+        stored, state, agent_id, meta = await self._store_customer_message(conversation_id, text, client_msg_id)
+        if stored is None:    # a retry: answer as the first time
+            return await self._replay(conversation_id, client_msg_id)
+        message = stored
+        self.ctx.metrics.messages.labels("customer").inc()
+        await self.ctx.publish(message_events(conversation_id, agent_id, [message]))
+        if state != "bot":
+            return state, [message]
+        state, produced = await self._run_bot_turn(conversation_id, message, meta)
+        return state, [message, *produced]
+
+    async def _store_customer_message(self, conversation_id: str, text: str, client_msg_id: str | None):
+        """One short transaction: take a seq (the same UPDATE tells the state) and insert. A
+        duplicate client_msg_id fails the insert on its unique key: then it is a retry."""
+        try:
+            async with self.ctx.db.raw() as tx:
+                counter = await turns_repo.reserve(tx, conversation_id, 1, open_only=True)
+                if counter is not None:
+                    [message] = await turns_repo.insert(tx, conversation_id, counter.next_seq, [{
+                        "sender": "customer", "text": text, "client_msg_id": client_msg_id,
+                        "status": "pending" if counter.state == "bot" else None}])
+        except DuplicateKey:   # this client_msg_id is stored already
+            if not client_msg_id:
+                raise
+            return None, None, None, None
+        if counter is None:
+            async with self.ctx.db.read() as session:
+                if await conversations_repo.get(session, conversation_id) is None:
+                    raise NotFound("conversation not found")
+            raise Conflict("本次会话已结束,请开始新的会话。", "conversation_closed")
+        return message, counter.state, counter.agent_id, counter.metadata
+
+    async def _run_bot_turn(self, conversation_id: str, message: Message,
+                            meta: dict[str, Any]) -> tuple[str, list[Message]]:
+        key = (conversation_id, message.seq)
+        future = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            result = await self._bot_turn(conversation_id, message, meta)
+        except BaseException:
+            future.cancel()   # waiters re-read the store
+            raise
+        else:
+            future.set_result(None)
+            return result
+        finally:
+            self._inflight.pop(key, None)
+
+    async def _bot_turn(self, conversation_id: str, message: Message,
+                        meta: dict[str, Any]) -> tuple[str, list[Message]]:
+        started = time.perf_counter()
+        try:
+            replies = await self.ctx.bot.send(conversation_id, message.text, meta or {})
+            self.ctx.metrics.bot_latency.observe(time.perf_counter() - started)
+        except BotUnavailable as error:
+            self.ctx.metrics.bot_failures.inc()
+            log.warning("bot unavailable", extra={"fields": {"conversation_id": conversation_id,
+                                                             "error": str(error)}})
+            return await self._bot_down(conversation_id, message, str(error))
+        return await self.store_bot_replies(conversation_id, replies, reply_to=message.seq)
+
+    async def store_bot_replies(self, conversation_id: str, replies: list[BotReply], *,
+                                reply_to: int | None) -> tuple[str, list[Message]]:
+        async with self.ctx.db.raw() as tx:
+            counter = await turns_repo.reserve(tx, conversation_id, len(replies))
+            first = counter.next_seq - len(replies) + 1
+            stored = await turns_repo.insert(tx, conversation_id, first, [
+                {"sender": "bot", "text": r.text, "payload": r.payload, "reply_to": reply_to} for r in replies])
+            if reply_to is not None:
+                await turns_repo.mark_done(tx, conversation_id, reply_to)
+        self.ctx.metrics.messages.labels("bot").inc(len(stored))
+        await self.ctx.publish(message_events(conversation_id, counter.agent_id, stored))
+        produced = stored
+        if reply_to is not None and (counter.state != "bot" or first != reply_to + 1):
+            # something else came of this turn (the handover notice when the action handed
+            # over) or came between: read what belongs to it
+            async with self.ctx.db.read() as session:
+                produced = await messages_repo.produced_by(session, conversation_id, reply_to)
+        return counter.state, produced
+
+    async def _bot_down(self, conversation_id: str, message: Message, error: str) -> tuple[str, list[Message]]:
+        """Rasa is down or slow: say so kindly, then hand over (reason bot_unavailable) when an
+        agent can take it, otherwise offer a ticket."""
+        skill = self.ctx.settings.skill_for("其他")
+        available = await self.queue.agents_available(skill)
+        events: list[Event] = []
+        async with self.ctx.db.write() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            still_bot = conversation.state == "bot"
+            notices = []
+            if still_bot and available:
+                notices.append(await messages_repo.append(session, conversation_id, "system",
+                                                          texts.BOT_UNAVAILABLE, reply_to=message.seq))
+            elif still_bot:
+                notices.append(await messages_repo.append(session, conversation_id, "system",
+                                                          texts.BOT_UNAVAILABLE_NO_AGENT, reply_to=message.seq))
+                offer = texts.NO_AGENT_TICKET if self.ctx.hours.is_open() else texts.OUTSIDE_HOURS_TICKET
+                notices.append(await messages_repo.append(session, conversation_id, "system", offer,
+                                                          payload=TICKET_OFFER, reply_to=message.seq))
+            await messages_repo.set_status(session, conversation_id, message.seq, "done")
+            events += message_events(conversation_id, conversation.agent_id, notices)
+        self.ctx.metrics.messages.labels("system").inc(len(notices))
+        await self.ctx.publish(events)
+        if still_bot and available:
+            try:
+                await self.handovers.start(
+                    conversation_id, reason="bot_unavailable", category="其他", actor="system",
+                    context={"trigger": {"text": message.text, "seq": message.seq}, "error": error},
+                    reply_to=message.seq)
+            except ServiceError as failure:   # e.g. the action's own handover got there first
+                log.info("bot_unavailable handover skipped: %s", failure.message)
+        async with self.ctx.db.read() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            produced = await messages_repo.produced_by(session, conversation_id, message.seq)
+        return conversation.state, produced
+
+    async def _replay(self, conversation_id: str, client_msg_id: str) -> tuple[str, list[Message]]:
+        """A retried send: wait for the first attempt if it is still running, then answer with
+        what it stored."""
+        deadline = time.monotonic() + self.ctx.settings.rasa_timeout + 5
+        while True:
+            async with self.ctx.db.read() as session:
+                original = await messages_repo.by_client_id(session, conversation_id, client_msg_id)
+            if original is None:
+                raise NotFound("conversation not found")
+            if original.status not in ("pending", "retrying"):
+                break
+            future = self._inflight.get((conversation_id, original.seq))
+            if future is not None:
+                await asyncio.wait({future}, timeout=max(0.1, deadline - time.monotonic()))
+                if time.monotonic() > deadline:
+                    break
+                continue
+            age = (utcnow() - original.created_at).total_seconds()
+            if age > self.ctx.settings.rasa_timeout + 1 and await self._take_over(conversation_id, original):
+                # The process that started this turn is gone (crash): run the turn ourselves.
+                async with self.ctx.db.read() as session:
+                    conversation = await conversations_repo.get(session, conversation_id)
+                if conversation.state == "bot":
+                    await self._run_bot_turn(conversation_id, original, conversation.meta)
+                continue
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(POLL_SECONDS)
+        async with self.ctx.db.read() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            produced = await messages_repo.produced_by(session, conversation_id, original.seq)
+        return conversation.state, [original, *produced]
+
+    async def _take_over(self, conversation_id: str, message: Message) -> bool:
+        async with self.ctx.db.write() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation.state != "bot":   # handed over meanwhile: nothing goes to Rasa now
+                await messages_repo.set_status(session, conversation_id, message.seq, "done")
+                return False
+            return await messages_repo.set_status(session, conversation_id, message.seq, "retrying",
+                                                  only_if="pending")
+
+    # ---- other customer actions ----------------------------------------------------------------
+
+    async def typing(self, conversation_id: str) -> None:
+        async with self.ctx.db.read() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+        if conversation is not None and conversation.state == "assigned":
+            await self.ctx.publish([(topics(conversation_id, conversation.agent_id),
+                                     {"type": "typing", "conversation_id": conversation_id,
+                                      "sender": "customer"})])
+
+    async def cancel_wait(self, conversation_id: str) -> tuple[str, list[Message]]:
+        """The customer gives up waiting: back to the bot, and Rasa is resumed."""
+        async with self.ctx.db.write() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation is None:
+                raise NotFound("conversation not found")
+            if not await conversations_repo.transition(session, conversation_id, ["queued"], "bot",
+                                                       actor="customer", handover_id=None,
+                                                       detail={"reason": "cancel_wait"}):
+                raise Conflict("the conversation is not waiting for an agent", "not_queued")
+            await handovers_repo.update_fields(session, conversation.handover_id, closed_at=utcnow(),
+                                               resolution="cancelled_by_customer")
+            notice = await messages_repo.append(session, conversation_id, "system", texts.WAIT_CANCELLED)
+        self.ctx.metrics.messages.labels("system").inc()
+        await self.ctx.publish([*message_events(conversation_id, None, [notice]),
+                                (topics(conversation_id, agents=True), state_frame(conversation_id, "bot"))])
+        await self._resume_bot(conversation_id)
+        await self.queue.maintain()
+        return "bot", [notice]
+
+    async def _resume_bot(self, conversation_id: str) -> None:
+        try:
+            await self.ctx.bot.resume(conversation_id)
+        except BotUnavailable as error:
+            log.warning("could not resume the Rasa conversation: %s", error)
+
+    async def rate(self, conversation_id: str, score: Any) -> Message:
+        if isinstance(score, bool) or str(score).strip() not in {"1", "2", "3", "4", "5"}:
+            raise Invalid("score must be a whole number from 1 to 5", "invalid_score")
+        score = int(score)
+        async with self.ctx.db.write() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation is None:
+                raise NotFound("conversation not found")
+            handover = await handovers_repo.latest_closed(session, conversation_id)
+            if handover is None or handover.agent_id is None:
+                raise Conflict("there is no finished chat with an agent to rate", "nothing_to_rate")
+            await handovers_repo.update_fields(session, handover.id, rating=score)
+            thanks = await messages_repo.append(session, conversation_id, "system", texts.THANKS_RATING,
+                                                payload={"type": "rating_received", "score": score})
+        self.ctx.metrics.messages.labels("system").inc()
+        await self.ctx.publish(message_events(conversation_id, None, [thanks]))
+        return thanks
+
+
+def clean_metadata(metadata: Any) -> dict[str, Any]:
+    """Widget metadata (customer id, tier, current order, page …): a small JSON object."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise Invalid("metadata must be a JSON object", "invalid_metadata")
+    if len(json.dumps(metadata, ensure_ascii=False)) > MAX_METADATA_BYTES:
+        raise TooLarge(f"metadata is larger than {MAX_METADATA_BYTES} bytes", "metadata_too_large")
+    return metadata

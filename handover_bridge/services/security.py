@@ -1,0 +1,54 @@
+"""Random ids and tokens, token hashes, and password hashing (argon2)."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+
+def new_conversation_id() -> str:
+    return secrets.token_hex(16)   # 128 random bits
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(secret_key: str, token: str) -> str:
+    """Keyed hash: a leaked database does not let anyone forge a working token."""
+    return hmac.new(secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    return await asyncio.to_thread(check)
+
+
+_dummy_hash: str | None = None
+
+
+async def verify_unknown_user(password: str) -> bool:
+    """Spend the same time as a real check when the username is unknown (no user probing)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = await hash_password(secrets.token_urlsafe(16))
+    await verify_password(_dummy_hash, password)
+    return False

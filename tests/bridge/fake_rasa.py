@@ -1,0 +1,120 @@
+"""A small, real HTTP server standing in for Rasa and the action server.
+
+It answers the REST webhook, /status, tracker events, trigger_intent and the action server's
+/health. When a customer says "转人工" it does what `action_handover` does: it POSTs the
+handover context to the bridge (while the bridge waits for the webhook reply), then replies.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from typing import Any
+
+import httpx
+from sanic import Sanic
+from sanic.response import json as json_response
+
+_names = itertools.count(1)
+
+HANDOVER_WORD = "转人工"
+
+
+class FakeRasa:
+    def __init__(self, port: int, action_token: str):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.action_token = action_token
+        self.bridge_url: str | None = None
+        self.delay = 0.0                # seconds before the webhook answers
+        self.fail = False               # answer 500
+        self.known_intents = {"request_rating"}
+        self.webhook_calls: list[dict[str, Any]] = []
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.triggered: list[tuple[str, str]] = []
+        self.handover_answers: list[tuple[int, dict[str, Any]]] = []
+        self.handover_body: dict[str, Any] = {"category": "售后", "reason": "request_human",
+                                              "summary": "客户要求人工处理退款",
+                                              "context": {"intents": ["refund", "request_human"],
+                                                          "entities": {"order_id": "20240101"},
+                                                          "frustration": 0.2}}
+        self._server = None
+        self.app = self._build()
+
+    def calls_for(self, sender: str) -> Counter:
+        return Counter(c["message"] for c in self.webhook_calls if c["sender"] == sender)
+
+    def _build(self) -> Sanic:
+        app = Sanic(f"fake_rasa_{next(_names)}", configure_logging=False)
+        app.config.TOUCHUP = False
+
+        @app.post("/webhooks/rest/webhook")
+        async def webhook(request):
+            body = request.json
+            self.webhook_calls.append(body)
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if self.fail:
+                return json_response({"error": "boom"}, status=500)
+            text = body["message"]
+            sender = body["sender"]
+            if HANDOVER_WORD in text:
+                async with httpx.AsyncClient(timeout=10) as client:
+                    response = await client.post(
+                        f"{self.bridge_url}/api/handovers",
+                        headers={"Authorization": f"Bearer {self.action_token}",
+                                 "Idempotency-Key": f"handover-{sender}-{len(self.webhook_calls)}"},
+                        json={"conversation_id": sender, **self.handover_body})
+                    self.handover_answers.append((response.status_code, response.json()))
+                return json_response([{"recipient_id": sender, "text": "好的,正在为您转接人工客服。"}])
+            if "按钮" in text:
+                return json_response([{"recipient_id": sender, "text": "请选择:",
+                                       "buttons": [{"title": "查物流", "payload": "/order_status"}]},
+                                      {"recipient_id": sender, "custom": {"card": "order", "id": "1"}}])
+            return json_response([{"recipient_id": sender, "text": f"收到:{text}"}])
+
+        @app.get("/status")
+        async def status(request):
+            return json_response({"model_file": "fake.tar.gz", "num_active_training_jobs": 0})
+
+        @app.get("/health")
+        async def health(request):
+            return json_response({"status": "ok"})
+
+        @app.post("/conversations/<sender>/tracker/events")
+        async def events(request, sender):
+            self.events.append((sender, request.json))
+            return json_response({"sender_id": sender, "events": []})
+
+        @app.post("/conversations/<sender>/trigger_intent")
+        async def trigger(request, sender):
+            name = request.json["name"]
+            self.triggered.append((sender, name))
+            if name not in self.known_intents:
+                return json_response({"version": "3.6.21", "status": "failure", "reason": "NotFound",
+                                      "message": f"The intent {name} does not exist in the domain.",
+                                      "code": 404}, status=404)
+            return json_response({"tracker": {"sender_id": sender},
+                                  "messages": [{"recipient_id": sender, "text": "请为本次服务打分(1-5):",
+                                                "buttons": [{"title": str(n), "payload": f"/rate{{\"score\":{n}}}"}
+                                                            for n in range(1, 6)]}]})
+
+        return app
+
+    async def start(self) -> None:
+        self._server = await self.app.create_server(host="127.0.0.1", port=self.port,
+                                                    return_asyncio_server=True, access_log=False)
+        await self._server.startup()
+        await self._server.before_start()
+        await self._server.after_start()
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        await server.before_stop()
+        for connection in list(server.connections):   # also the kept-alive ones: really gone
+            connection.close()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
