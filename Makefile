@@ -13,17 +13,18 @@ export JIELI_SHOP_DB_URL ?= sqlite:///$(CURDIR)/$(SHOP_DB)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-# No progress bars in logs (tqdm reads TQDM_* defaults from the environment).
-export TQDM_DISABLE := 1
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+
+# The bridge's environment, tests and server (.venv, Python 3.11).
+include mk/bridge.mk
 
 .PHONY: help setup train shop-db demo test test-actions test-stories test-nlu validate nlu-eval bench clean
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
-setup: $(RASA_VENV)/.installed ## Create the environments (.venv-rasa: Python 3.10 + Rasa 3.6)
+setup: $(RASA_VENV)/.installed setup-bridge ## Create both environments (.venv-rasa: Rasa 3.6 on Python 3.10; .venv: the bridge on 3.11)
 
 $(RASA_VENV)/.installed: requirements/rasa.in requirements/rasa.lock
 	@PY310="$$(scripts/find-python310.sh)" && echo "Using $$PY310 for $(RASA_VENV)" && \
@@ -41,8 +42,8 @@ shop-db: setup ## (Re)seed the demo shop database var/shop.db from shop/demo_ord
 	@mkdir -p var
 	$(RASA_PY) -m actions.shop.seed --db "sqlite:///$(CURDIR)/$(SHOP_DB)" --reset
 
-demo: setup train shop-db ## Run the assistant (Rasa, action server) and chat with it
-	$(RASA_PY) scripts/demo.py
+demo: setup train shop-db ## Run everything (Rasa, actions, bridge, widget, console) on SQLite; prints the URLs
+	$(BRIDGE_PY) scripts/demo.py
 
 validate: setup ## Check the training data (rasa data validate)
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
@@ -59,7 +60,7 @@ nlu-eval: train ## Evaluate the model on the held-out set (tests/nlu/heldout.yml
 test-bot: train ## End-to-end replies through a running action server
 	$(RASA_PY) -m pytest -q tests/e2e
 
-test: validate test-actions test-stories nlu-eval test-bot ## The whole suite (what CI runs)
+test: validate test-actions test-stories nlu-eval test-bot test-bridge ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
+BRIDGE_PY = ROOT / ".venv" / "bin" / "python"
 
 
 @dataclass
@@ -78,6 +79,18 @@ def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path) 
             log_path=log_dir / "rasa.log",
         ),
     ]
+
+
+def bridge_service(port: int, rasa_port: int, action_port: int, log_dir: Path, env: dict[str, str]) -> Service:
+    """The handover bridge (python -m handover_bridge) in its own environment (.venv)."""
+    return Service(
+        "bridge",
+        [str(BRIDGE_PY), "-m", "handover_bridge", "--host", "127.0.0.1", "--port", str(port)],
+        f"http://127.0.0.1:{port}/healthz",
+        env={"JIELI_RASA_URL": f"http://127.0.0.1:{rasa_port}",
+             "JIELI_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}", **env},
+        log_path=log_dir / "bridge.log",
+    )
 
 
 def start_all(services: list[Service], timeout: float = 180) -> None:

@@ -13,7 +13,7 @@ from .conftest import wait_for
 
 pytestmark = pytest.mark.asyncio
 
-SORRY = "抱歉,智能助手暂时开小差了,正在为您转接人工客服,请稍候。"
+SORRY = "抱歉，智能助手暂时开小差了，正在为您转接人工客服，请稍候。"
 
 
 async def test_rasa_stopped_with_an_agent_online_hands_over(harness):
@@ -39,8 +39,8 @@ async def test_slow_rasa_without_agents_offers_a_ticket_and_the_ticket_is_stored
     customer = await harness.customer({"customer_id": "c-9"})
     answer = await harness.say(customer, "发票怎么开")
     assert answer["state"] == "bot"
-    assert [m["text"] for m in answer["messages"][1:]] == ["抱歉,智能助手暂时开小差了。",
-                                                            "当前客服都不在线,您可以留言,我们会尽快联系您。"]
+    assert [m["text"] for m in answer["messages"][1:]] == ["抱歉，智能助手暂时开小差了。",
+                                                            "当前客服都不在线，您可以留言，我们会尽快联系您。"]
     assert answer["messages"][-1]["payload"] == {"type": "ticket_offer"}
 
     response = await harness.http.post(f"{customer.base}/ticket", headers=customer.headers,
@@ -57,7 +57,7 @@ async def test_slow_rasa_without_agents_offers_a_ticket_and_the_ticket_is_stored
     assert answered["status"] == "answered" and answered["reply"] == "已为您开具"
     assert (await harness.agent_call(agent, "GET", "/tickets")).json()["items"] == []
     history = await harness.history(customer)
-    assert history["messages"][-1]["text"] == "客服回复了您的留言:已为您开具"
+    assert history["messages"][-1]["text"] == "客服回复了您的留言：已为您开具"
 
 
 async def test_handover_with_nobody_online_offers_a_ticket(harness):
@@ -86,7 +86,7 @@ async def test_outside_business_hours_offers_a_ticket_even_with_agents_online(ha
     assert answer["agents_online"] == 0 and answer["ticket_offered"] is True
     history = await harness.history(customer)
     assert history["state"] == "queued"                       # not auto-assigned after hours
-    assert history["messages"][-1]["text"] == "现在是非工作时间,客服都已下班。您可以留言,我们上班后会尽快联系您。"
+    assert history["messages"][-1]["text"] == "现在是非工作时间，客服都已下班。您可以留言，我们上班后会尽快联系您。"
 
 
 async def _state_is(harness, customer, state):

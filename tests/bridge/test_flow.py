@@ -41,7 +41,7 @@ async def test_full_handover_cycle_with_audit_and_rating(harness):
     assert status == 201 and handover["ticket_offered"] is True and handover["agents_online"] == 0
     assert answer["state"] == "queued"
     texts = [m["text"] for m in answer["messages"]]
-    assert "当前客服都不在线,您可以留言,我们会尽快联系您。" in texts
+    assert "当前客服都不在线，您可以留言，我们会尽快联系您。" in texts
     rasa_calls = len(harness.fake.webhook_calls)
 
     # While queued nothing goes to Rasa.
@@ -55,7 +55,7 @@ async def test_full_handover_cycle_with_audit_and_rating(harness):
     await wait_for(lambda: harness.state(customer), message="assignment")
     assert await harness.state(customer) == "assigned"
     history = await harness.history(customer)
-    assert any(m["text"] == "客服 客服a1 已接入,请问有什么可以帮您?" for m in history["messages"])
+    assert any(m["text"] == "客服 客服a1 已接入，请问有什么可以帮您？" for m in history["messages"])
 
     chats = (await harness.agent_call(agent, "GET", "/conversations")).json()["items"]
     assert chats[0]["conversation_id"] == customer.conversation_id
@@ -146,7 +146,7 @@ async def test_cancel_wait_returns_to_bot_and_resumes_rasa(harness):
     await harness.handover(customer)
     response = await harness.http.post(f"{customer.base}/cancel-wait", headers=customer.headers)
     assert response.status_code == 200, response.text
-    assert response.json()["messages"][0]["text"] == "已为您取消排队,智能助手继续为您服务。"
+    assert response.json()["messages"][0]["text"] == "已为您取消排队，智能助手继续为您服务。"
     assert (customer.conversation_id, {"event": "resume"}) in harness.fake.events
     assert await harness.state(customer) == "bot"
     response = await harness.http.post(f"{customer.base}/cancel-wait", headers=customer.headers)
@@ -186,7 +186,7 @@ async def test_agent_who_drops_gets_a_grace_period_then_the_chat_goes_to_the_fro
     # chat returns to the queue, at the front.
     await wait_for(lambda: _is(harness, customer, "queued"), timeout=8, message="requeue after grace")
     history = await harness.history(customer)
-    assert any(m["text"] == "客服暂时断开了连接,已为您优先重新排队,请稍候。" for m in history["messages"])
+    assert any(m["text"] == "客服暂时断开了连接，已为您优先重新排队，请稍候。" for m in history["messages"])
     queue = (await harness.agent_call(agent, "GET", "/queue")).json()["items"]
     assert queue[0]["conversation_id"] == customer.conversation_id and queue[0]["front"] is True
     audit_rows = await audit(harness, customer)

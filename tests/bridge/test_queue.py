@@ -38,15 +38,15 @@ async def test_positions_and_expected_waits_are_pushed_when_they_change(harness)
     answer = await harness.handover(third)
     assert (answer["queue_position"], answer["eta_seconds"]) == (3, 360)
     notices = [m["text"] for m in (await harness.history(third))["messages"]]
-    assert notices == ["正在为您转接人工客服,前面还有 2 位,预计等待 6 分钟。"]
+    assert notices == ["正在为您转接人工客服，前面还有 2 位，预计等待 6 分钟。"]
 
     await harness.agent_call(agent, "POST", f"/conversations/{first.conversation_id}/accept")
 
     async def latest(customer):
         return (await harness.history(customer))["messages"][-1]
 
-    await wait_for(lambda: _text_is(harness, second, "正在为您转接人工客服,您是下一位,预计等待 3 分钟。"))
-    await wait_for(lambda: _text_is(harness, third, "正在为您转接人工客服,前面还有 1 位,预计等待 6 分钟。"))
+    await wait_for(lambda: _text_is(harness, second, "正在为您转接人工客服，您是下一位，预计等待 3 分钟。"))
+    await wait_for(lambda: _text_is(harness, third, "正在为您转接人工客服，前面还有 1 位，预计等待 6 分钟。"))
     assert (await latest(third))["payload"] == {"type": "queue", "position": 2, "eta_seconds": 360}
     # nothing changes → nothing is pushed again
     await asyncio.sleep(0.6)
@@ -64,7 +64,7 @@ async def test_a_long_wait_offers_a_ticket_once(harness):
     answer = await harness.handover(customer)
     assert answer["ticket_offered"] is False
     await wait_for(lambda: _text_is(harness, customer,
-                                    "让您久等了,实在抱歉。如果不方便继续等待,您可以留言,我们会尽快联系您。"),
+                                    "让您久等了，实在抱歉。如果不方便继续等待，您可以留言，我们会尽快联系您。"),
                    timeout=6)
     await asyncio.sleep(1.2)
     offers = [m for m in (await harness.history(customer))["messages"]

@@ -93,8 +93,8 @@ def test_priority_and_category():
 
 
 def test_queue_notice_wording():
-    assert queue_notice(3, 250) == "正在为您转接人工客服,前面还有 2 位,预计等待 5 分钟。"
-    assert queue_notice(1, 10) == "正在为您转接人工客服,您是下一位,马上为您接入。"
+    assert queue_notice(3, 250) == "正在为您转接人工客服，前面还有 2 位，预计等待 5 分钟。"
+    assert queue_notice(1, 10) == "正在为您转接人工客服，您是下一位，马上为您接入。"
 
 
 def test_token_bucket():
