@@ -16,8 +16,10 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
-# The bridge's environment, tests and server (.venv, Python 3.11).
+# The bridge's environment, tests and server (.venv, Python 3.11); the browser tests.
 include mk/bridge.mk
+include mk/browser.mk
+test-browser: setup-bridge
 
 .PHONY: help setup train shop-db demo test test-actions test-stories test-nlu validate nlu-eval bench clean
 
@@ -60,7 +62,7 @@ nlu-eval: train ## Evaluate the model on the held-out set (tests/nlu/heldout.yml
 test-bot: train ## End-to-end replies through a running action server
 	$(RASA_PY) -m pytest -q tests/e2e
 
-test: validate test-actions test-stories nlu-eval test-bot test-bridge ## The whole suite (what CI runs)
+test: validate test-actions test-stories nlu-eval test-bot test-bridge test-browser ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

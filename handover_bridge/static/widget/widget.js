@@ -50,7 +50,7 @@
     offlineRetry: (s) => `网络连接已断开，${s} 秒后重新连接…`,
     reconnectNow: "立即重连",
     queue: (ahead, eta) => {
-      const head = `正在为您转接人工客服，前面还有 ${ahead} 位，`;
+      const head = ahead > 0 ? `正在为您转接人工客服，前面还有 ${ahead} 位，` : "正在为您转接人工客服，您是下一位，";
       if (eta === null || eta === undefined) return head + "当前暂无客服在线，您可以先留言";
       if (eta < 60) return head + "预计等待不到 1 分钟";
       return head + `预计等待 ${Math.ceil(eta / 60)} 分钟`;
@@ -439,8 +439,10 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     W.ws = ws;
     ws.onopen = () => {
       opened = true;
+      W.dropped = false;
       W.attempt = 0;
       W.failuresWithoutOpen = 0;
+      W.replaying = true;                       // until the state frame that follows the replay
       ws.send(JSON.stringify({type: "hello", last_seq: W.maxSeq}));
       setOnline(true);
       flushOutbox();
@@ -454,6 +456,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     ws.onclose = () => {
       if (W.ws !== ws) return;
       W.ws = null;
+      W.dropped = true;
       stopPing();
       setOnline(false);
       if (!opened) W.failuresWithoutOpen += 1;
@@ -534,9 +537,10 @@ button:disabled { cursor: not-allowed; opacity: .55; }
   function onFrame(frame) {
     switch (frame.type) {
       case "message":
-        addMessage(frame, false);
+        addMessage(frame, W.replaying);
         break;
       case "state":
+        W.replaying = false;
         setState(frame.state, frame.agent);
         break;
       case "queue":
@@ -615,8 +619,8 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       if (message.sender === "agent") W.agentTypingUntil = 0;
       refreshTyping();
     }
-    onPayload(message, payload);
-    if (!W.open && message.sender !== "customer" && !replay && seq > (W.seenSeq || 0)) {
+    onPayload(message, payload, replay);
+    if (!W.open && message.sender !== "customer" && seq > (W.seenSeq || 0)) {
       W.unread += 1;
       refreshBadge();
     }
@@ -700,7 +704,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       buttons.every((b, i) => String(b.title).trim().replace(/分|星/, "") === String(i + 1));
   }
 
-  function onPayload(message, payload) {
+  function onPayload(message, payload, replay) {
     const type = payload.type;
     if (message.sender !== "system" || !type) return;
     const seq = Number(message.seq);
@@ -709,7 +713,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     } else if (type === "agent_joined" && isObject(payload.agent)) {
       removeTicketForm();
       setAgent(payload.agent);
-      emit("handover", {phase: "agent_joined", agent: {display_name: payload.agent.display_name}});
+      if (!replay) emit("handover", {phase: "agent_joined", agent: {display_name: payload.agent.display_name}});
     } else if (type === "ticket_offer") {
       if (seq === lastSeqOf("ticket_offer") && ["bot", "queued"].includes(W.state)) showTicketForm(false, seq);
     } else if (type === "rating_request") {
@@ -719,7 +723,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       disableRatings(Number(payload.score));
     } else if (type === "closed") {
       removeTicketForm();
-      emit("handover", {phase: "ended", return_to_bot: payload.return_to_bot !== false});
+      if (!replay) emit("handover", {phase: "ended", return_to_bot: payload.return_to_bot !== false});
     } else if (type === "ticket") {
       removeTicketForm();
       emit("ticket", {ticket_id: payload.ticket_id});
@@ -865,12 +869,14 @@ button:disabled { cursor: not-allowed; opacity: .55; }
   // ---- controls --------------------------------------------------------------------------------
   function refreshControls() {
     if (!ui.root) return;
+    // usable: connected, or no conversation yet (the first message creates it)
     const connected = W.online || (!W.conversation && !W.createFailed);
+    // the offline banner only once a connection failed or dropped (not while the first one opens)
+    const offline = !connected && (W.dropped || W.createFailed);
     const state = W.state;
     ui.root.dataset.state = state;
-    // offline banner and input
-    ui.offline.hidden = connected;
-    if (!connected) {
+    ui.offline.hidden = !offline;
+    if (offline) {
       const seconds = W.reconnectAt ? Math.max(0, Math.ceil((W.reconnectAt - Date.now()) / 1000)) : 0;
       ui.offlineText.textContent = seconds > 1 ? T.offlineRetry(seconds) : T.offline;
     }
@@ -885,7 +891,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     else if (state === "ticket") subtitle = T.subtitleTicket;
     else if (state === "closed") subtitle = T.subtitleClosed;
     ui.subtitle.textContent = subtitle;
-    ui.avatar.textContent = state === "assigned" && W.agent && W.agent.display_name ? W.agent.display_name.slice(-1) : "接";
+    ui.avatar.textContent = state === "assigned" ? "客" : "接";
     // queue banner
     ui.queue.hidden = !(state === "queued" && W.queue);
     if (W.queue) ui.queueText.textContent = T.queue(W.queue.ahead, W.queue.eta_seconds);
@@ -1093,7 +1099,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       store.remove(STORE_KEY + ":outbox");
       store.remove(STORE_KEY + ":seen");
       Object.assign(W, {conversation: null, state: "bot", agent: null, online: false, maxSeq: 0, outbox: [],
-        queue: null, unread: 0, seenSeq: 0, attempt: 0, failuresWithoutOpen: 0});
+        queue: null, unread: 0, seenSeq: 0, attempt: 0, failuresWithoutOpen: 0, createFailed: false, replaying: false});
       W.messages.clear();
       if (ui.log) {
         ui.log.replaceChildren();
