@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -14,15 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from supervise import Service, rasa_services, start_all, stop_all  # noqa: E402
+from ports import free_port  # noqa: E402
+from supervise import rasa_services, start_all, stop_all  # noqa: E402
 
 MODEL = ROOT / "models" / "jieli.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

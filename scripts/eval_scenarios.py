@@ -1,0 +1,159 @@
+"""`make eval`: play multi-turn conversations through the bridge and check every handover.
+
+    .venv/bin/python scripts/eval_scenarios.py [--scenarios tests/scenarios/scenarios.yml]
+
+Starts, on free ports, the real action server and Rasa with the trained model, and a bridge in
+demo mode on a temporary SQLite store, with a freshly seeded demo shop. Each scenario is a new
+conversation driven through the customer API (POST /api/conversations/{id}/messages), exactly
+as the widget does. For each scenario it reports the turn at which the conversation was handed
+over, the facts missing from the handover context an agent sees, whether the context holds the
+problem in the customer's own words, and how long it took from sending the triggering message
+until the chat was visible in the agents' queue (the acceptance asks for under one second).
+Exits 1 when a scenario fails.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from supervise import ROOT, bridge_service, rasa_services, start_all, stop_all  # noqa: E402
+from ports import free_port  # noqa: E402
+
+HANDED_OVER = {"queued", "assigned", "ticket"}
+REQUEST_ONLY = re.compile(r"^(/request_human|人工|人工客服|转人工|轉人工客服|rengong|rg)[!！?？。~ ]*$", re.I)
+
+
+class Customer:
+    def __init__(self, client: httpx.Client, metadata: dict):
+        created = client.post("/api/conversations", json={"metadata": metadata}).raise_for_status().json()
+        self.client, self.id = client, created["conversation_id"]
+        self.headers = {"Authorization": f"Bearer {created['token']}"}
+
+    def say(self, text: str) -> dict:
+        response = self.client.post(f"/api/conversations/{self.id}/messages", headers=self.headers,
+                                    json={"text": text, "client_msg_id": uuid.uuid4().hex})
+        response.raise_for_status()
+        return response.json()
+
+
+def queued_item(client: httpx.Client, agent_headers: dict, conversation_id: str) -> dict | None:
+    items = client.get("/api/agent/queue", headers=agent_headers).raise_for_status().json()["items"]
+    return next((item for item in items if item["conversation_id"] == conversation_id), None)
+
+
+def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict) -> dict:
+    customer = Customer(client, scenario.get("metadata") or {})
+    handed_over_at, visible_ms, item, replies = None, None, None, []
+    for turn, text in enumerate(scenario["turns"], start=1):
+        started = time.perf_counter()
+        answer = customer.say(text)
+        replies.append([m.get("text") for m in answer["messages"] if m["sender"] != "customer"])
+        if handed_over_at is None and answer["state"] in HANDED_OVER:
+            handed_over_at = turn
+            deadline = started + 5
+            while item is None and time.perf_counter() < deadline:
+                item = queued_item(client, agent_headers, customer.id)
+                if item is None:
+                    time.sleep(0.01)
+            visible_ms = (time.perf_counter() - started) * 1000 if item else None
+    result = {"name": scenario["name"], "handover_at": handed_over_at, "visible_ms": visible_ms,
+              "problems": [], "replies": replies}
+    expected_at, expected_by = scenario.get("handover_at", "unset"), scenario.get("handover_by")
+    if expected_by is not None:
+        if handed_over_at is None or handed_over_at > expected_by:
+            result["problems"].append(f"expected a handover by turn {expected_by}, got {handed_over_at}")
+    elif expected_at != handed_over_at:
+        result["problems"].append(f"expected the handover at turn {expected_at}, got {handed_over_at}")
+    if handed_over_at is not None and (expected_by is not None or expected_at is not None):
+        if item is None:
+            result["problems"].append("the handed-over chat never showed up in the agents' queue")
+        else:
+            context = json.dumps(item.get("handover") or {}, ensure_ascii=False)
+            missing = [fact for fact in scenario.get("facts") or [] if fact not in context]
+            if missing:
+                result["problems"].append(f"missing from the context: {missing}")
+            own_words = [t for t in scenario["turns"][:handed_over_at] if not REQUEST_ONLY.match(t.strip())]
+            if own_words and not any(t in context for t in own_words):
+                result["problems"].append("the context does not hold the problem in the customer's own words")
+            if visible_ms is not None and visible_ms >= 1000:
+                result["problems"].append(f"visible to agents after {visible_ms:.0f} ms (limit 1000 ms)")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default=str(ROOT / "tests" / "scenarios" / "scenarios.yml"))
+    parser.add_argument("--model", default=str(ROOT / "models" / "jieli.tar.gz"))
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the bot's replies")
+    args = parser.parse_args()
+    if not Path(args.model).exists():
+        print("error: no trained model: run `make train` first", file=sys.stderr)
+        return 2
+    scenarios = yaml.safe_load(Path(args.scenarios).read_text(encoding="utf-8"))
+
+    tmp = Path(tempfile.mkdtemp(prefix="jieli-eval-"))
+    shop_db = f"sqlite:///{tmp / 'shop.db'}"
+    subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "actions.shop.seed", "--db", shop_db,
+                    "--reset"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    rasa_port, action_port, bridge_port = free_port(), free_port(), free_port()
+    token = secrets.token_urlsafe(24)
+    bridge_url = f"http://127.0.0.1:{bridge_port}"
+    services = rasa_services(rasa_port, action_port, Path(args.model), tmp / "log")
+    services[0].env.update({"JIELI_SHOP_DB_URL": shop_db, "JIELI_SHOP_ADAPTER": "sql",
+                            "JIELI_BRIDGE_URL": bridge_url, "JIELI_ACTION_TOKEN": token})
+    services.append(bridge_service(bridge_port, rasa_port, action_port, tmp / "log", {
+        "JIELI_DEMO_MODE": "true", "JIELI_ACTION_TOKEN": token,
+        "JIELI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bridge.db'}",
+        "JIELI_AUTO_ASSIGN": "false", "JIELI_RATE_CONVERSATION_PER_MIN": "600",
+        "JIELI_RATE_IP_PER_MIN": "6000", "JIELI_RATE_IP_BURST": "1000",
+    }))
+    print("Starting the action server, Rasa and the bridge …", flush=True)
+    start_all(services)
+    results = []
+    try:
+        with httpx.Client(base_url=bridge_url, timeout=60, headers={"Origin": bridge_url}) as client:
+            login = client.post("/api/agent/login", json={
+                "username": "agent1", "password": os.environ.get("JIELI_DEMO_PASSWORD", "jieli-demo")})
+            agent_headers = {"Authorization": f"Bearer {login.raise_for_status().json()['token']}"}
+            for scenario in scenarios:
+                results.append(run_scenario(client, agent_headers, scenario))
+    finally:
+        stop_all(services)
+
+    print(f"\nScenarios ({args.scenarios}):")
+    for r in results:
+        mark = "ok  " if not r["problems"] else "FAIL"
+        turn = "—" if r["handover_at"] is None else f"turn {r['handover_at']}"
+        seen = f", visible to agents in {r['visible_ms']:.0f} ms" if r["visible_ms"] is not None else ""
+        print(f"  {mark} {r['name']}: handover {turn}{seen}")
+        for problem in r["problems"]:
+            print(f"         {problem}")
+        if args.verbose or r["problems"]:
+            for turn_no, texts in enumerate(r["replies"], start=1):
+                for text in texts:
+                    print(f"         [{turn_no}] {(text or '').replace(chr(10), ' ')[:110]}")
+    times = sorted(r["visible_ms"] for r in results if r["visible_ms"] is not None)
+    if times:
+        print(f"\ntrigger message → chat visible in the agents' queue: max {times[-1]:.0f} ms, "
+              f"median {times[len(times) // 2]:.0f} ms over {len(times)} handovers")
+    failed = sum(1 for r in results if r["problems"])
+    print(f"\n{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
