@@ -14,14 +14,14 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu jieli_dialogue lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
 # The bridge's environment, tests and server (.venv, Python 3.11); the browser tests.
 include mk/bridge.mk
 include mk/browser.mk
 test-browser: setup-bridge
 
-.PHONY: help setup train shop-db demo test test-actions test-stories test-nlu validate nlu-eval bench clean
+.PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval bench clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -56,13 +56,19 @@ test-actions: setup ## pytest: actions, shop adapters, NLU components
 test-stories: train ## Run tests/test_stories.yml against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
+test-dialogue: train ## pytest: escalation signals, EscalationPolicy, whole conversations in one process
+	$(RASA_PY) -m pytest -q tests/dialogue
+
 nlu-eval: train ## Evaluate the model on the held-out set (tests/nlu/heldout.yml)
 	$(RASA_PY) scripts/nlu_eval.py --model $(MODEL) --data tests/nlu/heldout.yml
 
 test-bot: train ## End-to-end replies through a running action server
 	$(RASA_PY) -m pytest -q tests/e2e
 
-test: validate test-actions test-stories nlu-eval test-bot test-bridge test-browser ## The whole suite (what CI runs)
+eval: train setup-bridge ## Play the scenarios of tests/scenarios/ through the bridge; report each handover
+	$(BRIDGE_PY) scripts/eval_scenarios.py
+
+test: validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-browser eval ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

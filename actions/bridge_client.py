@@ -1,5 +1,10 @@
 """The handover bridge as the action server sees it: one call, POST {bridge}/api/handovers.
 
+The body is `{"conversation_id", "reason", "category", "priority", "summary", "context"}`
+(actions/handover_context.py builds it); the answer 201 (new) or 200 (`already: true`: the
+conversation is already waiting or with an agent) `{"queue_position", "eta_seconds",
+"agents_online", "ticket_offered", ...}`.
+
 Bearer token (JIELI_ACTION_TOKEN), an `Idempotency-Key` header so a retried request queues the
 customer once, a time-out per attempt (JIELI_BRIDGE_TIMEOUT) and one retry on network errors and
 5xx answers. Anything but 200/201 with a JSON object raises `BridgeError`.
@@ -31,6 +36,11 @@ class HandoverTicket:
     agents_online: int | None = None
     data: dict = field(default_factory=dict)
 
+    @property
+    def ticket_offered(self) -> bool:
+        """The bridge offers the customer to leave a message (nobody online, after hours)."""
+        return bool(self.data.get("ticket_offered"))
+
 
 def _int(value: Any) -> int | None:
     try:
@@ -52,7 +62,7 @@ class BridgeClient:
     def create_handover(self, context: dict, idempotency_key: str) -> HandoverTicket:
         url = self.base_url + HANDOVER_PATH
         headers = {"Content-Type": "application/json", "Accept": "application/json",
-                   "Idempotency-Key": idempotency_key}
+                   "Idempotency-Key": idempotency_key[:200]}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         last_error = "no attempt"

@@ -135,11 +135,17 @@ def main() -> int:
         stop_all(services)
 
     print(f"\nScenarios ({args.scenarios}):")
-    for r in results:
-        mark = "ok  " if not r["problems"] else "FAIL"
+    for r, scenario in zip(results, scenarios):
+        known = scenario.get("known_gap")
+        if known:
+            r["known_gap"] = known
+        mark = ("ok  " if not r["problems"] else "FAIL") if not known else (
+            "GAP " if r["problems"] else "ok* ")
         turn = "—" if r["handover_at"] is None else f"turn {r['handover_at']}"
         seen = f", visible to agents in {r['visible_ms']:.0f} ms" if r["visible_ms"] is not None else ""
         print(f"  {mark} {r['name']}: handover {turn}{seen}")
+        if known:
+            print(f"         known gap (reported, does not fail the run): {known}")
         for problem in r["problems"]:
             print(f"         {problem}")
         if args.verbose or r["problems"]:
@@ -150,8 +156,9 @@ def main() -> int:
     if times:
         print(f"\ntrigger message → chat visible in the agents' queue: max {times[-1]:.0f} ms, "
               f"median {times[len(times) // 2]:.0f} ms over {len(times)} handovers")
-    failed = sum(1 for r in results if r["problems"])
-    print(f"\n{len(results) - failed} passed, {failed} failed")
+    failed = sum(1 for r in results if r["problems"] and not r.get("known_gap"))
+    gaps = sum(1 for r in results if r["problems"] and r.get("known_gap"))
+    print(f"\n{len(results) - failed - gaps} passed, {failed} failed" + (f", {gaps} skipped" if gaps else ""))
     return 1 if failed else 0
 
 

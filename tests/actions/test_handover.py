@@ -1,19 +1,31 @@
-"""action_handover with a fake bridge client (success and failure), and the real bridge client
-against a local HTTP server (headers, idempotency key, one retry, time-outs)."""
+"""action_handover with a fake bridge client (success and failure), the context it builds from
+tracker fixtures, the ask / offer actions, and the real bridge client against a local HTTP server
+(headers, idempotency key, one retry, time-outs)."""
 from __future__ import annotations
 
+import json
+
 import pytest
-from rasa_sdk.events import ConversationPaused
+from rasa_sdk.events import ActionExecuted, ConversationPaused, SlotSet
 
 from actions import handover_actions
 from actions.bridge_client import BridgeClient, BridgeError, HandoverTicket, get_bridge_client
-from actions.handover_actions import ActionHandover, build_context, queued_text
+from actions.handover_actions import (ActionAskHandoverProblem, ActionHandover, ActionOfferHandover, queued_text)
+from actions.handover_context import CATEGORIES, build_handover
 from actions.settings import get_settings
-from jieli_testkit import FROZEN_NOW, LocalServer, closed_port_url, load_tracker, message, run_action
+from jieli_testkit import HUMAN, FROZEN_NOW, LocalServer, closed_port_url, load_tracker, message, run_action
 
 FALLBACK = ("非常抱歉，现在没能为您接通人工客服 🙏 人工客服的服务时间是每天 9:00–22:00，"
             "您也可以拨打客服热线 400-820-5151（每天 9:00–21:00）。"
             "或者直接在这里留言，写下您的问题、订单号和联系方式，客服会尽快联系您。")
+TICKET_OFFER = {"type": "ticket_offer", "service_hours": "每天 9:00–22:00", "hotline": "400-820-5151",
+                "hotline_hours": "每天 9:00–21:00"}
+ORDER = "2024111500034503"
+PAUSED = [ConversationPaused(), ActionExecuted("action_listen")]  # paused, then listening for the resume
+
+
+def apology(text: str = FALLBACK, custom: dict | None = None) -> dict:
+    return {**message(text), "custom": TICKET_OFFER if custom is None else custom}
 
 
 class FakeBridge:
@@ -41,84 +53,188 @@ def bridge(monkeypatch):
     return install
 
 
+# ---------------------------------------------------------------------------------------------
+# action_handover
+
 def test_handover_queues_and_pauses(bridge):
     fake = bridge(ticket=HandoverTicket(queue_position=2, eta_seconds=95, agents_online=3))
     tracker = load_tracker("handover_after_refund")
     events, messages = run_action(ActionHandover(), tracker)
-    assert events == [ConversationPaused()]
+    assert events == PAUSED
     assert messages == [message("好的，已经为您转接人工客服 🙋 您现在排在第 2 位，预计等待约 2 分钟（当前 3 位客服在线）。"
                                 "我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~")]
-    [(context, key)] = fake.calls
-    assert key == f"c-handover:{len(tracker.events)}"
+    [(body, key)] = fake.calls
+    assert key == "handover:c-handover:m005"
     assert fake.closed
+    assert set(body) == {"conversation_id", "reason", "category", "priority", "summary", "context"}
+    json.dumps(body)  # what the bridge receives is JSON
+
+
+def test_handover_clears_the_escalation_slots_and_pauses(bridge):
+    bridge(ticket=HandoverTicket(queue_position=1, eta_seconds=30, agents_online=1))
+    events, _ = run_action(ActionHandover(), load_tracker("handover_first_message"))
+    assert events == [SlotSet("handover_pending", None), SlotSet("escalation", None), *PAUSED]
+
+
+def test_handover_body_matches_what_the_bridge_accepts():
+    body = build_handover(load_tracker("handover_after_refund"))
+    assert body["conversation_id"] == "c-handover"
+    assert body["reason"] == "request_human"
+    assert body["category"] == "售后" and body["category"] in CATEGORIES
+    assert body["priority"] == 1 and isinstance(body["priority"], int)
+    assert body["summary"] == ("客户诉求：我的退款被驳回了 为什么???；这什么破服务 答非所问 / 订单号：2024111500034503 / "
+                               "机器人已答复：订单 2024111500034503：您 11月18日 10:00 申请的退款 ¥78.30 已被驳回…… / "
+                               "转人工原因：客户要求转人工 / 情绪：不满")
+    assert isinstance(body["context"], dict) and body["context"]["summary"] == body["summary"]
 
 
 def test_handover_context_carries_the_whole_conversation():
-    context = build_context(load_tracker("handover_after_refund"))
+    context = build_handover(load_tracker("handover_after_refund"))["context"]
     assert context["conversation_id"] == "c-handover"
-    assert context["order_id"] == "2024111500034503"
-    assert context["slots"] == {"order_id": "2024111500034503", "order_topic": None, "product": None,
-                                "pending_confirm": None}
-    assert context["reason"] == "customer_request"
-    assert context["category"] == "after_sales"
-    assert context["priority"] == "high"
-    assert context["summary"] == "顾客要求转人工；话题：退款售后；订单 2024111500034503；最近的问题：这什么破服务 答非所问"
-    assert [i["intent"] for i in context["latest_intents"]] == ["greet", "refund", "inform_order_id", "complain", "request_human"]
-    assert context["metadata"] == {"customer_id": "cust-42"}
+    assert context["order_id"] == ORDER and context["order_ids"] == [ORDER]
+    assert context["order"] == {"order_id": ORDER, "status": "paid", "status_text": "待发货", "total": "78.30",
+                                "items": ["感冒灵颗粒 ×1", "维生素C泡腾片 ×2"]}
+    assert context["slots"] == {"order_id": ORDER, "order_topic": None, "product": None, "pending_confirm": None}
+    assert context["reasons"] == [{"code": "request_human", "explanation": "客户要求转人工"}]
+    assert context["problem"]["text"] == "我的退款被驳回了 为什么???；这什么破服务 答非所问"
+    assert [m["turn"] for m in context["problem"]["messages"]] == [2, 4]
+    assert [(i["turn"], i["intent"], i["confidence"]) for i in context["intents"]] == [
+        (1, "greet", 0.97), (2, "refund", 0.97), (3, "inform_order_id", 0.97), (4, "complain", 0.88),
+        (5, "request_human", 0.99)]
+    assert context["entities"] == [{"entity": "order_id", "value": ORDER, "turn": 3}]
+    assert context["metadata"] == {"customer_id": "cust-42"} and context["customer"] == {"customer_id": "cust-42"}
     assert context["channel"] == "rest"
     assert context["requested_at"] == FROZEN_NOW.isoformat()
+    assert context["frustration_level"] == "不满" and 0.3 <= context["frustration"] < 0.7
+    assert context["human_requests"] == 1
     transcript = context["transcript"]
     assert [t["sender"] for t in transcript] == ["customer", "bot", "customer", "bot", "bot", "customer", "bot",
                                                  "customer", "bot", "customer"]
-    assert transcript[0] == {"sender": "customer", "text": "你好", "timestamp": "2024-11-20T01:50:28+00:00", "intent": "greet"}
+    assert transcript[0] == {"turn": 1, "sender": "customer", "text": "你好", "timestamp": "2024-11-20T01:50:28+00:00",
+                             "intent": "greet", "confidence": 0.97, "abusive": False}
+    assert transcript[1]["action"] == "utter_greet"
     assert transcript[3]["buttons"] == ["转人工"]
+    assert transcript[5]["entities"] == [{"entity": "order_id", "value": ORDER}]
     assert transcript[-1]["text"] == "人工客服" and transcript[-1]["intent"] == "request_human"
     assert all(t["timestamp"].startswith("2024-11-20T01:") for t in transcript)
     assert context["transcript_truncated"] is False
+    observed = {s["name"] for s in context["signals"]["observed"]}
+    assert {"explicit_request", "complaint", "negative_emotion", "frustration"} <= observed
+    assert context["signals"]["thresholds"]["human_request_limit"] == 1
+
+
+def test_the_news_report_case():
+    """Medicine unshipped, refund rejected automatically, the same script twice, 人工客服 (the bridge
+    was down), 人工客服 again — in Traditional Chinese, from a VIP customer."""
+    body = build_handover(load_tracker("handover_news_case"))
+    context = body["context"]
+    assert body["reason"] == "request_human" and body["category"] == "售后"
+    assert body["priority"] == 3 and context["priority_factors"] == ["客户两次要求人工", "会员等级 VIP"]
+    assert context["order_ids"] == [ORDER] and ORDER in body["summary"]
+    assert context["problem"]["text"] == ("我買的感冒藥付款五天了還沒發貨，訂單號2024111500034503；"
+                                          "我申請退款也被自動拒絕了 為什麼；商家讓我找平台人工客服 到底怎麼回事？？？")
+    assert "转人工原因：客户连续两次要求人工" in body["summary"]
+    assert "机器人已答复：订单 2024111500034503：您 11月18日 10:00 申请的退款 ¥78.30 已被驳回。" in body["summary"]
+    assert context["customer"] == {"customer_id": "cust-1001", "tier": "VIP", "page": f"/orders/{ORDER}"}
+    assert context["metadata"]["current_order"] == {"order_id": ORDER, "amount": "78.30"}
+    assert [s["name"] for s in context["signals"]["observed"]][:2] == ["explicit_request", "human_requests"]
+
+
+def test_a_first_message_request_carries_the_description():
+    body = build_handover(load_tracker("handover_first_message"))
+    context = body["context"]
+    assert body["category"] == "物流"
+    assert context["problem"]["text"] == f"我的藥買了五天還沒發貨 訂單號 {ORDER}"
+    assert context["reasons"] == [{"code": "request_human", "explanation": "客户一开始就要求人工，已按要求补充问题"}]
+    assert body["summary"].startswith(f"客户诉求：我的藥買了五天還沒發貨 訂單號 {ORDER} / 订单号：{ORDER} / "
+                                      "机器人已答复：还没有给出具体答复 / 转人工原因：客户一开始就要求人工")
+    assert "escalation" not in context["slots"] and context["slots"]["handover_pending"] is True
+
+
+def test_insults_are_flagged_turn_by_turn_and_masked_in_the_summary():
+    body = build_handover(load_tracker("handover_insults"))
+    context = body["context"]
+    assert body["reason"] == "abuse" and body["category"] == "售后"
+    customer = [t for t in context["transcript"] if t["sender"] == "customer"]
+    assert [(t["abusive"], t.get("abuse_words")) for t in customer] == [
+        (False, None), (True, []), (True, ["傻逼", "tmd"])]
+    assert customer[2]["text"] == "你们这帮傻逼 tmd 钱到底什么时候退给我"  # the console masks, the record is whole
+    assert context["abuse"] == {"turns": [2, 3], "words": ["tmd", "傻逼"]}
+    assert "傻逼" not in body["summary"] and "tmd" not in body["summary"]
+    assert "你们这帮** *** 钱到底什么时候退给我" in context["problem"]["text"]
+    assert body["summary"].endswith("转人工原因：客户两次出言辱骂（已标记，可屏蔽）；客户情绪愤怒 / 情绪：愤怒")
+    assert body["priority"] == 2 and context["priority_factors"] == ["客户情绪愤怒"]
+
+
+@pytest.mark.parametrize("fixture,reason,category,why", [
+    ("handover_fallbacks", "bot_failure", "产品", "机器人连续三次没听懂"),
+    ("handover_courier", "complaint", "物流", "客户两次投诉"),
+])
+def test_implicit_escalations(fixture, reason, category, why):
+    body = build_handover(load_tracker(fixture))
+    assert (body["reason"], body["category"]) == (reason, category)
+    assert f"转人工原因：{why}" in body["summary"]
+    assert body["context"]["problem"]["messages"]
+
+
+def test_tier_and_order_value_raise_the_priority():
+    tracker = load_tracker("bad_input", text="订单2024111500034503 转人工", intent="request_human")
+    tracker.events[3]["metadata"] = {"tier": "gold", "current_order": {"order_id": "2024111500034503", "amount": 1299}}
+    body = build_handover(tracker)
+    assert body["priority"] == 3
+    assert body["context"]["priority_factors"] == ["会员等级 gold", "订单金额 ¥1299.00"]
 
 
 def test_handover_context_clips_huge_messages():
-    context = build_context(load_tracker("bad_input", text="啊" * 5000, intent="request_human"))
+    context = build_handover(load_tracker("bad_input", text="啊" * 5000, intent="request_human"))["context"]
     assert context["transcript"][-1]["text"] == "啊" * 4000 + "…"
-    assert context["reason"] == "customer_request" and context["category"] == "general"
+    assert context["category"] == "其他" and context["reason"] == "request_human"
 
 
-@pytest.mark.parametrize("intent,reason,category", [
-    ("complain", "complaint", "complaint"), ("insult", "abuse", "complaint"), ("nlu_fallback", "bot_failure", "general")])
-def test_handover_reason(intent, reason, category):
-    context = build_context(load_tracker("bad_input", text="...", intent=intent))
-    assert (context["reason"], context["category"], context["priority"]) == (
-        reason, category, "high" if intent in ("complain", "insult") else "normal")
+def test_a_rule_or_button_handover_without_the_policy_still_explains_itself():
+    context = build_handover(load_tracker("bad_input", text="/request_human", intent="request_human"))["context"]
+    assert context["reasons"] == [{"code": "request_human", "explanation": "客户要求转人工"}]
+    context = build_handover(load_tracker("bad_input", text="嗯", intent="affirm"))["context"]
+    assert context["reasons"] == [{"code": "request_human", "explanation": "机器人判断需要人工处理"}]
 
 
 @pytest.mark.parametrize("ticket,text", [
     (HandoverTicket(1, 30, 1), "好的，已经为您转接人工客服 🙋 您现在排在第 1 位，预计等待不到 1 分钟（当前 1 位客服在线）。"
                                "我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~"),
-    (HandoverTicket(4, None, 0), "好的，已经为您转接人工客服 🙋 您现在排在第 4 位。现在暂时没有在线的客服（人工服务时间 每天 9:00–22:00），"
-                                 "客服上线后会按顺序接待您，着急的话也可以直接留言。我们刚才的聊天记录客服都能看到，您不用再重复说明。"),
+    (HandoverTicket(4, None, 0, {"ticket_offered": True}),
+     "好的，已经为您转接人工客服 🙋 您现在排在第 4 位。现在暂时没有在线的客服（人工服务时间 每天 9:00–22:00），"
+     "客服上线后会按顺序接待您，着急的话也可以直接留言。我们刚才的聊天记录客服都能看到，您不用再重复说明。"),
     (HandoverTicket(), "好的，已经为您转接人工客服 🙋 我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~"),
+    (HandoverTicket(0, 0, 2, {"already": True, "state": "assigned"}),
+     "客服已经在为您处理啦，请稍等片刻～我们刚才的聊天记录客服都能看到，您不用再重复说明。"),
 ])
 def test_queued_text(ticket, text):
     assert queued_text(ticket) == text
 
 
-def test_bridge_failure_apologises_and_keeps_the_bot(bridge):
+def test_bridge_failure_apologises_offers_a_ticket_and_keeps_the_bot(bridge):
     fake = bridge(error=BridgeError("bridge unreachable"))
     events, messages = run_action(ActionHandover(), load_tracker("handover_after_refund"))
-    assert events == [] and messages == [message(FALLBACK)]
+    assert events == [] and messages == [apology()]
     assert len(fake.calls) == 1 and fake.closed
+
+
+def test_bridge_failure_still_clears_the_escalation_slots(bridge):
+    bridge(error=BridgeError("bridge unreachable"))
+    events, messages = run_action(ActionHandover(), load_tracker("handover_news_case"))
+    assert events == [SlotSet("escalation", None)] and messages == [apology()]
 
 
 def test_unexpected_error_still_apologises(bridge):
     bridge(error=RuntimeError("bug"))
     events, messages = run_action(ActionHandover(), load_tracker("handover_after_refund"))
-    assert events == [] and messages == [message(FALLBACK)]
+    assert events == [] and messages == [apology()]
 
 
 def test_no_bridge_configured_apologises():
     assert get_bridge_client() is None
     events, messages = run_action(ActionHandover(), load_tracker("handover_after_refund"))
-    assert events == [] and messages == [message(FALLBACK)]
+    assert events == [] and messages == [apology()]
 
 
 def test_broken_policy_still_apologises(bridge, env, tmp_path):
@@ -128,7 +244,32 @@ def test_broken_policy_still_apologises(bridge, env, tmp_path):
     bridge(error=BridgeError("down"))
     events, messages = run_action(ActionHandover(), load_tracker("handover_after_refund"))
     assert events == []
-    assert messages[0]["text"].startswith("非常抱歉，现在没能为您接通人工客服")
+    assert messages == [apology("非常抱歉，现在没能为您接通人工客服 🙏 请稍后再试，或者直接在这里留言，客服会尽快联系您。",
+                                {"type": "ticket_offer"})]
+
+
+# ---------------------------------------------------------------------------------------------
+# the ask and offer actions
+
+def test_ask_for_the_problem_when_a_bridge_is_configured(env):
+    env(JIELI_BRIDGE_URL="http://127.0.0.1:8080")
+    events, messages = run_action(ActionAskHandoverProblem(), load_tracker("bad_input", text="轉人工客服!!!",
+                                                                           intent="request_human"))
+    assert events == [SlotSet("handover_pending", True)]
+    assert messages == [message("请简单描述一下您遇到的问题，我马上为您转接人工客服～")]
+
+
+def test_without_a_bridge_the_ask_action_apologises_at_once():
+    events, messages = run_action(ActionAskHandoverProblem(), load_tracker("bad_input", text="转人工",
+                                                                           intent="request_human"))
+    assert events == [] and messages == [apology()]
+
+
+def test_offer_before_the_request_limit():
+    events, messages = run_action(ActionOfferHandover(), load_tracker("bad_input", text="人工", intent="request_human"))
+    assert events == []
+    assert messages == [message("我可以为您转接人工客服 🙋 方便先说说遇到了什么问题吗？简单的问题我现在就能帮您查；"
+                                "还是想找人工的话，再点一下「转人工」就行。", buttons=[HUMAN])]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,16 +355,18 @@ def test_handover_end_to_end_through_a_local_bridge(env):
         assert get_settings().bridge_url == server.url
         tracker = load_tracker("handover_after_refund")
         events, messages = run_action(ActionHandover(), tracker)
-    assert events == [ConversationPaused()]
+    assert events == PAUSED
     assert "您现在排在第 3 位，预计等待约 2 分钟（当前 2 位客服在线）" in messages[0]["text"]
     [request] = server.requests
-    assert request["headers"]["Idempotency-Key"] == f"c-handover:{len(tracker.events)}"
-    assert request["body"]["conversation_id"] == "c-handover"
-    assert request["body"]["order_id"] == "2024111500034503"
-    assert len(request["body"]["transcript"]) == 10
+    assert request["headers"]["Idempotency-Key"] == "handover:c-handover:m005"
+    assert request["headers"]["Authorization"] == "Bearer action-token"
+    body = request["body"]
+    assert body["conversation_id"] == "c-handover" and body["category"] == "售后" and body["priority"] == 1
+    assert body["context"]["order_ids"] == [ORDER]
+    assert len(body["context"]["transcript"]) == 10
 
 
 def test_handover_end_to_end_when_the_bridge_is_down(env):
     env(JIELI_BRIDGE_URL=closed_port_url(), JIELI_ACTION_TOKEN="action-token", JIELI_BRIDGE_TIMEOUT="0.5")
     events, messages = run_action(ActionHandover(), load_tracker("handover_after_refund"))
-    assert events == [] and messages == [message(FALLBACK)]
+    assert events == [] and messages == [apology()]

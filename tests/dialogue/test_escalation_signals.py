@@ -1,0 +1,405 @@
+"""jieli_dialogue.signals: every signal, the frustration level and the decision, on event dicts
+built the way Rasa writes them (convo.Convo). No Rasa import here: the module must not need it."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from convo import Convo, order
+from jieli_dialogue import signals as sig
+from jieli_dialogue.signals import (ACTION_LISTEN, ANGRY, ASK_ACTION, CALM, HANDOVER_ACTION, OFFER_ACTION, UPSET,
+                                    Thresholds, compute_signals, decide)
+
+PENDING = {"event": "slot", "name": "handover_pending", "value": True}
+
+
+def asked(convo: Convo, text: str = "我的退款被拒绝了") -> Convo:
+    """A bare first-message request, answered with the ask action."""
+    return convo.user("转人工", "request_human").bot(ASK_ACTION, "请简单描述一下您遇到的问题，我马上为您转接人工客服～",
+                                                     events=[PENDING])
+
+
+def handed_over(convo: Convo, paused: bool = True) -> Convo:
+    convo.bot(HANDOVER_ACTION, "好的，已经为您转接人工客服", listen=False,
+              events=[{"event": "slot", "name": "handover_pending", "value": None}])
+    if paused:
+        convo.pause().action("action_listen")  # what action_handover returns after a successful POST
+    return convo
+
+
+def test_the_module_does_not_import_rasa():
+    code = "import sys, jieli_dialogue.signals; assert 'rasa' not in sys.modules and 'rasa_sdk' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# explicit requests
+
+def test_explicit_request_hands_over_at_once_when_the_customer_already_said_something():
+    convo = Convo().user("我的退款被拒绝了", "refund").bot("action_refund", "退款被驳回的常见原因有……")
+    convo.user("人工客服", "request_human")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION
+    assert decision.reasons == ("request_human",)
+    assert decision.explanations == ("客户要求转人工",)
+    assert decision.signals.explicit_request and decision.signals.human_requests == 1
+
+
+def test_the_human_button_is_an_explicit_request():
+    convo = Convo().user("我的退款被拒绝了", "refund").bot("action_refund", "……")
+    convo.user("/request_human", "request_human", confidence=1.0)
+    assert decide(convo.events).action == HANDOVER_ACTION
+
+
+def test_a_bare_first_message_request_asks_for_the_problem_then_hands_over_whatever_comes():
+    convo = Convo().user("轉人工客服!!!", "request_human")
+    decision = decide(convo.events)
+    assert decision.action == ASK_ACTION and decision.reasons == ("ask_description",)
+    asked_convo = Convo()
+    asked(asked_convo)
+    assert decide(asked_convo.events) is None or decide(asked_convo.events).action != HANDOVER_ACTION
+    asked_convo.user("嗯", "affirm")
+    decision = decide(asked_convo.events)
+    assert decision.action == HANDOVER_ACTION
+    assert decision.signals.pending_description
+    assert decision.explanations[0] == "客户一开始就要求人工，已按要求补充问题"
+
+
+@pytest.mark.parametrize("text", ["转人工", "轉人工客服!!!", "rengong", "RENGONG!!!", "人工人工人工!!!", "有没有活人啊",
+                                  "你好 转人工", "在吗 我要人工客服", "/request_human", "叫你们客服出来", "不要机器人 我要人"])
+def test_bare_requests(text):
+    convo = Convo().user(text, "request_human")
+    assert not compute_signals(convo.events).request_has_description
+    assert decide(convo.events).action == ASK_ACTION
+
+
+@pytest.mark.parametrize("text", ["我的药还没发货 转人工", "订单2024111500034503 转人工", "退款半个月了还没到 转人工处理",
+                                  "東西壞了 給我轉人工"])
+def test_a_first_request_that_describes_the_problem_hands_over_at_once(text):
+    convo = Convo().user(text, "request_human")
+    assert compute_signals(convo.events).request_has_description
+    assert decide(convo.events).action == HANDOVER_ACTION
+
+
+def test_greetings_and_bot_challenge_do_not_count_as_describing_the_problem():
+    convo = Convo().user("你好", "greet").bot("utter_greet", "您好").user("你是机器人吗", "bot_challenge")
+    convo.bot("utter_bot_challenge", "我是智能助理")
+    convo.user("人工", "request_human")
+    assert decide(convo.events).action == ASK_ACTION
+
+
+def test_ask_first_can_be_switched_off():
+    convo = Convo().user("转人工", "request_human")
+    assert decide(convo.events, Thresholds(ask_description_first=False)).action == HANDOVER_ACTION
+
+
+def test_human_request_limit_two_offers_help_first_then_hands_over():
+    limit = Thresholds(human_request_limit=2)
+    convo = Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("人工客服", "request_human")
+    decision = decide(convo.events, limit)
+    assert decision.action == OFFER_ACTION and decision.reasons == ("below_request_limit",)
+    convo.bot(OFFER_ACTION, "我可以为您转接人工客服")
+    convo.user("人工客服", "request_human")
+    decision = decide(convo.events, limit)
+    assert decision.action == HANDOVER_ACTION
+    assert decision.explanations == ("客户连续两次要求人工",)
+
+
+def test_requests_are_counted_since_the_last_handover_or_resume():
+    convo = Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("人工客服", "request_human")
+    assert compute_signals(convo.events).human_requests == 1
+    handed_over(convo).resume().user("EXTERNAL: request_rating", "request_rating", external=True)
+    convo.bot("utter_ask_rating", "请打分").user('/rate{"rating":"2"}', "rate").bot("action_rating_thanks", "抱歉")
+    convo.user("人工客服", "request_human")
+    signals = compute_signals(convo.events)
+    assert signals.human_requests == 1 and not signals.first_contact
+    assert decide(convo.events).action == HANDOVER_ACTION  # a second escalation works like the first
+
+
+def test_a_failed_handover_is_retried_on_the_next_request():
+    convo = Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("人工客服", "request_human")
+    handed_over(convo, paused=False).action(ACTION_LISTEN)
+    convo.user("人工", "request_human")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.signals.human_requests == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# when the policy speaks at all
+
+def test_no_opinion_on_an_ordinary_question():
+    assert decide(Convo().user("退款什么时候到账", "refund").events) is None
+
+
+def test_silent_while_paused_and_right_after_the_handover():
+    convo = Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("人工客服", "request_human")
+    handed_over(convo)
+    assert decide(convo.events) is None
+    convo.user("人工人工人工", "request_human")  # logged while paused
+    assert decide(convo.events) is None
+
+
+def test_listens_right_after_its_own_actions():
+    convo = Convo()
+    asked(convo)
+    convo.events.pop()  # no action_listen yet: the next prediction is due
+    assert decide(convo.events).action == ACTION_LISTEN
+    failed = Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("人工客服", "request_human")
+    handed_over(failed, paused=False)
+    assert decide(failed.events).action == ACTION_LISTEN
+
+
+def test_only_right_after_a_customer_message():
+    convo = Convo().user("人工客服", "request_human").bot("utter_greet", "您好", listen=False)
+    assert decide(convo.events) is None
+
+
+def test_external_messages_are_not_the_customer():
+    convo = Convo().user("退款被拒了", "refund").bot("action_refund", "……")
+    convo.user("EXTERNAL: request_rating", "request_rating", external=True)
+    assert decide(convo.events) is None
+    assert compute_signals(convo.events).customer_turns == 1
+
+
+def test_restart_and_rewind_are_applied():
+    convo = Convo().user("人工客服", "request_human").bot(ASK_ACTION, "请描述", events=[PENDING])
+    convo.events.append({"event": "restart"})
+    convo.action("action_listen").user("退款什么时候到", "refund")
+    assert decide(convo.events) is None
+    rewound = Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("人工", "request_human")
+    rewound.events.append({"event": "rewind"})
+    assert compute_signals(rewound.events).human_requests == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# fallbacks, repeats, complaints, insults
+
+def fallback_turns(n: int, via_action: bool = False) -> Convo:
+    convo = Convo()
+    for i in range(n):
+        if via_action:
+            convo.user(f"耳机第{i}次连不上", "product_usage", confidence=0.2).bot("action_default_fallback", "抱歉")
+        else:
+            convo.user(f"蓝牙耳机第{i}次连不上手机", "nlu_fallback", confidence=0.3).bot("utter_default", "抱歉，我没太明白")
+    return convo
+
+
+def test_three_fallbacks_in_a_row_hand_over():
+    convo = fallback_turns(2).user("重置了也不行", "nlu_fallback", confidence=0.3)
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+    assert decision.explanations == ("机器人连续三次没听懂",)
+
+
+def test_fallback_actions_count_too():
+    convo = fallback_turns(2, via_action=True).user("重置了也不行", "nlu_fallback", confidence=0.3)
+    assert compute_signals(convo.events).consecutive_fallbacks == 3
+
+
+def test_an_understood_message_breaks_the_fallback_run():
+    convo = fallback_turns(2).user("退款什么时候到账", "refund").bot("action_refund", "……")
+    convo.user("还是连不上", "nlu_fallback", confidence=0.3)
+    assert compute_signals(convo.events).consecutive_fallbacks == 1
+    assert decide(convo.events) is None
+
+
+def test_rephrasings_close_in_meaning_are_the_same_question():
+    assert sig.similarity(sig.normalize_text("我的退款什么时候到"), sig.normalize_text("我的退款啥时候到账啊")) >= 0.5
+    convo = Convo().user("我的退款什么时候到", "refund").bot("action_refund", "一般 1–3 个工作日")
+    convo.user("我的退款啥时候到账啊", "payment")
+    signals = compute_signals(convo.events)
+    assert signals.repeat_count == 2 and signals.repeated_texts == ("我的退款什么时候到",)
+
+
+def test_the_same_intent_with_insistence_is_the_same_question_asked_again():
+    convo = Convo().user("退款什么时候到账", "refund").bot("action_refund", "一般 1–3 个工作日到账")
+    convo.user("我的退款到底什么时候能到", "refund").bot("action_refund", "一般 1–3 个工作日到账")
+    convo.user("钱怎么还没退回来", "refund")
+    decision = decide(convo.events)
+    assert decision.signals.repeat_count == 3
+    assert decision.action == HANDOVER_ACTION and "repeated_question" in decision.reasons
+
+
+def test_the_bot_repeating_its_answer_makes_the_next_same_intent_question_a_repeat():
+    convo = Convo().user("退款为什么被拒", "refund").bot("action_refund", "退款被驳回的常见原因有……")
+    convo.user("拒绝理由是什么", "refund").bot("action_refund", "退款被驳回的常见原因有……")
+    convo.user("我申请的是仅退款", "refund")
+    assert compute_signals(convo.events).repeat_count == 3
+
+
+def test_saying_the_answer_did_not_help_repeats_the_last_topic_whatever_the_intent():
+    convo = Convo().user("蓝牙耳机连上了但是左耳没声音", "product_usage").bot("action_product_usage", "配对方法……")
+    convo.user("左耳一直没声音 右耳正常", "product_usage").bot("action_product_usage", "您想了解哪一项？")
+    convo.user("重置了也不行 换手机也不行", "complain")
+    decision = decide(convo.events)
+    assert decision.signals.repeat_count == 3
+    assert decision.action == HANDOVER_ACTION and decision.reasons[0] == "repeated_question"
+    calm = Convo().user("优惠券怎么用", "coupon").bot("action_coupon", "……").user("能叠加吗", "coupon")
+    calm.bot("action_coupon", "……").user("还是算了", "deny")
+    assert compute_signals(calm.events).repeat_count == 0
+
+
+def test_different_questions_on_one_topic_are_not_repeats():
+    convo = Convo()
+    for text in ("优惠券怎么领", "优惠券怎么用", "优惠券能叠加吗"):
+        convo.user(text, "coupon").bot("action_coupon", f"关于「{text}」的回答")
+    convo.events.pop()
+    convo.events.pop()  # the last question is unanswered: the decision is due
+    assert compute_signals(convo.events).repeat_count < 3
+    assert decide(convo.events) is None
+
+
+def test_a_second_complaint_hands_over_the_first_does_not():
+    convo = Convo().user("快递员态度太差了 我要投诉", "complain")
+    assert decide(convo.events) is None
+    convo.bot("utter_complain", "非常抱歉给您带来了不好的体验").user("他把包裹直接扔在门口 东西丢了", "complain")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons[0] == "complaint"
+
+
+def test_one_insult_gets_a_calm_answer_a_second_hands_over():
+    convo = Convo().user("垃圾客服", "insult")
+    signals = compute_signals(convo.events)
+    assert decide(convo.events) is None and signals.frustration_level == UPSET
+    convo.bot("utter_insult", "理解您现在很着急").user("傻逼", "insult")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION
+    assert decision.reasons == ("abuse", "frustration")
+    assert decision.signals.abusive_words == ("傻逼",)
+
+
+def test_bot_challenge_alone_is_not_a_signal():
+    convo = Convo()
+    for _ in range(3):
+        convo.user("你是机器人吗", "bot_challenge").bot("utter_bot_challenge", "我是智能助理")
+    convo.user("你到底是不是机器人", "bot_challenge")
+    assert decide(convo.events) is None
+    assert compute_signals(convo.events).repeat_count == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# emotion, shouting, abuse
+
+def score(text: str, intent: str = "order_status") -> sig.TurnEmotion:
+    return sig.turn_emotion(sig.customer_turns(Convo().user(text, intent).events)[-1], sig.default_lexicon())
+
+
+def test_negative_words_are_found_in_traditional_and_full_width_text():
+    emotion = score("氣死我了，搞什麼？？？")
+    assert emotion.negative_words == ("气死我了", "搞什么")
+    assert emotion.shouting == ("??？",) or emotion.shouting == ("???",)
+
+
+def test_a_word_inside_a_longer_hit_counts_once():
+    assert score("气死我了").negative_words == ("气死我了",)
+    assert score("都五天了还没发货").patterns == ("都五天了", "还没发货")
+    assert score("都五天了还没发货").negative_words == ()
+
+
+def test_shouting_is_measured_on_the_original_text():
+    assert sig.shouting("人工!!!")[1] == ["!!!"]
+    assert sig.shouting("人工！！！")[1] == ["!!!"]
+    assert sig.shouting("为什么?!?!")[1] == ["?!?!"]
+    assert sig.shouting("RENGONG!!!")[1] == ["!!!", "RENGONG"]
+    assert sig.shouting("人工人工人工")[1] == ["人工人工人工"]
+    assert sig.shouting("快快快")[1] == ["快快快"]
+    assert sig.shouting("我的USB线坏了")[0] == 0.0
+    assert sig.shouting("Where is my parcel?")[0] == 0.0
+    assert sig.shouting("人工!!!???!!!")[0] <= 0.35
+
+
+@pytest.mark.parametrize("text", ["怎么操作", "我妈的生日礼物还没到", "usb接口坏了", "滚筒洗衣机怎么用", "人工智能客服挺好用",
+                                  "人工费怎么算", "有病能退吗"])
+def test_innocent_text_is_not_profanity(text):
+    assert sig.abusive_words(text, sig.default_lexicon()) == []
+
+
+@pytest.mark.parametrize("text,words", [("傻逼", ["傻逼"]), ("SB客服", ["sb"]), ("你他媽的有病吧", ["他妈的", "有病吧"]),
+                                        ("tmd 垃圾", ["tmd"])])
+def test_profanity_is_flagged(text, words):
+    assert sorted(sig.abusive_words(text, sig.default_lexicon())) == sorted(words)
+
+
+def test_one_message_alone_is_never_angry():
+    emotion = score("气死了！！！搞什么 骗子 几天了还没发货", "complain")
+    assert emotion.score == 0.65
+    assert compute_signals(Convo().user("气死了！！！搞什么 骗子", "complain").events).frustration_level == UPSET
+
+
+def test_frustration_levels_and_the_threshold():
+    convo = Convo().user("到底什么时候发货！！！气死了", "order_status")
+    assert compute_signals(convo.events).frustration_level == UPSET
+    assert decide(convo.events) is None
+    convo.bot("action_order_status", "您的订单预计明天发货").user("几天了还没发货？？？ 搞什么", "order_status")
+    decision = decide(convo.events)
+    assert decision.signals.frustration >= 0.7 and decision.signals.frustration_level == ANGRY
+    assert decision.action == HANDOVER_ACTION and "frustration" in decision.reasons
+
+
+def test_calm_messages_are_calm():
+    convo = Convo().user("我的快递一直没更新", "order_status")
+    signals = compute_signals(convo.events)
+    assert signals.frustration < 0.3 and signals.frustration_level == CALM
+
+
+def test_level_boundaries():
+    lexicon = sig.default_lexicon()
+    assert [lexicon.level(x) for x in (0.0, 0.29, 0.3, 0.69, 0.7, 1.0)] == [CALM, CALM, UPSET, UPSET, ANGRY, ANGRY]
+
+
+def test_frustration_fades_with_calm_messages_and_restarts_after_a_resume():
+    convo = Convo().user("气死了 搞什么", "complain").bot("utter_complain", "抱歉")
+    convo.user("好的", "affirm").bot("action_handle_affirm", "好").user("那退款什么时候到", "refund")
+    assert compute_signals(convo.events).frustration < 0.7
+    angry = Convo().user("搞什么！！！", "complain").bot("utter_complain", "抱歉").user("气死了 到底管不管", "complain")
+    handed_over(angry).resume().user("你好", "greet")
+    assert compute_signals(angry.events).frustration == 0.0
+
+
+def test_a_broken_lexicon_path_gives_an_empty_lexicon(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("negative: [", encoding="utf-8")
+    assert sig.default_lexicon(bad) == sig.Lexicon()
+    assert sig.default_lexicon(tmp_path / "missing.yml") == sig.Lexicon()
+
+
+# ---------------------------------------------------------------------------------------------
+# thresholds
+
+def test_thresholds_from_config():
+    thresholds = Thresholds.from_mapping({"human_request_limit": 2, "fallback_limit": 0, "frustration_threshold": 0.8,
+                                          "ask_description_first": False, "priority": 6})
+    assert thresholds == Thresholds(human_request_limit=2, fallback_limit=0, frustration_threshold=0.8,
+                                    ask_description_first=False)
+
+
+@pytest.mark.parametrize("config", [{"human_request_limit": 0}, {"fallback_limit": -1}, {"repeat_limit": 1.5},
+                                    {"frustration_threshold": 1.5}, {"insult_limit": "two"}])
+def test_bad_thresholds_are_refused(config):
+    with pytest.raises(ValueError):
+        Thresholds.from_mapping(config)
+
+
+def test_a_limit_of_zero_switches_its_rule_off():
+    convo = fallback_turns(3).user("还是不行", "nlu_fallback", confidence=0.3)
+    assert decide(convo.events, Thresholds(fallback_limit=0)) is None
+
+
+def test_signals_serialise_to_json():
+    import json
+
+    convo = Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("气死了 人工人工人工!!!", "request_human")
+    decision = decide(convo.events)
+    data = json.loads(json.dumps(decision.as_dict(), ensure_ascii=False))
+    assert data["action"] == HANDOVER_ACTION
+    assert data["signals"]["frustration_level"] in (CALM, UPSET, ANGRY)
+    assert data["thresholds"]["human_request_limit"] == 1
+    names = [o["name"] for o in decide(convo.events).signals.observed()]
+    assert "explicit_request" in names and "shouting" in names
+
+
+def test_order_numbers_count_as_description():
+    convo = Convo().user("2024111500034503 人工", "request_human", entities=[order("2024111500034503")])
+    assert compute_signals(convo.events).request_has_description
