@@ -19,6 +19,8 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu jieli_dialogue
 # The bridge's environment, tests and server (.venv, Python 3.11); the browser tests.
 include mk/bridge.mk
 include mk/browser.mk
+# The bridge's benchmark (bench/bench_bridge.py): make bench-bridge
+include mk/bench.mk
 test-browser: setup-bridge
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval bench clean

@@ -1,0 +1,16 @@
+# The handover bridge's benchmark (bench/bench_bridge.py): real Rasa + action server + one bridge,
+# all on free ports on 127.0.0.1; prints bot-turn overhead, relay latency with 500 sockets and
+# memory, with PASS/FAIL against the targets of the bridge issue. About 3 minutes.
+# Included by the top Makefile (`include mk/*.mk`); works alone too: make -f mk/bench.mk bench-bridge
+# BENCH_ARGS: e.g. --strict (exit 1 when a target is missed), --database-url postgresql://…, --verbose
+BENCH_VENV ?= .venv
+BENCH_PY   := $(BENCH_VENV)/bin/python
+BENCH_DIR  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+BENCH_ARGS ?=
+
+.PHONY: bench-bridge
+
+bench-bridge: ## Benchmark the bridge against real Rasa: bot-turn overhead, relay with 500 sockets, memory
+	@cd $(BENCH_DIR) && [ -x $(BENCH_PY) ] || { echo "error: $(BENCH_PY) is missing (make setup)" >&2; exit 1; }
+	@cd $(BENCH_DIR) && [ -f models/jieli.tar.gz ] || { echo "error: no trained model: run make train first" >&2; exit 1; }
+	cd $(BENCH_DIR) && PYTHONPATH=$(BENCH_DIR) $(BENCH_PY) bench/bench_bridge.py $(BENCH_ARGS)
