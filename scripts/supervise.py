@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -60,7 +59,7 @@ class Service:
 def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path) -> list[Service]:
     """The action server and the Rasa server (REST channel + HTTP API), both on 127.0.0.1."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    endpoints = Path(tempfile.mkdtemp(prefix="jieli-")) / "endpoints.yml"
+    endpoints = log_dir / "endpoints.yml"  # next to the logs: no stray temporary folder
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
     return [
         Service(
