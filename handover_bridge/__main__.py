@@ -1,6 +1,7 @@
 """`python -m handover_bridge [serve] [--host H] [--port P] [--workers N]` runs the bridge;
 `python -m handover_bridge migrate` applies the migrations;
-`python -m handover_bridge create-agent USERNAME [--skills a,b] [--max-concurrent N]` adds an agent
+`python -m handover_bridge create-agent USERNAME [--skills a,b] [--max-concurrent N] [--roles agent,designer,lead]`
+adds an agent
 (password from JIELI_NEW_AGENT_PASSWORD or a prompt)."""
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--display-name")
     create.add_argument("--skills", default="*", help="comma list of skills, * = all")
     create.add_argument("--max-concurrent", type=int, default=3)
+    create.add_argument("--roles", default="agent",
+                        help="comma list among agent, designer (review queue), lead (dashboard)")
     args = parser.parse_args(argv)
 
     try:
@@ -92,7 +95,8 @@ async def _create_agent(settings: Settings, args) -> int:
     try:
         skills = [s.strip() for s in args.skills.split(",") if s.strip()]
         agent = await bridge.agents.create(args.username, password, display_name=args.display_name,
-                                           skills=skills, max_concurrent=args.max_concurrent)
+                                           skills=skills, max_concurrent=args.max_concurrent,
+                                           roles=[r.strip() for r in args.roles.split(",") if r.strip()])
     except ServiceError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1

@@ -13,6 +13,8 @@ STATES = ("bot", "queued", "assigned", "closed", "ticket")
 SENDERS = ("customer", "bot", "agent", "system")
 PRESENCE = ("online", "away", "offline")
 TICKET_STATUSES = ("open", "answered", "closed")
+ROLES = ("agent", "designer", "lead")
+CANDIDATE_STATUSES = ("pending", "accepted", "rejected", "exported")
 
 # SQLite wants INTEGER PRIMARY KEY for its rowid alias; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -55,7 +57,7 @@ class Conversation(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     handover_id: Mapped[int | None] = mapped_column(BigId)              # the open handover
     next_seq: Mapped[int] = mapped_column(Integer, default=0)            # last seq handed out
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_conversations_state", "state"),)
@@ -73,7 +75,8 @@ class Message(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reply_to: Mapped[int | None] = mapped_column(Integer)   # seq of the message that caused it
     status: Mapped[str | None] = mapped_column(String(16))  # bot turn of a customer message
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    abusive: Mapped[bool] = mapped_column(Boolean, default=False)  # customer text the console masks
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq", name="uq_messages_seq"),
@@ -97,13 +100,15 @@ class Handover(Base):
     # (epoch seconds): every AGEING_SECONDS waited is worth one priority level.
     rank: Mapped[float] = mapped_column(Float)
     front: Mapped[bool] = mapped_column(Boolean, default=False)
-    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     accepted_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     rating: Mapped[int | None] = mapped_column(Integer)
+    intent: Mapped[str | None] = mapped_column(String(64))          # what it really was (agent, at close)
+    first_reply_at: Mapped[datetime | None] = mapped_column()       # the agent's first message
     ticket_offered_at: Mapped[datetime | None] = mapped_column()
     last_position: Mapped[int | None] = mapped_column(Integer)   # last pushed to the customer
     last_eta: Mapped[int | None] = mapped_column(Integer)
@@ -121,6 +126,7 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(64))
     skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=lambda: ["agent"])   # agent, designer, lead
     max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     last_heartbeat: Mapped[datetime | None] = mapped_column()
@@ -163,3 +169,29 @@ class Audit(Base):
     actor: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReviewCandidate(Base):
+    """What a closed handover can teach the bot: the customer's questions (their own words), the intent
+    the agent says it really was, and the agent's answer when they marked it reusable. A designer
+    accepts (possibly edited), or rejects it; accepted ones are exported as Rasa training data."""
+    __tablename__ = "review_candidates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    handover_id: Mapped[int] = mapped_column(BigId, ForeignKey("handovers.id"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    intent: Mapped[str | None] = mapped_column(String(64))      # tagged by the agent / designer
+    bot_intent: Mapped[str | None] = mapped_column(String(64))  # what the bot thought
+    examples: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    answer: Mapped[str | None] = mapped_column(Text)
+    reusable: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    exported_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("handover_id", name="uq_review_candidates_handover"),)

@@ -8,7 +8,8 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from ..services.container import Bridge
-from ..services.errors import Invalid
+from ..services.agents import has_role
+from ..services.errors import Forbidden, Invalid
 from ..services.frames import message_dict
 
 
@@ -23,6 +24,12 @@ def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def bridge(request: Request) -> Bridge:
     return request.app.ctx.bridge
+
+
+def require_role(request: Request, role: str) -> None:
+    """403 unless the logged-in agent (request.ctx.agent) has `role` (designer, lead)."""
+    if not has_role(request.ctx.agent, role):
+        raise Forbidden(f"this page needs the {role} role", f"needs_{role}")
 
 
 def body(request: Request, *, required: bool = True) -> dict[str, Any]:

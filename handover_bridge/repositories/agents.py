@@ -59,6 +59,10 @@ async def set_password(session: AsyncSession, agent_id: int, password_hash: str)
     await session.execute(update(Agent).where(Agent.id == agent_id).values(password_hash=password_hash))
 
 
+async def set_roles(session: AsyncSession, agent_id: int, roles: list[str]) -> None:
+    await session.execute(update(Agent).where(Agent.id == agent_id).values(roles=roles))
+
+
 async def mark_assigned(session: AsyncSession, agent_id: int) -> None:
     await session.execute(update(Agent).where(Agent.id == agent_id).values(last_assigned_at=utcnow()))
 

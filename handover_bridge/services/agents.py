@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from ..models import Agent, utcnow
+from ..models import ROLES, Agent, utcnow
 from ..repositories import agents as agents_repo
 from ..repositories import conversations as conversations_repo
 from . import texts
@@ -22,9 +22,14 @@ log = logging.getLogger("handover_bridge.agents")
 PRESENCE = ("online", "away", "offline")
 
 
+def has_role(agent: Agent, role: str) -> bool:
+    return role in (agent.roles or ["agent"])
+
+
 def agent_dict(agent: Agent, load: int | None = None) -> dict[str, Any]:
     data = {"id": agent.id, "username": agent.username, "display_name": agent.display_name,
-            "skills": agent.skills, "max_concurrent": agent.max_concurrent, "presence": agent.presence}
+            "skills": agent.skills, "roles": list(agent.roles or ["agent"]),
+            "max_concurrent": agent.max_concurrent, "presence": agent.presence}
     if load is not None:
         data["active_chats"] = load
     return data
@@ -36,7 +41,11 @@ class AgentService:
         self.queue = queue
 
     async def create(self, username: str, password: str, *, display_name: str | None = None,
-                     skills: list[str] | None = None, max_concurrent: int = 3) -> Agent:
+                     skills: list[str] | None = None, max_concurrent: int = 3,
+                     roles: list[str] | None = None) -> Agent:
+        roles = roles or ["agent"]
+        if not set(roles) <= set(ROLES):
+            raise Invalid(f"roles must be among {', '.join(ROLES)}")
         if not username or len(username) > 64:
             raise Invalid("username must be 1–64 characters")
         if len(password) < 8:
@@ -47,21 +56,27 @@ class AgentService:
                 raise Conflict(f"agent {username!r} exists already", "agent_exists")
             return await agents_repo.create(session, username=username, password_hash=digest,
                                             display_name=display_name or username, skills=skills or ["*"],
-                                            max_concurrent=max_concurrent, presence="offline",
+                                            max_concurrent=max_concurrent, presence="offline", roles=roles,
                                             created_at=utcnow())
 
     async def ensure_demo_agents(self, usernames: tuple[str, ...], password: str) -> None:
-        """Demo mode: agent1, agent2 … exist and accept the demo password."""
+        """Demo mode: agent1, agent2 … exist and accept the demo password. agent1 is also the
+        demo's conversation designer and support lead (review queue, dashboard)."""
         for number, username in enumerate(usernames, start=1):
             async with self.ctx.db.read() as session:
                 agent = await agents_repo.by_username(session, username)
             if agent is None:
                 try:
                     await self.create(username, password, display_name=f"小{'一二三四五六七八九'[number - 1]}",
-                                      skills=["*"], max_concurrent=3)
+                                      skills=["*"], max_concurrent=3,
+                                      roles=list(ROLES) if number == 1 else ["agent"])
                 except Conflict:
                     pass   # another bridge process created it a moment ago
-            elif not await verify_password(agent.password_hash, password):
+                continue
+            if number == 1 and set(agent.roles or []) != set(ROLES):
+                async with self.ctx.db.write() as session:
+                    await agents_repo.set_roles(session, agent.id, list(ROLES))
+            if not await verify_password(agent.password_hash, password):
                 digest = await hash_password(password)
                 async with self.ctx.db.write() as session:
                     await agents_repo.set_password(session, agent.id, digest)
