@@ -21,7 +21,9 @@ _RESERVE = ("UPDATE conversations SET next_seq = next_seq + $1, updated_at = $2 
 _RESERVE_OPEN = ("UPDATE conversations SET next_seq = next_seq + $1, updated_at = $2 WHERE id = $3 "
                  "AND state != 'closed' RETURNING next_seq, state, agent_id, metadata")
 _INSERT = ("INSERT INTO messages (conversation_id, seq, client_msg_id, sender, text, payload, reply_to, "
-           "status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+           "status, abusive, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+_FIRST_REPLY = ("UPDATE handovers SET first_reply_at = $1 WHERE first_reply_at IS NULL AND id = "
+                "(SELECT handover_id FROM conversations WHERE id = $2) RETURNING id")
 _DONE = "UPDATE messages SET status = 'done' WHERE conversation_id = $1 AND seq = $2 RETURNING id"
 
 
@@ -43,7 +45,7 @@ async def reserve(tx: RawTransaction, conversation_id: str, count: int, *, open_
 
 async def insert(tx: RawTransaction, conversation_id: str, first_seq: int,
                  items: list[dict[str, Any]]) -> list[Message]:
-    """Messages (dicts of sender, text, payload, client_msg_id, reply_to, status) with seqs from
+    """Messages (dicts of sender, text, payload, client_msg_id, reply_to, status, abusive) with seqs from
     `first_seq`; returned as detached Message objects. A duplicate client_msg_id raises
     db.DuplicateKey."""
     now = utcnow()
@@ -51,12 +53,19 @@ async def insert(tx: RawTransaction, conversation_id: str, first_seq: int,
     messages = [Message(conversation_id=conversation_id, seq=first_seq + n, sender=item["sender"],
                         text=item.get("text") or "", payload=item.get("payload"),
                         client_msg_id=item.get("client_msg_id"), reply_to=item.get("reply_to"),
-                        status=item.get("status"), created_at=now) for n, item in enumerate(items)]
+                        status=item.get("status"), abusive=bool(item.get("abusive")), created_at=now)
+                for n, item in enumerate(items)]
     if messages:
         await tx.executemany(_INSERT, [(m.conversation_id, m.seq, m.client_msg_id, m.sender, m.text,
-                                        tx.dumps(m.payload), m.reply_to, m.status, stamp) for m in messages])
+                                        tx.dumps(m.payload), m.reply_to, m.status, m.abusive, stamp)
+                                       for m in messages])
     return messages
 
 
 async def mark_done(tx: RawTransaction, conversation_id: str, seq: int) -> None:
     await tx.fetchrow(_DONE, conversation_id, seq)
+
+
+async def mark_first_reply(tx: RawTransaction, conversation_id: str) -> None:
+    """The open handover's first agent reply (wait-to-first-reply analytics); later replies no-op."""
+    await tx.fetchrow(_FIRST_REPLY, tx.timestamp(utcnow()), conversation_id)

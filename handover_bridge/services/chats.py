@@ -81,6 +81,7 @@ class ChatService:
                 [message] = await turns_repo.insert(tx, conversation_id, counter.next_seq, [{
                     "sender": "agent", "text": text, "client_msg_id": client_msg_id,
                     "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}}}])
+                await turns_repo.mark_first_reply(tx, conversation_id)
         except DuplicateKey:   # a retry: the message is stored already
             async with self.ctx.db.read() as session:
                 return await messages_repo.by_client_id(session, conversation_id, client_msg_id or "")
