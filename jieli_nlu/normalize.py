@@ -5,6 +5,7 @@ matching against the shop policy), so both see the same text:
 
 * Unicode NFKC: full-width letters, digits and punctuation become half-width (ＡＢＣ１２３！ → ABC123!);
 * Traditional → Simplified Chinese (OpenCC ``t2s``: 轉人工 → 转人工, 訂單 → 订单);
+* variant characters OpenCC keeps folded to the everyday form (妳/祢 → 你, 牠/祂 → 它);
 * lower case (RenGong → rengong);
 * runs of punctuation folded (！！！ → !, ？？？ → ?, ?!?! → ?!, 。。。 → 。);
 * invisible characters dropped and whitespace collapsed.
@@ -23,6 +24,8 @@ _PUNCT = "!?.,~…。,、;:·-_*#"
 _PUNCT_RUN = re.compile("[" + re.escape(_PUNCT) + r"\s]*[" + re.escape(_PUNCT) + "]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
+# Variants Taiwanese and Hong Kong customers type that OpenCC t2s leaves alone.
+_VARIANTS = str.maketrans({"妳": "你", "祢": "你", "牠": "它", "祂": "它"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,7 +57,7 @@ def normalize_text(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    text = _t2s().convert(text)
+    text = _t2s().convert(text).translate(_VARIANTS)
     text = text.lower()
     text = fold_punctuation(text)
     return _SPACES.sub(" ", text).strip()

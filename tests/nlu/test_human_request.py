@@ -19,6 +19,7 @@ def rules():
     "人工", "转人工", "人工客服", "rg", "RG", "Rg 谢谢", "rengong", "zhuan ren gong", "有没有活人",
     "轉人工客服", "人工人工人工", "人工!!!", "我要找真人", "联系人工客服", "你们人工呢",
     "别跟我扯了 转人工", "我不要人工智能 我要人工客服", "不要机器人回复", "叫你们客服出来",
+    "你是真人吗？不是的话给我转人工", "妳是機器人吧 我要找真人",
 ])
 def test_unmistakable_requests_are_promoted(rules, text):
     assert rules.decide(normalize_text(text), "out_of_scope") == "promote"
@@ -32,6 +33,7 @@ def test_negated_requests_are_not_promoted(rules, text):
 @pytest.mark.parametrize("text", [
     "人工智能客服挺好用", "人工费怎么算", "人工草坪有货吗", "是纯人工缝制的吗", "人工养殖的吗",
     "真人实拍吗", "人工水晶会不会褪色", "人工智能會取代人類嗎",
+    "你是真人吗", "妳是真人嗎？", "你是不是真人啊", "是人工还是机器人", "你们是真人客服吗",
 ])
 def test_non_service_mentions_are_demoted(rules, text):
     assert rules.decide(normalize_text(text), HUMAN) == "demote"

@@ -41,3 +41,8 @@ def test_long_input_is_handled():
 
 def test_single_punctuation_is_untouched():
     assert fold_punctuation("好的,谢谢!") == "好的,谢谢!"
+
+
+def test_variant_pronouns_fold_to_the_everyday_form():
+    assert normalize_text("妳是真人嗎？") == "你是真人吗?"
+    assert normalize_text("祢好") == "你好"
