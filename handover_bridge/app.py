@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         app.blueprint(blueprint)
     from .api import static_files   # widget, agent console, demo shop (static/)
     app.blueprint(static_files.bp)
+    from .api import lexicon   # the profanity lexicon (one list for the bridge and the console)
+    app.blueprint(lexicon.bp)
     middleware.install(app)
 
     @app.before_server_start

@@ -105,6 +105,7 @@ class Settings:
     proxies_count: int = 0
     access_log: bool = False
     log_level: str = "INFO"
+    profanity_lexicon: str = ""               # path; empty = lexicon/profanity.yml of this checkout
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -154,6 +155,7 @@ class Settings:
             "proxies_count": _int(get("PROXIES_COUNT", "0"), "PROXIES_COUNT", 0),
             "access_log": _bool(get("ACCESS_LOG", "false"), "ACCESS_LOG"),
             "log_level": get("LOG_LEVEL", "INFO").upper(),
+            "profanity_lexicon": get("PROFANITY_LEXICON").strip(),
         }
         values.update(overrides)
         return cls(**values).validated()

@@ -7,6 +7,7 @@ import logging
 from ..config import DEMO_AGENTS, Settings
 from ..db import Database
 from ..migrate import migrate
+from . import abuse
 from .agents import AgentService
 from .bot import RasaClient
 from .chats import ChatService
@@ -42,6 +43,7 @@ class Bridge:
 
     async def start(self, *, background: bool = True) -> None:
         s = self.settings
+        abuse.configure(s.profanity_lexicon or None)   # the profanity lexicon (fails loudly)
         db = Database(s)
         await migrate(db)
         hub = Hub()

@@ -22,7 +22,7 @@ from ..repositories import conversations as conversations_repo
 from ..repositories import handovers as handovers_repo
 from ..repositories import messages as messages_repo
 from ..repositories import turns as turns_repo
-from . import texts
+from . import abuse, texts
 from .bot import BotReply, BotUnavailable
 from .context import Context
 from .errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
@@ -160,7 +160,8 @@ class ConversationService:
                 if counter is not None:
                     [message] = await turns_repo.insert(tx, conversation_id, counter.next_seq, [{
                         "sender": "customer", "text": text, "client_msg_id": client_msg_id,
-                        "status": "pending" if counter.state == "bot" else None}])
+                        "status": "pending" if counter.state == "bot" else None,
+                        "abusive": abuse.is_abusive(text)}])
         except DuplicateKey:   # this client_msg_id is stored already
             if not client_msg_id:
                 raise

@@ -3,26 +3,39 @@
 // per agent and day).
 import {today} from "./dom.js";
 
-// A small built-in list. Matching ignores case, width (NFKC), spaces and punctuation between the
-// characters, so "傻 逼" and "ＳＢ" match too. Words are chosen so that ordinary shop talk
-// ("滚筒洗衣机", "垃圾袋") does not match.
-export const PROFANITY = [
-  "傻逼", "傻b", "傻x", "煞笔", "沙比", "sb客服", "脑残", "智障", "白痴", "弱智", "废物", "蠢货", "狗东西",
-  "你妈", "他妈的", "妈的", "尼玛", "操你", "草你", "草泥马", "日你", "去死", "滚蛋", "给我滚", "王八蛋",
-  "混蛋", "贱人", "垃圾客服", "垃圾东西", "fuck", "shit", "bitch", "wtf",
-];
-
+// The profanity list is the bridge's (lexicon/profanity.yml, served by GET /api/lexicon/profanity):
+// the bridge flags stored customer messages with it and this module masks with the same rules, so
+// there is one list. Matching ignores case, width (NFKC), spaces, punctuation and symbols between
+// the characters, so "傻 逼" and "ＳＢ客服" match too; the list's `allow` phrases ("我妈的",
+// "去死皮" …) are cut out first, so ordinary shop talk does not match.
 const SKIP = /[\s\p{P}\p{S}_]+/gu;
 
 export function normalize(text) {
   return String(text || "").normalize("NFKC").toLowerCase().replace(SKIP, "");
 }
 
-const WORDS = PROFANITY.map(normalize);
+/** Load the list once, before the console starts (a module-level await). Without it (the bridge is
+ *  unreachable) only the turns the handover context flagged are masked. */
+async function loadLexicon() {
+  try {
+    const response = await fetch("/api/lexicon/profanity", {cache: "no-cache"});
+    if (!response.ok) return {words: [], allow: []};
+    const data = await response.json();
+    const list = (value) => (Array.isArray(value) ? value.map(normalize).filter(Boolean) : []);
+    return {words: list(data.words), allow: list(data.allow)};
+  } catch (_) {
+    return {words: [], allow: []};
+  }
+}
+
+const LEXICON = await loadLexicon();
+export const PROFANITY = LEXICON.words;
 
 export function hasProfanity(text) {
-  const plain = normalize(text);
-  return plain.length > 0 && WORDS.some((word) => plain.includes(word));
+  let plain = normalize(text);
+  if (!plain) return false;
+  for (const phrase of LEXICON.allow) plain = plain.split(phrase).join(" ");
+  return LEXICON.words.some((word) => plain.includes(word));
 }
 
 /** Texts the handover context flagged (a turn with `abusive: true`), normalised. */
