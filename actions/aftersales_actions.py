@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import order_text, policy
-from actions.common import (JieliAction, answer_topic, ask_order_id, latest_text, order_not_found,
+from actions.common import (JieliAction, answer_topic, ask, ask_order_id, latest_text, order_not_found,
                             resolve_order, topic_entity)
 from actions.shop.factory import get_adapter
 
@@ -15,8 +15,7 @@ RECORD_TOPICS = ("progress", "rejected", "timeline")
 
 
 def overview(dispatcher: CollectingDispatcher, section: str, intent: str) -> None:
-    dispatcher.utter_message(text=policy.fmt(policy.section(section).get("overview")),
-                             buttons=policy.section_buttons(intent, section))
+    ask(dispatcher, policy.fmt(policy.section(section).get("overview")), policy.section_buttons(intent, section))
 
 
 def handle_refund(dispatcher: CollectingDispatcher, tracker: Tracker, continuing: bool = False) -> list[dict]:

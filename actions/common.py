@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import policy
 from actions.shop.base import ShopUnavailable
+from jieli_dialogue.signals import CLARIFY
 from jieli_nlu.normalize import normalize_text
 from jieli_nlu.order_ids import find_order_ids
 
@@ -124,9 +125,16 @@ def resolve_order(tracker: Tracker) -> tuple[str | None, list[dict]]:
 ASK_ORDER_ID_DEFAULT = "麻烦发一下您的订单号哦，我马上帮您查。"
 
 
+def ask(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
+    """Say a question of the bot's own (a topic menu, "请发订单号"). The bot message is marked
+    `clarify`, so the escalation signals notice when the customer passes it over
+    (jieli_dialogue/signals.py: unhelped_turns)."""
+    dispatcher.utter_message(text=text, buttons=buttons or [], **{CLARIFY: True})
+
+
 def ask_order_id(dispatcher: CollectingDispatcher, topic: str) -> list[dict]:
     """Ask for the order number in the shop's words (policy.yml: order_help.ask_order_id)."""
-    dispatcher.utter_message(text=policy.fmt(policy.section("order_help").get("ask_order_id") or ASK_ORDER_ID_DEFAULT))
+    ask(dispatcher, policy.fmt(policy.section("order_help").get("ask_order_id") or ASK_ORDER_ID_DEFAULT))
     return [SlotSet("order_topic", topic)]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import abc
 
 from actions import policy
-from actions.common import JieliAction, answer_topic, latest_text, topic_entity
+from actions.common import JieliAction, answer_topic, ask, latest_text, topic_entity
 
 
 class FaqAction(JieliAction, abc.ABC):
@@ -16,8 +16,8 @@ class FaqAction(JieliAction, abc.ABC):
     def handle(self, dispatcher, tracker, domain):
         topic = policy.pick_topic(self.section, latest_text(tracker), topic_entity(tracker))
         if topic is None:
-            dispatcher.utter_message(text=policy.fmt(policy.section(self.section).get("overview")),
-                                     buttons=policy.section_buttons(self.intent, self.section))
+            ask(dispatcher, policy.fmt(policy.section(self.section).get("overview")),
+                policy.section_buttons(self.intent, self.section))
         else:
             answer_topic(dispatcher, topic)
         return []

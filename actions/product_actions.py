@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 
 from actions import policy
-from actions.common import JieliAction, answer_topic, latest_text, payload, topic_entity
+from actions.common import JieliAction, answer_topic, ask, latest_text, payload, topic_entity
 from jieli_nlu.normalize import normalize_text
 
 MAX_PRODUCT_BUTTONS = 6
@@ -56,16 +56,14 @@ class ActionProductUsage(JieliAction):
         if product is None:
             buttons = [{"title": str(p.get("name") or p["id"]), "payload": payload("product_usage", topic=str(p["id"]))}
                        for p in policy.products()[:MAX_PRODUCT_BUTTONS]]
-            dispatcher.utter_message(text="您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~",
-                                     buttons=buttons)
+            ask(dispatcher, "您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~", buttons)
             return []
         product_topics = policy.topics(product.get("topics"))
         if topic is None:
             topic = policy.pick_topic(product_topics, text)
         if topic is None:
-            dispatcher.utter_message(
-                text=policy.fmt(product.get("intro") or f"{product.get('name')}的使用问题，您想了解哪一项？"),
-                buttons=policy.topic_buttons("product_usage", product_topics, product.get("featured")))
+            ask(dispatcher, policy.fmt(product.get("intro") or f"{product.get('name')}的使用问题，您想了解哪一项？"),
+                policy.topic_buttons("product_usage", product_topics, product.get("featured")))
         else:
             answer_topic(dispatcher, topic)
         product_id = str(product["id"])

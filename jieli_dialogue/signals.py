@@ -41,6 +41,18 @@ repeat_count / repeated_texts
         message of that topic.
     Short questions of one topic share the topic's words ("优惠券怎么领" / "优惠券能叠加吗": 0.37),
     which is why similarity alone must be high and a same-intent question needs more evidence.
+unhelped_turns
+    Customer messages in a row, newest first, the bot did not help with — what `miss_limit`
+    counts. A message counts when (a) the bot did not understand it (as `consecutive_fallbacks`);
+    (b) the bot answered with a question of its own — a menu of topics or "please send the order
+    number", marked `clarify` by the action — and the customer's next message passed it over (no
+    button clicked, no order number, another intent); or (c) the customer's next message says the
+    answer did not help ("没用", "还是不行", "答非所问" — `not_helped` in the lexicon). The newest
+    message counts when it fell back or itself says the last answer did not help. A streak of
+    fallbacks alone is `fallback_limit`'s business; `miss_limit` fires when the streak holds at
+    least one message of kind (b) or (c). This catches
+    the bot that answers confidently beside the point, which fallbacks alone never see: a
+    technical problem bounced between menus, "please send the order number" and "没用".
 complaint / complaints, insult / insults
     The newest message's intent is `complain` / `insult`; how many there were in the window.
 negative_words, frustration, frustration_level, window_frustration
@@ -76,7 +88,7 @@ Only right after a customer message, never while the conversation is paused:
    `human_requests ≥ human_request_limit` → `action_handover`;
    otherwise → `action_offer_handover` (offers help, says one more 人工 hands over);
 3. otherwise `action_handover` when any of: consecutive_fallbacks ≥ fallback_limit,
-   repeat_count ≥ repeat_limit, complaints ≥ complaint_limit, insults ≥ insult_limit,
+   unhelped_turns ≥ miss_limit, repeat_count ≥ repeat_limit, complaints ≥ complaint_limit, insults ≥ insult_limit,
    frustration ≥ frustration_threshold (a limit of 0 switches that rule off);
 4. right after one of the escalation actions (no customer message since) → `action_listen`.
 Anything else: no opinion (the other policies decide).
@@ -124,6 +136,10 @@ ASK_ACTION = "action_ask_handover_problem"
 OFFER_ACTION = "action_offer_handover"
 ESCALATION_ACTIONS = frozenset({HANDOVER_ACTION, ASK_ACTION, OFFER_ACTION})
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "utter_default"})
+# key an action sets on a bot message that asks the customer something (actions/common.py)
+CLARIFY = "clarify"
+# intents that answer a question of the bot's whatever the topic
+ANSWERS = frozenset({"inform_order_id", "affirm", "deny"})
 
 # slots
 PENDING_SLOT = "handover_pending"
@@ -161,6 +177,7 @@ class Lexicon:
     patterns: tuple[tuple[re.Pattern, float], ...] = ()
     profanity: tuple[tuple[str, re.Pattern | None], ...] = ()
     insistence: tuple[str, ...] = ()
+    not_helped: tuple[str, ...] = ()
     request_words: tuple[re.Pattern, ...] = ()
     turns: int = 4
     decay: float = 0.7
@@ -194,6 +211,7 @@ class Lexicon:
             patterns=patterns,
             profanity=profanity,
             insistence=tuple(normalize_text(str(w)) for w in data.get("insistence") or [] if str(w).strip()),
+            not_helped=tuple(normalize_text(str(w)) for w in data.get("not_helped") or [] if str(w).strip()),
             request_words=tuple(re.compile(str(p)) for p in data.get("request_words") or []),
             turns=max(1, int(scoring.get("turns", 4))),
             decay=float(scoring.get("decay", 0.7)),
@@ -250,6 +268,7 @@ class Thresholds:
 
     human_request_limit: int = 1      # explicit requests in the window that hand over
     fallback_limit: int = 3           # consecutive messages the bot did not understand
+    miss_limit: int = 3               # consecutive messages the bot did not help with (unhelped_turns)
     repeat_limit: int = 3             # times the same question is asked
     complaint_limit: int = 2          # complain intents in the window
     insult_limit: int = 2             # insult intents in the window (the first gets a calm answer)
@@ -260,7 +279,8 @@ class Thresholds:
     def from_mapping(cls, config: Mapping[str, Any] | None) -> "Thresholds":
         config = config or {}
         values: dict[str, Any] = {}
-        for name in ("human_request_limit", "fallback_limit", "repeat_limit", "complaint_limit", "insult_limit"):
+        for name in ("human_request_limit", "fallback_limit", "miss_limit", "repeat_limit", "complaint_limit",
+                     "insult_limit"):
             if config.get(name) is None:
                 continue
             value = config[name]
@@ -300,6 +320,7 @@ class Turn:
     payload: bool                   # a button payload such as /request_human
     actions: list[str] = field(default_factory=list)   # actions run after it (not action_listen)
     replies: list[str] = field(default_factory=list)   # texts the bot said after it
+    asked: bool = False             # the bot answered with a question of its own (metadata clarify)
     _normalized: str | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -408,6 +429,9 @@ def customer_turns(events: Sequence[Mapping[str, Any]], start: int = 0) -> list[
             if isinstance(name, str) and name != ACTION_LISTEN:
                 current.actions.append(name)
         elif kind == "bot" and current is not None:
+            metadata = event.get("metadata")
+            if isinstance(metadata, Mapping) and metadata.get(CLARIFY):
+                current.asked = True
             text = event.get("text")
             if isinstance(text, str) and text.strip():
                 current.replies.append(text.strip())
@@ -660,6 +684,7 @@ class Signals:
     requests_since_resume: int = 0
     consecutive_requests: int = 0
     consecutive_fallbacks: int = 0
+    unhelped_turns: int = 0
     repeat_count: int = 0
     repeated_texts: tuple[str, ...] = ()
     complaint: bool = False
@@ -706,6 +731,8 @@ class Signals:
             add("human_requests", request_explanation(self))
         if self.consecutive_fallbacks:
             add("consecutive_fallbacks", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂")
+        if self.unhelped_turns >= 2 and self.unhelped_turns > self.consecutive_fallbacks:
+            add("unhelped_turns", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙（没听懂、答非所问或客户说没用）")
         if self.repeat_count >= 2:
             add("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍")
         if self.complaints:
@@ -727,6 +754,9 @@ class Signals:
         fired: list[tuple[str, str]] = []
         if thresholds.fallback_limit and self.consecutive_fallbacks >= thresholds.fallback_limit:
             fired.append(("bot_failure", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂"))
+        elif (thresholds.miss_limit and self.unhelped_turns >= thresholds.miss_limit
+              and self.unhelped_turns > self.consecutive_fallbacks):   # pure fallbacks: fallback_limit
+            fired.append(("bot_failure", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙"))
         if thresholds.repeat_limit and self.repeat_count >= thresholds.repeat_limit:
             fired.append(("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍"))
         if thresholds.complaint_limit and self.complaints >= thresholds.complaint_limit and self.complaint:
@@ -768,6 +798,36 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
                 insists(latest.normalized, lexicon) or latest.intent in looping):
             matched.append(turn)
     return matched
+
+
+def says_not_helped(turn: Turn, lexicon: Lexicon) -> bool:
+    """"没用", "还是不行", "答非所问": the message says the bot's last answer did not help."""
+    return bool(turn.normalized) and any(marker in turn.normalized for marker in lexicon.not_helped)
+
+
+def took_up(question: Turn, answer: Turn) -> bool:
+    """Whether `answer` takes up the question the bot asked after `question`: a button, an order
+    number, yes/no, or more about the same intent."""
+    return (answer.payload or answer.intent in ANSWERS or answer.intent == question.intent
+            or any(e.get("entity") == "order_id" for e in answer.entities))
+
+
+def unhelped(turns: Sequence[Turn], lexicon: Lexicon) -> int:
+    """Customer messages in a row, newest first, the bot did not help with (module docstring)."""
+    count = 0
+    for position in range(len(turns) - 1, -1, -1):
+        turn = turns[position]
+        after = turns[position + 1] if position + 1 < len(turns) else None
+        if turn.fell_back:
+            missed = True
+        elif after is None:
+            missed = says_not_helped(turn, lexicon)
+        else:
+            missed = (turn.asked and not took_up(turn, after)) or says_not_helped(after, lexicon)
+        if not missed:
+            break
+        count += 1
+    return count
 
 
 def compute_signals(events: Iterable[Mapping[str, Any]], lexicon: Lexicon | None = None) -> Signals:
@@ -815,6 +875,7 @@ def _signals(applied: list[dict], lexicon: Lexicon) -> Signals:
         requests_since_resume=sum(1 for t in since_resume if t.intent == HUMAN),
         consecutive_requests=consecutive_requests,
         consecutive_fallbacks=consecutive_fallbacks,
+        unhelped_turns=unhelped(window, lexicon),
         repeat_count=(1 + len(repeated)) if repeated or latest.intent not in NOT_A_QUESTION
         or latest.intent == FALLBACK else 0,
         repeated_texts=tuple(t.text for t in repeated),

@@ -72,7 +72,14 @@ def message(text: str | None = None, buttons: list[dict] | None = None, response
 
 
 HUMAN = {"title": "转人工", "payload": "/request_human"}
-ASK_ORDER_ID = message(text="麻烦发一下您的订单号哦（在「我的订单 → 订单详情」里可以复制），我马上帮您查。")
+
+
+def question(text: str, buttons: list[dict] | None = None) -> dict:
+    """A question of the bot's own: marked `clarify` for the escalation signals."""
+    return {**message(text=text, buttons=buttons), "clarify": True}
+
+
+ASK_ORDER_ID = question("麻烦发一下您的订单号哦（在「我的订单 → 订单详情」里可以复制），我马上帮您查。")
 
 
 # ---------------------------------------------------------------------------------------------

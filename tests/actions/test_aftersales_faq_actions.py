@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.aftersales_actions import ActionRefund, ActionReturnExchange
 from actions.faq_actions import ActionCoupon, ActionInvoice, ActionPayment, ActionProductInfo
-from jieli_testkit import ASK_ORDER_ID, HUMAN, load_tracker, message, run_action
+from jieli_testkit import ASK_ORDER_ID, HUMAN, load_tracker, message, question, run_action
 
 CANCEL = {"title": "取消订单", "payload": "/cancel_order"}
 HOW_TO_RETURN = {"title": "怎么退货", "payload": '/return_exchange{"topic":"how_to_return"}'}
@@ -49,7 +49,7 @@ def test_refund_progress_without_number_asks():
 def test_refund_overview_with_buttons():
     events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", text="退款"))
     assert events == []
-    assert messages == [message("退款的问题我可以帮您查进度、解释到账时间和驳回原因。您想了解哪一项？", buttons=[
+    assert messages == [question("退款的问题我可以帮您查进度、解释到账时间和驳回原因。您想了解哪一项？", buttons=[
         {"title": "退款进度", "payload": '/refund{"topic":"progress"}'},
         {"title": "到账时间", "payload": '/refund{"topic":"timeline"}'},
         {"title": "退款被拒", "payload": '/refund{"topic":"rejected"}'},
@@ -152,7 +152,7 @@ def test_return_quality_offers_a_person():
 
 def test_return_overview():
     _, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", text="售后"))
-    assert messages == [message("签收后 7 天内支持无理由退货，质量问题 15 天内包退换。您想了解哪一项？", buttons=[
+    assert messages == [question("签收后 7 天内支持无理由退货，质量问题 15 天内包退换。您想了解哪一项？", buttons=[
         {"title": "7天无理由", "payload": '/return_exchange{"topic":"seven_days"}'},
         {"title": "怎么退货", "payload": '/return_exchange{"topic":"how_to_return"}'},
         {"title": "退货运费", "payload": '/return_exchange{"topic":"shipping_fee"}'},

@@ -7,7 +7,7 @@ from rasa_sdk.events import SlotSet
 from actions.confirm_actions import ActionHandleAffirm, ActionHandleDeny
 from actions.product_actions import ActionProductUsage
 from actions.shop.factory import get_adapter
-from jieli_testkit import ASK_ORDER_ID, HUMAN, load_tracker, message, run_action
+from jieli_testkit import ASK_ORDER_ID, HUMAN, load_tracker, message, question, run_action
 
 
 # ---------------------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ def test_follow_up_uses_the_product_slot():
 def test_unknown_product_asks_which_one():
     events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product"))
     assert events == []
-    assert messages == [message("您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~", buttons=[
+    assert messages == [question("您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~", buttons=[
         {"title": "三键感应小夜灯", "payload": '/product_usage{"topic":"nightlight"}'},
         {"title": "接力 Air 蓝牙耳机", "payload": '/product_usage{"topic":"earbuds"}'},
         {"title": "接力 1.7L 电热水壶", "payload": '/product_usage{"topic":"kettle"}'},
@@ -45,7 +45,7 @@ def test_product_button_shows_its_topics():
                            entities=[{"entity": "topic", "value": "earbuds"}])
     events, messages = run_action(ActionProductUsage(), tracker)
     assert events == [SlotSet("product", "earbuds")]
-    assert messages == [message("接力 Air 蓝牙耳机的配对、触控和充电，您想了解哪一项？", buttons=[
+    assert messages == [question("接力 Air 蓝牙耳机的配对、触控和充电，您想了解哪一项？", buttons=[
         {"title": "蓝牙配对", "payload": '/product_usage{"topic":"earbuds_pairing"}'},
         {"title": "恢复出厂设置", "payload": '/product_usage{"topic":"earbuds_reset"}'},
         {"title": "充电和续航", "payload": '/product_usage{"topic":"earbuds_charging"}'},

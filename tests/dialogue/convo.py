@@ -53,8 +53,9 @@ class Convo:
         return self
 
     def bot(self, action: str, *texts: str, buttons: list[dict] | None = None, listen: bool = True,
-            events: list[dict] | None = None) -> "Convo":
-        """The bot runs `action`, says `texts`, applies `events`, then listens."""
+            events: list[dict] | None = None, clarify: bool = False) -> "Convo":
+        """The bot runs `action`, says `texts`, applies `events`, then listens. `clarify`: the texts
+        are a question of the bot's own (a menu, "请发订单号"), as actions/common.ask marks them."""
         self.events.append({"event": "user_featurization", "use_text_for_featurization": False,
                             "timestamp": self._now()})
         self.action(action)
@@ -62,7 +63,8 @@ class Convo:
             self.events.append({"event": "bot", "text": text, "timestamp": self._now(),
                                 "data": {"buttons": buttons, "elements": None, "quick_replies": None,
                                          "attachment": None, "image": None, "custom": None},
-                                "metadata": {"utter_action": action} if action.startswith("utter_") else {}})
+                                "metadata": {"utter_action": action} if action.startswith("utter_")
+                                else ({"clarify": True} if clarify else {})})
         for event in events or []:
             self.events.append({**event, "timestamp": self._now()})
         if listen:

@@ -403,3 +403,66 @@ def test_signals_serialise_to_json():
 def test_order_numbers_count_as_description():
     convo = Convo().user("2024111500034503 人工", "request_human", entities=[order("2024111500034503")])
     assert compute_signals(convo.events).request_has_description
+
+
+# ---------------------------------------------------------------------------------------------
+# unhelped_turns: the bot answers confidently beside the point
+
+MENU = "接力 Air 蓝牙耳机的配对、触控和充电，您想了解哪一项？"
+ASK_ID = "麻烦发一下您的订单号哦，我马上帮您查。"
+
+
+def technical_problem() -> Convo:
+    return (Convo()
+            .user("耳机左边那只连上以后一直滋滋响还断断续续", "product_usage")
+            .bot("action_product_usage", MENU, clarify=True)
+            .user("固件升级到v2.3之后低频就失真", "return_exchange", confidence=0.7)
+            .bot("action_return_exchange", ASK_ID, clarify=True)
+            .user("那个什么eq均衡器在哪调啊", "nlu_fallback", confidence=0.3))
+
+
+def test_a_technical_problem_bounced_between_menus_hands_over_on_the_third_miss():
+    convo = technical_problem()
+    signals = compute_signals(convo.events)
+    assert signals.consecutive_fallbacks == 1 and signals.unhelped_turns == 3
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+    assert "没帮上忙" in decision.explanations[0]
+
+
+def test_saying_the_answer_did_not_help_counts():
+    convo = (Convo()
+             .user("耳机连不上手机", "product_usage").bot("action_product_usage", "请先长按5秒进入配对模式……")
+             .user("我试过了没用", "product_usage").bot("action_product_usage", "请先长按5秒进入配对模式……")
+             .user("重置了还是不行", "return_exchange", confidence=0.6))
+    assert compute_signals(convo.events).unhelped_turns == 3
+    assert decide(convo.events).action == HANDOVER_ACTION
+
+
+@pytest.mark.parametrize("answer", [
+    ("/product_usage{\"topic\":\"earbuds_pairing\"}", "product_usage", []),   # clicks a button
+    ("左耳连不上", "product_usage", []),                                          # stays on the topic
+    ("2024111500034503", "inform_order_id", [order("2024111500034503")]),         # gives the number
+])
+def test_a_question_of_the_bot_that_is_taken_up_is_not_a_miss(answer):
+    text, intent, entities = answer
+    convo = (Convo().user("耳机怎么用", "product_usage").bot("action_product_usage", MENU, clarify=True)
+             .user(text, intent, entities=entities))
+    assert compute_signals(convo.events).unhelped_turns == 0
+
+
+def test_a_happy_customer_who_moves_on_is_not_handed_over():
+    convo = (Convo()
+             .user("发票怎么开", "invoice").bot("action_invoice", "您想开哪种发票？", clarify=True)
+             .user("优惠券怎么领", "coupon").bot("action_coupon", "领券中心在……", clarify=True)
+             .user("你是机器人吗", "bot_challenge").bot("utter_bot_challenge", "我是智能客服小接~")
+             .user("好的谢谢", "thank"))
+    signals = compute_signals(convo.events)
+    assert signals.unhelped_turns == 0
+    assert decide(convo.events) is None
+
+
+def test_miss_limit_comes_from_the_thresholds_and_zero_switches_it_off():
+    convo = technical_problem()
+    assert decide(convo.events, Thresholds(miss_limit=4)) is None
+    assert decide(convo.events, Thresholds(miss_limit=0)) is None
