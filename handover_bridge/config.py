@@ -18,6 +18,11 @@ DEMO_ACTION_TOKEN = "jieli-demo-action-token--not-for-production"
 DEMO_PASSWORD = "jieli-demo"
 DEMO_AGENTS = ("agent1", "agent2")
 DEMO_ORIGINS = ("http://127.0.0.1:8080", "http://localhost:8080")
+# The Rasa project the bridge learns into (review queue → `export-training`): its domain (the
+# intents an agent can tag at close) and its NLU training data folder.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_DOMAIN_PATH = os.path.join(PROJECT_ROOT, "domain.yml")
+DEFAULT_TRAINING_DATA_DIR = os.path.join(PROJECT_ROOT, "data", "nlu")
 
 CATEGORIES = ("物流", "售后", "账单", "产品", "其他")
 DEFAULT_CATEGORY_SKILLS = {
@@ -107,8 +112,12 @@ class Settings:
     log_level: str = "INFO"
     profanity_lexicon: str = ""               # path; empty = lexicon/profanity.yml of this checkout
 
+    domain_path: str = DEFAULT_DOMAIN_PATH              # Rasa domain: intents agents may tag
+    training_data_dir: str = DEFAULT_TRAINING_DATA_DIR  # data/nlu: export-training writes here
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, check_secrets: bool = True,
+                 **overrides: Any) -> Settings:
         env = os.environ if env is None else env
         get = lambda name, default="": env.get(PREFIX + name, default)  # noqa: E731
         demo = _bool(get("DEMO_MODE", "false"), "DEMO_MODE")
@@ -157,11 +166,14 @@ class Settings:
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "profanity_lexicon": get("PROFANITY_LEXICON").strip(),
         }
+        values["domain_path"] = get("DOMAIN_PATH").strip() or DEFAULT_DOMAIN_PATH
+        values["training_data_dir"] = get("TRAINING_DATA_DIR").strip() or DEFAULT_TRAINING_DATA_DIR
         values.update(overrides)
-        return cls(**values).validated()
+        return cls(**values).validated(check_secrets=check_secrets)
 
-    def validated(self) -> Settings:
-        """Check secrets and ranges; fill demo values in demo mode."""
+    def validated(self, *, check_secrets: bool = True) -> Settings:
+        """Check secrets and ranges; fill demo values in demo mode. Offline tools that serve
+        nothing (`export-training`) pass check_secrets=False."""
         changes: dict[str, Any] = {}
         if self.demo_mode:
             if not self.secret_key:
@@ -170,7 +182,7 @@ class Settings:
                 changes["action_token"] = DEMO_ACTION_TOKEN
             if not self.allowed_origins:
                 changes["allowed_origins"] = DEMO_ORIGINS
-        else:
+        elif check_secrets:
             bad = [name for name, value in (("JIELI_SECRET_KEY", self.secret_key),
                                             ("JIELI_ACTION_TOKEN", self.action_token))
                    if _is_placeholder(value)]
