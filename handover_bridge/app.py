@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         app.blueprint(blueprint)
     from .api import static_files   # widget, agent console, demo shop (static/)
     app.blueprint(static_files.bp)
-    from .api import lexicon   # the profanity lexicon (one list for the bridge and the console)
+    from .api import analytics, lexicon   # the lead's dashboard API; the profanity lexicon
+    app.blueprint(analytics.bp)
     app.blueprint(lexicon.bp)
     middleware.install(app)
 

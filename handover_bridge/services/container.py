@@ -9,6 +9,7 @@ from ..db import Database
 from ..migrate import migrate
 from . import abuse
 from .agents import AgentService
+from .analytics import AnalyticsService
 from .bot import RasaClient
 from .chats import ChatService
 from .context import Context
@@ -35,6 +36,7 @@ class Bridge:
     tickets: TicketService
     agents: AgentService
     sweeper: Sweeper
+    analytics: AnalyticsService
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -60,6 +62,7 @@ class Bridge:
         self.tickets = TicketService(ctx, self.queue, self.conversations)
         self.agents = AgentService(ctx, self.queue)
         self.sweeper = Sweeper(ctx, self.queue, self.agents)
+        self.analytics = AnalyticsService(ctx)
         if s.demo_mode:
             await self.agents.ensure_demo_agents(DEMO_AGENTS, s.demo_password)
             log.warning("demo mode: demo secrets in use; agents %s, password %r",
