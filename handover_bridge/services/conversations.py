@@ -145,6 +145,8 @@ class ConversationService:
             return await self._replay(conversation_id, client_msg_id)
         message = stored
         self.ctx.metrics.messages.labels("customer").inc()
+        if message.abusive:
+            self.ctx.metrics.abusive_messages.labels(state, str(agent_id or "")).inc()
         await self.ctx.publish(message_events(conversation_id, agent_id, [message]))
         if state != "bot":
             return state, [message]

@@ -29,6 +29,38 @@ class Metrics:
         self.sockets = Gauge("jieli_websockets", "Open WebSockets in this process", ["role"], registry=r)
         self.rate_limited = Counter("jieli_rate_limited", "Requests refused by a rate limit", ["scope"],
                                     registry=r)
+        # Agent protection: customer messages flagged abusive when stored (services/abuse.py), by the
+        # conversation's state then and the agent holding it ("" while the bot or the queue has it).
+        self.abusive_messages = Counter("jieli_abusive_messages", "Customer messages flagged abusive",
+                                        ["state", "agent_id"], registry=r)
+        # Read from the store at every scrape, over the last 24 hours (services/analytics.py,
+        # docs/analytics.md): the same in every process.
+        self.containment = Gauge("jieli_containment_ratio_24h", "Conversations of the last 24 h where "
+                                 "the customer spoke and there was neither a handover nor a ticket, as a "
+                                 "share of those where the customer spoke", registry=r)
+        self.conversations_24h = Gauge("jieli_conversations_24h", "Conversations of the last 24 h where "
+                                       "the customer spoke, by outcome", ["outcome"], registry=r)
+        self.first_reply_wait = Gauge("jieli_first_reply_wait_24h_seconds", "Queued → first agent reply, "
+                                      "handovers queued in the last 24 h (nearest-rank quantiles)",
+                                      ["quantile"], registry=r)
+        self.handling = Gauge("jieli_handling_24h_seconds", "Accepted → closed, handovers queued in the "
+                              "last 24 h (nearest-rank quantiles)", ["quantile"], registry=r)
+        self.ratings = Gauge("jieli_ratings_24h", "Ratings of handovers queued in the last 24 h, by score",
+                             ["score"], registry=r)
+        self.tickets_open = Gauge("jieli_tickets_open", "Tickets waiting for an answer", registry=r)
+
+    def set_rolling(self, figures: dict) -> None:
+        """The store-derived gauges from AnalyticsService.rolling()."""
+        self.containment.set(figures["containment_rate"] if figures["containment_rate"] is not None else float("nan"))
+        self.conversations_24h.labels("contained").set(figures["contained"])
+        self.conversations_24h.labels("not_contained").set(figures["conversations"] - figures["contained"])
+        for name, gauge in (("first_reply_wait", self.first_reply_wait), ("handling", self.handling)):
+            stats = figures[name]
+            for p, value in (stats.percentiles or {}).items():
+                gauge.labels(f"{p / 100:g}").set(float("nan") if value is None else value)
+        for score in range(1, 6):
+            self.ratings.labels(str(score)).set(figures["ratings"].get(score, 0))
+        self.tickets_open.set(figures["open_tickets"])
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

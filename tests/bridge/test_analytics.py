@@ -313,3 +313,28 @@ def test_lexicon_matching_rules(tmp_path):
         abuse.Lexicon.load(bad)
     with pytest.raises(abuse.LexiconError):
         abuse.Lexicon.load(tmp_path / "missing.yml")
+
+
+@pytest.mark.asyncio
+async def test_metrics_expose_abuse_and_the_last_24_hours(harness):
+    h = harness
+    agent = await h.agent("ana")
+    handed = await h.customer()
+    await h.say(handed, "我要投诉")
+    await h.handover(handed, reason="request_human", category="售后")
+    assert await h.state(handed) == "assigned"                       # auto-assigned to ana
+    await h.say(handed, "傻逼客服")                                   # abusive, while ana holds it
+    await h.agent_call(agent, "POST", f"/conversations/{handed.conversation_id}/messages",
+                       json={"text": "您好，请说", "client_msg_id": "a1"})
+    await h.say(await h.customer(), "你好")                           # bot only: contained
+    await h.say(await h.customer(), "去死")                           # abusive, bot part
+    text = (await h.http.get("/metrics")).text
+    assert f'jieli_abusive_messages_total{{agent_id="{agent.id}",state="assigned"}} 1.0' in text
+    assert 'jieli_abusive_messages_total{agent_id="",state="bot"} 1.0' in text
+    # 3 conversations where the customer spoke, 2 contained (the last two)
+    assert "jieli_containment_ratio_24h 0.6667" in text
+    assert 'jieli_conversations_24h{outcome="contained"} 2.0' in text
+    assert 'jieli_first_reply_wait_24h_seconds{quantile="0.5"}' in text
+    assert 'jieli_handling_24h_seconds{quantile="0.9"} NaN' in text   # nothing closed yet
+    assert 'jieli_ratings_24h{score="5"} 0.0' in text
+    assert "jieli_tickets_open 0.0" in text
