@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--max-concurrent", type=int, default=3)
     create.add_argument("--roles", default="agent",
                         help="comma list among agent, designer (review queue), lead (dashboard)")
+    seed = sub.add_parser("seed-demo-week", help="demo mode only: seed a week of demo conversations "
+                          "(dashboard, review queue); skipped when today's demo week is there")
+    seed.add_argument("--force", action="store_true", help="replace the demo week even if seeded today")
     args = parser.parse_args(argv)
 
     try:
@@ -48,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "create-agent":
         return asyncio.run(_create_agent(settings, args))
+    if args.command == "seed-demo-week":
+        return asyncio.run(_seed_demo_week(settings, args.force))
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers))
                  if v is not None}
     return _serve(replace(settings, **overrides))
@@ -103,6 +108,28 @@ async def _create_agent(settings: Settings, args) -> int:
     finally:
         await bridge.stop()
     print(f"agent {agent.username} created (id {agent.id})")
+    return 0
+
+
+async def _seed_demo_week(settings: Settings, force: bool) -> int:
+    from .services.container import Bridge
+    from .services.demo_week import DemoWeek
+    from .services.errors import ServiceError
+
+    if not settings.demo_mode:
+        print("refused: demo data is only seeded in demo mode (JIELI_DEMO_MODE=true), never in production",
+              file=sys.stderr)
+        return 2
+    bridge = Bridge(settings)
+    await bridge.start(background=False)
+    try:
+        result = await DemoWeek(bridge.ctx).seed(force=force)
+    except ServiceError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await bridge.stop()
+    print(result.describe())
     return 0
 
 
