@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     from .api import analytics, lexicon   # the lead's dashboard API; the profanity lexicon
     app.blueprint(analytics.bp)
     app.blueprint(lexicon.bp)
+    from .api import review   # learning from agents: review queue, intents, export
+    app.blueprint(review.bp)
     middleware.install(app)
 
     @app.before_server_start

@@ -104,7 +104,9 @@ async def close(request: Request, conversation_id: str):
     data = body(request, required=False)
     result = await bridge(request).chats.close(request.ctx.agent, conversation_id,
                                                return_to_bot=data.get("return_to_bot", True),
-                                               resolution=data.get("resolution"), tags=data.get("tags"))
+                                               resolution=data.get("resolution"), tags=data.get("tags"),
+                                               intent=data.get("intent"), reusable=data.get("reusable"),
+                                               answer=data.get("answer"))
     return reply(result)
 
 

@@ -24,6 +24,7 @@ from .errors import Conflict, Forbidden, Invalid, NotFound
 from .frames import Event, agent_topic, message_events, state_frame, topics
 from .priority import category_of
 from .queue import QueueService, handover_dict
+from .review import ReviewService
 
 log = logging.getLogger("handover_bridge.chats")
 
@@ -33,10 +34,12 @@ MAX_TAGS = 20
 
 
 class ChatService:
-    def __init__(self, ctx: Context, queue: QueueService, conversations: ConversationService):
+    def __init__(self, ctx: Context, queue: QueueService, conversations: ConversationService,
+                 review: ReviewService | None = None):
         self.ctx = ctx
         self.queue = queue
         self.conversations = conversations
+        self.review = review      # learning from agents: a review candidate for every closed chat
 
     async def my_chats(self, agent: Agent) -> list[dict[str, Any]]:
         async with self.ctx.db.read() as session:
@@ -157,7 +160,12 @@ class ChatService:
         return result
 
     async def close(self, agent: Agent, conversation_id: str, *, return_to_bot: Any = True,
-                    resolution: Any = None, tags: Any = None) -> dict[str, Any]:
+                    resolution: Any = None, tags: Any = None, intent: Any = None, reusable: Any = None,
+                    answer: Any = None) -> dict[str, Any]:
+        """Finish the chat. Learning from agents (optional): `intent`, what the conversation really
+        was (one of the domain's intents), `reusable` (the agent's answer may teach the bot) and
+        `answer` (the one to reuse; default: the agent's longest message). They make a review
+        candidate for the designers once the chat is closed."""
         if not isinstance(return_to_bot, bool):
             raise Invalid("return_to_bot must be true or false", "invalid_close")
         if resolution is not None and not isinstance(resolution, str):
@@ -165,6 +173,11 @@ class ChatService:
         tags = tags if tags is not None else []
         if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) and len(t) <= 64 for t in tags):
             raise Invalid(f"tags must be a list of at most {MAX_TAGS} short strings", "invalid_close")
+        learned: dict[str, Any] = {"intent": None, "reusable": False, "answer": None}
+        if self.review is not None:
+            learned["intent"], learned["reusable"], learned["answer"] = self.review.check_close(intent, reusable, answer)
+        elif intent is not None:
+            raise Invalid("this bridge does not take an intent at close", "invalid_close")
         to_state = "bot" if return_to_bot else "closed"
         async with self.ctx.db.write() as session:
             conversation = await self._own(session, agent, conversation_id)
@@ -176,7 +189,7 @@ class ChatService:
                 raise Conflict("the conversation changed meanwhile", "bad_state")
             now = utcnow()
             await handovers_repo.update_fields(session, handover.id, closed_at=now, resolution=resolution,
-                                               tags=tags)
+                                               tags=tags, intent=learned["intent"])
             stored = [await messages_repo.append(session, conversation_id, "system",
                                                  texts.CLOSED_TO_BOT if return_to_bot else texts.CLOSED_END,
                                                  payload={"type": "closed", "return_to_bot": return_to_bot})]
@@ -192,7 +205,20 @@ class ChatService:
         if return_to_bot:
             await self._hand_back(conversation_id)
         await self.queue.maintain()
-        return {"state": to_state}
+        result: dict[str, Any] = {"state": to_state}
+        if self.review is not None:
+            result["review_candidate"] = await self._learn(handover.id, learned)
+        return result
+
+    async def _learn(self, handover_id: int, learned: dict[str, Any]) -> int | None:
+        """The review candidate of the chat just closed; a failure here never fails the close."""
+        try:
+            candidate = await self.review.create_for_handover(handover_id, reusable=learned["reusable"],
+                                                              answer=learned["answer"])
+        except Exception:  # noqa: BLE001 - the chat is closed whatever happens here
+            log.exception("could not create the review candidate of handover %s", handover_id)
+            return None
+        return candidate.id if candidate is not None else None
 
     async def _hand_back(self, conversation_id: str) -> None:
         """Rasa: resume, then let the bot ask for a rating (or ask ourselves)."""

@@ -21,6 +21,7 @@ from .hub import Hub
 from .metrics import Metrics
 from .queue import QueueService
 from .ratelimit import MemoryRateLimiter, RedisRateLimiter
+from .review import ReviewService
 from .sweeper import Sweeper
 from .tickets import TicketService
 
@@ -33,6 +34,7 @@ class Bridge:
     handovers: HandoverService
     conversations: ConversationService
     chats: ChatService
+    review: ReviewService
     tickets: TicketService
     agents: AgentService
     sweeper: Sweeper
@@ -58,7 +60,8 @@ class Bridge:
         self.queue = QueueService(ctx)
         self.handovers = HandoverService(ctx, self.queue)
         self.conversations = ConversationService(ctx, self.queue, self.handovers)
-        self.chats = ChatService(ctx, self.queue, self.conversations)
+        self.review = ReviewService(ctx)
+        self.chats = ChatService(ctx, self.queue, self.conversations, self.review)
         self.tickets = TicketService(ctx, self.queue, self.conversations)
         self.agents = AgentService(ctx, self.queue)
         self.sweeper = Sweeper(ctx, self.queue, self.agents)

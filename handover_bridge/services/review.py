@@ -448,7 +448,8 @@ def gather(handover: Handover, messages: Iterable[Message], window_start) -> dic
 def bot_intent_of(context: dict[str, Any]) -> str | None:
     """What the bot took the problem for: the intent of the last problem message, else the last
     customer intent that asks something."""
-    intents = [i for i in context.get("intents") or [] if isinstance(i, dict) and isinstance(i.get("intent"), str)]
+    intents = [i if isinstance(i, dict) else {"intent": i} for i in context.get("intents") or []
+               if isinstance(i, str) or isinstance(i, dict) and isinstance(i.get("intent"), str)]
     by_turn = {i.get("turn"): i["intent"] for i in intents}
     problem = (context.get("problem") or {}).get("messages") if isinstance(context.get("problem"), dict) else None
     for message in reversed(problem or []):
