@@ -6,11 +6,21 @@ read-only session. On SQLite, writes go through one pooled connection that start
 and reads use a separate pool (WAL lets them run beside the writer). On PostgreSQL both use one
 pool. Never hold a session across a network call or for the life of a WebSocket.
 
+The hot path (`db.raw()`) on SQLite runs its few statements synchronously on the writer's own
+sqlite3 connection, in the event loop's thread: each takes some microseconds, while a hop to
+aiosqlite's worker thread and back costs a thread wake-up each — about ten per transaction, and
+on a busy machine every wake-up waits for a CPU. Only `BEGIN IMMEDIATE` may wait (another process
+holding the write lock); it is tried without waiting and otherwise waits in the worker thread.
+So that a commit never stalls the loop with a checkpoint, the writer does not checkpoint the WAL
+itself (`wal_autocheckpoint=0`): `Database.checkpoint()` does it in a worker thread, called by
+the background sweeper.
+
 Sessions always end through these context managers (commit, or rollback on error and on close),
 so the pool's own reset-on-return — one more round trip per unit of work — is switched off.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import AsyncIterator, Sequence
@@ -38,11 +48,14 @@ class Database:
             self.writer = self.reader = engine
         else:
             _ensure_sqlite_dir(self.url)
+            # check_same_thread=False: the hot path uses the connection from the loop's thread
+            # while it holds it (pool of one), never at the same time as aiosqlite's thread
             self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60,
-                                              pool_reset_on_return=None, connect_args={"timeout": 30})
+                                              pool_reset_on_return=None,
+                                              connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False})
             self.reader = create_async_engine(self.url, pool_size=4, max_overflow=4,
-                                              pool_reset_on_return=None, connect_args={"timeout": 30})
-            _sqlite_setup(self.writer, begin="BEGIN IMMEDIATE")
+                                              pool_reset_on_return=None, connect_args={"timeout": BUSY_SECONDS})
+            _sqlite_setup(self.writer, begin="BEGIN IMMEDIATE", pragmas=("wal_autocheckpoint=0",))
             _sqlite_setup(self.reader, begin="BEGIN")
         self._write = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read = async_sessionmaker(self.reader, expire_on_commit=False)
@@ -74,14 +87,23 @@ class Database:
                         await connection.invalidate()
                     raise
             else:
-                await driver.execute("BEGIN IMMEDIATE")
+                sqlite = driver._conn   # aiosqlite's sqlite3.Connection (see the module docstring)
+                await _begin_immediate(driver, sqlite)
                 try:
-                    yield _SqliteTransaction(driver)
+                    yield _SqliteTransaction(sqlite)
                 except BaseException:
-                    await driver.rollback()
+                    sqlite.rollback()
                     raise
                 else:
-                    await driver.commit()
+                    sqlite.commit()
+
+    async def checkpoint(self) -> None:
+        """SQLite: copy the WAL into the database file (PASSIVE: never waits for, nor blocks,
+        readers and writers), in a worker thread. PostgreSQL: nothing to do."""
+        if self.is_postgres:
+            return
+        async with self.reader.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def ping(self) -> None:
         async with self.reader.connect() as connection:
@@ -99,7 +121,27 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_setup(engine: AsyncEngine, begin: str) -> None:
+BUSY_SECONDS = 30   # how long a SQLite statement waits for another process's lock
+
+
+async def _begin_immediate(driver, sqlite) -> None:
+    """Take SQLite's write lock: at once when it is free (the usual case, no thread hop), else
+    wait for it in aiosqlite's thread so that the event loop never blocks."""
+    import sqlite3
+
+    sqlite.execute("PRAGMA busy_timeout=0")
+    try:
+        sqlite.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise
+    finally:
+        sqlite.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
+    await driver.execute("BEGIN IMMEDIATE")
+
+
+def _sqlite_setup(engine: AsyncEngine, begin: str, pragmas: tuple[str, ...] = ()) -> None:
     """WAL, a busy timeout, foreign keys, and transactions that we begin ourselves."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -107,7 +149,7 @@ def _sqlite_setup(engine: AsyncEngine, begin: str) -> None:
         dbapi_connection.isolation_level = None   # let us emit BEGIN (pysqlite's is broken)
         cursor = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       "busy_timeout=30000"):
+                       f"busy_timeout={BUSY_SECONDS * 1000}", *pragmas):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -168,6 +210,8 @@ _PLACEHOLDER = re.compile(r"\$\d+")
 
 
 class _SqliteTransaction(RawTransaction):
+    """Statements run synchronously on the sqlite3 connection (see the module docstring)."""
+
     def __init__(self, connection):
         self.connection = connection
 
@@ -176,16 +220,21 @@ class _SqliteTransaction(RawTransaction):
         return value.astimezone(timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     async def fetchrow(self, sql, *args):
-        cursor = await self.connection.execute(_PLACEHOLDER.sub("?", sql), args)
+        cursor = self.connection.execute(_sqlite_sql(sql), args)
         try:
-            return await cursor.fetchone()
+            return cursor.fetchone()
         finally:
-            await cursor.close()
+            cursor.close()
 
     async def executemany(self, sql, rows):
         import sqlite3
 
         try:
-            await self.connection.executemany(_PLACEHOLDER.sub("?", sql), rows)
+            self.connection.executemany(_sqlite_sql(sql), rows)
         except sqlite3.IntegrityError as error:
             raise DuplicateKey(str(error)) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_sql(sql: str) -> str:
+    return _PLACEHOLDER.sub("?", sql)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Agent, AgentSession, utcnow
+from ..models import Agent, AgentSession, Conversation, utcnow
 
 
 async def create(session: AsyncSession, **fields: Any) -> Agent:
@@ -73,6 +73,18 @@ async def expire_silent(session: AsyncSession, cutoff: datetime) -> list[int]:
         update(Agent).where(Agent.presence != "offline", Agent.last_heartbeat < cutoff)
         .values(presence="offline", offline_since=Agent.last_heartbeat).returning(Agent.id))
     return [row[0] for row in result.all()]
+
+
+async def sweep_needed(session: AsyncSession, silent_cutoff: datetime, grace_cutoff: datetime) -> bool:
+    """Whether an online/away agent has gone silent, or an agent offline past the grace period
+    still holds a chat: one cheap read, so that an idle sweep never takes the write lock."""
+    silent = select(Agent.id).where(Agent.presence != "offline", Agent.last_heartbeat < silent_cutoff).limit(1)
+    if await session.scalar(silent) is not None:
+        return True
+    stranded = (select(Conversation.id).join(Agent, Agent.id == Conversation.agent_id)
+                .where(Conversation.state == "assigned", Agent.presence == "offline",
+                       Agent.offline_since < grace_cutoff).limit(1))
+    return await session.scalar(stranded) is not None
 
 
 async def offline_before(session: AsyncSession, cutoff: datetime) -> list[int]:

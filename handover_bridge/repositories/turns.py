@@ -1,5 +1,5 @@
-"""The bot-turn hot path, in plain driver SQL (see Database.raw): store a customer message, and
-store the bot's replies. Each is one short transaction:
+"""The bot-turn hot path, in plain driver SQL (see Database.raw): open a conversation, store a
+customer message, and store the bot's replies. Each is one short transaction:
 
     UPDATE conversations SET next_seq = next_seq + :n … RETURNING next_seq, state, agent_id, metadata
     INSERT INTO messages …                       (the n messages, seqs from that counter)
@@ -24,6 +24,10 @@ _INSERT = ("INSERT INTO messages (conversation_id, seq, client_msg_id, sender, t
            "status, abusive, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
 _FIRST_REPLY = ("UPDATE handovers SET first_reply_at = $1 WHERE first_reply_at IS NULL AND id = "
                 "(SELECT handover_id FROM conversations WHERE id = $2) RETURNING id")
+_CREATE = ("INSERT INTO conversations (id, token_hash, state, metadata, next_seq, created_at, updated_at) "
+           "VALUES ($1, $2, 'bot', $3, 0, $4, $5)")
+_AUDIT = ("INSERT INTO audit (conversation_id, from_state, to_state, actor, at, detail) "
+          "VALUES ($1, NULL, 'bot', 'customer', $2, $3)")
 _DONE = "UPDATE messages SET status = 'done' WHERE conversation_id = $1 AND seq = $2 RETURNING id"
 
 
@@ -33,6 +37,14 @@ class Counter:
     state: str
     agent_id: int | None
     metadata: dict[str, Any]
+
+
+async def create_conversation(tx: RawTransaction, conversation_id: str, token_hash: str,
+                              meta: dict[str, Any]) -> None:
+    """A new conversation in bot mode, and its first audit entry."""
+    stamp = tx.timestamp(utcnow())
+    await tx.executemany(_CREATE, [(conversation_id, token_hash, tx.dumps(meta), stamp, stamp)])
+    await tx.executemany(_AUDIT, [(conversation_id, stamp, tx.dumps({}))])
 
 
 async def reserve(tx: RawTransaction, conversation_id: str, count: int, *, open_only: bool = False) -> Counter | None:

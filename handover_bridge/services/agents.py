@@ -148,12 +148,17 @@ class AgentService:
         back to the front of the queue."""
         s = self.ctx.settings
         now = utcnow()
+        silent_cutoff = now - timedelta(seconds=s.heartbeat_timeout_seconds)
+        grace_cutoff = now - timedelta(seconds=s.agent_grace_seconds)
+        async with self.ctx.db.read() as session:
+            if not await agents_repo.sweep_needed(session, silent_cutoff, grace_cutoff):
+                return
         events: list[Event] = []
         async with self.ctx.db.write() as session:
-            silent = await agents_repo.expire_silent(session, now - timedelta(seconds=s.heartbeat_timeout_seconds))
+            silent = await agents_repo.expire_silent(session, silent_cutoff)
             for agent_id in silent:
                 events.append(((AGENTS,), {"type": "presence", "agent": {"id": agent_id, "presence": "offline"}}))
-            gone = await agents_repo.offline_before(session, now - timedelta(seconds=s.agent_grace_seconds))
+            gone = await agents_repo.offline_before(session, grace_cutoff)
             stranded = []
             for agent_id in gone:
                 stranded += [(agent_id, c) for c in await conversations_repo.assigned_to(session, agent_id)]

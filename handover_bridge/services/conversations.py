@@ -53,8 +53,8 @@ class ConversationService:
         metadata = clean_metadata(metadata)
         conversation_id, token = new_conversation_id(), new_token()
         digest = token_hash(self.ctx.settings.secret_key, token)
-        async with self.ctx.db.write() as session:
-            await conversations_repo.create(session, conversation_id, digest, metadata)
+        async with self.ctx.db.raw() as tx:
+            await turns_repo.create_conversation(tx, conversation_id, digest, metadata)
         self._remember(conversation_id, digest)
         return conversation_id, token
 

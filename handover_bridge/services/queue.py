@@ -328,6 +328,9 @@ class QueueService:
 
     async def offer_tickets_after_long_wait(self) -> None:
         cutoff = utcnow() - timedelta(seconds=self.ctx.settings.max_wait_seconds)
+        async with self.ctx.db.read() as session:   # the usual answer is "nobody": no write lock
+            if not await handovers_repo.waiting_longer_than(session, cutoff):
+                return
         events: list[Event] = []
         async with self.ctx.db.write() as session:
             for handover in await handovers_repo.waiting_longer_than(session, cutoff):

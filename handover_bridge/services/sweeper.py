@@ -16,6 +16,7 @@ from .ratelimit import MemoryRateLimiter
 log = logging.getLogger("handover_bridge.sweeper")
 
 HOUSEKEEPING_SECONDS = 600
+CHECKPOINT_SECONDS = 10    # SQLite: fold the WAL into the database file (db.checkpoint)
 
 
 class Sweeper:
@@ -25,6 +26,7 @@ class Sweeper:
         self.agents = agents
         self._task: asyncio.Task | None = None
         self._last_housekeeping = time.monotonic()
+        self._last_checkpoint = time.monotonic()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="bridge-sweeper")
@@ -41,6 +43,9 @@ class Sweeper:
         await self.agents.sweep()
         await self.queue.offer_tickets_after_long_wait()
         await self.queue.maintain()
+        if time.monotonic() - self._last_checkpoint > CHECKPOINT_SECONDS:
+            self._last_checkpoint = time.monotonic()
+            await self.ctx.db.checkpoint()
         if time.monotonic() - self._last_housekeeping > HOUSEKEEPING_SECONDS:
             self._last_housekeeping = time.monotonic()
             async with self.ctx.db.write() as session:
