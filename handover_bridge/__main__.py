@@ -2,7 +2,9 @@
 `python -m handover_bridge migrate` applies the migrations;
 `python -m handover_bridge create-agent USERNAME [--skills a,b] [--max-concurrent N] [--roles agent,designer,lead]`
 adds an agent
-(password from JIELI_NEW_AGENT_PASSWORD or a prompt)."""
+(password from JIELI_NEW_AGENT_PASSWORD or a prompt);
+`python -m handover_bridge export-training [--dry-run]` writes the review candidates designers
+accepted into data/nlu/learned_from_agents.yml (JIELI_TRAINING_DATA_DIR), ready for `make train`."""
 from __future__ import annotations
 
 import argparse
@@ -38,10 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     seed = sub.add_parser("seed-demo-week", help="demo mode only: seed a week of demo conversations "
                           "(dashboard, review queue); skipped when today's demo week is there")
     seed.add_argument("--force", action="store_true", help="replace the demo week even if seeded today")
+    export = sub.add_parser("export-training", help="write the accepted review candidates as Rasa "
+                            "training data (data/nlu/learned_from_agents.yml), then `make train`")
+    export.add_argument("--dry-run", action="store_true", help="print the file instead of writing it")
     args = parser.parse_args(argv)
 
     try:
-        settings = Settings.from_env()
+        # exporting serves nothing: it needs the store, not the bridge's secrets
+        settings = Settings.from_env(check_secrets=args.command != "export-training")
     except ConfigError as error:
         print(f"handover_bridge: configuration error: {error}", file=sys.stderr)
         return 2
@@ -51,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "create-agent":
         return asyncio.run(_create_agent(settings, args))
+    if args.command == "export-training":
+        return asyncio.run(_export_training(settings, args.dry_run))
     if args.command == "seed-demo-week":
         return asyncio.run(_seed_demo_week(settings, args.force))
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers))
@@ -74,6 +82,37 @@ def _serve(settings: Settings) -> int:
     app = loader.load()
     app.prepare(**options, workers=settings.workers)
     Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+async def _export_training(settings: Settings, dry_run: bool) -> int:
+    from types import SimpleNamespace
+
+    from .db import Database
+    from .migrate import migrate
+    from .services.errors import ServiceError
+    from .services.review import ReviewService
+
+    db = Database(settings)
+    try:
+        await migrate(db)
+        result = await ReviewService(SimpleNamespace(settings=settings, db=db)).export(dry_run=dry_run)
+    except ServiceError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    if dry_run:
+        print(result["text"] or "# (nothing to export)", end="")
+        return 0
+    intents = ", ".join(f"{name} {count}" for name, count in sorted(result["intents"].items())) or "none"
+    print(f"{result['path']}: {result['entries']} entries, {result['examples']} examples "
+          f"({intents}), {result['faqs']} FAQ answers; {result['marked_exported']} candidates newly exported")
+    for skipped in result["skipped"]:
+        what = repr(skipped["example"]) if skipped["example"] else "the whole candidate"
+        where = f" (already in {skipped['where']})" if skipped.get("where") else ""
+        print(f"  skipped {what} of candidate {skipped['candidate']}: {skipped['reason']}{where}")
+    print("next: make train" if result["entries"] else "nothing learned yet: accept candidates on the review page")
     return 0
 
 
