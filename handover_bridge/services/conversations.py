@@ -85,7 +85,7 @@ class ConversationService:
                                           s.rate_conversation_burst)
         if wait:
             self.ctx.metrics.rate_limited.labels("conversation").inc()
-            raise RateLimited("发送太频繁了,请稍等片刻再试。", retry_after=wait)
+            raise RateLimited("发送太频繁了，请稍等片刻再试。", retry_after=wait)
 
     # ---- reading -----------------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ class ConversationService:
             raise Invalid("消息不能为空。", "empty_message")
         limit = self.ctx.settings.max_message_chars
         if len(text) > limit:
-            raise TooLarge(f"消息太长了,请控制在 {limit} 字以内。")
+            raise TooLarge(f"消息太长了，请控制在 {limit} 字以内。")
         return text
 
     @staticmethod
@@ -172,7 +172,7 @@ class ConversationService:
             async with self.ctx.db.read() as session:
                 if await conversations_repo.get(session, conversation_id) is None:
                     raise NotFound("conversation not found")
-            raise Conflict("本次会话已结束,请开始新的会话。", "conversation_closed")
+            raise Conflict("本次会话已结束，请开始新的会话。", "conversation_closed")
         return message, counter.state, counter.agent_id, counter.metadata
 
     async def _run_bot_turn(self, conversation_id: str, message: Message,
