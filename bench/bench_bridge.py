@@ -71,7 +71,7 @@ from websockets.asyncio.client import connect as ws_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from supervise import BRIDGE_PY, RASA_BIN, bridge_service, rasa_services, stop_all  # noqa: E402
+from supervise import BRIDGE_PY, RASA_BIN, bridge_service, rasa_services, start_all, stop_all  # noqa: E402
 
 MODEL = ROOT / "models" / "jieli.tar.gz"
 
@@ -269,34 +269,15 @@ def prepare(args, tmp: Path) -> Setup:
 
 
 def start_services(services: list, timeout: float) -> None:
-    """supervise.start_all, plus a quick failure when Rasa reports that no model is loaded."""
-    for service in services:
-        service.start()
-    deadline = time.monotonic() + timeout
-    pending = list(services)
-    while pending:
-        for service in list(pending):
-            if service.process.poll() is not None:
-                raise BenchError(f"{service.name} exited early (code {service.process.returncode})"
-                                 f"{log_tail(service)}")
-            if service.healthy():
-                pending.remove(service)
-            elif service.name == "Rasa" and service.log_path and service.log_path.exists() \
-                    and any(sign in service.log_path.read_text(errors="replace")
-                            for sign in ("Could not load model", "No agent loaded")):
-                raise BenchError(f"Rasa could not load the model: run make train first{log_tail(service)}")
-        if pending and time.monotonic() > deadline:
-            raise BenchError("timed out waiting for " + ", ".join(s.name for s in pending)
-                             + "".join(log_tail(s) for s in pending))
-        time.sleep(0.5)
-
-
-def log_tail(service, lines: int = 8) -> str:
+    """supervise.start_all; its failures (a service exited, Rasa has no model, a time-out) as
+    BenchError, with the last lines of the log."""
     try:
-        tail = service.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
-    except (OSError, AttributeError):
-        return ""
-    return f"\n--- last lines of {service.log_path} ---\n" + "\n".join(tail)
+        start_all(services, timeout)
+    except RuntimeError as error:
+        message = str(error)
+        if "Could not load model" in message or "No agent loaded" in message:
+            message = "Rasa could not load the model: run make train first\n" + message
+        raise BenchError(message) from None
 
 
 # ---- part 1: bot turns -------------------------------------------------------------------------

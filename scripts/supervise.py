@@ -26,6 +26,8 @@ class Service:
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
+    # lines in its log that mean it will never come up (start_all fails at once, not at the timeout)
+    fatal_signs: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -43,6 +45,24 @@ class Service:
                 return response.status == 200
         except (urllib.error.URLError, OSError):
             return False
+
+    def log_tail(self, lines: int = 8) -> str:
+        try:
+            tail = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
+        except (OSError, AttributeError):
+            return ""
+        return f"\n--- last lines of {self.log_path} ---\n" + "\n".join(tail)
+
+    def failed(self) -> str | None:
+        """Why it will not come up: it exited, or its log shows one of its fatal signs."""
+        if self.process is not None and self.process.poll() is not None:
+            return f"{self.name} exited early (code {self.process.returncode})"
+        if self.fatal_signs and self.log_path and self.log_path.exists():
+            text = self.log_path.read_text(errors="replace")
+            for sign in self.fatal_signs:
+                if sign in text:
+                    return f"{self.name} cannot start: {sign}"
+        return None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -76,6 +96,7 @@ def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path) 
              str(ROOT / "credentials.yml")],
             f"http://127.0.0.1:{rasa_port}/status",
             log_path=log_dir / "rasa.log",
+            fatal_signs=("Could not load model", "No agent loaded"),
         ),
     ]
 
@@ -100,15 +121,15 @@ def start_all(services: list[Service], timeout: float = 180) -> None:
     pending = list(services)
     while pending:
         for service in list(pending):
-            if service.process.poll() is not None:
+            if (why := service.failed()) is not None:
                 stop_all(services)
-                raise RuntimeError(f"{service.name} exited early (code {service.process.returncode}); "
-                                   f"see {service.log_path}")
+                raise RuntimeError(f"{why}{service.log_tail()}")
             if service.healthy():
                 pending.remove(service)
         if pending and time.monotonic() > deadline:
             stop_all(services)
-            raise RuntimeError("timed out waiting for " + ", ".join(s.name for s in pending))
+            raise RuntimeError("timed out waiting for " + ", ".join(s.name for s in pending)
+                               + "".join(s.log_tail() for s in pending))
         time.sleep(0.5)
 
 
