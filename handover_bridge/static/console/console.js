@@ -137,6 +137,9 @@ function start(agent) {
   $("#login").hidden = true;
   $("#app").hidden = false;
   $("#me-name").textContent = `${agent.display_name}（${agent.username}）`;
+  const roles = Array.isArray(agent.roles) ? agent.roles : [];
+  $("#review-link").hidden = !roles.includes("designer");      // the designer's review queue
+  $("#dashboard-link").hidden = !roles.includes("lead");       // the support lead's dashboard
   $("#presence").value = agent.presence || "online";
   $("#presence").dataset.presence = agent.presence || "online";
   refreshAbuseCount();
@@ -1030,8 +1033,33 @@ function openClose() {
   $("#close-error").textContent = "";
   $("#close-note").value = "";
   $("#close-return").checked = true;
+  $("#close-intent").value = "";
+  $("#close-reusable").checked = false;
+  $("#close-answer-box").hidden = true;
+  const chat = currentChat();
+  // the answer to reuse: by default the agent's longest reply in this chat
+  const replies = chat ? [...chat.messages.values()].filter((m) => m.sender === "agent" && typeof m.text === "string") : [];
+  $("#close-answer").value = replies.reduce((best, m) => (m.text.length > best.length ? m.text : best), "");
+  loadIntents();
   $("#close-dialog").showModal();
 }
+
+// The intents of the bot's domain, for 「顾客其实想问的是」 (loaded once per page).
+async function loadIntents() {
+  if (S.intentsLoaded) return;
+  try {
+    const data = await api("GET", "/review/intents");
+    const select = $("#close-intent");
+    select.replaceChildren(h("option", {value: ""}, "— 不标注 —"),
+      ...(data.items || []).filter(isObject).map((i) => h("option", {value: i.name}, `${i.label}（${i.name}）`)));
+    S.intentsLoaded = true;
+  } catch (_) { /* the dialog still closes without a tag */ }
+}
+
+$("#close-reusable").addEventListener("change", (event) => {
+  $("#close-answer-box").hidden = !event.target.checked;
+  if (event.target.checked) $("#close-answer").focus();
+});
 
 $("#close-form").addEventListener("submit", async (event) => {
   if (event.submitter && event.submitter.value !== "confirm") return;
@@ -1041,9 +1069,17 @@ $("#close-form").addEventListener("submit", async (event) => {
   const note = $("#close-note").value.trim();
   const resolution = $("#close-resolution").value + (note ? `：${note}` : "");
   const returnToBot = $("#close-return").checked;
+  const body = {return_to_bot: returnToBot, resolution};
+  if ($("#close-intent").value) body.intent = $("#close-intent").value;
+  if ($("#close-reusable").checked) {
+    const answer = $("#close-answer").value.trim();
+    if (!answer) { $("#close-error").textContent = "请填写可复用的答复，或取消勾选「答复可复用」"; return; }
+    body.reusable = true;
+    body.answer = answer;
+  }
   $("#close-confirm").disabled = true;
   try {
-    await api("POST", `/conversations/${encodeURIComponent(chat.id)}/close`, {return_to_bot: returnToBot, resolution});
+    await api("POST", `/conversations/${encodeURIComponent(chat.id)}/close`, body);
     $("#close-dialog").close();
     chat.ended = returnToBot ? "已结束，已交还机器人" : "已结束";
     toast(returnToBot ? "会话已结束，已交还智能助手" : "会话已结束");
