@@ -42,6 +42,7 @@ def test_dashboard_shows_the_figures_of_the_demo_week(bridge, contexts):
     watch = PageWatch(page, "dashboard")
     login(page, bridge, "agent1")
     expect(page.locator(".period.active")).to_have_text("近7天")
+    expect(page.locator("#review-link")).to_be_visible()              # agent1 is a designer too
     expect(page.locator("#demo-badge")).to_be_visible()
     expect(page.locator("#demo-badge")).to_have_text("演示数据")
     expect(page.locator("#demo-note")).to_contain_text(f"{week['demo']['conversations']} 个会话是 make demo 生成的演示会话")
@@ -127,4 +128,5 @@ def test_the_console_login_opens_the_dashboard_and_agents_need_the_lead_role(bri
     page.locator("#login-submit").click()
     expect(page.locator("#notice")).to_have_text("数据看板需要组长（lead）权限，请联系管理员开通。")
     expect(page.locator("#content")).to_be_hidden()
+    expect(page.locator("#review-link")).to_be_hidden()
     watch.assert_clean()

@@ -81,6 +81,7 @@ function start(agent) {
   $("#login").hidden = true;
   $("#app").hidden = false;
   $("#me-name").textContent = `${agent.display_name}（${agent.username}）`;
+  $("#review-link").hidden = !(agent.roles || []).includes("designer");   // the designer's review queue
   if (!(agent.roles || []).includes("lead")) {
     notice("数据看板需要组长（lead）权限，请联系管理员开通。");
     $("#content").hidden = true;
