@@ -24,6 +24,7 @@ include mk/bench.mk
 test-browser: setup-bridge
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval bench clean
+.PHONY: export-training test-learning
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -70,7 +71,14 @@ test-bot: train ## End-to-end replies through a running action server
 eval: train setup-bridge ## Play the scenarios of tests/scenarios/ through the bridge; report each handover
 	$(BRIDGE_PY) scripts/eval_scenarios.py
 
-test: validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-browser eval ## The whole suite (what CI runs)
+export-training: setup-bridge ## Write the review candidates designers accepted into data/nlu/learned_from_agents.yml (then make train)
+	$(BRIDGE_PY) -m handover_bridge export-training
+
+test-learning: train setup-bridge ## Learning from agents: a real handover → review → export → rasa data validate → retrain → the bot answers (tests/learning, ~5 min)
+	$(BRIDGE_PY) -m pytest -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function \
+	  -W ignore::DeprecationWarning tests/learning
+
+test: validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)
