@@ -450,6 +450,9 @@ def bot_intent_of(context: dict[str, Any]) -> str | None:
     customer intent that asks something."""
     intents = [i if isinstance(i, dict) else {"intent": i} for i in context.get("intents") or []
                if isinstance(i, str) or isinstance(i, dict) and isinstance(i.get("intent"), str)]
+    if not intents:   # older contexts: the intents of the customer turns in the transcript
+        intents = [{"turn": t.get("turn"), "intent": t["intent"]} for t in context.get("transcript") or []
+                   if isinstance(t, dict) and t.get("sender") == "customer" and isinstance(t.get("intent"), str)]
     by_turn = {i.get("turn"): i["intent"] for i in intents}
     problem = (context.get("problem") or {}).get("messages") if isinstance(context.get("problem"), dict) else None
     for message in reversed(problem or []):

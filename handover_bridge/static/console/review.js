@@ -7,7 +7,7 @@ import {$, $$, dateTime, h, isObject} from "./dom.js";
 const TOKEN_KEY = "jieli-console:token";     // the console's login, shared within this tab
 const STATUS = {pending: "待审核", accepted: "已采纳", exported: "已导出", rejected: "已驳回"};
 const REASONS = {
-  request_human: "顾客要求人工", bot_failure: "机器人没能理解", repeated_question: "同一问题问了多遍",
+  request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工", transfer: "同事转接", bot_failure: "机器人没能理解", repeated_question: "同一问题问了多遍",
   complaint: "顾客投诉", abuse: "情绪激动", frustration: "顾客不满", bot_unavailable: "机器人故障",
 };
 const SKIP_REASONS = {duplicate: "训练数据里已有", empty: "没有新的问法", too_short: "太短", too_long: "太长"};
@@ -173,7 +173,7 @@ function card(item) {
   const node = h("li", {class: `candidate status-${item.status}`, dataset: {id: item.id}});
   const examples = h("ul", {class: "examples"}, (item.examples || []).map(exampleRow));
   const reusable = h("input", {class: "c-reusable", type: "checkbox", checked: Boolean(item.reusable)});
-  const answer = h("textarea", {class: "c-answer", rows: 4, maxlength: 1000, "aria-label": "可复用的答复",
+  const answer = h("textarea", {class: "c-answer", rows: 3, maxlength: 1000, "aria-label": "可复用的答复",
     value: item.answer || ""});
   const note = h("input", {class: "c-note", type: "text", maxlength: 500, value: item.note || "",
     placeholder: "备注（可选）", "aria-label": "备注"});
@@ -194,17 +194,18 @@ function card(item) {
         ho.closed_at ? `结束于 ${dateTime(ho.closed_at)}` : ""].filter(Boolean).join(" · ")})),
     h("p", {class: "bot-intent muted"}, "机器人当时理解为：",
       h("span", {class: "mono", text: item.bot_intent ? intentLabel(item.bot_intent) : "没听懂"})),
-    h("section", {class: "c-part"}, h("h3", {}, "顾客的问法"), examples,
-      h("button", {class: "btn small", type: "button", onclick: () => {
-        const row = exampleRow("");
-        examples.append(row);
-        $("input", row).focus();
-      }}, "＋ 添加问法")),
-    h("section", {class: "c-part"},
-      h("label", {class: "field"}, "顾客其实想问的是", intentSelect(item.intent)),
-      h("label", {class: "check"}, reusable, " 答复可复用（作为常见问答，机器人直接回答）"),
-      h("label", {class: "field c-answer-box"}, "客服的答复", answer),
-      h("p", {class: "c-export-as"}), note),
+    h("div", {class: "c-body"},
+      h("section", {class: "c-part"}, h("h3", {}, "顾客的问法"), examples,
+        h("button", {class: "btn small", type: "button", onclick: () => {
+          const row = exampleRow("");
+          examples.append(row);
+          $("input", row).focus();
+        }}, "＋ 添加问法")),
+      h("section", {class: "c-part"},
+        h("label", {class: "field"}, "顾客其实想问的是", intentSelect(item.intent)),
+        h("label", {class: "check"}, reusable, " 答复可复用（作为常见问答，机器人直接回答）"),
+        h("label", {class: "field c-answer-box"}, "客服的答复", answer),
+        h("p", {class: "c-export-as"}), note)),
     transcript,
     h("footer", {class: "c-actions"}, error, h("span", {class: "spacer"}),
       h("button", {class: "btn danger c-reject", type: "button", disabled: item.status === "rejected",
