@@ -176,6 +176,7 @@ class Lexicon:
     negative: tuple[tuple[str, float, re.Pattern | None], ...] = ()
     patterns: tuple[tuple[re.Pattern, float], ...] = ()
     profanity: tuple[tuple[str, re.Pattern | None], ...] = ()
+    profanity_allow: tuple[str, ...] = ()   # innocent phrases cut out first ("我妈的生日")
     insistence: tuple[str, ...] = ()
     not_helped: tuple[str, ...] = ()
     request_words: tuple[re.Pattern, ...] = ()
@@ -210,6 +211,8 @@ class Lexicon:
             negative=tuple(negative),
             patterns=patterns,
             profanity=profanity,
+            profanity_allow=tuple(t for t in (normalize_text(str(w)) for w in data.get("profanity_allow") or [])
+                                  if t),
             insistence=tuple(normalize_text(str(w)) for w in data.get("insistence") or [] if str(w).strip()),
             not_helped=tuple(normalize_text(str(w)) for w in data.get("not_helped") or [] if str(w).strip()),
             request_words=tuple(re.compile(str(p)) for p in data.get("request_words") or []),
@@ -231,18 +234,33 @@ class Lexicon:
         return CALM
 
 
+def profanity_path(path: str | os.PathLike) -> Path:
+    """The profanity list that goes with a frustration lexicon: `profanity.yml` beside it, the one
+    list the bridge and the agent console use too."""
+    return Path(path).with_name("profanity.yml")
+
+
 def read_lexicon_file(path: str | os.PathLike) -> dict:
-    """The lexicon YAML as a dict (what the policy stores inside the model)."""
+    """The lexicon YAML as a dict (what the policy stores inside the model), with the words and
+    allowed phrases of `profanity.yml` beside it as `profanity` / `profanity_allow` unless the
+    file lists its own `profanity`."""
     with open(path, encoding="utf-8") as handle:
         data = yaml.safe_load(handle) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: the frustration lexicon must be a mapping")
+    if "profanity" not in data and profanity_path(path).exists():
+        with open(profanity_path(path), encoding="utf-8") as handle:
+            profane = yaml.safe_load(handle) or {}
+        if not isinstance(profane, dict):
+            raise ValueError(f"{profanity_path(path)}: the profanity lexicon must be a mapping")
+        data = {**data, "profanity": list(profane.get("words") or []),
+                "profanity_allow": list(profane.get("allow") or [])}
     Lexicon.from_dict(data)  # fail early on a bad regular expression or weight
     return data
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_lexicon(path: str, mtime_ns: int) -> Lexicon:
+def _cached_lexicon(path: str, mtime_ns: int, profanity_mtime_ns: int) -> Lexicon:
     return Lexicon.from_dict(read_lexicon_file(path))
 
 
@@ -254,7 +272,9 @@ def default_lexicon(path: str | os.PathLike | None = None) -> Lexicon:
     if not chosen.is_absolute():
         chosen = PROJECT_ROOT / chosen
     try:
-        return _cached_lexicon(str(chosen), os.stat(chosen).st_mtime_ns)
+        profane = profanity_path(chosen)
+        return _cached_lexicon(str(chosen), os.stat(chosen).st_mtime_ns,
+                               os.stat(profane).st_mtime_ns if profane.exists() else 0)
     except (OSError, ValueError, yaml.YAMLError, re.error):
         return Lexicon()
 
@@ -615,7 +635,10 @@ def abusive_words(text: str, lexicon: Lexicon) -> list[str]:
     """The profane words in a message (normalised first)."""
     if not text or text.lstrip().startswith("/"):
         return []
-    return _hits([(w, None) for w, _ in lexicon.profanity], normalize_text(text[:MAX_TEXT]), dict(lexicon.profanity))
+    plain = normalize_text(text[:MAX_TEXT])
+    for phrase in lexicon.profanity_allow:
+        plain = plain.replace(phrase, " ")
+    return _hits([(w, None) for w, _ in lexicon.profanity], plain, dict(lexicon.profanity))
 
 
 def mask_profanity(text: str, lexicon: Lexicon, mask: str = "*") -> str:
@@ -628,11 +651,17 @@ def mask_profanity(text: str, lexicon: Lexicon, mask: str = "*") -> str:
     for index, piece in enumerate(pieces):
         joined += piece
         owner.extend([index] * len(piece))
+    allowed: set[int] = set()
+    for phrase in lexicon.profanity_allow:
+        for match in re.finditer(re.escape(phrase), joined):
+            allowed.update(range(match.start(), match.end()))
     hidden: set[int] = set()
     for word, pattern in lexicon.profanity:
         matches = pattern.finditer(joined) if pattern is not None else re.finditer(re.escape(word), joined)
         for match in matches:
-            hidden.update(owner[i] for i in range(match.start(), match.end()))
+            span = range(match.start(), match.end())
+            if not all(i in allowed for i in span):
+                hidden.update(owner[i] for i in span)
     return "".join(mask if i in hidden else ch for i, ch in enumerate(text))
 
 

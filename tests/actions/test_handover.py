@@ -157,9 +157,9 @@ def test_insults_are_flagged_turn_by_turn_and_masked_in_the_summary():
     assert body["reason"] == "abuse" and body["category"] == "售后"
     customer = [t for t in context["transcript"] if t["sender"] == "customer"]
     assert [(t["abusive"], t.get("abuse_words")) for t in customer] == [
-        (False, None), (True, []), (True, ["傻逼", "tmd"])]
+        (False, None), (True, ["垃圾客服"]), (True, ["傻逼", "tmd"])]
     assert customer[2]["text"] == "你们这帮傻逼 tmd 钱到底什么时候退给我"  # the console masks, the record is whole
-    assert context["abuse"] == {"turns": [2, 3], "words": ["tmd", "傻逼"]}
+    assert context["abuse"] == {"turns": [2, 3], "words": ["tmd", "傻逼", "垃圾客服"]}
     assert "傻逼" not in body["summary"] and "tmd" not in body["summary"]
     assert "你们这帮** *** 钱到底什么时候退给我" in context["problem"]["text"]
     assert body["summary"].endswith("转人工原因：客户两次出言辱骂（已标记，可屏蔽）；客户情绪愤怒 / 情绪：愤怒")
