@@ -5,11 +5,22 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+# argon2 takes 64 MiB and ~50 ms of a core per hash: at most two at a time, so that a burst of
+# logins (a shift starting) neither balloons the process nor starves the relay of CPU.
+_password_slots = threading.BoundedSemaphore(2)   # taken in the worker thread: any event loop
+
+
+async def _password_work(function, *args):
+    def run():
+        with _password_slots:
+            return function(*args)
+    return await asyncio.to_thread(run)
 
 
 def new_conversation_id() -> str:
@@ -30,7 +41,7 @@ def same(a: str, b: str) -> bool:
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await _password_work(_hasher.hash, password)
 
 
 async def verify_password(password_hash: str, password: str) -> bool:
@@ -39,7 +50,7 @@ async def verify_password(password_hash: str, password: str) -> bool:
             return _hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
-    return await asyncio.to_thread(check)
+    return await _password_work(check)
 
 
 _dummy_hash: str | None = None
