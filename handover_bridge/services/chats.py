@@ -164,8 +164,9 @@ class ChatService:
                     answer: Any = None) -> dict[str, Any]:
         """Finish the chat. Learning from agents (optional): `intent`, what the conversation really
         was (one of the domain's intents), `reusable` (the agent's answer may teach the bot) and
-        `answer` (the one to reuse; default: the agent's longest message). They make a review
-        candidate for the designers once the chat is closed."""
+        `answer` (the one to reuse; default: the agent's longest message). Every closed chat with a
+        customer question worth learning becomes a review candidate for the designers; a close
+        that sent any of these fields gets its id back as `review_candidate` (or null)."""
         if not isinstance(return_to_bot, bool):
             raise Invalid("return_to_bot must be true or false", "invalid_close")
         if resolution is not None and not isinstance(resolution, str):
@@ -207,7 +208,9 @@ class ChatService:
         await self.queue.maintain()
         result: dict[str, Any] = {"state": to_state}
         if self.review is not None:
-            result["review_candidate"] = await self._learn(handover.id, learned)
+            candidate = await self._learn(handover.id, learned)
+            if intent is not None or reusable is not None or answer is not None:
+                result["review_candidate"] = candidate     # said only to a close that tagged something
         return result
 
     async def _learn(self, handover_id: int, learned: dict[str, Any]) -> int | None:

@@ -142,7 +142,12 @@ async def test_the_agent_may_choose_the_answer_and_may_tag_nothing(harness):
 
     # a closed chat without a single question worth learning makes no candidate
     other = await handed_over_chat(harness, agent, before=["在吗"], during=["好的"], replies=["您好"])
-    assert (await close(harness, agent, other))["review_candidate"] is None
+    assert (await close(harness, agent, other, reusable=False))["review_candidate"] is None
+    # a close that tags nothing answers as it always did, and still makes a candidate
+    third = await handed_over_chat(harness, agent, before=["你们支持开箱验货吗"], during=[], replies=["支持"])
+    assert await close(harness, agent, third) == {"state": "bot"}
+    listing = await review(harness, await designer(harness, "designer-2"), "GET", "/candidates")
+    assert [i["examples"] for i in listing["items"]][-1] == ["你们支持开箱验货吗"]
 
 
 @pytest.mark.bridge_settings(auto_assign=False)
@@ -200,7 +205,7 @@ async def test_accept_edit_reject_and_export(harness, tmp_path):
                                     during=["快递停在中转站三天了还没动"], replies=["我帮您催一下快递"])
     parcel_id = (await close(harness, agent, parcel, intent="order_status"))["review_candidate"]
     noise = await handed_over_chat(harness, agent, before=["随便问问你们店怎么样"], during=[], replies=["好的"])
-    noise_id = (await close(harness, agent, noise))["review_candidate"]
+    noise_id = (await close(harness, agent, noise, reusable=False))["review_candidate"]
 
     # bad input: 4xx with a message, never a 500
     for body, code in (({"examples": "你们有实体店吗"}, "invalid_examples"), ({"examples": []}, "examples_required"),
