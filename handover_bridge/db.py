@@ -71,14 +71,23 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def raw(self) -> AsyncIterator[RawTransaction]:
+    async def raw(self, *, single_statement: bool = False) -> AsyncIterator[RawTransaction]:
         """One write transaction on the driver's own connection (asyncpg or aiosqlite), taken
         from the same pool. Only for the few statements of the bot-turn hot path
         (repositories/turns.py): SQLAlchemy's per-statement machinery costs about three times
-        what these statements cost themselves."""
+        what these statements cost themselves. `single_statement`: the caller sends exactly
+        one statement, which PostgreSQL runs as its own transaction — no BEGIN and COMMIT
+        round trips (SQLite: the same as without)."""
         async with self.writer.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
-            if self.is_postgres:
+            if self.is_postgres and single_statement:
+                try:
+                    yield _PostgresTransaction(driver)
+                except Exception as error:
+                    if _lost_connection(error):
+                        await connection.invalidate()
+                    raise
+            elif self.is_postgres:
                 try:
                     async with driver.transaction():
                         yield _PostgresTransaction(driver)
@@ -172,6 +181,8 @@ class RawTransaction:
     """SQL with `$1, $2 …` placeholders (each used once, in order); JSON and timestamps are
     converted here so that the ORM reads back exactly what it would have written."""
 
+    is_postgres = False
+
     async def fetchrow(self, sql: str, *args: Any) -> Sequence[Any] | None:
         raise NotImplementedError
 
@@ -188,6 +199,8 @@ class RawTransaction:
 
 
 class _PostgresTransaction(RawTransaction):
+    is_postgres = True
+
     def __init__(self, connection):
         self.connection = connection
 
@@ -195,7 +208,12 @@ class _PostgresTransaction(RawTransaction):
         return value
 
     async def fetchrow(self, sql, *args):
-        return await self.connection.fetchrow(sql, *args)
+        import asyncpg
+
+        try:
+            return await self.connection.fetchrow(sql, *args)
+        except asyncpg.UniqueViolationError as error:
+            raise DuplicateKey(str(error)) from None
 
     async def executemany(self, sql, rows):
         import asyncpg

@@ -7,6 +7,11 @@ customer message, and store the bot's replies. Each is one short transaction:
 
 The counter row is locked by the UPDATE (PostgreSQL) or the single writer (SQLite), so seqs are
 race-free; the same UPDATE tells the conversation's state, so no separate read is needed.
+
+On PostgreSQL, `store_customer_message` and `store_replies` send the whole transaction as ONE
+statement (data-modifying CTEs, run with `db.raw(single_statement=True)`): one round trip instead
+of five (BEGIN, UPDATE, INSERT, UPDATE, COMMIT), each of which waits for the server process to be
+scheduled on a busy machine. SQLite runs the statements one by one, in microseconds (db.py).
 """
 from __future__ import annotations
 
@@ -37,6 +42,81 @@ class Counter:
     state: str
     agent_id: int | None
     metadata: dict[str, Any]
+
+
+_PG_CUSTOMER = (
+    "WITH c AS (UPDATE conversations SET next_seq = next_seq + 1, updated_at = $1 "
+    "  WHERE id = $2 AND state != 'closed' RETURNING next_seq, state, agent_id, metadata), "
+    "m AS (INSERT INTO messages (conversation_id, seq, client_msg_id, sender, text, reply_to, status, "
+    "  abusive, created_at) SELECT $3::text, c.next_seq, $4::text, 'customer', $5::text, NULL, "
+    "  CASE WHEN c.state = 'bot' THEN 'pending' END, $6::boolean, $7::timestamptz FROM c RETURNING seq) "
+    "SELECT c.next_seq, c.state, c.agent_id, c.metadata FROM c")
+_PG_REPLIES = (
+    "WITH c AS (UPDATE conversations SET next_seq = next_seq + $1 , updated_at = $2 WHERE id = $3 "
+    "  RETURNING next_seq, state, agent_id, metadata), "
+    "m AS (INSERT INTO messages (conversation_id, seq, sender, text, payload, reply_to, abusive, created_at) "
+    "  SELECT $4::text, c.next_seq - $5::integer + r.n, 'bot', r.text, r.payload::json, $6::integer, false, "
+    "  $7::timestamptz "
+    "  FROM c, unnest($8::text[], $9::text[]) WITH ORDINALITY AS r(text, payload, n) RETURNING seq), "
+    "d AS (UPDATE messages SET status = 'done' WHERE conversation_id = $10 AND seq = $11::integer) "
+    "SELECT c.next_seq, c.state, c.agent_id, c.metadata FROM c")
+
+
+def _counter(tx: RawTransaction, row) -> Counter | None:
+    return None if row is None else Counter(row[0], row[1], row[2], tx.loads(row[3]) or {})
+
+
+async def store_customer_message(tx: RawTransaction, conversation_id: str, text: str, client_msg_id: str | None,
+                                 abusive: bool) -> tuple[Counter | None, Message | None]:
+    """The customer's message with the next seq, unless the conversation is closed (None, None).
+    Status `pending` while the bot answers it (bot mode). A duplicate client_msg_id raises
+    db.DuplicateKey and stores nothing."""
+    if tx.is_postgres:
+        now = utcnow()
+        row = await tx.fetchrow(_PG_CUSTOMER, now, conversation_id, conversation_id, client_msg_id, text,
+                                abusive, now)
+        counter = _counter(tx, row)
+        if counter is None:
+            return None, None
+        return counter, Message(conversation_id=conversation_id, seq=counter.next_seq, sender="customer",
+                                text=text, payload=None, client_msg_id=client_msg_id, reply_to=None,
+                                status="pending" if counter.state == "bot" else None, abusive=abusive,
+                                created_at=now)
+    counter = await reserve(tx, conversation_id, 1, open_only=True)
+    if counter is None:
+        return None, None
+    [message] = await insert(tx, conversation_id, counter.next_seq, [{
+        "sender": "customer", "text": text, "client_msg_id": client_msg_id,
+        "status": "pending" if counter.state == "bot" else None, "abusive": abusive}])
+    return counter, message
+
+
+async def store_replies(tx: RawTransaction, conversation_id: str, replies: list[tuple[str, dict | None]],
+                        reply_to: int | None) -> tuple[Counter | None, list[Message]]:
+    """The bot's replies (text, payload) with the next seqs; the customer message they answer
+    (`reply_to`) is done. (None, []) when the conversation does not exist."""
+    count = len(replies)
+    if tx.is_postgres:
+        now = utcnow()
+        row = await tx.fetchrow(_PG_REPLIES, count, now, conversation_id, conversation_id, count, reply_to, now,
+                                [text for text, _ in replies], [tx.dumps(payload) for _, payload in replies],
+                                conversation_id, reply_to)
+        counter = _counter(tx, row)
+        if counter is None:
+            return None, []
+        first = counter.next_seq - count + 1
+        return counter, [Message(conversation_id=conversation_id, seq=first + n, sender="bot", text=text or "",
+                                 payload=payload, client_msg_id=None, reply_to=reply_to, status=None,
+                                 abusive=False, created_at=now)
+                         for n, (text, payload) in enumerate(replies)]
+    counter = await reserve(tx, conversation_id, count)
+    if counter is None:
+        return None, []
+    stored = await insert(tx, conversation_id, counter.next_seq - count + 1, [
+        {"sender": "bot", "text": text, "payload": payload, "reply_to": reply_to} for text, payload in replies])
+    if reply_to is not None:
+        await mark_done(tx, conversation_id, reply_to)
+    return counter, stored
 
 
 async def create_conversation(tx: RawTransaction, conversation_id: str, token_hash: str,

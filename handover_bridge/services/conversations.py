@@ -157,13 +157,9 @@ class ConversationService:
         """One short transaction: take a seq (the same UPDATE tells the state) and insert. A
         duplicate client_msg_id fails the insert on its unique key: then it is a retry."""
         try:
-            async with self.ctx.db.raw() as tx:
-                counter = await turns_repo.reserve(tx, conversation_id, 1, open_only=True)
-                if counter is not None:
-                    [message] = await turns_repo.insert(tx, conversation_id, counter.next_seq, [{
-                        "sender": "customer", "text": text, "client_msg_id": client_msg_id,
-                        "status": "pending" if counter.state == "bot" else None,
-                        "abusive": abuse.is_abusive(text)}])
+            async with self.ctx.db.raw(single_statement=True) as tx:
+                counter, message = await turns_repo.store_customer_message(
+                    tx, conversation_id, text, client_msg_id, abuse.is_abusive(text))
         except DuplicateKey:   # this client_msg_id is stored already
             if not client_msg_id:
                 raise
@@ -206,13 +202,10 @@ class ConversationService:
 
     async def store_bot_replies(self, conversation_id: str, replies: list[BotReply], *,
                                 reply_to: int | None) -> tuple[str, list[Message]]:
-        async with self.ctx.db.raw() as tx:
-            counter = await turns_repo.reserve(tx, conversation_id, len(replies))
-            first = counter.next_seq - len(replies) + 1
-            stored = await turns_repo.insert(tx, conversation_id, first, [
-                {"sender": "bot", "text": r.text, "payload": r.payload, "reply_to": reply_to} for r in replies])
-            if reply_to is not None:
-                await turns_repo.mark_done(tx, conversation_id, reply_to)
+        async with self.ctx.db.raw(single_statement=True) as tx:
+            counter, stored = await turns_repo.store_replies(
+                tx, conversation_id, [(r.text, r.payload) for r in replies], reply_to)
+        first = counter.next_seq - len(replies) + 1
         self.ctx.metrics.messages.labels("bot").inc(len(stored))
         await self.ctx.publish(message_events(conversation_id, counter.agent_id, stored))
         produced = stored
