@@ -398,6 +398,14 @@ def _intent(event: Mapping[str, Any]) -> tuple[str | None, float | None]:
     parse = event.get("parse_data") if isinstance(event.get("parse_data"), Mapping) else {}
     intent = parse.get("intent") if isinstance(parse.get("intent"), Mapping) else {}
     name = intent.get("name") if isinstance(intent.get("name"), str) else None
+    # a retrieval intent (faq): which question, from the ResponseSelector ("faq/service_hours"),
+    # so that two different FAQ questions are not taken for one question asked twice
+    selector = parse.get("response_selector") if isinstance(parse.get("response_selector"), Mapping) else {}
+    picked = selector.get(name) if name and isinstance(selector.get(name), Mapping) else {}
+    response = picked.get("response") if isinstance(picked.get("response"), Mapping) else {}
+    key = response.get("intent_response_key")
+    if isinstance(key, str) and key.startswith(f"{name}/"):
+        name = key
     confidence = intent.get("confidence")
     try:
         confidence = None if confidence is None else round(float(confidence), 4)

@@ -466,3 +466,18 @@ def test_miss_limit_comes_from_the_thresholds_and_zero_switches_it_off():
     convo = technical_problem()
     assert decide(convo.events, Thresholds(miss_limit=4)) is None
     assert decide(convo.events, Thresholds(miss_limit=0)) is None
+
+
+def _faq(convo: Convo, text: str, key: str) -> Convo:
+    convo.user(text, "faq")
+    convo.events[-1]["parse_data"]["response_selector"] = {
+        "faq": {"response": {"intent_response_key": key, "confidence": 0.9}}}
+    return convo
+
+
+def test_two_different_faq_questions_are_not_one_question_repeated():
+    convo = _faq(Convo(), "你们客服几点下班", "faq/service_hours").bot("utter_faq", "客服时间 9:00–22:00")
+    _faq(convo, "到底从哪里发货", "faq/ship_from").bot("utter_faq", "杭州仓发货")
+    _faq(convo, "到底从哪发的货啊", "faq/ship_from")
+    signals = compute_signals(convo.events)
+    assert signals.repeat_count == 2     # the ship-from question twice, not the service hours
