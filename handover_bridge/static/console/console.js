@@ -5,8 +5,8 @@
 import {$, $$, clock, dateTime, duration, h, isObject, newId, show} from "./dom.js";
 import {abusiveChatsToday, countAbusiveChat, flaggedTexts, hasProfanity, isAbusive} from "./protect.js";
 import {DEFAULT_CANNED, loadCanned, resetCanned, saveCanned} from "./canned.js";
+import {createApi, forgetToken, resume, showLogin, toast, wireLogin, wireLogout} from "./session.js";
 
-const TOKEN_KEY = "jieli-console:token";
 const SOUND_KEY = "jieli-console:sound";
 const BASE_TITLE = document.title;
 const HEARTBEAT_MS = 15000;
@@ -62,74 +62,30 @@ const S = {
   accepting: new Set(),       // conversations this console is accepting right now (no "new chat" alert)
 };
 
-// ---- HTTP ------------------------------------------------------------------------------------
-async function api(method, path, body) {
-  const headers = {"Content-Type": "application/json"};
-  if (S.token) headers.Authorization = `Bearer ${S.token}`;
-  const response = await fetch(`/api/agent${path}`, {method, headers, cache: "no-store",
-    body: body === undefined ? undefined : JSON.stringify(body)});
-  let data = null;
-  try { data = await response.json(); } catch (_) { data = null; }
-  if (!response.ok) {
-    const error = new Error((data && data.error && data.error.message) || `请求失败（${response.status}）`);
-    error.status = response.status;
-    error.code = data && data.error && data.error.code;
-    if (response.status === 401 && path !== "/login") signedOut();
-    throw error;
-  }
-  return data;
-}
-
-function toast(text, kind = "info") {
-  const box = $("#toast");
-  box.textContent = text;
-  box.dataset.kind = kind;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
-}
+const api = createApi({getToken: () => S.token, onUnauthorized: () => signedOut()});
 
 // ---- login -------------------------------------------------------------------------------------
-function showLogin() {
-  $("#app").hidden = true;
-  $("#login").hidden = false;
-  $("#login-username").focus();
-}
-
-$("#login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  ensureAudio();
-  const error = $("#login-error");
-  error.textContent = "";
-  $("#login-submit").disabled = true;
-  try {
-    const data = await api("POST", "/login", {username: $("#login-username").value.trim(),
-      password: $("#login-password").value});
+wireLogin({
+  api,
+  beforeSubmit: ensureAudio,
+  onLogin: async (data) => {
     S.token = data.token;
-    sessionStorage.setItem(TOKEN_KEY, data.token);
-    $("#login-password").value = "";
     const presence = await api("POST", "/presence", {presence: "online"});
     start(presence.agent || data.agent);
-  } catch (failure) {
-    error.textContent = failure.status === 401 ? "账号或密码不正确" : failure.message;
-  } finally {
-    $("#login-submit").disabled = false;
-  }
+  },
 });
 
 function signedOut() {
   S.token = null;
-  sessionStorage.removeItem(TOKEN_KEY);
+  forgetToken();
   closeSocket();
   S.chats.clear();
   S.active = null;
   showLogin();
 }
 
-$("#logout").addEventListener("click", async () => {
-  try { await api("POST", "/presence", {presence: "offline"}); await api("POST", "/logout"); } catch (_) { /* gone anyway */ }
-  signedOut();
-});
+wireLogout({api, onSignedOut: signedOut,
+  farewell: async () => { await api("POST", "/presence", {presence: "offline"}); await api("POST", "/logout"); }});
 
 // ---- start -------------------------------------------------------------------------------------
 function start(agent) {
@@ -149,18 +105,6 @@ function start(agent) {
   connect();
   refreshQueue();
   refreshTickets();
-}
-
-async function boot() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) { showLogin(); return; }
-  S.token = token;
-  try {
-    const data = await api("GET", "/me");
-    start(data.agent);
-  } catch (_) {
-    signedOut();
-  }
 }
 
 // ---- presence, sound, title ----------------------------------------------------------------------
@@ -1177,4 +1121,4 @@ setInterval(() => {
   if (S.view === "chat") renderTyping();
 }, 1000);
 
-boot();
+resume({api, onToken: (token) => { S.token = token; }, start, onFailure: signedOut});

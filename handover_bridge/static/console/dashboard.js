@@ -3,8 +3,8 @@
 // comes from the store (agent names, reasons) is set with textContent; no inline styles (the page's
 // CSP forbids them): sizes are SVG attributes, colours CSS classes.
 import {$, $$, duration, h} from "./dom.js";
+import {createApi, forgetToken, resume, showLogin, wireLogin, wireLogout} from "./session.js";
 
-const TOKEN_KEY = "jieli-console:token";     // the console's login, shared within this tab
 const NS = "http://www.w3.org/2000/svg";
 
 const REASONS = {
@@ -22,59 +22,18 @@ const ERRORS = {
 
 const S = {token: null, me: null, loading: 0};
 
-// ---- HTTP ------------------------------------------------------------------------------------------
-async function api(method, path, body) {
-  const headers = {"Content-Type": "application/json"};
-  if (S.token) headers.Authorization = `Bearer ${S.token}`;
-  const response = await fetch(`/api/agent${path}`, {method, headers, cache: "no-store",
-    body: body === undefined ? undefined : JSON.stringify(body)});
-  let data = null;
-  try { data = await response.json(); } catch (_) { data = null; }
-  if (!response.ok) {
-    const code = data && data.error && data.error.code;
-    const error = new Error(ERRORS[code] || (data && data.error && data.error.message) || `请求失败（${response.status}）`);
-    error.status = response.status;
-    error.code = code;
-    throw error;
-  }
-  return data;
-}
+const api = createApi({getToken: () => S.token, errors: ERRORS});
 
 // ---- login -------------------------------------------------------------------------------------------
-function showLogin() {
-  $("#app").hidden = true;
-  $("#login").hidden = false;
-  $("#login-username").focus();
-}
-
-$("#login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  $("#login-error").textContent = "";
-  $("#login-submit").disabled = true;
-  try {
-    const data = await api("POST", "/login", {username: $("#login-username").value.trim(),
-      password: $("#login-password").value});
-    S.token = data.token;
-    sessionStorage.setItem(TOKEN_KEY, data.token);
-    $("#login-password").value = "";
-    start(data.agent);
-  } catch (failure) {
-    $("#login-error").textContent = failure.status === 401 ? "账号或密码不正确" : failure.message;
-  } finally {
-    $("#login-submit").disabled = false;
-  }
-});
+wireLogin({api, onLogin: (data) => { S.token = data.token; start(data.agent); }});
 
 function signedOut() {
   S.token = null;
-  sessionStorage.removeItem(TOKEN_KEY);
+  forgetToken();
   showLogin();
 }
 
-$("#logout").addEventListener("click", async () => {
-  try { await api("POST", "/logout"); } catch (_) { /* gone anyway */ }
-  signedOut();
-});
+wireLogout({api, onSignedOut: signedOut});
 
 function start(agent) {
   S.me = agent;
@@ -89,17 +48,6 @@ function start(agent) {
   }
   $("#content").hidden = false;
   load();
-}
-
-async function boot() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) { showLogin(); return; }
-  S.token = token;
-  try {
-    start((await api("GET", "/me")).agent);
-  } catch (_) {
-    signedOut();
-  }
 }
 
 // ---- the period (kept in the address: #days=7 or #from=…&to=…) ---------------------------------------
@@ -376,4 +324,4 @@ function agentsTable(agents) {
   $("#agents-empty").hidden = agents.length > 0;
 }
 
-boot();
+resume({api, onToken: (token) => { S.token = token; }, start, onFailure: signedOut});

@@ -3,8 +3,8 @@
 // then export the accepted ones as Rasa training data. Everything a customer or an agent wrote is
 // set with textContent or as a form value, never as HTML; no inline styles (the page's CSP).
 import {$, $$, dateTime, h, isObject} from "./dom.js";
+import {createApi, forgetToken, resume, showLogin, toast, wireLogin, wireLogout} from "./session.js";
 
-const TOKEN_KEY = "jieli-console:token";     // the console's login, shared within this tab
 const STATUS = {pending: "待审核", accepted: "已采纳", exported: "已导出", rejected: "已驳回"};
 const REASONS = {
   request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工", transfer: "同事转接", bot_failure: "机器人没能理解", repeated_question: "同一问题问了多遍",
@@ -14,68 +14,18 @@ const SKIP_REASONS = {duplicate: "训练数据里已有", empty: "没有新的�
 
 const S = {token: null, me: null, status: "pending", intents: [], items: []};
 
-// ---- HTTP ------------------------------------------------------------------------------------------
-async function api(method, path, body) {
-  const headers = {"Content-Type": "application/json"};
-  if (S.token) headers.Authorization = `Bearer ${S.token}`;
-  const response = await fetch(`/api/agent${path}`, {method, headers, cache: "no-store",
-    body: body === undefined ? undefined : JSON.stringify(body)});
-  let data = null;
-  try { data = await response.json(); } catch (_) { data = null; }
-  if (!response.ok) {
-    const error = new Error((data && data.error && data.error.message) || `请求失败（${response.status}）`);
-    error.status = response.status;
-    error.code = data && data.error && data.error.code;
-    if (response.status === 401 && path !== "/login") signedOut();
-    throw error;
-  }
-  return data;
-}
-
-function toast(text, kind = "info") {
-  const box = $("#toast");
-  box.textContent = text;
-  box.dataset.kind = kind;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
-}
+const api = createApi({getToken: () => S.token, onUnauthorized: () => signedOut()});
 
 // ---- login -------------------------------------------------------------------------------------------
-function showLogin() {
-  $("#app").hidden = true;
-  $("#login").hidden = false;
-  $("#login-username").focus();
-}
-
-$("#login-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  $("#login-error").textContent = "";
-  $("#login-submit").disabled = true;
-  try {
-    const data = await api("POST", "/login", {username: $("#login-username").value.trim(),
-      password: $("#login-password").value});
-    S.token = data.token;
-    sessionStorage.setItem(TOKEN_KEY, data.token);
-    $("#login-password").value = "";
-    start(data.agent);
-  } catch (failure) {
-    $("#login-error").textContent = failure.status === 401 ? "账号或密码不正确" : failure.message;
-  } finally {
-    $("#login-submit").disabled = false;
-  }
-});
+wireLogin({api, onLogin: (data) => { S.token = data.token; start(data.agent); }});
 
 function signedOut() {
   S.token = null;
-  sessionStorage.removeItem(TOKEN_KEY);
+  forgetToken();
   showLogin();
 }
 
-$("#logout").addEventListener("click", async () => {
-  try { await api("POST", "/logout"); } catch (_) { /* gone anyway */ }
-  signedOut();
-});
+wireLogout({api, onSignedOut: signedOut});
 
 async function start(agent) {
   S.me = agent;
@@ -94,17 +44,6 @@ async function start(agent) {
     toast(failure.message, "error");
   }
   await load();
-}
-
-async function boot() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) { showLogin(); return; }
-  S.token = token;
-  try {
-    start((await api("GET", "/me")).agent);
-  } catch (_) {
-    signedOut();
-  }
 }
 
 // ---- the list ------------------------------------------------------------------------------------------
@@ -306,4 +245,4 @@ async function runExport(dryRun) {
 $("#export-preview").addEventListener("click", () => runExport(true));
 $("#export-run").addEventListener("click", () => runExport(false));
 
-boot();
+resume({api, onToken: (token) => { S.token = token; }, start, onFailure: signedOut});
