@@ -4,12 +4,13 @@
 BROWSER_VENV ?= .venv
 BROWSER_PY   := $(BROWSER_VENV)/bin/python
 BROWSER_DIR  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
-BROWSER_APT  := chromium fonts-wqy-microhei
+# a CJK font, and an emoji font (the bot's and agents' replies use a few): else boxes in screenshots
+BROWSER_APT  := chromium fonts-wqy-microhei fonts-noto-color-emoji
 
 .PHONY: setup-browser test-browser
 
-setup-browser: ## Chromium + a CJK font from apt (only when missing) and Playwright for Python in .venv
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then \
+setup-browser: ## Chromium, a CJK and an emoji font from apt (only when missing) and Playwright for Python in .venv
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-wqy-microhei fonts-noto-color-emoji >/dev/null 2>&1; then \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  echo "Installing $(BROWSER_APT) with apt-get"; \
 	  $$SUDO apt-get update -qq && \
