@@ -12,19 +12,6 @@ from ..models import Audit, Conversation, utcnow
 _UNSET: Any = object()
 
 
-async def create(session: AsyncSession, conversation_id: str, token_hash: str,
-                 meta: dict[str, Any]) -> Conversation:
-    now = utcnow()
-    conversation = Conversation(id=conversation_id, token_hash=token_hash, state="bot", meta=meta,
-                                next_seq=0, created_at=now, updated_at=now)
-    session.add(conversation)
-    await session.flush()
-    session.add(Audit(conversation_id=conversation_id, from_state=None, to_state="bot",
-                      actor="customer", at=now, detail={}))
-    await session.flush()
-    return conversation
-
-
 async def get(session: AsyncSession, conversation_id: str) -> Conversation | None:
     return await session.get(Conversation, conversation_id)
 
