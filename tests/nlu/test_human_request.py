@@ -20,6 +20,7 @@ def rules():
     "轉人工客服", "人工人工人工", "人工!!!", "我要找真人", "联系人工客服", "你们人工呢",
     "别跟我扯了 转人工", "我不要人工智能 我要人工客服", "不要机器人回复", "叫你们客服出来",
     "你是真人吗？不是的话给我转人工", "妳是機器人吧 我要找真人",
+    "我要投诉 叫你们经理来", "找你们领导出来说话", "讓主管出來跟我說", "我要找负责人",
 ])
 def test_unmistakable_requests_are_promoted(rules, text):
     assert rules.decide(normalize_text(text), "out_of_scope") == "promote"
@@ -47,6 +48,8 @@ def test_no_demotion_without_a_pure_non_service_mention(rules, text):
 def test_other_intents_are_left_alone(rules):
     assert rules.decide(normalize_text("退款什么时候到账"), "refund") is None
     assert rules.decide(normalize_text("storage 不够了 org"), "product_usage") is None
+    assert rules.decide(normalize_text("老板什么时候发货"), "order_status") is None
+    assert rules.decide(normalize_text("经理推荐的这款有货吗"), "product_usage") is None
 
 
 def test_promote_puts_request_human_first_and_keeps_a_distribution():
