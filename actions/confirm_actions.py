@@ -4,12 +4,26 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 
 from actions import order_text
-from actions.common import HUMAN_BUTTON, JieliAction, ask_order_id
+from actions.common import HUMAN_BUTTON, JieliAction, ask_order_id, latest_text
 from actions.order_actions import not_cancellable_reply
 from actions.shop.base import yuan
 from actions.shop.factory import get_adapter
+from jieli_dialogue import signals
+from jieli_nlu.normalize import normalize_text
 
 NOTHING_PENDING = "好的~ 还有什么可以帮您？"
+NOT_HELPED = ("抱歉没能帮上忙 😔 您可以说说具体是哪一步不行，我再帮您看看；"
+              "也可以直接转人工客服，刚才的聊天记录客服都能看到，不用重复说明。")
+
+
+def _nothing_pending(dispatcher, tracker) -> None:
+    """A yes / no with no question waiting. "还是不行" or "没用" (lexicon/frustration.yml:
+    not_helped) says the last answer did not help: apologise and offer a person, rather than
+    the cheerful "好的~" that would answer "不用了"."""
+    if signals.not_helped_text(normalize_text(latest_text(tracker)), signals.default_lexicon()):
+        dispatcher.utter_message(text=NOT_HELPED, buttons=[HUMAN_BUTTON])
+    else:
+        dispatcher.utter_message(text=NOTHING_PENDING)
 
 
 def _confirm_cancel(dispatcher, tracker) -> list[dict]:
@@ -48,7 +62,7 @@ class ActionHandleAffirm(JieliAction):
         pending = tracker.get_slot("pending_confirm")
         if pending == "cancel_order":
             return _confirm_cancel(dispatcher, tracker)
-        dispatcher.utter_message(text=NOTHING_PENDING)
+        _nothing_pending(dispatcher, tracker)
         return [SlotSet("pending_confirm", None)] if pending else []
 
 
@@ -63,5 +77,5 @@ class ActionHandleDeny(JieliAction):
             which = f"订单 {order_id} " if order_id else "订单"
             dispatcher.utter_message(text=f"好的，{which}为您保留，不取消。还有什么可以帮您？")
             return [SlotSet("pending_confirm", None)]
-        dispatcher.utter_message(text=NOTHING_PENDING)
+        _nothing_pending(dispatcher, tracker)
         return [SlotSet("pending_confirm", None)] if pending else []

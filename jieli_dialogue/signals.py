@@ -55,6 +55,12 @@ unhelped_turns
     technical problem bounced between menus, "please send the order number" and "没用".
 complaint / complaints, insult / insults
     The newest message's intent is `complain` / `insult`; how many there were in the window.
+explains_complaint
+    The bot answered the customer's previous message, a complaint, with `utter_complain` ("您可以
+    把情况简单说一下，或者直接转人工客服，我会把聊天记录一起交给客服"), and the newest message
+    takes it up: it describes what happened or gives an order number (as a request that
+    describes the problem does) and is not small talk ("不用了", "谢谢"). It counts as one more
+    complaint for `complaint_limit`: the bot promised to pass the complaint on, so it does.
 negative_words, frustration, frustration_level, window_frustration
     The negative-emotion score over the recent customer messages (lexicon/frustration.yml; the
     text is normalised first, so Traditional and full-width text match the Simplified entries).
@@ -138,6 +144,7 @@ ESCALATION_ACTIONS = frozenset({HANDOVER_ACTION, ASK_ACTION, OFFER_ACTION})
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "utter_default"})
 # key an action sets on a bot message that asks the customer something (actions/common.py)
 CLARIFY = "clarify"
+COMPLAINT_REPLY = "utter_complain"
 # intents that answer a question of the bot's whatever the topic
 ANSWERS = frozenset({"inform_order_id", "affirm", "deny"})
 
@@ -726,6 +733,7 @@ class Signals:
     repeated_texts: tuple[str, ...] = ()
     complaint: bool = False
     complaints: int = 0
+    explains_complaint: bool = False
     insult: bool = False
     insults: int = 0
     negative_words: tuple[str, ...] = ()
@@ -774,6 +782,8 @@ class Signals:
             add("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍")
         if self.complaints:
             add("complaint", "客户投诉" + (f"（{cn(self.complaints)}次）" if self.complaints > 1 else ""))
+        if self.explains_complaint:
+            add("explains_complaint", "客户投诉后按机器人的请求说明了情况")
         if self.insults:
             add("insult", "客户出言辱骂" + (f"（{cn(self.insults)}次）" if self.insults > 1 else "") + "，已标记，可屏蔽")
         if self.negative_words:
@@ -798,6 +808,9 @@ class Signals:
             fired.append(("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍"))
         if thresholds.complaint_limit and self.complaints >= thresholds.complaint_limit and self.complaint:
             fired.append(("complaint", f"客户{cn(self.complaints)}次投诉"))
+        elif (thresholds.complaint_limit and self.explains_complaint
+              and self.complaints + 1 >= thresholds.complaint_limit):
+            fired.append(("complaint", "客户投诉，并说明了情况"))
         if thresholds.insult_limit and self.insults >= thresholds.insult_limit and self.insult:
             fired.append(("abuse", f"客户{cn(self.insults)}次出言辱骂（已标记，可屏蔽）"))
         if thresholds.frustration_threshold and self.window_frustration >= thresholds.frustration_threshold:
@@ -839,7 +852,12 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
 
 def says_not_helped(turn: Turn, lexicon: Lexicon) -> bool:
     """"没用", "还是不行", "答非所问": the message says the bot's last answer did not help."""
-    return bool(turn.normalized) and any(marker in turn.normalized for marker in lexicon.not_helped)
+    return not_helped_text(turn.normalized, lexicon)
+
+
+def not_helped_text(normalized: str, lexicon: Lexicon) -> bool:
+    """says_not_helped for a normalised text (normalize_text) rather than a Turn."""
+    return bool(normalized) and any(marker in normalized for marker in lexicon.not_helped)
 
 
 def took_up(question: Turn, answer: Turn) -> bool:
@@ -865,6 +883,15 @@ def unhelped(turns: Sequence[Turn], lexicon: Lexicon) -> int:
             break
         count += 1
     return count
+
+
+def explains_complaint(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> bool:
+    """The newest message takes up the bot's `utter_complain` after a complaint (module docstring)."""
+    if not earlier or latest.intent in SMALLTALK or latest.intent in (HUMAN, COMPLAIN, INSULT):
+        return False   # a second complaint counts as itself; a request for a person is explicit
+    previous = earlier[-1]
+    return (previous.intent == COMPLAIN and COMPLAINT_REPLY in previous.actions
+            and describes_problem(latest, lexicon))
 
 
 def compute_signals(events: Iterable[Mapping[str, Any]], lexicon: Lexicon | None = None) -> Signals:
@@ -918,6 +945,7 @@ def _signals(applied: list[dict], lexicon: Lexicon) -> Signals:
         repeated_texts=tuple(t.text for t in repeated),
         complaint=latest.intent == COMPLAIN,
         complaints=sum(1 for t in window if t.intent == COMPLAIN),
+        explains_complaint=explains_complaint(latest, window[:-1], lexicon),
         insult=latest.intent == INSULT,
         insults=sum(1 for t in window if t.intent == INSULT),
         negative_words=tuple(negative_words),

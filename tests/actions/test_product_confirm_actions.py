@@ -161,3 +161,27 @@ def test_yes_or_no_with_nothing_pending(action):
 def test_yes_or_no_with_an_unknown_question_clears_it(action):
     events, messages = run_action(action(), load_tracker("affirm_nothing_pending", slots={"pending_confirm": "rate_us"}))
     assert events == [SlotSet("pending_confirm", None)] and messages == [message("好的~ 还有什么可以帮您？")]
+
+
+@pytest.mark.parametrize("text", ["还是不行", "試過了 沒用", "按了也不行啊"])
+def test_a_no_that_says_the_answer_did_not_help_is_not_answered_cheerfully(text):
+    """"还是不行" after a product answer is read as deny: say sorry and offer a person,
+    not "好的~ 还有什么可以帮您？"."""
+    events, messages = run_action(ActionHandleDeny(), load_tracker("affirm_nothing_pending", text=text, intent="deny"))
+    assert events == []
+    assert messages == [message("抱歉没能帮上忙 😔 您可以说说具体是哪一步不行，我再帮您看看；"
+                                "也可以直接转人工客服，刚才的聊天记录客服都能看到，不用重复说明。", [HUMAN])]
+
+
+def test_a_product_guessed_from_the_question_is_named():
+    """"加湿器三个按钮" is not one of the shop's products: the night light's answer says whose it is."""
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product",
+                                                                     text="这个加湿器上面三个按钮都是干嘛的"))
+    assert events == [SlotSet("product", "nightlight")]
+    assert messages[0]["text"].startswith("三个按键从左到右")
+    assert messages[0]["text"].endswith("（以上是「三键感应小夜灯」的说明，如果您问的不是这款，告诉我商品名称就好~）")
+
+
+def test_a_named_product_is_answered_without_the_note():
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_nightlight_buttons"))
+    assert "如果您问的不是这款" not in messages[0]["text"]
