@@ -153,10 +153,11 @@ def order_not_found(dispatcher: CollectingDispatcher, tracker: Tracker, order_id
     return events
 
 
-def answer_topic(dispatcher: CollectingDispatcher, topic: dict, **extra: Any) -> None:
-    """Say a policy/manual topic's answer （with a 转人工 button when the topic offers one）."""
+def answer_topic(dispatcher: CollectingDispatcher, topic: dict, note: str = "", **extra: Any) -> None:
+    """Say a policy/manual topic's answer, then `note` （with a 转人工 button when the topic
+    offers one）."""
     buttons = [HUMAN_BUTTON] if topic.get("offer_human") else []
-    dispatcher.utter_message(text=policy.fmt(topic.get("answer"), **extra), buttons=buttons)
+    dispatcher.utter_message(text=policy.fmt(topic.get("answer"), **extra) + note, buttons=buttons)
 
 
 def payload(intent: str, **entities: str) -> str:

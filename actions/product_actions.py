@@ -8,6 +8,9 @@ from actions.common import JieliAction, answer_topic, ask, latest_text, payload,
 from jieli_nlu.normalize import normalize_text
 
 MAX_PRODUCT_BUTTONS = 6
+# The product was guessed from the question alone ("灯不亮了"): say which one, so that a customer
+# asking about something else ("加湿器三个按钮") sees at once that this is not their answer.
+GUESSED_NOTE = "\n（以上是「{name}」的说明，如果您问的不是这款，告诉我商品名称就好~）"
 
 
 def _product_from_topic_keywords(text: str) -> tuple[dict, dict] | None:
@@ -49,10 +52,11 @@ class ActionProductUsage(JieliAction):
             product = policy.find_product(text)
         if product is None:
             product = policy.get_product(tracker.get_slot("product"))
+        guessed = False
         if product is None:
             found = _product_from_topic_keywords(text)
             if found:
-                product, topic = found
+                (product, topic), guessed = found, True
         if product is None:
             buttons = [{"title": str(p.get("name") or p["id"]), "payload": payload("product_usage", topic=str(p["id"]))}
                        for p in policy.products()[:MAX_PRODUCT_BUTTONS]]
@@ -65,6 +69,7 @@ class ActionProductUsage(JieliAction):
             ask(dispatcher, policy.fmt(product.get("intro") or f"{product.get('name')}的使用问题，您想了解哪一项？"),
                 policy.topic_buttons("product_usage", product_topics, product.get("featured")))
         else:
-            answer_topic(dispatcher, topic)
+            answer_topic(dispatcher, topic, note=GUESSED_NOTE.format(name=product.get("name") or product["id"])
+                         if guessed else "")
         product_id = str(product["id"])
         return [] if tracker.get_slot("product") == product_id else [SlotSet("product", product_id)]
