@@ -8,6 +8,8 @@ matching against the shop policy), so both see the same text:
 * variant characters OpenCC keeps folded to the everyday form (妳/祢 → 你, 牠/祂 → 它);
 * lower case (RenGong → rengong);
 * runs of punctuation folded (！！！ → !, ？？？ → ?, ?!?! → ?!, 。。。 → 。);
+* drawn-out modal particles folded (发货啊啊啊啊 → 发货啊, 在吗吗吗 → 在吗): three or more of the
+  same particle in a row are one; words and digits are never folded (好好, 人工人工, 88888);
 * invisible characters dropped and whitespace collapsed.
 
 The customer's original text is never replaced in the tracker: Rasa keeps the text it received
@@ -24,6 +26,8 @@ _PUNCT = "!?.,~…。,、;:·-_*#"
 _PUNCT_RUN = re.compile("[" + re.escape(_PUNCT) + r"\s]*[" + re.escape(_PUNCT) + "]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
+# Modal particles and interjections customers draw out ("啊啊啊啊", "哈哈哈哈", "呜呜呜").
+_PARTICLE_RUN = re.compile(r"([啊阿呀哇哦噢喔呢吧嘛吗么哈呵嘿呜唉哎额呃嗯喂])\1{2,}")
 # Variants Taiwanese and Hong Kong customers type that OpenCC t2s leaves alone.
 _VARIANTS = str.maketrans({"妳": "你", "祢": "你", "牠": "它", "祂": "它"})
 
@@ -60,4 +64,5 @@ def normalize_text(text: str | None) -> str:
     text = _t2s().convert(text).translate(_VARIANTS)
     text = text.lower()
     text = fold_punctuation(text)
+    text = _PARTICLE_RUN.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()

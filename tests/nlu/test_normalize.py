@@ -17,6 +17,9 @@ from jieli_nlu.normalize import fold_punctuation, normalize_text
         ("  在 \t 吗  ", "在 吗"),
         ("人工\u200b客服", "人工客服"),
         ("发票~~~~", "发票~"),
+        ("发货啊啊啊啊啊啊啊", "发货啊"),
+        ("在嗎嗎嗎？？", "在吗?"),
+        ("人工呀呀呀！！！", "人工呀!"),
     ],
 )
 def test_normalize_text(raw, expected):
@@ -27,6 +30,8 @@ def test_keeps_what_carries_meaning():
     # Repeated words are a signal (人工人工人工), and emoji carry emotion: both stay.
     assert normalize_text("人工人工人工") == "人工人工人工"
     assert normalize_text("😡😡") == "😡😡"
+    # only drawn-out particles fold: words, doubled particles and digits stay
+    assert normalize_text("好好好 谢谢啊啊 订单2024111188888") == "好好好 谢谢啊啊 订单2024111188888"
 
 
 @pytest.mark.parametrize("raw", ["", None, "   ", "\u200b"])
