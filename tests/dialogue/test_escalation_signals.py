@@ -481,3 +481,27 @@ def test_two_different_faq_questions_are_not_one_question_repeated():
     _faq(convo, "到底从哪发的货啊", "faq/ship_from")
     signals = compute_signals(convo.events)
     assert signals.repeat_count == 2     # the ship-from question twice, not the service hours
+
+
+def test_telling_what_happened_after_utter_complain_hands_over():
+    """utter_complain asks what happened and promises to pass it on: the answer is handed over."""
+    convo = Convo().user("快递员态度太差了 还骂人", "complain")
+    assert decide(convo.events) is None
+    convo.bot("utter_complain", "非常抱歉给您带来了不好的体验，您可以把情况简单说一下").user("订单号2024111800045604",
+                                                                                 "inform_order_id")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons[0] == "complaint"
+    assert decision.signals.explains_complaint
+
+
+@pytest.mark.parametrize("answer, intent", [("不用了", "deny"), ("好的谢谢", "thank"), ("嗯", "affirm")])
+def test_small_talk_after_utter_complain_is_not_an_explanation(answer, intent):
+    convo = Convo().user("快递员态度太差了 还骂人", "complain")
+    convo.bot("utter_complain", "非常抱歉给您带来了不好的体验").user(answer, intent)
+    assert decide(convo.events) is None
+
+
+def test_a_question_after_another_answer_is_not_an_explanation():
+    convo = Convo().user("发票怎么开", "invoice").bot("action_invoice", "在订单详情里申请开票")
+    convo.user("发票抬头写错了能改吗", "invoice")
+    assert not compute_signals(convo.events).explains_complaint
