@@ -1,8 +1,9 @@
 """A small, real HTTP server standing in for Rasa and the action server.
 
-It answers the REST webhook, /status, tracker events, trigger_intent and the action server's
-/health. When a customer says "转人工" it does what `action_handover` does: it POSTs the
-handover context to the bridge (while the bridge waits for the webhook reply), then replies.
+`RasaStandIn` answers what the bridge calls besides the webhook: /status, tracker events,
+trigger_intent (the rating question after an agent hands back) and the action server's /health,
+and posts handovers to the bridge as `action_handover` does. Subclasses say what the REST webhook
+answers: `FakeRasa` here for the bridge tests, tests/browser/fake_rasa.py a shop-like bot.
 """
 from __future__ import annotations
 
@@ -13,36 +14,41 @@ from typing import Any
 
 import httpx
 from sanic import Sanic
+from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 _names = itertools.count(1)
 
 HANDOVER_WORD = "转人工"
+RATING_QUESTION = "请为本次服务打分(1-5):"
 
 
-class FakeRasa:
+class RasaStandIn:
+    """The routes every fake shares; `answer` (the REST webhook) is the subclass's."""
+
     def __init__(self, port: int, action_token: str):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.action_token = action_token
         self.bridge_url: str | None = None
-        self.delay = 0.0                # seconds before the webhook answers
-        self.fail = False               # answer 500
         self.known_intents = {"request_rating"}
         self.webhook_calls: list[dict[str, Any]] = []
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.triggered: list[tuple[str, str]] = []
         self.handover_answers: list[tuple[int, dict[str, Any]]] = []
-        self.handover_body: dict[str, Any] = {"category": "售后", "reason": "request_human",
-                                              "summary": "客户要求人工处理退款",
-                                              "context": {"intents": ["refund", "request_human"],
-                                                          "entities": {"order_id": "20240101"},
-                                                          "frustration": 0.2}}
         self._server = None
         self.app = self._build()
 
-    def calls_for(self, sender: str) -> Counter:
-        return Counter(c["message"] for c in self.webhook_calls if c["sender"] == sender)
+    async def answer(self, body: dict[str, Any]) -> HTTPResponse:
+        raise NotImplementedError
+
+    async def post_handover(self, body: dict[str, Any], idempotency_key: str) -> None:
+        """POST /api/handovers as action_handover does (while the bridge waits for the webhook)."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(f"{self.bridge_url}/api/handovers", json=body,
+                                         headers={"Authorization": f"Bearer {self.action_token}",
+                                                  "Idempotency-Key": idempotency_key})
+            self.handover_answers.append((response.status_code, response.json()))
 
     def _build(self) -> Sanic:
         app = Sanic(f"fake_rasa_{next(_names)}", configure_logging=False)
@@ -50,28 +56,8 @@ class FakeRasa:
 
         @app.post("/webhooks/rest/webhook")
         async def webhook(request):
-            body = request.json
-            self.webhook_calls.append(body)
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            if self.fail:
-                return json_response({"error": "boom"}, status=500)
-            text = body["message"]
-            sender = body["sender"]
-            if HANDOVER_WORD in text:
-                async with httpx.AsyncClient(timeout=10) as client:
-                    response = await client.post(
-                        f"{self.bridge_url}/api/handovers",
-                        headers={"Authorization": f"Bearer {self.action_token}",
-                                 "Idempotency-Key": f"handover-{sender}-{len(self.webhook_calls)}"},
-                        json={"conversation_id": sender, **self.handover_body})
-                    self.handover_answers.append((response.status_code, response.json()))
-                return json_response([{"recipient_id": sender, "text": "好的,正在为您转接人工客服。"}])
-            if "按钮" in text:
-                return json_response([{"recipient_id": sender, "text": "请选择:",
-                                       "buttons": [{"title": "查物流", "payload": "/order_status"}]},
-                                      {"recipient_id": sender, "custom": {"card": "order", "id": "1"}}])
-            return json_response([{"recipient_id": sender, "text": f"收到:{text}"}])
+            self.webhook_calls.append(request.json)
+            return await self.answer(request.json)
 
         @app.get("/status")
         async def status(request):
@@ -95,7 +81,7 @@ class FakeRasa:
                                       "message": f"The intent {name} does not exist in the domain.",
                                       "code": 404}, status=404)
             return json_response({"tracker": {"sender_id": sender},
-                                  "messages": [{"recipient_id": sender, "text": "请为本次服务打分(1-5):",
+                                  "messages": [{"recipient_id": sender, "text": RATING_QUESTION,
                                                 "buttons": [{"title": str(n), "payload": f"/rate{{\"score\":{n}}}"}
                                                             for n in range(1, 6)]}]})
 
@@ -118,3 +104,38 @@ class FakeRasa:
         server.close()
         await server.wait_closed()
         await server.after_stop()
+
+
+class FakeRasa(RasaStandIn):
+    """Echoes what it is sent; "转人工" hands over, "按钮" answers with buttons and a custom payload;
+    `delay` slows the webhook down, `fail` makes it answer 500."""
+
+    def __init__(self, port: int, action_token: str):
+        super().__init__(port, action_token)
+        self.delay = 0.0                # seconds before the webhook answers
+        self.fail = False               # answer 500
+        self.handover_body: dict[str, Any] = {"category": "售后", "reason": "request_human",
+                                              "summary": "客户要求人工处理退款",
+                                              "context": {"intents": ["refund", "request_human"],
+                                                          "entities": {"order_id": "20240101"},
+                                                          "frustration": 0.2}}
+
+    def calls_for(self, sender: str) -> Counter:
+        return Counter(c["message"] for c in self.webhook_calls if c["sender"] == sender)
+
+    async def answer(self, body: dict[str, Any]) -> HTTPResponse:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            return json_response({"error": "boom"}, status=500)
+        text = body["message"]
+        sender = body["sender"]
+        if HANDOVER_WORD in text:
+            await self.post_handover({"conversation_id": sender, **self.handover_body},
+                                     f"handover-{sender}-{len(self.webhook_calls)}")
+            return json_response([{"recipient_id": sender, "text": "好的,正在为您转接人工客服。"}])
+        if "按钮" in text:
+            return json_response([{"recipient_id": sender, "text": "请选择:",
+                                   "buttons": [{"title": "查物流", "payload": "/order_status"}]},
+                                  {"recipient_id": sender, "custom": {"card": "order", "id": "1"}}])
+        return json_response([{"recipient_id": sender, "text": f"收到:{text}"}])

@@ -1,4 +1,5 @@
-"""A fake Rasa + action server for the browser tests (the pattern of tests/bridge/fake_rasa.py).
+"""A fake Rasa + action server for the browser tests (tests/bridge/fake_rasa.py's RasaStandIn with
+a shop-like webhook).
 
 It answers the REST webhook with canned shop replies, /status, tracker events, trigger_intent and
 the action server's /health. When the customer asks for a person ("人工客服", "转人工",
@@ -12,17 +13,15 @@ use it.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import re
 import threading
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
-from sanic import Sanic
+from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-_names = itertools.count(1)
+from bridge.fake_rasa import RasaStandIn   # tests/ is on sys.path (pytest's rootdir-based import)
 
 ORDER_ID = re.compile(r"\d{12,20}")
 HUMAN = ("人工客服", "转人工", "/request_human", "找真人")
@@ -51,23 +50,15 @@ def _intent(text: str) -> str:
     return "out_of_scope"
 
 
-class FakeRasa:
+class FakeRasa(RasaStandIn):
     def __init__(self, port: int, action_token: str):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.action_token = action_token
-        self.bridge_url: str | None = None
-        self.known_intents: set[str] = set()     # request_rating unknown: the bridge asks itself
+        super().__init__(port, action_token)
+        self.known_intents = set()                # request_rating unknown: the bridge asks itself
         self.priority: str | int | None = None    # sent with handovers when set (else the bridge derives it)
         self.transcripts: dict[str, list[dict[str, Any]]] = {}
         self.orders: dict[str, str] = {}
-        self.handover_answers: list[tuple[int, dict[str, Any]]] = []
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.webhook_calls: list[dict[str, Any]] = []
-        self._server = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self.app = self._build()
 
     # ---- the replies ----------------------------------------------------------------------------
 
@@ -132,61 +123,22 @@ class FakeRasa:
             },
         }
 
-    # ---- the server -----------------------------------------------------------------------------
+    # ---- the webhook ----------------------------------------------------------------------------
 
-    def _build(self) -> Sanic:
-        app = Sanic(f"fake_shop_rasa_{next(_names)}", configure_logging=False)
-        app.config.TOUCHUP = False
-
-        @app.post("/webhooks/rest/webhook")
-        async def webhook(request):
-            body = request.json
-            self.webhook_calls.append(body)
-            sender, text = body["sender"], body["message"]
-            turns = self.transcripts.setdefault(sender, [])
-            intent = _intent(text)
-            turn = {"sender": "customer", "text": text, "timestamp": _now(), "intent": intent}
-            if any(word in text for word in ABUSIVE):
-                turn["abusive"] = True
-            turns.append(turn)
-            replies = self.reply_to(sender, text)
-            if intent == "request_human":
-                async with httpx.AsyncClient(timeout=10) as client:
-                    response = await client.post(
-                        f"{self.bridge_url}/api/handovers",
-                        headers={"Authorization": f"Bearer {self.action_token}",
-                                 "Idempotency-Key": f"{sender}:{len(turns)}"},
-                        json=self.handover_body(sender, body.get("metadata") or {}))
-                    self.handover_answers.append((response.status_code, response.json()))
-            for reply in replies:
-                turns.append({"sender": "bot", "text": reply["text"], "timestamp": _now()})
-            return json_response([{"recipient_id": sender, **reply} for reply in replies])
-
-        @app.get("/status")
-        async def status(request):
-            return json_response({"model_file": "fake-shop.tar.gz", "num_active_training_jobs": 0})
-
-        @app.get("/health")
-        async def health(request):
-            return json_response({"status": "ok"})
-
-        @app.post("/conversations/<sender>/tracker/events")
-        async def events(request, sender):
-            self.events.append((sender, request.json))
-            return json_response({"sender_id": sender, "events": []})
-
-        @app.post("/conversations/<sender>/trigger_intent")
-        async def trigger(request, sender):
-            name = request.json["name"]
-            if name not in self.known_intents:
-                return json_response({"status": "failure", "reason": "NotFound", "code": 404,
-                                      "message": f"The intent {name} does not exist in the domain."}, status=404)
-            return json_response({"tracker": {"sender_id": sender},
-                                  "messages": [{"recipient_id": sender, "text": "请为本次服务打分：",
-                                                "buttons": [{"title": str(n), "payload": f'/rate{{"score":{n}}}'}
-                                                            for n in range(1, 6)]}]})
-
-        return app
+    async def answer(self, body: dict[str, Any]) -> HTTPResponse:
+        sender, text = body["sender"], body["message"]
+        turns = self.transcripts.setdefault(sender, [])
+        intent = _intent(text)
+        turn = {"sender": "customer", "text": text, "timestamp": _now(), "intent": intent}
+        if any(word in text for word in ABUSIVE):
+            turn["abusive"] = True
+        turns.append(turn)
+        replies = self.reply_to(sender, text)
+        if intent == "request_human":
+            await self.post_handover(self.handover_body(sender, body.get("metadata") or {}), f"{sender}:{len(turns)}")
+        for reply in replies:
+            turns.append({"sender": "bot", "text": reply["text"], "timestamp": _now()})
+        return json_response([{"recipient_id": sender, **reply} for reply in replies])
 
     # ---- running in a thread --------------------------------------------------------------------
 
@@ -199,14 +151,14 @@ class FakeRasa:
             self._loop = loop
             asyncio.set_event_loop(loop)
             try:
-                loop.run_until_complete(self._start())
+                loop.run_until_complete(RasaStandIn.start(self))
             except BaseException as error:  # noqa: BLE001
                 failure.append(error)
                 ready.set()
                 return
             ready.set()
             loop.run_forever()
-            loop.run_until_complete(self._stop())
+            loop.run_until_complete(RasaStandIn.stop(self))
             loop.close()
 
         self._thread = threading.Thread(target=run, name="fake-rasa", daemon=True)
@@ -214,24 +166,6 @@ class FakeRasa:
         ready.wait(15)
         if failure:
             raise failure[0]
-
-    async def _start(self) -> None:
-        self._server = await self.app.create_server(host="127.0.0.1", port=self.port,
-                                                    return_asyncio_server=True, access_log=False)
-        await self._server.startup()
-        await self._server.before_start()
-        await self._server.after_start()
-
-    async def _stop(self) -> None:
-        if self._server is None:
-            return
-        server, self._server = self._server, None
-        await server.before_stop()
-        for connection in list(server.connections):
-            connection.close()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
