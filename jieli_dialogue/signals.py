@@ -47,8 +47,12 @@ unhelped_turns
     (b) the bot answered with a question of its own — a menu of topics or "please send the order
     number", marked `clarify` by the action — and the customer's next message passed it over (no
     button clicked, no order number, another intent); or (c) the customer's next message says the
-    answer did not help ("没用", "还是不行", "答非所问" — `not_helped` in the lexicon). The newest
-    message counts when it fell back or itself says the last answer did not help. A streak of
+    answer did not help ("没用", "还是不行", "答非所问" — `not_helped` in the lexicon); or (d) the
+    bot answered the customer's next message with the very same words (a fixed script said again
+    to someone who came back, unless they clicked the same button). The newest message counts when
+    it fell back, itself says the last answer did not help, or asks again — same intent, nothing
+    new such as an order number — what an earlier message of the streak asked when the bot's
+    question back was passed over (the bot is about to ask it once more). A streak of
     fallbacks alone is `fallback_limit`'s business; `miss_limit` fires when the streak holds at
     least one message of kind (b) or (c). This catches
     the bot that answers confidently beside the point, which fallbacks alone never see: a
@@ -867,6 +871,21 @@ def took_up(question: Turn, answer: Turn) -> bool:
             or any(e.get("entity") == "order_id" for e in answer.entities))
 
 
+def said_again(turn: Turn, after: Turn) -> bool:
+    """The bot answered `after` with exactly what it answered `turn` (not a button clicked twice)."""
+    return bool(turn.replies) and turn.replies == after.replies and not after.payload
+
+
+def asks_passed_over_again(latest: Turn, earlier: Sequence[Turn]) -> bool:
+    """The newest message asks, with nothing new, what an earlier one asked when the customer
+    passed over the bot's question back: the bot is about to ask the same question again."""
+    if latest.payload or latest.intent in NOT_A_QUESTION or latest.entities:
+        return False
+    recent = list(earlier[-REPEAT_WINDOW:])
+    return any(turn.intent == latest.intent and turn.asked and not took_up(turn, after)
+               for turn, after in zip(recent, recent[1:] + [latest]))
+
+
 def unhelped(turns: Sequence[Turn], lexicon: Lexicon) -> int:
     """Customer messages in a row, newest first, the bot did not help with (module docstring)."""
     count = 0
@@ -876,9 +895,10 @@ def unhelped(turns: Sequence[Turn], lexicon: Lexicon) -> int:
         if turn.fell_back:
             missed = True
         elif after is None:
-            missed = says_not_helped(turn, lexicon)
+            missed = says_not_helped(turn, lexicon) or asks_passed_over_again(turn, turns[:position])
         else:
-            missed = (turn.asked and not took_up(turn, after)) or says_not_helped(after, lexicon)
+            missed = ((turn.asked and not took_up(turn, after)) or says_not_helped(after, lexicon)
+                      or said_again(turn, after))
         if not missed:
             break
         count += 1

@@ -505,3 +505,42 @@ def test_a_question_after_another_answer_is_not_an_explanation():
     convo = Convo().user("发票怎么开", "invoice").bot("action_invoice", "在订单详情里申请开票")
     convo.user("发票抬头写错了能改吗", "invoice")
     assert not compute_signals(convo.events).explains_complaint
+
+
+KETTLE_SMELL = "第一次使用前，装水到 MAX 刻度线烧开后倒掉，重复 2–3 次，可以去除新壶的气味。"
+
+
+def test_the_same_script_said_again_then_no_help_is_the_third_miss():
+    """The kettle still smells: the bot says the same lines twice, then "试过了没用"."""
+    convo = (Convo()
+             .user("水壶烧水有异味", "product_usage").bot("action_product_usage", KETTLE_SMELL)
+             .user("按说明书清洗过了 还是有味道", "product_usage").bot("action_product_usage", KETTLE_SMELL)
+             .user("试过了没用", "return_exchange", confidence=0.6))
+    assert compute_signals(convo.events).unhelped_turns == 3
+    assert decide(convo.events).reasons[0] == "bot_failure"
+
+
+def test_asking_again_what_the_bot_could_only_answer_with_a_question_passed_over():
+    """App crashes: a product menu passed over, a fallback, and the same question again."""
+    convo = (Convo()
+             .user("app一直闪退", "product_usage").bot("action_product_usage", "您想了解哪款商品的使用方法？", clarify=True)
+             .user("重装了还是闪退", "nlu_fallback", confidence=0.3).bot("utter_default", "抱歉，我没太明白您的意思")
+             .user("手机是华为的 系统最新", "product_usage", confidence=0.6))
+    assert compute_signals(convo.events).unhelped_turns == 3
+    assert decide(convo.events).action == HANDOVER_ACTION
+
+
+def test_the_same_answer_to_a_button_clicked_twice_is_not_a_miss():
+    convo = (Convo()
+             .user("/invoice", "invoice", confidence=1.0).bot("action_invoice", "在订单详情里申请开票")
+             .user("/invoice", "invoice", confidence=1.0).bot("action_invoice", "在订单详情里申请开票")
+             .user("没用", "complain"))
+    assert compute_signals(convo.events).unhelped_turns == 2
+
+
+def test_asking_the_topic_again_with_an_order_number_is_new_information():
+    convo = (Convo()
+             .user("我的快递到哪了", "order_status").bot("action_order_status", ASK_ID, clarify=True)
+             .user("怎么还没到", "nlu_fallback", confidence=0.3).bot("utter_default", "抱歉，我没太明白您的意思")
+             .user("查物流 2024111500034503", "order_status", entities=[order("2024111500034503")]))
+    assert compute_signals(convo.events).unhelped_turns == 0
