@@ -51,10 +51,10 @@ unhelped_turns
     bot answered the customer's next message with the very same words (a fixed script said again
     to someone who came back, unless they clicked the same button). The newest message counts when
     it fell back, itself says the last answer did not help, or asks again — same intent, nothing
-    new such as an order number — what an earlier message of the streak asked when the bot's
-    question back was passed over (the bot is about to ask it once more). A streak of
+    new such as an order number — what one of the last `REPEAT_WINDOW` messages asked when the
+    bot's question back was passed over (the bot is about to ask it once more). A streak of
     fallbacks alone is `fallback_limit`'s business; `miss_limit` fires when the streak holds at
-    least one message of kind (b) or (c). This catches
+    least one message of kind (b), (c) or (d). This catches
     the bot that answers confidently beside the point, which fallbacks alone never see: a
     technical problem bounced between menus, "please send the order number" and "没用".
 complaint / complaints, insult / insults
@@ -877,8 +877,9 @@ def said_again(turn: Turn, after: Turn) -> bool:
 
 
 def asks_passed_over_again(latest: Turn, earlier: Sequence[Turn]) -> bool:
-    """The newest message asks, with nothing new, what an earlier one asked when the customer
-    passed over the bot's question back: the bot is about to ask the same question again."""
+    """The newest message asks, with nothing new, what one of the last `REPEAT_WINDOW` messages
+    asked when the customer passed over the bot's question back: the bot is about to ask the same
+    question again."""
     if latest.payload or latest.intent in NOT_A_QUESTION or latest.entities:
         return False
     recent = list(earlier[-REPEAT_WINDOW:])
