@@ -128,7 +128,7 @@ ASK_ORDER_ID_DEFAULT = "麻烦发一下您的订单号哦，我马上帮您查�
 def ask(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
     """Say a question of the bot's own (a topic menu, "请发订单号"). The bot message is marked
     `clarify`, so the escalation signals notice when the customer passes it over
-    (jieli_dialogue/signals.py: unhelped_turns)."""
+    (jieli_dialogue/signals/unhelped_turns.py: unhelped)."""
     dispatcher.utter_message(text=text, buttons=buttons or [], **{CLARIFY: True})
 
 

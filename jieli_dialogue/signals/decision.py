@@ -1,0 +1,308 @@
+"""The thresholds, the signals for the newest customer message, and the escalation decision
+(see the package docstring)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable, Mapping
+
+from .emotion import frustration_of, turn_emotion
+from .events import (ACTION_LISTEN, ASK_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK, HANDOVER_ACTION, HUMAN,
+                     INSULT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, applied_events, awaiting_reply,
+                     customer_turns, is_external, is_paused, last_action, last_resume, session_start,
+                     slot_value, window_start)
+from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
+from .repetition import _repeats
+from .unhelped_turns import describes_problem, explains_complaint, unhelped
+
+
+# ---------------------------------------------------------------------------------------------
+# thresholds (EscalationPolicy's config in config.yml)
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When the implicit signals hand over. A limit of 0 switches its rule off."""
+
+    human_request_limit: int = 1      # explicit requests in the window that hand over
+    fallback_limit: int = 3           # consecutive messages the bot did not understand
+    miss_limit: int = 3               # consecutive messages the bot did not help with (unhelped_turns)
+    repeat_limit: int = 3             # times the same question is asked
+    complaint_limit: int = 2          # complain intents in the window
+    insult_limit: int = 2             # insult intents in the window (the first gets a calm answer)
+    frustration_threshold: float = 0.7  # frustration (0..1) at which the customer is handed over
+    ask_description_first: bool = True  # a bare first-message request: ask for the problem first
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any] | None) -> "Thresholds":
+        config = config or {}
+        values: dict[str, Any] = {}
+        for name in ("human_request_limit", "fallback_limit", "miss_limit", "repeat_limit", "complaint_limit",
+                     "insult_limit"):
+            if config.get(name) is None:
+                continue
+            value = config[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 0:
+                raise ValueError(f"{name} must be a whole number ≥ 0, not {value!r}")
+            values[name] = int(value)
+        if values.get("human_request_limit", 1) < 1:
+            raise ValueError("human_request_limit must be at least 1: a request for a person is never ignored")
+        if config.get("frustration_threshold") is not None:
+            value = config["frustration_threshold"]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ValueError(f"frustration_threshold must be between 0 and 1 (0 switches it off), not {value!r}")
+            values["frustration_threshold"] = float(value)
+        if config.get("ask_description_first") is not None:
+            values["ask_description_first"] = bool(config["ask_description_first"])
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# the signals
+
+CN_NUMBERS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
+
+
+def cn(number: int) -> str:
+    return CN_NUMBERS.get(number, str(number))
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything the escalation rules look at, for the newest customer message."""
+
+    explicit_request: bool = False
+    human_requests: int = 0
+    requests_since_resume: int = 0
+    consecutive_requests: int = 0
+    consecutive_fallbacks: int = 0
+    unhelped_turns: int = 0
+    repeat_count: int = 0
+    repeated_texts: tuple[str, ...] = ()
+    complaint: bool = False
+    complaints: int = 0
+    explains_complaint: bool = False
+    insult: bool = False
+    insults: int = 0
+    negative_words: tuple[str, ...] = ()
+    shouting: tuple[str, ...] = ()
+    shouting_score: float = 0.0
+    abusive_words: tuple[str, ...] = ()
+    message_score: float = 0.0
+    frustration: float = 0.0
+    frustration_level: str = CALM
+    window_frustration: float = 0.0
+    first_contact: bool = False
+    request_has_description: bool = False
+    pending_description: bool = False
+    customer_turns: int = 0
+
+    @property
+    def frustration_code(self) -> str:
+        return LEVEL_CODES[self.frustration_level]
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, tuple):
+                data[key] = list(value)
+        data["frustration_code"] = self.frustration_code
+        return data
+
+    def observed(self) -> list[dict]:
+        """Every signal present, with a one-line Chinese explanation for the agent."""
+        found: list[dict] = []
+
+        def add(name: str, explanation: str) -> None:
+            found.append({"name": name, "explanation": explanation})
+
+        if self.pending_description:
+            add("pending_description", "客户一开始就要求人工，机器人请他先描述问题，这是他的回答")
+        if self.explicit_request:
+            add("explicit_request", "客户明确要求人工客服")
+        if self.requests_since_resume >= 2:
+            add("human_requests", request_explanation(self))
+        if self.consecutive_fallbacks:
+            add("consecutive_fallbacks", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂")
+        if self.unhelped_turns >= 2 and self.unhelped_turns > self.consecutive_fallbacks:
+            add("unhelped_turns", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙（没听懂、答非所问或客户说没用）")
+        if self.repeat_count >= 2:
+            add("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍")
+        if self.complaints:
+            add("complaint", "客户投诉" + (f"（{cn(self.complaints)}次）" if self.complaints > 1 else ""))
+        if self.explains_complaint:
+            add("explains_complaint", "客户投诉后按机器人的请求说明了情况")
+        if self.insults:
+            add("insult", "客户出言辱骂" + (f"（{cn(self.insults)}次）" if self.insults > 1 else "") + "，已标记，可屏蔽")
+        if self.negative_words:
+            add("negative_emotion", "负面用语：" + "、".join(self.negative_words[:6]))
+        if self.shouting:
+            add("shouting", "语气激动：" + "、".join(self.shouting[:4]))
+        if self.abusive_words:
+            add("profanity", f"本条消息含不文明用语（{len(self.abusive_words)} 处，已标记）")
+        if self.frustration_level != CALM:
+            add("frustration", f"情绪{self.frustration_level}（{self.frustration:.2f}）")
+        return found
+
+    def triggers(self, thresholds: Thresholds) -> list[tuple[str, str]]:
+        """The implicit rules that fire: (reason code, Chinese explanation)."""
+        fired: list[tuple[str, str]] = []
+        if thresholds.fallback_limit and self.consecutive_fallbacks >= thresholds.fallback_limit:
+            fired.append(("bot_failure", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂"))
+        elif (thresholds.miss_limit and self.unhelped_turns >= thresholds.miss_limit
+              and self.unhelped_turns > self.consecutive_fallbacks):   # pure fallbacks: fallback_limit
+            fired.append(("bot_failure", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙"))
+        if thresholds.repeat_limit and self.repeat_count >= thresholds.repeat_limit:
+            fired.append(("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍"))
+        if thresholds.complaint_limit and self.complaints >= thresholds.complaint_limit and self.complaint:
+            fired.append(("complaint", f"客户{cn(self.complaints)}次投诉"))
+        elif (thresholds.complaint_limit and self.explains_complaint
+              and self.complaints + 1 >= thresholds.complaint_limit):
+            fired.append(("complaint", "客户投诉，并说明了情况"))
+        if thresholds.insult_limit and self.insults >= thresholds.insult_limit and self.insult:
+            fired.append(("abuse", f"客户{cn(self.insults)}次出言辱骂（已标记，可屏蔽）"))
+        if thresholds.frustration_threshold and self.window_frustration >= thresholds.frustration_threshold:
+            fired.append(("frustration", f"客户情绪{self.frustration_level}"))
+        return fired
+
+
+def compute_signals(events: Iterable[Mapping[str, Any]], lexicon: Lexicon | None = None) -> Signals:
+    """The signals for the newest customer message of these events (raw tracker events)."""
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    applied = applied_events(events)
+    return _signals(applied, lexicon)
+
+
+def _signals(applied: list[dict], lexicon: Lexicon) -> Signals:
+    session = customer_turns(applied, session_start(applied))
+    start = window_start(applied)
+    window = [t for t in session if t.index >= start]
+    if not window:
+        return Signals()
+    latest = window[-1]
+    earlier_session = [t for t in session if t.index < latest.index]
+    handover_before = any(e.get("event") == "action" and e.get("name") == HANDOVER_ACTION
+                          for e in applied[session_start(applied):latest.index])
+    since_resume = [t for t in session if t.index > last_resume(applied)]
+    recent = since_resume[-lexicon.turns:]   # frustration looks at no more than these
+    emotions = [turn_emotion(t, lexicon) for t in recent]
+    frustration = frustration_of(emotions, lexicon)
+    window_frustration = frustration_of(emotions[max(0, len(recent) - len(window)):], lexicon)
+    consecutive_requests = 0
+    for turn in reversed(since_resume):
+        if turn.intent != HUMAN:
+            break
+        consecutive_requests += 1
+    consecutive_fallbacks = 0
+    for turn in reversed(window):
+        if not turn.fell_back:
+            break
+        consecutive_fallbacks += 1
+    repeated = _repeats(latest, window[:-1], lexicon)
+    negative_words: list[str] = []
+    for emotion in emotions[-lexicon.turns:]:
+        for word in emotion.negative_words + emotion.patterns:
+            if word not in negative_words:
+                negative_words.append(word)
+    pending = bool(slot_value(applied[:latest.index], PENDING_SLOT)) and latest.index >= start
+    return Signals(
+        explicit_request=latest.intent == HUMAN,
+        human_requests=sum(1 for t in window if t.intent == HUMAN),
+        requests_since_resume=sum(1 for t in since_resume if t.intent == HUMAN),
+        consecutive_requests=consecutive_requests,
+        consecutive_fallbacks=consecutive_fallbacks,
+        unhelped_turns=unhelped(window, lexicon),
+        repeat_count=(1 + len(repeated)) if repeated or latest.intent not in NOT_A_QUESTION
+        or latest.intent == FALLBACK else 0,
+        repeated_texts=tuple(t.text for t in repeated),
+        complaint=latest.intent == COMPLAIN,
+        complaints=sum(1 for t in window if t.intent == COMPLAIN),
+        explains_complaint=explains_complaint(latest, window[:-1], lexicon),
+        insult=latest.intent == INSULT,
+        insults=sum(1 for t in window if t.intent == INSULT),
+        negative_words=tuple(negative_words),
+        shouting=emotions[-1].shouting,
+        shouting_score=emotions[-1].shouting_score,
+        abusive_words=emotions[-1].profanity,
+        message_score=emotions[-1].score,
+        frustration=frustration,
+        frustration_level=lexicon.level(frustration),
+        window_frustration=window_frustration,
+        first_contact=not handover_before and not any(t.informative for t in earlier_session),
+        request_has_description=describes_problem(latest, lexicon),
+        pending_description=pending,
+        customer_turns=len(window),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the decision
+
+@dataclass(frozen=True)
+class Decision:
+    """What the escalation rules say to do now, and why."""
+
+    action: str
+    reasons: tuple[str, ...] = ()
+    explanations: tuple[str, ...] = ()
+    signals: Signals | None = None
+    thresholds: Thresholds | None = None
+
+    def as_dict(self) -> dict:
+        """The decision as the policy stores it in the `escalation` slot (JSON-safe)."""
+        return {
+            "action": self.action,
+            "reasons": list(self.reasons),
+            "explanations": list(self.explanations),
+            "signals": self.signals.as_dict() if self.signals else {},
+            "thresholds": self.thresholds.as_dict() if self.thresholds else {},
+        }
+
+
+def request_explanation(signals: Signals) -> str:
+    """"客户要求转人工", "客户连续两次要求人工", "客户三次要求人工"."""
+    if signals.consecutive_requests >= 2:
+        return f"客户连续{cn(signals.consecutive_requests)}次要求人工"
+    if signals.requests_since_resume >= 2:
+        return f"客户{cn(signals.requests_since_resume)}次要求人工"
+    return "客户要求转人工"
+
+
+def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = None,
+           lexicon: Lexicon | None = None) -> Decision | None:
+    """The escalation decision for the newest events, or None (no opinion)."""
+    thresholds = thresholds or Thresholds()
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    applied = applied_events(events)
+    if not applied or is_paused(applied):
+        return None
+    user_index = awaiting_reply(applied)
+    if user_index is None:
+        return Decision(ACTION_LISTEN) if last_action(applied) in ESCALATION_ACTIONS else None
+    if is_external(applied[user_index]):
+        return None
+    signals = _signals(applied, lexicon)
+    if not signals.customer_turns:
+        return None
+
+    def handover(reasons: list[tuple[str, str]]) -> Decision:
+        return Decision(HANDOVER_ACTION, tuple(r for r, _ in reasons), tuple(e for _, e in reasons),
+                        signals, thresholds)
+
+    if signals.pending_description:
+        reasons = [("request_human", "客户一开始就要求人工，已按要求补充问题")]
+        return handover(reasons + [r for r in signals.triggers(thresholds) if r[0] != "request_human"])
+    if signals.explicit_request:
+        if thresholds.ask_description_first and signals.first_contact and not signals.request_has_description:
+            return Decision(ASK_ACTION, ("ask_description",), ("客户首句就要求人工，先请他描述问题",),
+                            signals, thresholds)
+        if signals.human_requests >= thresholds.human_request_limit:
+            return handover([("request_human", request_explanation(signals))] + signals.triggers(thresholds))
+        return Decision(OFFER_ACTION, ("below_request_limit",),
+                        (f"客户要求人工（{signals.human_requests}/{thresholds.human_request_limit}）",),
+                        signals, thresholds)
+    fired = signals.triggers(thresholds)
+    if fired:
+        return handover(fired)
+    return None
