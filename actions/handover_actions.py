@@ -7,9 +7,11 @@
   configured or it cannot be reached: an apology, the service hours and hotline, and an offer to
   leave a message (a `ticket_offer` payload the widget can show as a form) — never a crash, and
   the bot keeps the conversation.
-* `action_ask_handover_problem` — the customer's very first message was a bare "转人工": ask one
-  question and remember it (slot `handover_pending`); EscalationPolicy hands over on the next
-  message, whatever it says. Without a bridge there is nobody to hand over to: the apology at
+* `action_ask_handover_problem` — only when a designer sets `ask_description_first: true`: the
+  customer's very first message was a bare "转人工": ask one question and remember it (slot
+  `handover_pending`); EscalationPolicy hands over on the next message, whatever it says. By
+  default the first request hands over at once and `action_handover` asks for the problem while
+  the customer waits in the queue (ASK_WHILE_WAITING). Without a bridge there is nobody to hand over to: the apology at
   once, rather than a promise we cannot keep.
 * `action_offer_handover` — an explicit request below `human_request_limit` (only when a
   designer raised the limit): offers help and says one more 转人工 hands over.
@@ -38,6 +40,9 @@ FALLBACK_TEXT = ("非常抱歉，现在没能为您接通人工客服 🙏 人�
                  "或者直接在这里留言，写下您的问题、订单号和联系方式，客服会尽快联系您。")
 FALLBACK_PLAIN = "非常抱歉，现在没能为您接通人工客服 🙏 请稍后再试，或者直接在这里留言，客服会尽快联系您。"
 TICKET_OFFER = {"type": "ticket_offer"}
+# The customer asked for a person before saying what is wrong: hand over at once (never make them
+# ask twice), and ask while they wait — what they write in the queue reaches the agent's screen.
+ASK_WHILE_WAITING = "等待的时候，您可以先简单说说遇到了什么问题（有订单号的话也发一下），客服接入前就能看到，不用再重复说明～"
 
 
 def queued_text(ticket: HandoverTicket) -> str:
@@ -117,6 +122,8 @@ class ActionHandover(JieliAction):
         logger.info("handed %s over: reason=%s category=%s priority=%s", tracker.sender_id, body["reason"],
                     body["category"], body["priority"])
         dispatcher.utter_message(text=queued_text(ticket))
+        if not body["context"]["problem"]["text"] and not (ticket.data.get("already") and ticket.data.get("state") == "assigned"):
+            dispatcher.utter_message(text=ASK_WHILE_WAITING)
         # Paused, the bot predicts nothing more, so Rasa would never log its usual action_listen.
         # Log it: when the bridge resumes the conversation, the next message (the triggered
         # request_rating, or the customer's own) then follows action_listen as in any turn, and

@@ -81,6 +81,7 @@ class EscalationPolicy(Policy):
             "insult_limit": defaults.insult_limit,
             "frustration_threshold": defaults.frustration_threshold,
             "ask_description_first": defaults.ask_description_first,
+            "clarify_below": defaults.clarify_below,
             "lexicon_path": "lexicon/frustration.yml",
         }
 
@@ -108,7 +109,7 @@ class EscalationPolicy(Policy):
         self.lexicon = signals.Lexicon.from_dict(self._lexicon_data)
         if signals.HANDOVER_ACTION not in domain.action_names_or_texts:
             raise InvalidConfigException(f"EscalationPolicy needs the action '{signals.HANDOVER_ACTION}' in the domain")
-        for name in (signals.ASK_ACTION, signals.OFFER_ACTION):
+        for name in (signals.ASK_ACTION, signals.OFFER_ACTION, signals.CLARIFY_ACTION):
             if name not in domain.action_names_or_texts:
                 logger.warning("EscalationPolicy: '%s' is not in the domain; it will hand over instead", name)
         with self._model_storage.write_to(self._resource) as directory:

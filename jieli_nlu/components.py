@@ -1,7 +1,8 @@
 """Custom Rasa 3.6 graph components for Chinese customer messages.
 
 * `ChineseNormalizer` — runs before the tokenizer and rewrites the message text to its
-  normalised form (see `jieli_nlu.normalize`). Rasa keeps the customer's original text in the
+  normalised form (see `jieli_nlu.normalize`), a pasted order card compacted to the question
+  (`jieli_nlu.order_cards`). Rasa keeps the customer's original text in the
   tracker's `UserUttered` event; only the NLU parse sees the normalised text.
 * `OrderIdExtractor` — extracts the `order_id` entity with the rules of `jieli_nlu.order_ids`.
 """
@@ -26,6 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from jieli_nlu.normalize import normalize_text
+from jieli_nlu.order_cards import compact_order_card
 from jieli_nlu.order_ids import find_order_ids
 
 ORDER_ID = "order_id"
@@ -74,7 +76,7 @@ class ChineseNormalizer(GraphComponent):
         original = message.get(TEXT)
         if not isinstance(original, str):
             return  # a story's intent-only turn, or a bot action: nothing to normalise
-        normalized = normalize_text(original)
+        normalized = nlu_text(original)
         if normalized == original:
             return
         message.set(TEXT, normalized, add_to_output=True)
@@ -82,12 +84,17 @@ class ChineseNormalizer(GraphComponent):
             message.set(ENTITIES, _relocate(original, normalized, message.get(ENTITIES)))
 
 
+def nlu_text(text: str) -> str:
+    """What the NLU reads: the normalised text, a pasted order card compacted (jieli_nlu.order_cards)."""
+    return compact_order_card(normalize_text(text))
+
+
 def _relocate(original: str, normalized: str, entities: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
     """Move annotated entity spans from the original text to the normalised one."""
     moved = []
     cursor = 0
     for entity in sorted(entities, key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0)):
-        piece = normalize_text(original[entity[ENTITY_ATTRIBUTE_START]:entity[ENTITY_ATTRIBUTE_END]])
+        piece = nlu_text(original[entity[ENTITY_ATTRIBUTE_START]:entity[ENTITY_ATTRIBUTE_END]])
         start = normalized.find(piece, cursor) if piece else -1
         if start < 0:
             continue  # the annotation does not survive normalisation; drop it rather than misalign

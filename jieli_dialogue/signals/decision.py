@@ -6,10 +6,12 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
 from .emotion import frustration_of, turn_emotion
-from .events import (ACTION_LISTEN, ASK_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK, HANDOVER_ACTION, HUMAN,
+from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK, HANDOVER_ACTION, HUMAN,
                      INSULT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, applied_events, awaiting_reply,
                      customer_turns, is_external, is_paused, last_action, last_resume, session_start,
-                     slot_value, window_start)
+                     Turn, slot_value, window_start)
+from jieli_nlu.order_ids import find_order_ids
+
 from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
 from .repetition import _repeats
 from .unhelped_turns import describes_problem, explains_complaint, unhelped
@@ -29,7 +31,8 @@ class Thresholds:
     complaint_limit: int = 2          # complain intents in the window
     insult_limit: int = 2             # insult intents in the window (the first gets a calm answer)
     frustration_threshold: float = 0.7  # frustration (0..1) at which the customer is handed over
-    ask_description_first: bool = True  # a bare first-message request: ask for the problem first
+    ask_description_first: bool = False  # True: a bare first-message request asks for the problem first
+    clarify_below: float = 0.0        # intent confidence under which the bot asks "您是想问…还是…？" (0: off)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any] | None) -> "Thresholds":
@@ -52,6 +55,11 @@ class Thresholds:
             values["frustration_threshold"] = float(value)
         if config.get("ask_description_first") is not None:
             values["ask_description_first"] = bool(config["ask_description_first"])
+        if config.get("clarify_below") is not None:
+            value = config["clarify_below"]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+                raise ValueError(f"clarify_below must be between 0 and 1 (0 switches it off), not {value!r}")
+            values["clarify_below"] = float(value)
         return cls(**values)
 
     def as_dict(self) -> dict:
@@ -305,4 +313,33 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
     fired = signals.triggers(thresholds)
     if fired:
         return handover(fired)
+    turns = customer_turns(applied, window_start(applied))
+    latest = turns[-1] if turns else None
+    if latest is not None and unsure(latest, thresholds):
+        # the clarifying question is itself a miss: the one that would reach fallback_limit hands over
+        streak = 1
+        for turn in reversed(turns[:-1]):
+            if not turn.fell_back:
+                break
+            streak += 1
+        if thresholds.fallback_limit and streak >= thresholds.fallback_limit:
+            return handover([("bot_failure", f"机器人连续{cn(streak)}次没把握听懂")])
+        return Decision(CLARIFY_ACTION, ("unsure",),
+                        (f"没把握理解客户的意思（{latest.intent} {latest.confidence:.2f}），先问清楚",),
+                        signals, thresholds)
     return None
+
+
+# Answers the bot asked for, and messages the bot need not understand word for word to answer well.
+CLEAR_ENOUGH = frozenset({HUMAN, "affirm", "deny", "inform_order_id", "greet", "thank", "goodbye", FALLBACK})
+
+
+def unsure(turn: Turn, thresholds: Thresholds) -> bool:
+    """The NLU is not sure enough to answer: a typed message (not a button, not an order number)
+    whose intent confidence — calibrated, so 0.6 means right six times in ten — is under
+    `clarify_below`. nlu_fallback (far below) has its own rule."""
+    if not thresholds.clarify_below or turn.payload or turn.confidence is None:
+        return False
+    if turn.intent in CLEAR_ENOUGH or find_order_ids(turn.normalized):
+        return False
+    return turn.confidence < thresholds.clarify_below

@@ -55,6 +55,11 @@ def policy(make_policy) -> EscalationPolicy:
     return make_policy()
 
 
+@pytest.fixture
+def ask_first(make_policy) -> EscalationPolicy:
+    return make_policy(ask_description_first=True)
+
+
 def tracker(convo: Convo, domain: Domain) -> DialogueStateTracker:
     return DialogueStateTracker.from_dict(convo.sender, convo.events, domain.slots)
 
@@ -80,8 +85,9 @@ def test_config_yml_puts_it_above_rule_policy_with_its_thresholds():
         human_request_limit=mine["human_request_limit"], fallback_limit=mine["fallback_limit"],
         repeat_limit=mine["repeat_limit"], complaint_limit=mine["complaint_limit"],
         insult_limit=mine["insult_limit"], frustration_threshold=mine["frustration_threshold"],
-        ask_description_first=mine["ask_description_first"])
+        ask_description_first=mine["ask_description_first"], clarify_below=mine["clarify_below"])
     assert mine["human_request_limit"] == 1, "the first explicit request hands over"
+    assert mine["ask_description_first"] is False, "a first 转人工 hands over at once: nobody asks twice"
 
 
 def test_explicit_request_predicts_the_handover_and_records_why(policy, domain):
@@ -123,7 +129,13 @@ def test_a_second_escalation_after_the_agent_hands_back(policy, domain):
     assert predicted(policy, convo, domain)[0] == "action_handover"
 
 
-def test_first_message_request_asks_then_hands_over_on_the_next_message(policy, domain):
+def test_first_message_request_hands_over_at_once(policy, domain):
+    convo = Convo().user("轉人工客服!!!", "request_human")
+    assert predicted(policy, convo, domain)[0] == "action_handover"
+
+
+def test_first_message_request_asks_then_hands_over_when_a_designer_wants_it(ask_first, domain):
+    policy = ask_first
     convo = Convo().user("轉人工客服!!!", "request_human")
     assert predicted(policy, convo, domain)[0] == "action_ask_handover_problem"
     convo.bot("action_ask_handover_problem", "请简单描述一下您遇到的问题，我马上为您转接人工客服～",
@@ -179,8 +191,10 @@ def test_the_lexicon_is_stored_in_the_model(make_policy, domain, tmp_path):
     assert "frustration" in prediction.optional_events[0].value["reasons"]
 
 
-def test_the_ensemble_prefers_the_escalation_over_the_rule(policy, domain):
-    """A bare first-message 转人工: RulePolicy's rule says action_handover, the policy says ask first."""
+def test_the_ensemble_prefers_the_escalation_over_the_rule(ask_first, domain):
+    """A bare first-message 转人工: RulePolicy's rule says action_handover, the policy (asking
+    first, as a designer may set it) says ask first."""
+    policy = ask_first
     convo = Convo().user("转人工", "request_human")
     current = tracker(convo, domain)
     ours = policy.predict_action_probabilities(current, domain)

@@ -9,7 +9,7 @@ import pytest
 
 from convo import Convo, order
 from jieli_dialogue import signals as sig
-from jieli_dialogue.signals import (ACTION_LISTEN, ANGRY, ASK_ACTION, CALM, HANDOVER_ACTION, OFFER_ACTION, UPSET,
+from jieli_dialogue.signals import (ACTION_LISTEN, ANGRY, ASK_ACTION, CALM, CLARIFY_ACTION, HANDOVER_ACTION, OFFER_ACTION, UPSET,
                                     Thresholds, compute_signals, decide)
 
 PENDING = {"event": "slot", "name": "handover_pending", "value": True}
@@ -53,15 +53,25 @@ def test_the_human_button_is_an_explicit_request():
     assert decide(convo.events).action == HANDOVER_ACTION
 
 
+ASK_FIRST = Thresholds(ask_description_first=True)
+
+
+def test_a_bare_first_message_request_hands_over_at_once_by_default():
+    for text in ("转人工", "rg", "人工客服"):
+        decision = decide(Convo().user(text, "request_human").events)
+        assert decision.action == HANDOVER_ACTION and decision.reasons[0] == "request_human"
+
+
 def test_a_bare_first_message_request_asks_for_the_problem_then_hands_over_whatever_comes():
+    """Only when a designer switches ask_description_first on."""
     convo = Convo().user("轉人工客服!!!", "request_human")
-    decision = decide(convo.events)
+    decision = decide(convo.events, ASK_FIRST)
     assert decision.action == ASK_ACTION and decision.reasons == ("ask_description",)
     asked_convo = Convo()
     asked(asked_convo)
-    assert decide(asked_convo.events) is None or decide(asked_convo.events).action != HANDOVER_ACTION
+    assert decide(asked_convo.events, ASK_FIRST) is None or decide(asked_convo.events, ASK_FIRST).action != HANDOVER_ACTION
     asked_convo.user("嗯", "affirm")
-    decision = decide(asked_convo.events)
+    decision = decide(asked_convo.events, ASK_FIRST)
     assert decision.action == HANDOVER_ACTION
     assert decision.signals.pending_description
     assert decision.explanations[0] == "客户一开始就要求人工，已按要求补充问题"
@@ -72,7 +82,8 @@ def test_a_bare_first_message_request_asks_for_the_problem_then_hands_over_whate
 def test_bare_requests(text):
     convo = Convo().user(text, "request_human")
     assert not compute_signals(convo.events).request_has_description
-    assert decide(convo.events).action == ASK_ACTION
+    assert decide(convo.events, ASK_FIRST).action == ASK_ACTION
+    assert decide(convo.events).action == HANDOVER_ACTION
 
 
 @pytest.mark.parametrize("text", ["我的药还没发货 转人工", "订单2024111500034503 转人工", "退款半个月了还没到 转人工处理",
@@ -87,12 +98,31 @@ def test_greetings_and_bot_challenge_do_not_count_as_describing_the_problem():
     convo = Convo().user("你好", "greet").bot("utter_greet", "您好").user("你是机器人吗", "bot_challenge")
     convo.bot("utter_bot_challenge", "我是智能助理")
     convo.user("人工", "request_human")
-    assert decide(convo.events).action == ASK_ACTION
+    assert decide(convo.events, ASK_FIRST).action == ASK_ACTION
 
 
-def test_ask_first_can_be_switched_off():
-    convo = Convo().user("转人工", "request_human")
-    assert decide(convo.events, Thresholds(ask_description_first=False)).action == HANDOVER_ACTION
+def test_unsure_messages_get_a_clarifying_question_that_counts_as_a_miss():
+    unsure = Thresholds(clarify_below=0.6)
+    convo = Convo().user("这个那个怎么弄啊", "product_usage", confidence=0.41)
+    decision = decide(convo.events, unsure)
+    assert decision.action == CLARIFY_ACTION and decision.reasons == ("unsure",)
+    assert decide(convo.events) is None  # clarify_below 0 (the default): off
+    sure = Convo().user("小夜灯怎么充电", "product_usage", confidence=0.93)
+    assert decide(sure.events, unsure) is None
+    for text, intent in (("2024111500034503", "inform_order_id"), ("嗯", "affirm"), ("人工", "request_human")):
+        decision = decide(Convo().user(text, intent, confidence=0.3).events, unsure)
+        assert decision is None or decision.action != CLARIFY_ACTION
+    # three unsure messages in a row, each about something else: the third hands over (fallback_limit)
+    convo = Convo()
+    topics = [("这个咋整", "product_usage"), ("弹出来一个框", "payment"), ("灯一直闪紫色", "product_info")]
+    for n, (text, intent) in enumerate(topics, start=1):
+        convo.user(text, intent, confidence=0.4)
+        decision = decide(convo.events, unsure)
+        if n < 3:
+            assert decision.action == CLARIFY_ACTION
+            convo.bot(CLARIFY_ACTION, f"抱歉，我不太确定您的意思（{n}）", clarify=True)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+    assert decision.explanations == ("机器人连续三次没把握听懂",)
 
 
 def test_human_request_limit_two_offers_help_first_then_hands_over():

