@@ -4,7 +4,7 @@
 
     {"conversation_id", "reason", "category", "priority", "summary", "context": {...}}
 
-* `reason` — the first reason code of the decision: request_human, bot_failure,
+* `reason` — the first reason code of the decision: request_human, problem_report, bot_failure,
   repeated_question, complaint, abuse, frustration;
 * `category` — one of the bridge's routing categories 物流 / 售后 / 账单 / 产品 / 其他
   (handover_bridge/config.py CATEGORIES; the bridge maps each to an agent skill);
@@ -60,7 +60,7 @@ CATEGORY_KEYWORDS = (
     ("产品", ("怎么用", "使用", "按钮", "说明书", "安装", "功能", "充电", "不亮", "开机", "配对", "连不上", "尺码",
             "没声音", "没反应", "不工作", "故障", "蓝牙", "耳机", "设置", "重置", "死机")),
 )
-REASON_PRIORITY = ("request_human", "bot_failure", "repeated_question", "complaint", "abuse", "frustration")
+REASON_PRIORITY = ("request_human", "problem_report", "bot_failure", "repeated_question", "complaint", "abuse", "frustration")
 
 VIP_TIERS = {"vip", "svip", "gold", "platinum", "diamond", "plus", "88vip", "黄金", "铂金", "钻石", "黑金"}
 HIGH_ORDER_VALUE = 1000.0
@@ -218,6 +218,8 @@ def category_of(turns: list[sig.Turn], order_topic: Any, problem: list[sig.Turn]
     """Routing category: the newest customer message with a topical intent, else the order
     topic the bot was asking about, else keywords in the customer's words, else 其他."""
     for turn in reversed(turns):
+        if any(e.get("entity") == "problem" for e in turn.entities):
+            return "售后"   # a damaged, wrong or missing item … whatever the intent
         if turn.intent in INTENT_CATEGORY:
             return INTENT_CATEGORY[turn.intent]
     if isinstance(order_topic, str) and order_topic in TOPIC_CATEGORY:

@@ -1,15 +1,15 @@
-"""HumanRequestGuard: the last word on `request_human`, after DIET.
+"""HumanRequestGuard: the last word on `request_human`, after the intent classifier.
 
 A customer who asks for a person must reach one, and a customer who merely mentions 人工智能 or
-人工费 must not be queued. DIET learns both from the data; this component adds two explainable
+人工费 must not be queued. The classifier learns both from the data; this component adds two explainable
 rules from a lexicon a conversation designer edits (lexicon/human_request.yml):
 
 * **promote** — an unmistakable request ("转人工", "人工客服", "rg", "有没有活人", "人工人工人工")
   that is not negated ("不用转人工") makes the intent `request_human`;
-* **demote** — when DIET says `request_human` and no request pattern matches, but the message
-  names no person at all (no 人, 客服, 机器人, 经理, human … — "发票什么时候开出来"), or every
-  人工 / 真人 / 活人 in it is part of a non-service word (人工智能, 人工费, 人工草坪, 真人实拍,
-  "人工要另外给钱吗" …), DIET's next best intent wins.
+* **demote** — when the classifier says `request_human` and no request pattern matches, but the
+  message names no person at all (no 人, 客服, 机器人, 经理, human … — "发票什么时候开出来"), or
+  every 人工 / 真人 / 活人 in it is part of a non-service word (人工智能, 人工费, 人工草坪, 真人实拍,
+  "人工要另外给钱吗" …), or it declines a person ("不用转人工了"), the next best intent wins.
 
 The lexicon is read at training time and stored inside the model, so a trained model does not
 depend on the file. Each decision is recorded in the parse result under `human_request_guard`.
@@ -70,6 +70,11 @@ class HumanRequestRules:
         """True when the message mentions 人工/真人/活人 only inside non-service words."""
         return bool(MARKERS.search(text)) and not MARKERS.search(self.without_non_service_words(text))
 
+    def declines(self, text: str) -> bool:
+        """"不用转人工了", "唔使转人工": the only mention of a person is a no."""
+        stripped = self.without_non_service_words(text)
+        return any(n.search(stripped) for n in self.negations)
+
     def names_a_person(self, text: str) -> bool:
         """A request for a person names one somehow: 人, 客服, 机器人 (not a bot), 经理, human …"""
         return self.person is None or bool(self.person.search(text))
@@ -81,7 +86,7 @@ class HumanRequestRules:
         if top_intent != HUMAN and explicit:
             return "promote"
         if top_intent == HUMAN and not explicit and (
-            not self.names_a_person(text) or self.only_non_service_mentions(text)
+            not self.names_a_person(text) or self.only_non_service_mentions(text) or self.declines(text)
         ):
             return "demote"
         return None

@@ -69,6 +69,10 @@ def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict) -> d
                 if item is None:
                     time.sleep(0.01)
             visible_ms = (time.perf_counter() - started) * 1000 if item else None
+    if item is not None:
+        # what the agent's card holds once the customer is done: messages written while waiting
+        # in the queue go on the card too (the bot asks for the problem after a bare 转人工)
+        item = queued_item(client, agent_headers, customer.id) or item
     result = {"name": scenario["name"], "handover_at": handed_over_at, "visible_ms": visible_ms,
               "problems": [], "replies": replies}
     expected_at, expected_by = scenario.get("handover_at", "unset"), scenario.get("handover_by")

@@ -148,6 +148,10 @@ class ConversationService:
         if message.abusive:
             self.ctx.metrics.abusive_messages.labels(state, str(agent_id or "")).inc()
         await self.ctx.publish(message_events(conversation_id, agent_id, [message]))
+        if state == "queued":
+            await self.queue.add_waiting_message(conversation_id, {
+                "seq": message.seq, "text": message.text,
+                "created_at": message.created_at.isoformat() if message.created_at else None}, bool(message.abusive))
         if state != "bot":
             return state, [message]
         state, produced = await self._run_bot_turn(conversation_id, message, meta)

@@ -142,6 +142,19 @@ class QueueService:
             online = await agents_repo.online(session)
         return sum(1 for a in online if can_handle(a, skill))
 
+    async def add_waiting_message(self, conversation_id: str, message: dict[str, Any], abusive: bool) -> None:
+        """Put what a queued customer wrote on their handover card (see with_waiting_message)."""
+        async with self.ctx.db.write() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation is None or conversation.state != "queued" or not conversation.handover_id:
+                return
+            handover = await handovers_repo.get(session, conversation.handover_id)
+            if handover is None:
+                return
+            context, summary = with_waiting_message(handover.context, handover.summary, message, abusive)
+            await handovers_repo.update_fields(session, handover.id, context=context, summary=summary)
+        await self.ctx.publish([queue_changed()])
+
     async def refresh_gauges(self) -> None:
         """Queue length and agents online, read from the store (the same in every process)."""
         async with self.ctx.db.read() as session:
@@ -339,6 +352,37 @@ class QueueService:
                                                        texts.LONG_WAIT_TICKET, payload=TICKET_OFFER)
                     events += message_events(handover.conversation_id, None, [offer])
         await self.ctx.publish(events)
+
+
+NOT_DESCRIBED = "（客户还没有描述问题）"   # what actions/handover_context.py writes when it has nothing
+MAX_WAITING_MESSAGES = 20
+WAITING_SUMMARY_CHARS = 60
+
+
+def with_waiting_message(context: dict[str, Any] | None, summary: str | None, message: dict[str, Any],
+                         abusive: bool) -> tuple[dict[str, Any], str | None]:
+    """The handover's context and summary with a message the customer wrote while queued.
+
+    A customer who asked for a person straight away is asked, while they wait, what the problem
+    is: their answer is added to `context.waiting_messages` and, when the bot had nothing to say
+    about the problem, becomes the problem and the summary's 客户诉求 — so the agent's card shows
+    it before they open the chat, and nobody has to ask again. An abusive message is kept in the
+    transcript but not put on the card."""
+    context = dict(context or {})
+    waiting = list(context.get("waiting_messages") or [])
+    waiting.append({"seq": message["seq"], "text": message["text"], "created_at": message.get("created_at")})
+    context["waiting_messages"] = waiting[-MAX_WAITING_MESSAGES:]
+    problem = dict(context.get("problem") or {})
+    if abusive or (problem.get("text") or "").strip():
+        return context, summary
+    text = " ".join(str(message["text"]).split())
+    problem["text"] = text
+    problem["messages"] = [*(problem.get("messages") or []), {"text": text, "while_waiting": True}]
+    context["problem"] = problem
+    if summary and NOT_DESCRIBED in summary:
+        clipped = text if len(text) <= WAITING_SUMMARY_CHARS else text[:WAITING_SUMMARY_CHARS] + "…"
+        summary = summary.replace(NOT_DESCRIBED, f"{clipped}（排队时补充）", 1)
+    return context, summary
 
 
 def handover_dict(handover: Handover) -> dict[str, Any]:

@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
 from .emotion import frustration_of, turn_emotion
-from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK, HANDOVER_ACTION, HUMAN,
+from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, PROBLEM_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK, HANDOVER_ACTION, HUMAN,
                      INSULT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, applied_events, awaiting_reply,
                      customer_turns, is_external, is_paused, last_action, last_resume, session_start,
                      Turn, slot_value, window_start)
 from jieli_nlu.order_ids import find_order_ids
+from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
 from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
 from .repetition import _repeats
@@ -202,11 +203,7 @@ def _signals(applied: list[dict], lexicon: Lexicon) -> Signals:
         if turn.intent != HUMAN:
             break
         consecutive_requests += 1
-    consecutive_fallbacks = 0
-    for turn in reversed(window):
-        if not turn.fell_back:
-            break
-        consecutive_fallbacks += 1
+    consecutive_fallbacks = fallback_streak(window)
     repeated = _repeats(latest, window[:-1], lexicon)
     negative_words: list[str] = []
     for emotion in emotions[-lexicon.turns:]:
@@ -315,13 +312,19 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
         return handover(fired)
     turns = customer_turns(applied, window_start(applied))
     latest = turns[-1] if turns else None
+    reported = [t for t in turns[:-1] if PROBLEM_ACTION in t.actions]
+    if reported and latest is not None and continues_problem(latest):
+        label = PROBLEM_LABELS.get(problem_of(reported[-1]) or "", "商品问题")
+        return handover([("problem_report", f"客户报告了{label}，机器人已回应，客户接着说明")])
+    if latest is not None and problem_of(latest):
+        label = PROBLEM_LABELS.get(problem_of(latest), "商品问题")
+        if latest.intent in (COMPLAIN, INSULT) or signals.frustration_level != CALM:
+            # a defect told as a complaint, or by a customer already upset: a person, now
+            return handover([("problem_report", f"客户报告了{label}，并且已经不满")])
+        return Decision(PROBLEM_ACTION, ("problem_report",), (f"客户报告了{label}",), signals, thresholds)
     if latest is not None and unsure(latest, thresholds):
         # the clarifying question is itself a miss: the one that would reach fallback_limit hands over
-        streak = 1
-        for turn in reversed(turns[:-1]):
-            if not turn.fell_back:
-                break
-            streak += 1
+        streak = fallback_streak(turns[:-1], pending=True)
         if thresholds.fallback_limit and streak >= thresholds.fallback_limit:
             return handover([("bot_failure", f"机器人连续{cn(streak)}次没把握听懂")])
         return Decision(CLARIFY_ACTION, ("unsure",),
@@ -329,6 +332,45 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
                         signals, thresholds)
     return None
 
+
+def fallback_streak(turns: list[Turn], pending: bool = False) -> int:
+    """Customer messages in a row, newest first, the bot did not understand (`Turn.fell_back`),
+    plus `pending` (the newest, about to be answered with a clarifying question). Out-of-scope
+    messages in the run count too when at least one message of it really fell back: "asdfghjkl"
+    (read as out of scope), "啊吧啊吧" (not understood), "ｑｗｅｒ１２３" (not sure) is nonsense three
+    times; three honest questions about the weather are not."""
+    streak, fell = int(pending), pending
+    for turn in reversed(turns):
+        if turn.fell_back:
+            fell = True
+        elif turn.intent != OUT_OF_SCOPE:
+            break
+        streak += 1
+    if fell:
+        return streak
+    return 0
+
+
+def problem_of(turn: Turn) -> str | None:
+    """The kind of problem the message reports (the NLU's entity `problem`), or None."""
+    for entity in turn.entities:
+        if entity.get("entity") == PROBLEM_ENTITY and entity.get("value") in PROBLEM_LABELS:
+            return entity["value"]
+    return None
+
+
+# After the bot answered a reported problem, these do not go on about it ("谢谢", "不用了", "拜拜").
+NOT_GOING_ON = frozenset({"thank", "goodbye", "deny", "greet"})
+
+
+def continues_problem(turn: Turn) -> bool:
+    """The customer's next message after the bot answered a reported problem goes on about it —
+    an order number, a photo's description, "好的", another detail — unless it only thanks,
+    declines or says goodbye."""
+    return turn.intent not in NOT_GOING_ON or bool(problem_of(turn))
+
+
+OUT_OF_SCOPE = "out_of_scope"
 
 # Answers the bot asked for, and messages the bot need not understand word for word to answer well.
 CLEAR_ENOUGH = frozenset({HUMAN, "affirm", "deny", "inform_order_id", "greet", "thank", "goodbye", FALLBACK})

@@ -27,8 +27,9 @@ ACTION_LISTEN = "action_listen"
 HANDOVER_ACTION = "action_handover"
 ASK_ACTION = "action_ask_handover_problem"
 OFFER_ACTION = "action_offer_handover"
+PROBLEM_ACTION = "action_problem_report"   # a reported problem named, one policy line, a person offered
 CLARIFY_ACTION = "action_clarify"   # "您是想问…还是…？": the bot is not sure what the customer means
-ESCALATION_ACTIONS = frozenset({HANDOVER_ACTION, ASK_ACTION, OFFER_ACTION, CLARIFY_ACTION})
+ESCALATION_ACTIONS = frozenset({HANDOVER_ACTION, ASK_ACTION, OFFER_ACTION, CLARIFY_ACTION, PROBLEM_ACTION})
 # A message answered with one of these was not understood: it counts for fallback_limit and miss_limit.
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "utter_default", CLARIFY_ACTION})
 # key an action sets on a bot message that asks the customer something (actions/common.py)

@@ -89,3 +89,39 @@ async def test_auto_assignment_goes_to_the_least_loaded_agent_with_the_skill(har
     assert await harness.state(parcel_3) == "assigned" or await harness.state(parcel_2) == "assigned"
     queued = (await harness.agent_call(logistics, "GET", "/queue")).json()["items"]
     assert len(queued) == 0 or queued[0]["category"] == "物流"
+
+
+@pytest.mark.bridge_settings(auto_assign=False)
+async def test_what_a_waiting_customer_writes_reaches_the_agents_card(harness):
+    """A first 转人工 hands over at once; the bot asks what the problem is while they wait, and the
+    answer goes on the card (problem and summary), so the agent never asks again."""
+    agent = await harness.agent("agent-q9", online=False)
+    customer = await harness.customer()
+    await harness.handover(customer, summary="客户诉求：（客户还没有描述问题） / 订单号：无 / 情绪：平静",
+                           context={"problem": {"text": "", "messages": []}, "version": 1})
+    await harness.say(customer, "我买的水壶<b>漏水</b> 订单2024111500067806")
+    await harness.say(customer, "快点")
+
+    async def card():
+        items = (await harness.agent_call(agent, "GET", "/queue")).json()["items"]
+        return next(i for i in items if i["conversation_id"] == customer.conversation_id)["handover"]
+
+    handover = await card()
+    context = handover["context"]
+    assert context["problem"]["text"] == "我买的水壶<b>漏水</b> 订单2024111500067806"   # as text, untouched
+    assert handover["summary"].startswith("客户诉求：我买的水壶<b>漏水</b> 订单2024111500067806（排队时补充）")
+    assert [m["text"] for m in context["waiting_messages"]] == ["我买的水壶<b>漏水</b> 订单2024111500067806", "快点"]
+
+
+@pytest.mark.bridge_settings(auto_assign=False)
+async def test_a_card_that_already_has_the_problem_keeps_it(harness):
+    agent = await harness.agent("agent-q10", online=False)
+    customer = await harness.customer()
+    await harness.handover(customer, summary="客户诉求：退款被驳回 / 订单号：无",
+                           context={"problem": {"text": "退款被驳回", "messages": []}})
+    await harness.say(customer, "你好 还要等多久")
+    items = (await harness.agent_call(agent, "GET", "/queue")).json()["items"]
+    handover = next(i for i in items if i["conversation_id"] == customer.conversation_id)["handover"]
+    assert handover["context"]["problem"]["text"] == "退款被驳回"
+    assert handover["summary"] == "客户诉求：退款被驳回 / 订单号：无"
+    assert [m["text"] for m in handover["context"]["waiting_messages"]] == ["你好 还要等多久"]

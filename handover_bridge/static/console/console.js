@@ -13,7 +13,7 @@ const HEARTBEAT_MS = 15000;
 
 const REASONS = {
   request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工",
-  complaint: "顾客投诉", complain: "顾客投诉", abuse: "情绪激动", insult: "情绪激动",
+  complaint: "顾客投诉", complain: "顾客投诉", problem_report: "商品问题", unsure: "机器人没把握", abuse: "情绪激动", insult: "情绪激动",
   frustration: "顾客不满", bot_failure: "机器人没能理解", repeated_failure: "多次未解决",
   nlu_fallback: "机器人没能理解", bot_unavailable: "机器人故障", transfer: "同事转接", agent_dropped: "客服掉线",
 };

@@ -9,7 +9,7 @@ const NS = "http://www.w3.org/2000/svg";
 
 const REASONS = {
   request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工",
-  frustration: "顾客不满", repeated_failure: "多次未解决", complaint: "顾客投诉", complain: "顾客投诉",
+  frustration: "顾客不满", repeated_failure: "多次未解决", complaint: "顾客投诉", complain: "顾客投诉", problem_report: "商品问题",
   bot_unavailable: "机器人故障", nlu_fallback: "机器人没能理解", bot_failure: "机器人没能理解",
   abuse: "情绪激动", insult: "情绪激动", transfer: "同事转接", agent_dropped: "客服掉线",
 };

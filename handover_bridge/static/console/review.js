@@ -8,7 +8,7 @@ import {createApi, forgetToken, resume, showLogin, toast, wireLogin, wireLogout}
 const STATUS = {pending: "待审核", accepted: "已采纳", exported: "已导出", rejected: "已驳回"};
 const REASONS = {
   request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工", transfer: "同事转接", bot_failure: "机器人没能理解", repeated_question: "同一问题问了多遍",
-  complaint: "顾客投诉", abuse: "情绪激动", frustration: "顾客不满", bot_unavailable: "机器人故障",
+  complaint: "顾客投诉", problem_report: "商品问题", abuse: "情绪激动", frustration: "顾客不满", bot_unavailable: "机器人故障",
 };
 const SKIP_REASONS = {duplicate: "训练数据里已有", empty: "没有新的问法", too_short: "太短", too_long: "太长"};
 

@@ -1,0 +1,44 @@
+"""`action_problem_report`: the customer reported a problem with what they received.
+
+The NLU's entity `problem` (jieli_nlu/problems.py) names the kind. Instead of a menu or an FAQ
+beside the point, the bot says what it understood, the one policy line that applies
+(shop/policy.yml: problem_reports), asks for the order number when it has none, and offers a
+person. EscalationPolicy hands over on the customer's next message about it (docs/escalation.md).
+"""
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+
+from actions import policy
+from actions.common import HUMAN_BUTTON, JieliAction, entity_value, order_id_in_message
+
+DEFAULT_KIND = "cannot_use"
+
+
+def problem_reply(kind: str, order_id: str | None) -> str:
+    """What the bot says about a reported problem of this kind (texts from shop/policy.yml)."""
+    section = policy.section("problem_reports")
+    kinds = section.get("kinds") or {}
+    spec = kinds.get(kind) or kinds.get(DEFAULT_KIND) or {}
+    parts = [policy.fmt(spec.get("understood") or "非常抱歉，给您添麻烦了 🙏"),
+             policy.fmt(spec.get("policy") or "")]
+    if order_id:
+        parts.append(policy.fmt(section.get("has_order_id") or "订单 {order_id} 我已经记下了，", order_id=order_id))
+    else:
+        parts.append(policy.fmt(section.get("ask_order_id") or "麻烦发一下订单号，"))
+    parts.append(policy.fmt(section.get("offer") or "我马上帮您转人工客服处理。"))
+    return "".join(p for p in parts if p)
+
+
+class ActionProblemReport(JieliAction):
+    def name(self) -> str:
+        return "action_problem_report"
+
+    def handle(self, dispatcher, tracker, domain):
+        kind = entity_value(tracker, "problem") or DEFAULT_KIND
+        order_id = order_id_in_message(tracker) or tracker.get_slot("order_id")
+        dispatcher.utter_message(text=problem_reply(kind, order_id), buttons=[HUMAN_BUTTON])
+        events = []
+        if order_id and order_id != tracker.get_slot("order_id"):
+            events.append(SlotSet("order_id", order_id))
+        return events

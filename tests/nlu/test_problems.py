@@ -1,0 +1,72 @@
+"""Problem reports (lexicon/problems.yml): each kind found in the customer's words, questions about
+the policy or a product feature left alone."""
+from pathlib import Path
+
+import pytest
+
+from jieli_nlu.normalize import normalize_text
+from jieli_nlu.problem_kinds import PROBLEM_LABELS
+from jieli_nlu.problems import ProblemRules, read_lexicon
+
+LEXICON = Path(__file__).resolve().parents[2] / "lexicon" / "problems.yml"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return ProblemRules.from_dict(read_lexicon(LEXICON))
+
+
+def kind(rules, text):
+    found = rules.find(normalize_text(text))
+    return found.kind if found else None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("快递到了拆开一看杯子碎成两半", "damaged"),
+    ("灯罩寄来就有一道裂纹", "damaged"),
+    ("裤子上有一块黑色污渍 洗都洗不掉", "stained"),
+    ("新毛巾第一次洗就掉色 把白衬衫染了", "stained"),
+    ("我拍的是L码 你们寄错成S了", "wrong_item"),
+    ("型号不对啊 我要的是二代", "wrong_item"),
+    ("盒子里没有充电线", "missing_item"),
+    ("买了三盒只有两盒", "missing_item"),
+    ("物流显示已签收 可是我根本没收到", "not_received"),
+    ("谁签的我的快递", "not_received"),
+    ("插上电完全没反应", "cannot_use"),
+    ("耳机充不进电", "cannot_use"),
+    ("水壶底座有一股烧焦的味道", "safety"),
+    ("插头插上去冒火花了", "safety"),
+    ("戴了一天脖子起红疹子", "allergy"),
+    ("涂完脸上痒得不行", "allergy"),
+])
+def test_each_kind_is_found(rules, text, expected):
+    assert kind(rules, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "这件衣服洗了会不会掉色",
+    "小夜灯怎么充电",
+    "过敏体质的人能用吗",
+    "赠品怎么领",
+    "会不会漏电啊 放卫生间安全吗",
+    "订单什么时候发货",
+    "你们支持七天无理由吗",
+])
+def test_questions_are_not_reports(rules, text):
+    assert kind(rules, text) is None
+
+
+def test_every_kind_in_the_lexicon_has_a_label_and_a_policy_answer():
+    import yaml
+
+    lexicon = read_lexicon(LEXICON)["kinds"]
+    policy = yaml.safe_load((LEXICON.parents[1] / "shop" / "policy.yml").read_text(encoding="utf-8"))
+    answers = policy["problem_reports"]["kinds"]
+    assert set(lexicon) == set(PROBLEM_LABELS) == set(answers)
+    for name, answer in answers.items():
+        assert answer["understood"] and answer["policy"], name
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError):
+        ProblemRules.from_dict({"kinds": {"broken_heart": {"patterns": ["伤心"]}}})
