@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any, Dict, List, Optional, Text
 
 import joblib
@@ -138,7 +139,17 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
     # ------------------------------------------------------------------ prediction
 
     def process(self, messages: List[Message]) -> List[Message]:
-        todo = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
+        todo = []
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str):
+                continue
+            if garbled(text):
+                # nothing a person wrote: no intent, so FallbackClassifier says nlu_fallback
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+            else:
+                todo.append(message)
         if not todo or self.classifier is None:
             return messages
         probabilities = self.classifier.predict_proba(self._features([m.get(TEXT) for m in todo], todo))
@@ -154,6 +165,20 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, new_ranking[:10], add_to_output=True)
             message.set("intent_sources", {"prior": _top(prior, 10), "lr": _top(lr, 10)}, add_to_output=True)
         return messages
+
+
+# Text broken by a wrong encoding on the way: the replacement character, and the classic mojibake
+# of Chinese systems (UTF-8 read as GBK: 锟斤拷; uninitialised memory: 烫烫烫, 屯屯屯).
+_MOJIBAKE = re.compile(r"\ufffd|锟斤拷|(烫){2,}|(屯){2,}|(�)+")
+_CONTENT = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
+def garbled(text: str) -> bool:
+    """True for text with nothing a person wrote in it: empty, or only mojibake (and punctuation).
+    A message of punctuation alone ("???") is the customer's, and is classified as usual."""
+    if not (text or "").strip():
+        return True
+    return bool(_MOJIBAKE.search(text)) and not _CONTENT.search(_MOJIBAKE.sub("", text))
 
 
 def _top(distribution: Dict[str, float], n: int) -> List[Dict[str, Any]]:

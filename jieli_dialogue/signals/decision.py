@@ -15,7 +15,7 @@ from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
 from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
 from .repetition import _repeats
-from .unhelped_turns import describes_problem, explains_complaint, unhelped
+from .unhelped_turns import describes_problem, explains_complaint, says_not_helped, unhelped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,11 +316,19 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
     if reported and latest is not None and continues_problem(latest):
         label = PROBLEM_LABELS.get(problem_of(reported[-1]) or "", "商品问题")
         return handover([("problem_report", f"客户报告了{label}，机器人已回应，客户接着说明")])
+    if latest is not None and says_not_helped(latest, lexicon):
+        answered = [t for t in turns[:-1] if t.informative and t.replies and not t.fell_back]
+        if len(answered) >= 2:
+            # "说来说去都是这几句，没用": the bot answered twice or more and the customer says it did not help
+            return handover([("bot_failure", f"机器人答复了{cn(len(answered))}次，客户说没有用")])
     if latest is not None and problem_of(latest):
         label = PROBLEM_LABELS.get(problem_of(latest), "商品问题")
-        if latest.intent in (COMPLAIN, INSULT) or signals.frustration_level != CALM:
-            # a defect told as a complaint, or by a customer already upset: a person, now
+        if latest.intent == INSULT or signals.frustration_level != CALM:
+            # a defect told by a customer already upset: a person, now
             return handover([("problem_report", f"客户报告了{label}，并且已经不满")])
+        if any(t.informative and not t.fell_back and t.intent != COMPLAIN for t in turns[:-1]):
+            # the bot already answered them in this conversation, and now the thing is broken
+            return handover([("problem_report", f"客户报告了{label}，机器人之前的答复没有解决")])
         return Decision(PROBLEM_ACTION, ("problem_report",), (f"客户报告了{label}",), signals, thresholds)
     if latest is not None and unsure(latest, thresholds):
         # the clarifying question is itself a miss: the one that would reach fallback_limit hands over

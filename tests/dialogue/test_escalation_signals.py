@@ -9,7 +9,7 @@ import pytest
 
 from convo import Convo, order
 from jieli_dialogue import signals as sig
-from jieli_dialogue.signals import (ACTION_LISTEN, ANGRY, ASK_ACTION, CALM, CLARIFY_ACTION, HANDOVER_ACTION, OFFER_ACTION, UPSET,
+from jieli_dialogue.signals import (ACTION_LISTEN, ANGRY, ASK_ACTION, CALM, CLARIFY_ACTION, HANDOVER_ACTION, PROBLEM_ACTION, OFFER_ACTION, UPSET,
                                     Thresholds, compute_signals, decide)
 
 PENDING = {"event": "slot", "name": "handover_pending", "value": True}
@@ -574,3 +574,41 @@ def test_asking_the_topic_again_with_an_order_number_is_new_information():
              .user("怎么还没到", "nlu_fallback", confidence=0.3).bot("utter_default", "抱歉，我没太明白您的意思")
              .user("查物流 2024111500034503", "order_status", entities=[order("2024111500034503")]))
     assert compute_signals(convo.events).unhelped_turns == 0
+
+
+PROBLEM = [{"entity": "problem", "value": "damaged"}]
+
+
+def test_a_problem_report_is_answered_then_the_next_message_about_it_hands_over():
+    convo = Convo().user("刚拆开 杯子把手断了", "return_exchange", entities=PROBLEM)
+    decision = decide(convo.events)
+    assert decision.action == PROBLEM_ACTION and decision.explanations == ("客户报告了商品破损",)
+    convo.bot(PROBLEM_ACTION, "非常抱歉，收到的商品有破损")
+    convo.user("2024111500067806", "inform_order_id")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("problem_report",)
+
+
+def test_thanks_after_a_problem_report_is_not_a_handover():
+    convo = Convo().user("刚拆开 杯子把手断了", "return_exchange", entities=PROBLEM)
+    convo.bot(PROBLEM_ACTION, "非常抱歉，收到的商品有破损").user("好的 我先拍照 谢谢", "thank")
+    assert decide(convo.events) is None
+
+
+def test_a_problem_after_the_bot_already_answered_hands_over_at_once():
+    convo = Convo().user("水壶怎么除垢", "product_usage").bot("action_product_usage", "用白醋……")
+    convo.user("用了两天就坏了", "complain", entities=[{"entity": "problem", "value": "cannot_use"}])
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("problem_report",)
+    assert "机器人之前的答复没有解决" in decision.explanations[0]
+
+
+def test_saying_it_did_not_help_after_two_answers_hands_over():
+    convo = Convo().user("退款几天到账", "refund").bot("action_refund", "原路退回，1–3 个工作日")
+    convo.user("我是问我这单具体哪天", "refund").bot("action_refund", "原路退回，1–3 个工作日")
+    convo.user("翻来覆去就这句 没用", "complain")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.explanations[0] == "机器人答复了两次，客户说没有用"
+    once = Convo().user("退款几天到账", "refund").bot("action_refund", "原路退回，1–3 个工作日").user("没用", "deny")
+    decision = decide(once.events)
+    assert decision is None or decision.action != HANDOVER_ACTION

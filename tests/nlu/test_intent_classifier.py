@@ -36,3 +36,13 @@ def test_disagreement_is_read_from_the_parse_result():
     differ = {"intent_sources": {"prior": [{"name": "refund"}], "lr": [{"name": "complain"}]}}
     assert not sources_disagree(agree) and sources_disagree(differ)
     assert not sources_disagree({}) and not sources_disagree(None)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("锟斤拷锟斤拷锟斤拷", True), ("烫烫烫烫烫烫", True), ("\ufffd\ufffd\ufffd", True), ("", True), ("   ", True),
+    ("???", False), ("👍", False), ("你好", False), ("asdf", False), ("烫", False), ("锟斤拷 我的订单呢", False),
+])
+def test_garbled_text_is_nothing_a_person_wrote(text, expected):
+    from jieli_nlu.intent_classifier import garbled
+
+    assert garbled(text) is expected

@@ -30,6 +30,7 @@ def kind(rules, text):
     ("型号不对啊 我要的是二代", "wrong_item"),
     ("盒子里没有充电线", "missing_item"),
     ("买了三盒只有两盒", "missing_item"),
+    ("包装里右耳不见了", "missing_item"),
     ("物流显示已签收 可是我根本没收到", "not_received"),
     ("谁签的我的快递", "not_received"),
     ("插上电完全没反应", "cannot_use"),
