@@ -605,8 +605,8 @@ def test_a_problem_after_the_bot_already_answered_hands_over_at_once():
 
 def test_saying_it_did_not_help_after_two_answers_hands_over():
     convo = Convo().user("退款几天到账", "refund").bot("action_refund", "原路退回，1–3 个工作日")
-    convo.user("我是问我这单具体哪天", "refund").bot("action_refund", "原路退回，1–3 个工作日")
-    convo.user("翻来覆去就这句 没用", "complain")
+    convo.user("我是问我这单具体哪天", "refund").bot("action_refund", "审核通过后 48 小时内退回")
+    convo.user("翻来覆去就这些 没用", "complain")
     decision = decide(convo.events)
     assert decision.action == HANDOVER_ACTION and decision.explanations[0] == "机器人答复了两次，客户说没有用"
     once = Convo().user("退款几天到账", "refund").bot("action_refund", "原路退回，1–3 个工作日").user("没用", "deny")
