@@ -54,6 +54,7 @@ FLOORS = {
     "set_a": Floors(accuracy=0.85, human_recall=0.90, traps=2),
     "set_b": Floors(accuracy=0.85, human_recall=0.90, traps=2),
     "set_c": Floors(accuracy=0.85, human_recall=0.90, traps=2),
+    "set_d": Floors(accuracy=0.85, human_recall=0.90, traps=2),
 }
 
 
