@@ -23,7 +23,7 @@ include mk/browser.mk
 include mk/bench.mk
 test-browser: setup-bridge
 
-.PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval bench clean
+.PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval calibrate bench clean
 .PHONY: export-training test-learning
 
 help: ## List the commands
@@ -62,14 +62,18 @@ test-stories: train ## Run tests/test_stories.yml against the trained model
 test-dialogue: train ## pytest: escalation signals, EscalationPolicy, whole conversations in one process
 	$(RASA_PY) -m pytest -q tests/dialogue
 
-nlu-eval: train ## Evaluate the model on the held-out set (tests/nlu/heldout.yml)
-	$(RASA_PY) scripts/nlu_eval.py --model $(MODEL) --data tests/nlu/heldout.yml
+nlu-eval: train ## Every held-out set separately (tests/nlu/heldout.yml, tests/nlu/independent/), then 5-fold cross-validation on data/
+	$(RASA_PY) scripts/nlu_eval.py --model $(MODEL) --show-errors heldout --show-errors set_a
+	$(RASA_PY) scripts/nlu_crossval.py --folds 5
+
+calibrate: train ## Fit the intent classifier's temperature on the calibration split (set A) and write it into config.yml
+	$(RASA_PY) scripts/calibrate_nlu.py --model $(MODEL) --write
 
 test-bot: train ## End-to-end replies through a running action server
 	$(RASA_PY) -m pytest -q tests/e2e
 
 eval: train setup-bridge ## Play the scenarios of tests/scenarios/ through the bridge; report each handover
-	$(BRIDGE_PY) scripts/eval_scenarios.py
+	$(BRIDGE_PY) scripts/eval_scenarios.py --sealed independent_b
 
 export-training: setup-bridge ## Write the review candidates designers accepted into data/nlu/learned_from_agents.yml (then make train)
 	$(BRIDGE_PY) -m handover_bridge export-training

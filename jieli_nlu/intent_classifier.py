@@ -57,6 +57,27 @@ def combine(prior: Dict[str, float], lr: Dict[str, float], prior_weight: float, 
     return {n: e / total for n, e in zip(names, exps)}
 
 
+# The model, free of Rasa (scripts/nlu_crossval.py cross-validates exactly this on data/).
+
+def make_vectorizer(config: Dict[Text, Any]):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, int(config["max_ngram"])), sublinear_tf=True)
+
+
+def make_classifier(config: Dict[Text, Any]):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=float(config["C"]), max_iter=3000)
+
+
+def featurize(vectorizer: Any, texts: List[str], e5: np.ndarray, e5_scale: float):
+    """Character n-gram TF-IDF of the NLU text beside the (scaled) E5 sentence vector."""
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([vectorizer.transform(texts), csr_matrix(e5 * e5_scale)]).tocsr()
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
     """Logistic regression on char n-grams + E5, temperature-scaled (optionally with a prior model)."""
@@ -91,36 +112,27 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
     # ------------------------------------------------------------------ training
 
     def _features(self, texts: List[str], messages: List[Message]):
-        from scipy.sparse import csr_matrix, hstack
-
-        from jieli_nlu.sentence_encoder import embed
-
         dense = []
-        for text, message in zip(texts, messages):
+        for message in messages:
             _, sentence = message.get_dense_features(TEXT) if message is not None else (None, None)
-            dense.append(sentence.features.reshape(-1)[:384] if sentence is not None else None)
+            dense.append(sentence.features.reshape(-1) if sentence is not None else None)
         missing = [i for i, d in enumerate(dense) if d is None]
         if missing:
+            from jieli_nlu.sentence_encoder import embed
+
             for i, vector in zip(missing, embed([texts[i] for i in missing])):
                 dense[i] = vector
-        e5 = csr_matrix(np.vstack(dense) * float(self.config["e5_scale"]))
-        return hstack([self.vectorizer.transform(texts), e5]).tocsr()
+        return featurize(self.vectorizer, texts, np.vstack(dense), float(self.config["e5_scale"]))
 
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         examples = [m for m in training_data.intent_examples if isinstance(m.get(TEXT), str) and m.get(INTENT)]
         texts = [m.get(TEXT) for m in examples]
         labels = [m.get(INTENT) for m in examples]
         if len(set(labels)) < 2:
             logger.warning("CalibratedIntentClassifier: fewer than two intents; nothing to learn")
             return self._resource
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, int(self.config["max_ngram"])),
-                                          sublinear_tf=True)
-        self.vectorizer.fit(texts)
-        self.classifier = LogisticRegression(C=float(self.config["C"]), max_iter=3000)
-        self.classifier.fit(self._features(texts, examples), labels)
+        self.vectorizer = make_vectorizer(self.config).fit(texts)
+        self.classifier = make_classifier(self.config).fit(self._features(texts, examples), labels)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump({"vectorizer": self.vectorizer, "classifier": self.classifier}, directory / MODEL_FILE)
         return self._resource

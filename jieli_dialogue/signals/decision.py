@@ -330,11 +330,14 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
             # the bot already answered them in this conversation, and now the thing is broken
             return handover([("problem_report", f"客户报告了{label}，机器人之前的答复没有解决")])
         return Decision(PROBLEM_ACTION, ("problem_report",), (f"客户报告了{label}",), signals, thresholds)
-    if latest is not None and unsure(latest, thresholds):
+    if latest is not None and unsure(latest, thresholds, turns[-2] if len(turns) > 1 else None):
         # the clarifying question is itself a miss: the one that would reach fallback_limit hands over
         streak = fallback_streak(turns[:-1], pending=True)
         if thresholds.fallback_limit and streak >= thresholds.fallback_limit:
             return handover([("bot_failure", f"机器人连续{cn(streak)}次没把握听懂")])
+        misses = unhelped(turns[:-1], lexicon) + 1
+        if thresholds.miss_limit and misses >= thresholds.miss_limit:
+            return handover([("bot_failure", f"机器人连续{cn(misses)}次没帮上忙")])
         return Decision(CLARIFY_ACTION, ("unsure",),
                         (f"没把握理解客户的意思（{latest.intent} {latest.confidence:.2f}），先问清楚",),
                         signals, thresholds)
@@ -384,7 +387,7 @@ OUT_OF_SCOPE = "out_of_scope"
 CLEAR_ENOUGH = frozenset({HUMAN, "affirm", "deny", "inform_order_id", "greet", "thank", "goodbye", FALLBACK})
 
 
-def unsure(turn: Turn, thresholds: Thresholds) -> bool:
+def unsure(turn: Turn, thresholds: Thresholds, previous: Turn | None = None) -> bool:
     """The NLU is not sure enough to answer: a typed message (not a button, not an order number)
     whose intent confidence — calibrated, so 0.6 means right six times in ten — is under
     `clarify_below`. nlu_fallback (far below) has its own rule."""
@@ -392,4 +395,6 @@ def unsure(turn: Turn, thresholds: Thresholds) -> bool:
         return False
     if turn.intent in CLEAR_ENOUGH or find_order_ids(turn.normalized):
         return False
+    if previous is not None and previous.intent == turn.intent and not previous.fell_back:
+        return False   # a follow-up on the topic just answered ("需要提供哪些信息" after the invoice answer)
     return turn.confidence < thresholds.clarify_below

@@ -612,3 +612,13 @@ def test_saying_it_did_not_help_after_two_answers_hands_over():
     once = Convo().user("退款几天到账", "refund").bot("action_refund", "原路退回，1–3 个工作日").user("没用", "deny")
     decision = decide(once.events)
     assert decision is None or decision.action != HANDOVER_ACTION
+
+
+def test_a_follow_up_on_the_topic_just_answered_is_not_unsure():
+    unsure = Thresholds(clarify_below=0.6)
+    convo = Convo().user("能开专票吗", "invoice").bot("action_invoice", "专票需要单位名称、税号……")
+    convo.user("要准备啥", "invoice", confidence=0.45)
+    assert decide(convo.events, unsure) is None
+    other = Convo().user("能开专票吗", "invoice").bot("action_invoice", "专票需要单位名称、税号……")
+    other.user("那个咋弄", "payment", confidence=0.45)
+    assert decide(other.events, unsure).action == CLARIFY_ACTION
