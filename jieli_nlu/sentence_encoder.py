@@ -87,14 +87,17 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return cls(config, execution_context.node_name)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize([m for m in training_data.training_examples if isinstance(m.get(TEXT), str)])
+        self._featurize(training_data.training_examples)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        self._featurize([m for m in messages if isinstance(m.get(TEXT), str)])
+        self._featurize(messages)
         return messages
 
     def _featurize(self, messages: List[Message]) -> None:
+        # An empty text gets no features at all, as from the count-vector featurizers: a sentence
+        # vector without them would not match what the classifiers were built for.
+        messages = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
         if not messages:
             return
         vectors = embed([m.get(TEXT) for m in messages])
