@@ -178,7 +178,9 @@ def report(suite: str, played: list[tuple[dict, dict]], verbose: bool, sealed: b
                 for text in texts:
                     print(f"         [{turn_no}] {(text or '').replace(chr(10), ' ')[:110]}")
     failed = sum(1 for _, r in played if r["problems"] and not r.get("known_gap"))
-    print(f"  {suite}: {len(played) - failed} of {len(played)} passed")
+    gaps = sum(1 for _, r in played if r["problems"] and r.get("known_gap"))
+    print(f"  {suite}: {len(played) - failed - gaps} of {len(played)} passed"
+          + (f", {gaps} known gaps" if gaps else "") + (f", {failed} failed" if failed else ""))
     return failed
 
 
