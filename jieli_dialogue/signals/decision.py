@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
-from .emotion import frustration_of, turn_emotion
-from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, PROBLEM_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK, HANDOVER_ACTION, HUMAN,
-                     INSULT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, applied_events, awaiting_reply,
-                     customer_turns, is_external, is_paused, last_action, last_resume, session_start,
-                     Turn, slot_value, window_start)
 from jieli_nlu.order_ids import find_order_ids
 from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
+from .emotion import frustration_of, turn_emotion
+from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK,
+                     HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, PROBLEM_ACTION,
+                     Turn, applied_events, awaiting_reply, customer_turns, is_external, is_paused, last_action,
+                     last_resume, session_start, slot_value, window_start)
 from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
 from .repetition import _repeats
 from .unhelped_turns import describes_problem, explains_complaint, says_not_helped, unhelped
@@ -183,10 +183,17 @@ def compute_signals(events: Iterable[Mapping[str, Any]], lexicon: Lexicon | None
     return _signals(applied, lexicon)
 
 
-def _signals(applied: list[dict], lexicon: Lexicon) -> Signals:
-    session = customer_turns(applied, session_start(applied))
+def window_turns(applied: list[dict], session: list[Turn]) -> list[Turn]:
+    """The session's customer turns since the last escalation or resume (see the package docstring)."""
     start = window_start(applied)
-    window = [t for t in session if t.index >= start]
+    return [t for t in session if t.index >= start]
+
+
+def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None = None) -> Signals:
+    """The signals; `session` (the session's customer turns) when the caller has them already."""
+    if session is None:
+        session = customer_turns(applied, session_start(applied))
+    window = window_turns(applied, session)
     if not window:
         return Signals()
     latest = window[-1]
@@ -210,7 +217,7 @@ def _signals(applied: list[dict], lexicon: Lexicon) -> Signals:
         for word in emotion.negative_words + emotion.patterns:
             if word not in negative_words:
                 negative_words.append(word)
-    pending = bool(slot_value(applied[:latest.index], PENDING_SLOT)) and latest.index >= start
+    pending = bool(slot_value(applied[:latest.index], PENDING_SLOT))
     return Signals(
         explicit_request=latest.intent == HUMAN,
         human_requests=sum(1 for t in window if t.intent == HUMAN),
@@ -287,7 +294,8 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
         return Decision(ACTION_LISTEN) if last_action(applied) in ESCALATION_ACTIONS else None
     if is_external(applied[user_index]):
         return None
-    signals = _signals(applied, lexicon)
+    session = customer_turns(applied, session_start(applied))   # read once: the signals and the rules below
+    signals = _signals(applied, lexicon, session)
     if not signals.customer_turns:
         return None
 
@@ -310,7 +318,7 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
     fired = signals.triggers(thresholds)
     if fired:
         return handover(fired)
-    turns = customer_turns(applied, window_start(applied))
+    turns = window_turns(applied, session)
     latest = turns[-1] if turns else None
     reported = [t for t in turns[:-1] if PROBLEM_ACTION in t.actions]
     if reported and latest is not None and continues_problem(latest):
@@ -357,9 +365,7 @@ def fallback_streak(turns: list[Turn], pending: bool = False) -> int:
         elif turn.intent != OUT_OF_SCOPE:
             break
         streak += 1
-    if fell:
-        return streak
-    return 0
+    return streak if fell else 0
 
 
 def problem_of(turn: Turn) -> str | None:
