@@ -57,6 +57,7 @@ FLOORS = {
     "set_b": Floors(accuracy=0.91, human_recall=0.94, traps=2),
     "set_c": Floors(accuracy=0.91, human_recall=0.93, traps=2),
     "set_d": Floors(accuracy=0.92, human_recall=0.90, traps=2),
+    "set_e": Floors(accuracy=0.95, human_recall=0.95, traps=2),
 }
 
 
