@@ -7,6 +7,7 @@ from typing import Any
 from sanic import Request
 from sanic.response import HTTPResponse
 
+from ..edge import MAX_INT32, load_json, whole_number
 from ..services.container import Bridge
 from ..services.agents import has_role
 from ..services.errors import Forbidden, Invalid
@@ -39,10 +40,7 @@ def body(request: Request, *, required: bool = True) -> dict[str, Any]:
         if required:
             raise Invalid("request body must be a JSON object", "invalid_json")
         return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("request body is not valid JSON", "invalid_json") from None
+    data = load_json(raw)   # the edge: depth, number ranges, surrogates and control characters
     if not isinstance(data, dict):
         raise Invalid("request body must be a JSON object", "invalid_json")
     return data
@@ -61,14 +59,9 @@ def client_ip(request: Request) -> str:
 
 
 def after_param(request: Request) -> int:
-    value = request.args.get("after", "0")
-    try:
-        after = int(value)
-    except ValueError:
-        raise Invalid("after must be a whole number", "invalid_after") from None
-    if after < 0:
-        raise Invalid("after must not be negative", "invalid_after")
-    return after
+    """?after=SEQ: a whole number from 0 to 2^63-1 (400 otherwise); beyond any seq the store can
+    hold it means "nothing newer" and is read as the largest one."""
+    return min(whole_number(request.args.get("after", "0"), "after"), MAX_INT32)
 
 
 def messages_out(messages) -> list[dict[str, Any]]:

@@ -51,7 +51,8 @@ async def send(request: Request, conversation_id: str):
     data = body(request)
     b.conversations.validate_text(data.get("text"))   # 413/400 before spending a rate token
     await b.conversations.check_rate(conversation_id)
-    state, messages = await b.conversations.send(conversation_id, data.get("text"), data.get("client_msg_id"))
+    state, messages = await b.conversations.send(conversation_id, data.get("text"), data.get("client_msg_id"),
+                                                 data.get("payload"))
     return reply({"state": state, "messages": messages_out(messages)})
 
 

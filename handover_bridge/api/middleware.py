@@ -5,6 +5,7 @@ from __future__ import annotations
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from ..edge import whole_number
 from ..services.errors import Forbidden
 
 CORS_PREFIXES = ("/api/conversations",)
@@ -23,6 +24,13 @@ def check_ws_origin(request: Request) -> None:
 
 
 def install(app: Sanic) -> None:
+    @app.on_request(priority=99)
+    async def path_numbers(request: Request):
+        """Ids in paths (`<ticket_id:int>` …) fit the store's BIGINT, or the request is a 400."""
+        for name, value in (request.match_info or {}).items():
+            if isinstance(value, int):
+                whole_number(value, name)
+
     @app.on_request(priority=100)
     async def preflight(request: Request):
         if request.method == "OPTIONS" and request.path.startswith(CORS_PREFIXES):

@@ -8,11 +8,12 @@ replays every message after N, then live frames follow. Nothing is lost, nothing
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..edge import MAX_INT32, load_json
 from ..services.container import Bridge
 from ..services.errors import ServiceError
 from ..services.frames import message_frame
@@ -25,6 +26,7 @@ CLOSE_OVERFLOW = 1013   # "try again later": the client was too slow; it reconne
 MAX_FRAME_CHARS = 16 * 1024
 REPLAY_PAGE = 500
 HELLO_WAIT_SECONDS = 10
+TYPING_INTERVAL_SECONDS = 1.0   # typing frames forwarded per socket (and conversation), at most
 
 
 class SocketSession:
@@ -36,6 +38,7 @@ class SocketSession:
         self.last: dict[str, int] = {}          # conversation → last seq sent on this socket
         self._lock = asyncio.Lock()
         self.ready = asyncio.Event()
+        self._typing: dict[str, float] = {}     # conversation → when a typing frame last went on
         if not wait_for_hello:
             self.ready.set()
 
@@ -72,9 +75,24 @@ class SocketSession:
                 return
             after = messages[-1].seq
 
+    def typing_due(self, conversation_id: str) -> bool:
+        """At most one typing frame per TYPING_INTERVAL_SECONDS goes on from this socket for a
+        conversation; the others are dropped here, before any database read."""
+        now = time.monotonic()
+        if now - self._typing.get(conversation_id, -TYPING_INTERVAL_SECONDS) < TYPING_INTERVAL_SECONDS:
+            return False
+        if len(self._typing) > 1000:
+            self._typing.clear()
+        self._typing[conversation_id] = now
+        return True
+
     async def replay(self, conversation_id: str, last_seq: int) -> None:
-        """hello/sync: everything after last_seq, then live frames resume."""
+        """hello/sync: everything after last_seq, then live frames resume. A last_seq beyond the
+        conversation's real last seq (a stale or made-up one) is taken as the real last seq, so
+        the live messages that follow are not mistaken for ones already sent."""
         async with self._lock:
+            if last_seq > 0:
+                last_seq = min(last_seq, await self.bridge.conversations.last_seq(conversation_id))
             self.last[conversation_id] = last_seq
             await self._send_after(conversation_id, last_seq)
         self.ready.set()
@@ -105,7 +123,7 @@ class SocketSession:
             for task in done:
                 if not task.cancelled() and task.exception() and task is not tasks[2]:
                     error = task.exception()
-                    if not _is_closed(error):
+                    if not is_closed(error):
                         log.warning("socket task failed: %r", error)
         finally:
             hub.unsubscribe(self.subscriber)
@@ -123,9 +141,9 @@ class SocketSession:
                 await self.error("invalid_frame", "frames must be JSON text of at most 16 KiB")
                 continue
             try:
-                frame = json.loads(raw)
-            except ValueError:
-                await self.error("invalid_json", "frame is not valid JSON")
+                frame = load_json(raw, "frame")   # the edge, as for HTTP bodies
+            except ServiceError as failure:
+                await self.error(failure.code, failure.message)
                 continue
             if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
                 await self.error("invalid_frame", 'frames are JSON objects with a "type"')
@@ -133,18 +151,29 @@ class SocketSession:
             try:
                 await handle(frame)
             except ServiceError as failure:
-                await self.error(failure.code, failure.message,
-                                 **({"client_msg_id": frame["client_msg_id"]}
-                                    if isinstance(frame.get("client_msg_id"), str) else {}))
+                await self.error(failure.code, failure.message, **client_msg_id_of(frame))
+            except Exception as error:   # noqa: BLE001 - one bad frame never ends the socket
+                if is_closed(error):
+                    raise
+                log.exception("socket frame %r failed", frame.get("type"))
+                await self.error("internal_error", "internal error", **client_msg_id_of(frame))
+
+
+def client_msg_id_of(frame: dict[str, Any]) -> dict[str, str]:
+    value = frame.get("client_msg_id")
+    return {"client_msg_id": value} if isinstance(value, str) else {}
 
 
 def last_seq_of(frame: dict[str, Any]) -> int:
+    """hello/sync `last_seq`; anything but a whole number ≥ 0 is 0 (replay everything). Numbers
+    beyond 2^63-1 never get here (the edge answers them with an error frame); beyond what a seq
+    can be they are read as the largest, and replay clamps them to the real last seq."""
     value = frame.get("last_seq", 0)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return 0
-    return value
+    return min(value, MAX_INT32)
 
 
-def _is_closed(error: BaseException) -> bool:
+def is_closed(error: BaseException) -> bool:
     name = type(error).__name__
     return "ConnectionClosed" in name or isinstance(error, (ConnectionError, asyncio.CancelledError))

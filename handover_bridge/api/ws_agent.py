@@ -65,7 +65,9 @@ async def agent_socket(request: Request, ws):
             await session.send({"type": "ack", "client_msg_id": frame.get("client_msg_id"), "seq": message.seq,
                                 "conversation_id": frame["conversation_id"]})
         elif kind == "typing":
-            await b.chats.typing(agent, conversation_id_of(frame))
+            conversation_id = conversation_id_of(frame)
+            if session.typing_due(conversation_id):
+                await b.chats.typing(agent, conversation_id)
         else:
             raise Invalid(f"unknown frame type {kind!r}", "unknown_frame")
 

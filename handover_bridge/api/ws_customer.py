@@ -1,11 +1,13 @@
 """/ws/customer?conversation_id=&token= — the widget's live channel.
 
-Client → server: hello {last_seq}, message {text, client_msg_id}, typing, rating {score},
-cancel_wait, ping. Server → client: message, state, queue, typing, agent_joined, ack, error, pong.
+Client → server: hello {last_seq}, message {text, client_msg_id, payload?}, typing (at most one
+a second goes on), rating {score}, cancel_wait, ping. Server → client: message, state, queue,
+typing, agent_joined, ack, error, pong. Every bad frame is answered with an error frame.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -15,8 +17,9 @@ from ..services.frames import conversation_topic
 from .common import bridge
 from .customer import check_ip_rate
 from .middleware import check_ws_origin
-from .ws import SocketSession, last_seq_of
+from .ws import SocketSession, is_closed, last_seq_of
 
+log = logging.getLogger("handover_bridge.ws")
 bp = Blueprint("ws_customer")
 MAX_PENDING_SENDS = 20
 
@@ -44,11 +47,16 @@ async def customer_socket(request: Request, ws):
             try:
                 await b.conversations.check_rate(conversation_id)
                 state, messages = await b.conversations.send(conversation_id, frame.get("text"),
-                                                             frame.get("client_msg_id"))
+                                                             frame.get("client_msg_id"), frame.get("payload"))
                 await session.send({"type": "ack", "client_msg_id": frame.get("client_msg_id"),
                                     "seq": messages[0].seq, "state": state})
             except ServiceError as failure:
                 await session.error(failure.code, failure.message, client_msg_id=frame.get("client_msg_id"))
+            except Exception as error:   # noqa: BLE001 - one failed send never stops the next ones
+                if is_closed(error):
+                    raise
+                log.exception("customer message from a socket failed")
+                await session.error("internal_error", "internal error", client_msg_id=frame.get("client_msg_id"))
 
     async def handle(frame: dict[str, Any]) -> None:
         kind = frame["type"]
@@ -68,7 +76,8 @@ async def customer_socket(request: Request, ws):
             except asyncio.QueueFull:
                 raise ServiceError("发送太频繁了,请稍等片刻再试。", "rate_limited") from None
         elif kind == "typing":
-            await b.conversations.typing(conversation_id)
+            if session.typing_due(conversation_id):
+                await b.conversations.typing(conversation_id)
         elif kind == "rating":
             await b.conversations.rate(conversation_id, frame.get("score"))
         elif kind == "cancel_wait":

@@ -72,3 +72,12 @@ async def turn_in_flight(session: AsyncSession, conversation_id: str) -> int | N
         select(Message.seq).where(Message.conversation_id == conversation_id, Message.sender == "customer",
                                   Message.status.in_(("pending", "retrying")))
         .order_by(Message.seq.desc()).limit(1))
+
+
+async def bot_payloads(session: AsyncSession, conversation_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The payloads of the conversation's newest bot messages that carry one (their buttons)."""
+    result = await session.scalars(
+        select(Message.payload).where(Message.conversation_id == conversation_id, Message.sender == "bot",
+                                      Message.payload.is_not(None))
+        .order_by(Message.seq.desc()).limit(limit))
+    return [payload for payload in result if isinstance(payload, dict)]

@@ -47,9 +47,9 @@ class Counter:
 _PG_CUSTOMER = (
     "WITH c AS (UPDATE conversations SET next_seq = next_seq + 1, updated_at = $1 "
     "  WHERE id = $2 AND state != 'closed' RETURNING next_seq, state, agent_id, metadata), "
-    "m AS (INSERT INTO messages (conversation_id, seq, client_msg_id, sender, text, reply_to, status, "
-    "  abusive, created_at) SELECT $3::text, c.next_seq, $4::text, 'customer', $5::text, NULL, "
-    "  CASE WHEN c.state = 'bot' THEN 'pending' END, $6::boolean, $7::timestamptz FROM c RETURNING seq) "
+    "m AS (INSERT INTO messages (conversation_id, seq, client_msg_id, sender, text, payload, reply_to, status, "
+    "  abusive, created_at) SELECT $3::text, c.next_seq, $4::text, 'customer', $5::text, $6::json, NULL, "
+    "  CASE WHEN c.state = 'bot' THEN 'pending' END, $7::boolean, $8::timestamptz FROM c RETURNING seq) "
     "SELECT c.next_seq, c.state, c.agent_id, c.metadata FROM c")
 _PG_REPLIES = (
     "WITH c AS (UPDATE conversations SET next_seq = next_seq + $1 , updated_at = $2 WHERE id = $3 "
@@ -67,26 +67,27 @@ def _counter(tx: RawTransaction, row) -> Counter | None:
 
 
 async def store_customer_message(tx: RawTransaction, conversation_id: str, text: str, client_msg_id: str | None,
-                                 abusive: bool) -> tuple[Counter | None, Message | None]:
+                                 abusive: bool, payload: dict[str, Any] | None = None
+                                 ) -> tuple[Counter | None, Message | None]:
     """The customer's message with the next seq, unless the conversation is closed (None, None).
-    Status `pending` while the bot answers it (bot mode). A duplicate client_msg_id raises
-    db.DuplicateKey and stores nothing."""
+    Status `pending` while the bot answers it (bot mode). `payload`: the button it was (widget
+    quick replies). A duplicate client_msg_id raises db.DuplicateKey and stores nothing."""
     if tx.is_postgres:
         now = utcnow()
         row = await tx.fetchrow(_PG_CUSTOMER, now, conversation_id, conversation_id, client_msg_id, text,
-                                abusive, now)
+                                tx.dumps(payload), abusive, now)
         counter = _counter(tx, row)
         if counter is None:
             return None, None
         return counter, Message(conversation_id=conversation_id, seq=counter.next_seq, sender="customer",
-                                text=text, payload=None, client_msg_id=client_msg_id, reply_to=None,
+                                text=text, payload=payload, client_msg_id=client_msg_id, reply_to=None,
                                 status="pending" if counter.state == "bot" else None, abusive=abusive,
                                 created_at=now)
     counter = await reserve(tx, conversation_id, 1, open_only=True)
     if counter is None:
         return None, None
     [message] = await insert(tx, conversation_id, counter.next_seq, [{
-        "sender": "customer", "text": text, "client_msg_id": client_msg_id,
+        "sender": "customer", "text": text, "client_msg_id": client_msg_id, "payload": payload,
         "status": "pending" if counter.state == "bot" else None, "abusive": abusive}])
     return counter, message
 

@@ -8,10 +8,36 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+
+
+def as_text(text: str) -> str:
+    """Customer text as Rasa must read it: as text, never as an intent.
+
+    Rasa 3.6 reads a message whose text, stripped of whitespace, starts with "/" as
+    `/intent@confidence{"entity": …}` and skips the NLU (YAMLStoryReader.unpack_regex_message,
+    run by RegexMessageHandler after the NLU pipeline, so on the text as our normaliser left it:
+    NFKC makes "／" a "/", and invisible characters are dropped). So the leading run of
+    whitespace, invisible (format) characters and slashes ("/", "／") is left out of what Rasa
+    gets when it has a slash: "/退款" → "退款", '/order_status{"order_id": "1"}' →
+    'order_status{"order_id": "1"}'. The stored message keeps the text exactly as typed. Text
+    that is nothing but slashes and spaces goes as it is: Rasa's pattern needs an intent name,
+    and no intent is named with slashes alone."""
+    cut = 0
+    slash = False
+    for index, ch in enumerate(text):
+        if ch in "/\uff0f":
+            slash = True
+        elif not (ch.isspace() or unicodedata.category(ch) == "Cf"):
+            cut = index
+            break
+    else:
+        return text
+    return text[cut:] if slash else text
 
 
 class BotUnavailable(Exception):

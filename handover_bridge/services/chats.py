@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from ..db import DuplicateKey
+from ..edge import MAX_INT32, whole_number
 from ..models import Agent, Message, utcnow
 from ..repositories import agents as agents_repo
 from ..repositories import conversations as conversations_repo
@@ -113,6 +114,8 @@ class ChatService:
         or category, at the front."""
         if to_agent is None and skill is None and category is None:
             raise Invalid("say where to: agent, skill or category", "invalid_transfer")
+        if isinstance(to_agent, int) and not isinstance(to_agent, bool):
+            whole_number(to_agent, "agent", minimum=1, maximum=MAX_INT32)   # agent ids are INTEGER
         events: list[Event]
         async with self.ctx.db.write() as session:
             conversation = await self._own(session, agent, conversation_id)

@@ -23,7 +23,7 @@ from ..repositories import handovers as handovers_repo
 from ..repositories import messages as messages_repo
 from ..repositories import turns as turns_repo
 from . import abuse, texts
-from .bot import BotReply, BotUnavailable
+from .bot import BotReply, BotUnavailable, as_text
 from .context import Context
 from .errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
 from .frames import Event, message_events, state_frame, topics
@@ -36,6 +36,11 @@ log = logging.getLogger("handover_bridge.conversations")
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_METADATA_BYTES = 8 * 1024
 MAX_CLIENT_MSG_ID = 64
+MAX_PAYLOAD_CHARS = 256
+# Button payloads the widget itself sends whatever the bot said (its 转人工 button). Any other
+# payload must be one the bot offered in this conversation (the buttons of its newest messages).
+WIDGET_PAYLOADS = frozenset({"/request_human"})
+OFFERED_LOOKBACK = 20     # bot messages with buttons searched for an offered payload
 POLL_SECONDS = 0.05
 
 
@@ -114,6 +119,11 @@ class ConversationService:
                 raise NotFound("conversation not found")
             return conversation.state, await messages_repo.after(session, conversation_id, after, limit)
 
+    async def last_seq(self, conversation_id: str) -> int:
+        """The seq of the conversation's newest message (0: none yet)."""
+        async with self.ctx.db.read() as session:
+            return await messages_repo.last_seq(session, conversation_id)
+
     # ---- sending -----------------------------------------------------------------------------
 
     def validate_text(self, text: Any) -> str:
@@ -135,12 +145,33 @@ class ConversationService:
                           "invalid_client_msg_id")
         return value
 
-    async def send(self, conversation_id: str, text: Any, client_msg_id: Any = None) -> tuple[str, list[Message]]:
+    async def check_button(self, conversation_id: str, payload: Any) -> dict[str, Any] | None:
+        """A quick-reply button the customer pressed: its payload (`/intent{...}`) may reach Rasa
+        as an intent only if the widget always offers it (WIDGET_PAYLOADS) or the bot offered it
+        in this conversation. Returns what is stored with the message."""
+        if payload is None:
+            return None
+        if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > MAX_PAYLOAD_CHARS:
+            raise Invalid(f"payload must be a button payload (\"/…\", at most {MAX_PAYLOAD_CHARS} characters)",
+                          "invalid_payload")
+        if payload not in WIDGET_PAYLOADS:
+            async with self.ctx.db.read() as session:
+                offered = await messages_repo.bot_payloads(session, conversation_id, OFFERED_LOOKBACK)
+            if not any(_offers(item, payload) for item in offered):
+                raise Invalid("this button was not offered in this conversation", "payload_not_offered")
+        return {"type": "button", "payload": payload}
+
+    async def send(self, conversation_id: str, text: Any, client_msg_id: Any = None,
+                   payload: Any = None) -> tuple[str, list[Message]]:
         """Store a customer message and run what it causes. Returns the conversation state and
-        the stored message followed by every message it produced."""
+        the stored message followed by every message it produced. The text is stored exactly as
+        sent and reaches Rasa as text (a leading "/" included); `payload`, a button's payload
+        (check_button), is what Rasa gets instead when the customer pressed a button."""
         text = self.validate_text(text)
         client_msg_id = self.validate_client_msg_id(client_msg_id)
-        stored, state, agent_id, meta = await self._store_customer_message(conversation_id, text, client_msg_id)
+        button = await self.check_button(conversation_id, payload)
+        stored, state, agent_id, meta = await self._store_customer_message(conversation_id, text, client_msg_id,
+                                                                           button)
         if stored is None:    # a retry: answer as the first time
             return await self._replay(conversation_id, client_msg_id)
         message = stored
@@ -157,13 +188,14 @@ class ConversationService:
         state, produced = await self._run_bot_turn(conversation_id, message, meta)
         return state, [message, *produced]
 
-    async def _store_customer_message(self, conversation_id: str, text: str, client_msg_id: str | None):
+    async def _store_customer_message(self, conversation_id: str, text: str, client_msg_id: str | None,
+                                      button: dict[str, Any] | None = None):
         """One short transaction: take a seq (the same UPDATE tells the state) and insert. A
         duplicate client_msg_id fails the insert on its unique key: then it is a retry."""
         try:
             async with self.ctx.db.raw(single_statement=True) as tx:
                 counter, message = await turns_repo.store_customer_message(
-                    tx, conversation_id, text, client_msg_id, abuse.is_abusive(text))
+                    tx, conversation_id, text, client_msg_id, abuse.is_abusive(text), button)
         except DuplicateKey:   # this client_msg_id is stored already
             if not client_msg_id:
                 raise
@@ -195,7 +227,7 @@ class ConversationService:
                         meta: dict[str, Any]) -> tuple[str, list[Message]]:
         started = time.perf_counter()
         try:
-            replies = await self.ctx.bot.send(conversation_id, message.text, meta or {})
+            replies = await self.ctx.bot.send(conversation_id, rasa_message(message), meta or {})
             self.ctx.metrics.bot_latency.observe(time.perf_counter() - started)
         except BotUnavailable as error:
             self.ctx.metrics.bot_failures.inc()
@@ -351,6 +383,24 @@ class ConversationService:
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish(message_events(conversation_id, None, [thanks]))
         return thanks
+
+
+def _offers(payload: dict[str, Any], wanted: str) -> bool:
+    """Whether a bot message's payload has a button (or quick reply) with this payload."""
+    for key in ("buttons", "quick_replies"):
+        items = payload.get(key)
+        if isinstance(items, list) and any(isinstance(b, dict) and b.get("payload") == wanted for b in items):
+            return True
+    return False
+
+
+def rasa_message(message: Message) -> str:
+    """What Rasa gets for a stored customer message: the payload of the button pressed, or else
+    the text, as text (bot.as_text: a leading "/" never makes an intent)."""
+    button = message.payload if isinstance(message.payload, dict) else {}
+    if button.get("type") == "button" and isinstance(button.get("payload"), str):
+        return button["payload"]
+    return as_text(message.text)
 
 
 def clean_metadata(metadata: Any) -> dict[str, Any]:

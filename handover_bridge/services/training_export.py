@@ -46,6 +46,11 @@ HEADER = """\
 # ---- normalisation (a light copy of jieli_nlu/normalize.py: the bridge has no OpenCC) ------------
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+# What a YAML stream may not carry (YAML 1.2 "c-printable": C0 but tab and line breaks, DEL, C1,
+# surrogates, U+FFFE/FFFF) and the line breaks YAML sees that a text line must not hold (NEL,
+# U+2028, U+2029): Rasa refuses the whole file for one of them.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_YAML_BREAKS = re.compile("[\x85\u2028\u2029]")
 _VARIANTS = str.maketrans({"妳": "你", "祢": "你", "牠": "它", "祂": "它"})
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _ORDER_ID = re.compile(r"(?<![0-9])([0-9]{12,20})(?![0-9])")
@@ -86,12 +91,19 @@ def dedupe_key(text: str | None) -> str:
     return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch)[0] not in "PSZC")
 
 
+def printable(text: str) -> str:
+    """Text a YAML file (and so Rasa) can read: control characters and lone surrogates removed,
+    YAML's extra line breaks (NEL, U+2028, U+2029) made plain line feeds."""
+    return _UNPRINTABLE.sub("", _YAML_BREAKS.sub("\n", text))
+
+
 def clean_example(text: Any) -> str:
-    """One line of customer text, safe inside a Rasa `examples: |` block: whitespace collapsed,
-    ASCII square brackets made full-width (they would start an entity annotation)."""
+    """One line of customer text, safe inside a Rasa `examples: |` block: control characters
+    removed (printable), whitespace collapsed, ASCII square brackets made full-width (they would
+    start an entity annotation)."""
     if not isinstance(text, str):
         return ""
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     return text.replace("[", "【").replace("]", "】")
 
 
@@ -99,7 +111,7 @@ def clean_answer(text: Any) -> str:
     """A response text: braces would be read as slot placeholders, so they become full-width."""
     if not isinstance(text, str):
         return ""
-    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    lines = [" ".join(line.split()) for line in printable(text).strip().splitlines()]
     return "\n".join(line for line in lines if line).replace("{", "｛").replace("}", "｝")
 
 
@@ -329,7 +341,7 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return json.dumps(printable(str(value)), ensure_ascii=False)
 
 
 def render(entries: list[Entry]) -> str:

@@ -262,7 +262,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     online: false,
     messages: new Map(),           // seq → message
     maxSeq: 0,
-    outbox: [],                    // [{client_msg_id, text, failed?}] — resent until the bridge has them
+    outbox: [],                    // [{client_msg_id, text, payload?, failed?}] — resent until the bridge has them
     ws: null,
     attempt: 0,
     failuresWithoutOpen: 0,
@@ -271,7 +271,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     pongDeadline: null,
     unread: 0,
     queue: null,
-    buttonTitles: new Map(),       // payload → title (so "/request_human" shows as 转人工)
+    buttonTitles: new Map(),       // payload → title (older chats stored "/request_human" as the text)
     botTypingUntil: 0,
     agentTypingUntil: 0,
     lastTypingSent: 0,
@@ -691,7 +691,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       else {
         node.append(el("div", {class: "jl-buttons"}, buttons.slice(0, 12).map((b) =>
           el("button", {class: "jl-qr", type: "button", "data-payload": String(b.payload || b.title),
-            onclick: () => api.send(String(b.payload || b.title))}, String(b.title)))));
+            onclick: () => pressButton(b)}, String(b.title)))));
       }
     }
     node.append(el("div", {class: "jl-meta", text: clock(message.created_at)}));
@@ -771,7 +771,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     } catch (_) { /* the bot's own rating buttons may come without a chat to rate: the bot still hears it */ }
     if (buttons) {
       const chosen = buttons[score - 1];
-      if (chosen && chosen.payload) api.send(String(chosen.payload));
+      if (chosen && chosen.payload) pressButton(chosen);
     }
   }
 
@@ -797,7 +797,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       const error = el("div", {class: "jl-card-error", role: "alert"});
       const submit = el("button", {class: "jl-primary", type: "submit"}, T.ticketSubmit);
       const lastQuestion = [...W.messages.values()].reverse().find((m) => m.sender === "customer" &&
-        !String(m.text).startsWith("/") && !/人工/.test(m.text));
+        !(isObject(m.payload) && m.payload.type === "button") && !String(m.text).startsWith("/") && !/人工/.test(m.text));
       if (lastQuestion) message.value = lastQuestion.text;
       const form = el("form", {class: "jl-card jl-ticket"}, el("h3", {text: T.ticketTitle}), el("p", {text: T.ticketHint}),
         message, contact, error, submit);
@@ -975,7 +975,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
   }
 
   function saveOutbox() {
-    store.set(STORE_KEY + ":outbox", W.outbox.map(({client_msg_id, text}) => ({client_msg_id, text})));
+    store.set(STORE_KEY + ":outbox", W.outbox.map(({client_msg_id, text, payload}) => ({client_msg_id, text, payload})));
   }
 
   function removeFromOutbox(clientMsgId) {
@@ -1020,7 +1020,17 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       W.botTypingUntil = Date.now() + 15000;
       refreshTyping();
     }
-    sendFrame({type: "message", text: item.text, client_msg_id: item.client_msg_id});
+    const frame = {type: "message", text: item.text, client_msg_id: item.client_msg_id};
+    if (typeof item.payload === "string") frame.payload = item.payload;
+    sendFrame(frame);
+  }
+
+  /** A quick-reply button of the bot: its title is what the customer says, its payload
+   * ("/intent{…}") goes as `payload`, the one field the bridge lets reach Rasa as an intent
+   * (text from the customer is always text, a leading "/" included). */
+  function pressButton(button) {
+    const payload = typeof button.payload === "string" && button.payload.startsWith("/") ? button.payload : null;
+    return api.send(String(button.title || button.payload), payload ? {payload} : undefined);
   }
 
   function flushOutbox() {
@@ -1071,12 +1081,14 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       emit("close", {conversation_id: W.conversation && W.conversation.id});
     },
     toggle() { return W.open ? api.close() : api.open(); },
-    /** Send a message as the customer (button payloads too). Retry-safe: one client_msg_id each. */
-    send(text) {
+    /** Send a message as the customer; `options.payload`: the button payload ("/intent{…}") it
+     * stands for. Retry-safe: one client_msg_id each. */
+    send(text, options) {
       if (!W.mounted) mount();
       text = String(text || "");
       if (!text.trim()) return null;
       const item = {client_msg_id: newId(), text: text.slice(0, 2000)};
+      if (isObject(options) && typeof options.payload === "string") item.payload = options.payload.slice(0, 256);
       W.outbox.push(item);
       saveOutbox();
       renderPending(item);
@@ -1088,7 +1100,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     /** The 转人工 button. */
     requestHuman() {
       emit("handover", {phase: "requested"});
-      return api.send("/request_human");
+      return api.send(T.human, {payload: "/request_human"});
     },
     /** Forget the stored conversation (the next message starts a new one). */
     reset(open) {
