@@ -21,6 +21,8 @@ def rules():
     "别跟我扯了 转人工", "我不要人工智能 我要人工客服", "不要机器人回复", "叫你们客服出来",
     "你是真人吗？不是的话给我转人工", "妳是機器人吧 我要找真人",
     "我要投诉 叫你们经理来", "找你们领导出来说话", "讓主管出來跟我說", "我要找负责人",
+    # a message that opens by calling for a person, then tells the story
+    "人工客服！！！下单一周了还没发货 退款也不给退", "真人？？我的耳机左边没声音",
 ])
 def test_unmistakable_requests_are_promoted(rules, text):
     assert rules.decide(normalize_text(text), "out_of_scope") == "promote"
@@ -38,6 +40,23 @@ def test_negated_requests_are_not_promoted(rules, text):
 ])
 def test_non_service_mentions_are_demoted(rules, text):
     assert rules.decide(normalize_text(text), HUMAN) == "demote"
+
+
+@pytest.mark.parametrize("text", [
+    "好不容易接通了人工 结果说了两句就断了 你们这服务真行", "上次找过人工客服也没给我解决", "前几天转到人工排了一个钟",
+])
+def test_what_happened_before_is_a_story_not_a_request(rules, text):
+    assert rules.decide(normalize_text(text), "complain") is None
+    assert rules.decide(normalize_text(text), HUMAN) == "demote"
+
+
+def test_a_story_about_an_earlier_agent_does_not_hide_a_request_now(rules):
+    assert rules.decide(normalize_text("上次转了人工也没人管 这次给我转一次人工"), HUMAN) is None
+
+
+@pytest.mark.parametrize("text", ["人工客服，几点上班？", "人工智能！真厉害", "人工费！太贵了吧"])
+def test_opening_words_that_are_not_a_call_for_a_person(rules, text):
+    assert rules.decide(normalize_text(text), "faq") is None
 
 
 @pytest.mark.parametrize("text", ["人工智能客服不行 转人工", "人工智能客服不行 我要找人", ""])
