@@ -10,7 +10,8 @@ from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
 from .emotion import frustration_of, turn_emotion
 from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK,
-                     HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, PROBLEM_ACTION,
+                     HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, OUT_OF_SCOPE, PENDING_SLOT,
+                     PROBLEM_ACTION,
                      Turn, applied_events, awaiting_reply, customer_turns, is_external, is_paused, last_action,
                      last_resume, session_start, slot_value, window_start)
 from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
@@ -386,8 +387,6 @@ def continues_problem(turn: Turn) -> bool:
     declines or says goodbye."""
     return turn.intent not in NOT_GOING_ON or bool(problem_of(turn))
 
-
-OUT_OF_SCOPE = "out_of_scope"
 
 # Answers the bot asked for, and messages the bot need not understand word for word to answer well.
 CLEAR_ENOUGH = frozenset({HUMAN, "affirm", "deny", "inform_order_id", "greet", "thank", "goodbye", FALLBACK})

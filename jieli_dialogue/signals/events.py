@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from jieli_nlu.nonsense import nonsense
 from jieli_nlu.normalize import normalize_text
 
 # intents
 HUMAN = "request_human"
 FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
 COMPLAIN = "complain"
 INSULT = "insult"
 REQUEST_RATING = "request_rating"
@@ -84,7 +86,10 @@ class Turn:
 
     @property
     def fell_back(self) -> bool:
-        return self.intent == FALLBACK or any(a in FALLBACK_ACTIONS for a in self.actions)
+        """Not understood: nlu_fallback, answered with a fallback or a clarifying question, or
+        read as out of scope though it says nothing at all ("kjhkjh", "？？", "😂😂😂")."""
+        return (self.intent == FALLBACK or any(a in FALLBACK_ACTIONS for a in self.actions)
+                or (self.intent == OUT_OF_SCOPE and nonsense(self.normalized)))
 
 
 def applied_events(events: Iterable[Mapping[str, Any]]) -> list[dict]:

@@ -235,6 +235,22 @@ def test_an_understood_message_breaks_the_fallback_run():
     assert decide(convo.events) is None
 
 
+def test_nonsense_read_as_out_of_scope_is_not_understood_three_times_over():
+    convo = Convo().user("kjhkjh", "out_of_scope", confidence=0.83).bot("utter_out_of_scope", "这个我帮不上忙")
+    convo.user("？？", "out_of_scope", confidence=0.99).bot("utter_default", "抱歉，我没太明白")
+    convo.user("😂😂😂", "out_of_scope", confidence=0.91)
+    assert compute_signals(convo.events).consecutive_fallbacks == 3
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and "bot_failure" in decision.reasons
+
+
+def test_honest_questions_the_shop_cannot_answer_are_not_misses():
+    convo = Convo().user("今天杭州会下雨吗", "out_of_scope").bot("utter_out_of_scope", "这个我帮不上忙")
+    convo.user("那你给我讲个笑话吧", "out_of_scope")
+    assert compute_signals(convo.events).consecutive_fallbacks == 0
+    assert decide(convo.events) is None
+
+
 def test_rephrasings_close_in_meaning_are_the_same_question():
     assert sig.similarity(sig.normalize_text("我的退款什么时候到"), sig.normalize_text("我的退款啥时候到账啊")) >= 0.5
     convo = Convo().user("我的退款什么时候到", "refund").bot("action_refund", "一般 1–3 个工作日")

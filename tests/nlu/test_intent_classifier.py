@@ -40,6 +40,8 @@ def test_disagreement_is_read_from_the_parse_result():
 
 @pytest.mark.parametrize("text, expected", [
     ("锟斤拷锟斤拷锟斤拷", True), ("烫烫烫烫烫烫", True), ("\ufffd\ufffd\ufffd", True), ("", True), ("   ", True),
+    ("鎴戣\ufffd侀\ufffd\ufffd娆撅紝璁㈠崟杩樻病", True), ("æˆ‘è¦é€€æ¬¾ï¼Œè®¢å•è¿˜æ²¡å‘è´§", True),
+    ("café 的咖啡机怎么用", False), ("Crème brûlée 模具有吗", False), ("这个\ufffd是什么", False),
     ("???", False), ("👍", False), ("你好", False), ("asdf", False), ("烫", False), ("锟斤拷 我的订单呢", False),
 ])
 def test_garbled_text_is_nothing_a_person_wrote(text, expected):

@@ -1,0 +1,59 @@
+"""Messages that say nothing: keyboard mash, a row of emoji or punctuation, one letter held down.
+
+The intent classifier reads such a message as `out_of_scope` ("asdfghjkl" is out of scope), and
+an honest question about the weather is out of scope too. The difference matters to escalation: a
+customer who sends "？？", "kjhkjh", "😂😂😂" in a row is not being understood, while one who asks
+about the weather is answered honestly. `nonsense` tells them apart by rules a designer can read;
+the dialogue counts an out-of-scope message that is nonsense as not understood
+(`jieli_dialogue/signals/events.py`, `Turn.fell_back`).
+"""
+from __future__ import annotations
+
+import re
+
+from jieli_nlu.order_ids import find_order_ids
+
+# stickers as chat apps paste them ("[微笑]", "[表情]", "[图片]" is a picture, not nonsense)
+_STICKER = re.compile(r"\[(?!图片|视频|语音|文件|链接)[^\[\]]{1,4}\]")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3]")
+_PUNCTUATION_AND_SPACE = re.compile(r"[\s\W_]+")
+_LATIN_OR_DIGITS = re.compile(r"[a-z0-9 ]+")
+_HELD_DOWN = re.compile(r"(.)\1{3,}")
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
+_VOWELS = re.compile("[aeiouv]")
+
+
+def _keyboard_run(word: str, length: int = 4) -> bool:
+    """"asdf", "lkjh", "qwer": `length` neighbouring keys of one row, either way."""
+    for row in _KEYBOARD_ROWS:
+        for reading in (row, row[::-1]):
+            if any(word[i:i + length] in reading for i in range(len(word) - length + 1)):
+                return True
+    return False
+
+
+def _mashed(word: str) -> bool:
+    return len(word) >= 3 and (not _VOWELS.search(word) or bool(_HELD_DOWN.search(word)) or _keyboard_run(word))
+
+
+def nonsense(normalized: str) -> bool:
+    """True for a (normalised, see `normalize_text`) message with nothing in it to understand:
+    only punctuation, emoji or stickers; Latin letters that are keyboard mash ("kjhkjh", "qqqq",
+    "asdfgh" — not pinyin, not a word); digits that are no order number; one character held
+    down ("啊啊啊啊")."""
+    text = (normalized or "").strip().lower()
+    if not text:
+        return False  # an empty message is another matter (the bridge refuses it)
+    content = _PUNCTUATION_AND_SPACE.sub("", _EMOJI.sub("", _STICKER.sub("", text)))
+    if not content:
+        return True
+    if re.fullmatch(r"(.)\1{3,}", content):
+        return True
+    if _LATIN_OR_DIGITS.fullmatch(_PUNCTUATION_AND_SPACE.sub(" ", text).strip()):
+        if find_order_ids(text):
+            return False
+        words = re.findall(r"[a-z]+", text)
+        if not words:
+            return len(content) >= 3          # "1111", "233333" is no order number
+        return all(_mashed(w) for w in words)
+    return False
