@@ -214,13 +214,17 @@ def order_ids_of(turns: list[sig.Turn], slot_value: Any, metadata: Mapping[str, 
     return found
 
 
+# the routing category of a reported problem (售后 when not listed)
+PROBLEM_CATEGORY = {"cannot_use": "产品", "account": "其他"}
+
+
 def category_of(turns: list[sig.Turn], order_topic: Any, problem: list[sig.Turn]) -> str:
     """Routing category: the newest customer message with a topical intent, else the order
     topic the bot was asking about, else keywords in the customer's words, else 其他."""
     for turn in reversed(turns):
         kinds = [e.get("value") for e in turn.entities if e.get("entity") == "problem"]
         if kinds:   # a damaged, wrong or missing item … whatever the intent; a product that will not work: 产品
-            return "产品" if kinds[0] == "cannot_use" else "售后"
+            return PROBLEM_CATEGORY.get(kinds[0], "售后")
         if turn.intent in INTENT_CATEGORY:
             return INTENT_CATEGORY[turn.intent]
     if isinstance(order_topic, str) and order_topic in TOPIC_CATEGORY:

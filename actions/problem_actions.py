@@ -22,7 +22,9 @@ def problem_reply(kind: str, order_id: str | None) -> str:
     spec = kinds.get(kind) or kinds.get(DEFAULT_KIND) or {}
     parts = [policy.fmt(spec.get("understood") or "非常抱歉，给您添麻烦了 🙏"),
              policy.fmt(spec.get("policy") or "")]
-    if order_id:
+    if spec.get("ask_order_id") is False:
+        pass   # not about an order (an account that will not log in)
+    elif order_id:
         parts.append(policy.fmt(section.get("has_order_id") or "订单 {order_id} 我已经记下了，", order_id=order_id))
     else:
         parts.append(policy.fmt(section.get("ask_order_id") or "麻烦发一下订单号，"))

@@ -9,7 +9,7 @@ from jieli_nlu.order_ids import find_order_ids
 from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
 from .emotion import frustration_of, turn_emotion
-from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, ESCALATION_ACTIONS, FALLBACK,
+from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, COMPLAINT_REPLY, ESCALATION_ACTIONS, FALLBACK,
                      HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, OUT_OF_SCOPE, PENDING_SLOT,
                      PROBLEM_ACTION,
                      Turn, applied_events, awaiting_reply, customer_turns, is_external, is_paused, last_action,
@@ -93,6 +93,7 @@ class Signals:
     complaint: bool = False
     complaints: int = 0
     explains_complaint: bool = False
+    sarcasm: bool = False             # the newest message is a "thanks" that is a complaint (irony)
     insult: bool = False
     insults: int = 0
     negative_words: tuple[str, ...] = ()
@@ -143,6 +144,8 @@ class Signals:
             add("complaint", "客户投诉" + (f"（{cn(self.complaints)}次）" if self.complaints > 1 else ""))
         if self.explains_complaint:
             add("explains_complaint", "客户投诉后按机器人的请求说明了情况")
+        if self.sarcasm:
+            add("sarcasm", "客户已经不满，这句「谢谢」是反话")
         if self.insults:
             add("insult", "客户出言辱骂" + (f"（{cn(self.insults)}次）" if self.insults > 1 else "") + "，已标记，可屏蔽")
         if self.negative_words:
@@ -212,6 +215,8 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
             break
         consecutive_requests += 1
     consecutive_fallbacks = fallback_streak(window)
+    ironic = [t for t in sarcastic_thanks(recent, emotions, lexicon) if t.index >= window[0].index]
+    sarcasm = bool(ironic) and ironic[-1] is recent[-1] and recent[-1] is latest
     repeated = _repeats(latest, window[:-1], lexicon)
     negative_words: list[str] = []
     for emotion in emotions[-lexicon.turns:]:
@@ -229,8 +234,9 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         repeat_count=(1 + len(repeated)) if repeated or latest.intent not in NOT_A_QUESTION
         or latest.intent == FALLBACK else 0,
         repeated_texts=tuple(t.text for t in repeated),
-        complaint=latest.intent == COMPLAIN,
-        complaints=sum(1 for t in window if t.intent == COMPLAIN),
+        complaint=latest.intent == COMPLAIN or sarcasm,
+        complaints=sum(1 for t in window if t.intent == COMPLAIN) + len(ironic),
+        sarcasm=sarcasm,
         explains_complaint=explains_complaint(latest, window[:-1], lexicon),
         insult=latest.intent == INSULT,
         insults=sum(1 for t in window if t.intent == INSULT),
@@ -247,6 +253,30 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         pending_description=pending,
         customer_turns=len(window),
     )
+
+
+THANK = "thank"
+
+
+def _last_intent(applied: list[dict]) -> str | None:
+    for event in reversed(applied):
+        if event.get("event") == "user":
+            return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return None
+
+
+def sarcastic_thanks(recent: list[Turn], emotions: list, lexicon: Lexicon) -> list[Turn]:
+    """The "thanks" among the recent messages that are complaints said the other way round: a
+    thank with an irony marker (lexicon `irony`: 真是, 效率, 呵呵 …) from a customer whose
+    frustration before it had reached upset_level ("真是太感谢了 效率真高" after "说好三天到账
+    这都第八天了"). A plain "好的谢谢" is thanks, whatever came before."""
+    found = []
+    for position, turn in enumerate(recent):
+        if turn.intent != THANK or not any(marker in turn.normalized for marker in lexicon.irony):
+            continue
+        if frustration_of(emotions[:position], lexicon) >= lexicon.upset_level:
+            found.append(turn)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +322,10 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
         return None
     user_index = awaiting_reply(applied)
     if user_index is None:
-        return Decision(ACTION_LISTEN) if last_action(applied) in ESCALATION_ACTIONS else None
+        last = last_action(applied)
+        if last in ESCALATION_ACTIONS or (last == COMPLAINT_REPLY and _last_intent(applied) == THANK):
+            return Decision(ACTION_LISTEN)   # after its own answer (a sarcastic thanks included), listen
+        return None
     if is_external(applied[user_index]):
         return None
     session = customer_turns(applied, session_start(applied))   # read once: the signals and the rules below
@@ -319,6 +352,10 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
     fired = signals.triggers(thresholds)
     if fired:
         return handover(fired)
+    if signals.sarcasm:
+        # not "不客气": the bot apologises as for a complaint (the next complaint hands over)
+        return Decision(COMPLAINT_REPLY, ("sarcasm",), ("客户已经不满，这句「谢谢」是反话，按投诉回应",),
+                        signals, thresholds)
     turns = window_turns(applied, session)
     latest = turns[-1] if turns else None
     reported = [t for t in turns[:-1] if PROBLEM_ACTION in t.actions]

@@ -45,6 +45,7 @@ class Lexicon:
     profanity_allow: tuple[str, ...] = ()   # innocent phrases cut out first ("我妈的生日")
     insistence: tuple[str, ...] = ()
     not_helped: tuple[str, ...] = ()
+    irony: tuple[str, ...] = ()
     request_words: tuple[re.Pattern, ...] = ()
     turns: int = 4
     decay: float = 0.7
@@ -81,6 +82,7 @@ class Lexicon:
                                   if t),
             insistence=tuple(normalize_text(str(w)) for w in data.get("insistence") or [] if str(w).strip()),
             not_helped=tuple(normalize_text(str(w)) for w in data.get("not_helped") or [] if str(w).strip()),
+            irony=tuple(normalize_text(str(w)) for w in data.get("irony") or [] if str(w).strip()),
             request_words=tuple(re.compile(str(p)) for p in data.get("request_words") or []),
             turns=max(1, int(scoring.get("turns", 4))),
             decay=float(scoring.get("decay", 0.7)),

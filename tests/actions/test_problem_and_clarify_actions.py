@@ -31,6 +31,16 @@ def test_an_order_number_in_the_report_is_kept_not_asked_again():
     assert "没有收到包裹" in text and f"订单 {ORDER} 我已经记下了" in text and "麻烦发一下订单号" not in text
 
 
+def test_an_account_that_will_not_log_in_needs_a_person_not_an_order_number():
+    tracker = load_tracker("refund_timeline", text="换了手机号收不到验证码 登不上了", intent="change_address",
+                           entities=[{"entity": "problem", "value": "account"}], slots={"order_id": None})
+    events, messages = run_action(ActionProblemReport(), tracker)
+    assert events == []
+    assert messages == [message(
+        "登录不上、收不到验证码确实耽误事，给您添麻烦了 🙏账号和验证码的问题需要人工客服核实您的身份后处理，"
+        "我这边没法直接操作。我马上帮您转人工客服处理，您也可以直接点「转人工」。", buttons=[HUMAN])]
+
+
 def test_clarify_offers_the_two_likeliest_topics_and_a_person():
     tracker = load_tracker("refund_timeline", text="钱的事怎么弄", intent="refund")
     tracker.latest_message["intent_ranking"] = [

@@ -169,6 +169,25 @@ def test_a_three_button_gadget_nobody_can_work_out(fresh):
     assert body["category"] == "产品" and "小夜灯" in body["context"]["problem"]["text"]
 
 
+def test_an_account_that_will_not_log_in(fresh):
+    conversation = talk(fresh, ["手机号停用了 短信验证码一直收不到 现在登不进去", "那怎么办 我还有单子要看"])
+    first = conversation.replies[0]
+    assert first.actions == ["action_problem_report"] and "核实您的身份" in first.said
+    assert "订单号" not in first.said   # an account problem needs no order number
+    assert conversation.handover_turn() == 2
+    body = the_handover(fresh)
+    assert body["reason"] == "problem_report" and body["category"] == "其他"
+    assert "验证码" in body["context"]["problem"]["text"]
+
+
+def test_an_ironic_thanks_after_a_late_refund_is_not_answered_with_you_are_welcome(fresh):
+    conversation = talk(fresh, ["说好的三天退款到账 这都第九天了", "真是太谢谢你们了 效率可真高", "行吧 你们就接着拖"])
+    second = conversation.replies[1]
+    assert second.actions == ["utter_complain"] and "不客气" not in second.said
+    assert conversation.handover_turn() == 3
+    assert the_handover(fresh)["reason"] in ("complaint", "frustration")
+
+
 # ---------------------------------------------------------------------------------------------
 # after the agent
 

@@ -638,3 +638,34 @@ def test_a_follow_up_on_the_topic_just_answered_is_not_unsure():
     other = Convo().user("能开专票吗", "invoice").bot("action_invoice", "专票需要单位名称、税号……")
     other.user("那个咋弄", "payment", confidence=0.45)
     assert decide(other.events, unsure).action == CLARIFY_ACTION
+
+
+# ---------------------------------------------------------------------------------------------
+# a "thanks" that is a complaint said the other way round
+
+def late_refund() -> Convo:
+    return Convo().user("说好三天退款到账 这都第九天了", "refund").bot("action_refund", "退款一般 1–3 个工作日到账")
+
+
+def test_an_ironic_thanks_from_an_upset_customer_is_answered_as_a_complaint():
+    convo = late_refund().user("真是太谢谢你们了 效率可真高", "thank")
+    decision = decide(convo.events)
+    assert decision.action == "utter_complain" and decision.reasons == ("sarcasm",)
+    assert decision.signals.sarcasm and decision.signals.complaints == 1
+    # having said it, the bot listens (and does not add 不客气)
+    convo.bot("utter_complain", "非常抱歉给您带来了不好的体验", listen=False)
+    assert decide(convo.events).action == ACTION_LISTEN
+    # the next complaint is the second: a person
+    convo.action("action_listen").user("行吧 你们接着拖", "complain")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and "complaint" in decision.reasons
+
+
+@pytest.mark.parametrize("thanks", ["好的 谢谢", "明白了 谢谢你"])
+def test_plain_thanks_after_an_upset_message_is_thanks(thanks):
+    assert decide(late_refund().user(thanks, "thank").events) is None
+
+
+def test_warm_thanks_from_a_calm_customer_is_thanks():
+    convo = Convo().user("发票怎么开", "invoice").bot("action_invoice", "在订单详情里申请电子发票")
+    assert decide(convo.user("真是帮了大忙 太感谢了", "thank").events) is None

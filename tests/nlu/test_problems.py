@@ -39,6 +39,9 @@ def kind(rules, text):
     ("插头插上去冒火花了", "safety"),
     ("戴了一天脖子起红疹子", "allergy"),
     ("涂完脸上痒得不行", "allergy"),
+    ("手机号换了 收不到验证码 登不上去", "account"),
+    ("我的账号怎么被冻结了", "account"),
+    ("登录一直失败 密码也不对", "account"),
 ])
 def test_each_kind_is_found(rules, text, expected):
     assert kind(rules, text) == expected
@@ -52,6 +55,8 @@ def test_each_kind_is_found(rules, text, expected):
     "会不会漏电啊 放卫生间安全吗",
     "订单什么时候发货",
     "你们支持七天无理由吗",
+    "怎么登录",
+    "优惠券用不了",
 ])
 def test_questions_are_not_reports(rules, text):
     assert kind(rules, text) is None
