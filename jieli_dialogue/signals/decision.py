@@ -381,7 +381,7 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
         streak = fallback_streak(turns[:-1], pending=True)
         if thresholds.fallback_limit and streak >= thresholds.fallback_limit:
             return handover([("bot_failure", f"机器人连续{cn(streak)}次没把握听懂")])
-        misses = unhelped(turns[:-1], lexicon) + 1
+        misses = unhelped(turns[:-1], lexicon, next_turn=latest) + 1
         if thresholds.miss_limit and misses >= thresholds.miss_limit:
             return handover([("bot_failure", f"机器人连续{cn(misses)}次没帮上忙")])
         return Decision(CLARIFY_ACTION, ("unsure",),

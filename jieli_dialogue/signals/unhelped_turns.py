@@ -62,12 +62,14 @@ def asks_passed_over_again(latest: Turn, earlier: Sequence[Turn]) -> bool:
                for turn, after in zip(recent, recent[1:] + [latest]))
 
 
-def unhelped(turns: Sequence[Turn], lexicon: Lexicon) -> int:
-    """Customer messages in a row, newest first, the bot did not help with (module docstring)."""
+def unhelped(turns: Sequence[Turn], lexicon: Lexicon, next_turn: Turn | None = None) -> int:
+    """Customer messages in a row, newest first, the bot did not help with (module docstring).
+    `next_turn`: the message that came after the last of `turns` (whether it took up the bot's
+    question), when the caller counts the newest message on its own."""
     count = 0
     for position in range(len(turns) - 1, -1, -1):
         turn = turns[position]
-        after = turns[position + 1] if position + 1 < len(turns) else None
+        after = turns[position + 1] if position + 1 < len(turns) else next_turn
         if turn.fell_back:
             missed = True
         elif after is None:

@@ -669,3 +669,12 @@ def test_plain_thanks_after_an_upset_message_is_thanks(thanks):
 def test_warm_thanks_from_a_calm_customer_is_thanks():
     convo = Convo().user("发票怎么开", "invoice").bot("action_invoice", "在订单详情里申请电子发票")
     assert decide(convo.user("真是帮了大忙 太感谢了", "thank").events) is None
+
+
+def test_a_clarifying_question_after_two_passed_over_menus_is_the_third_miss():
+    """The message the bot is unsure about also passes over the question the bot asked before."""
+    convo = Convo().user("app一直闪退", "product_usage").bot("action_product_usage", "您想了解哪款商品？", clarify=True)
+    convo.user("重装了还是闪退", "refund", confidence=0.64).bot("action_refund", "您想了解哪一项？", clarify=True)
+    convo.user("手机是华为的 系统最新", "product_info", confidence=0.41)
+    decision = decide(convo.events, Thresholds(clarify_below=0.6))
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)

@@ -40,6 +40,10 @@ def kind(rules, text):
     ("戴了一天脖子起红疹子", "allergy"),
     ("涂完脸上痒得不行", "allergy"),
     ("手机号换了 收不到验证码 登不上去", "account"),
+    ("毛衣袖口一圈黄渍", "stained"),
+    ("吃完手臂起了好多小疙瘩", "allergy"),
+    ("物流写着已签收 我在家等了一天也没人敲门", "not_received"),
+    ("拆开一看有使用痕迹 不是新的吧", "wrong_item"),
     ("我的账号怎么被冻结了", "account"),
     ("登录一直失败 密码也不对", "account"),
 ])
@@ -56,6 +60,9 @@ def test_each_kind_is_found(rules, text, expected):
     "订单什么时候发货",
     "你们支持七天无理由吗",
     "怎么登录",
+    "会不会起疙瘩",
+    "快递签收了吗",
+    "旧的怎么处理",
     "优惠券用不了",
 ])
 def test_questions_are_not_reports(rules, text):
