@@ -36,6 +36,22 @@ def _mashed(word: str) -> bool:
     return len(word) >= 3 and (not _VOWELS.search(word) or bool(_HELD_DOWN.search(word)) or _keyboard_run(word))
 
 
+# what voice input fills a sentence with when the customer has not found their words yet
+_FILLERS = re.compile("那个|这个|就是说|就是|嗯+|啊+|呃+|额+|哦+|喂+|哎呀|哎|唉|什么来着|怎么说呢|听得到吗|听得见吗|"
+                      "听到没|信号不好|不是|刚刚|刚才|然后|我想想|等一下|等等")
+
+
+def only_fillers(normalized: str, at_least: int = 3) -> bool:
+    """True for voice input that is only filler words, at least `at_least` of them ("那个 嗯 就是说
+    喂喂 听得到吗"): nothing to understand yet. One "嗯" or "不是" is an answer, not filler."""
+    text = (normalized or "").strip().lower()
+    if not text:
+        return False
+    found = _FILLERS.findall(text)
+    rest = _PUNCTUATION_AND_SPACE.sub("", _FILLERS.sub("", text))
+    return not rest and len(found) >= at_least
+
+
 def nonsense(normalized: str) -> bool:
     """True for a (normalised, see `normalize_text`) message with nothing in it to understand:
     only punctuation, emoji or stickers; Latin letters that are keyboard mash ("kjhkjh", "qqqq",

@@ -16,4 +16,5 @@ PROBLEM_LABELS = {
     "safety": "使用安全问题",
     "allergy": "使用后过敏",
     "account": "账号登录或验证码问题",
+    "quality": "商品质量问题",
 }

@@ -2,6 +2,7 @@
 (see the package docstring)."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
@@ -216,6 +217,9 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         consecutive_requests += 1
     consecutive_fallbacks = fallback_streak(window)
     ironic = [t for t in sarcastic_thanks(recent, emotions, lexicon) if t.index >= window[0].index]
+    # insults: the NLU's insult intent, or abuse inside another message ("你们是不是脑子有病 问个退款这么费劲")
+    abusive = {t.index for t in window if t.intent == INSULT} | {
+        t.index for t, e in zip(recent, emotions) if e.profanity and t.index >= window[0].index}
     sarcasm = bool(ironic) and ironic[-1] is recent[-1] and recent[-1] is latest
     repeated = _repeats(latest, window[:-1], lexicon)
     negative_words: list[str] = []
@@ -238,8 +242,8 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         complaints=sum(1 for t in window if t.intent == COMPLAIN) + len(ironic),
         sarcasm=sarcasm,
         explains_complaint=explains_complaint(latest, window[:-1], lexicon),
-        insult=latest.intent == INSULT,
-        insults=sum(1 for t in window if t.intent == INSULT),
+        insult=latest.index in abusive,
+        insults=len(abusive),
         negative_words=tuple(negative_words),
         shouting=emotions[-1].shouting,
         shouting_score=emotions[-1].shouting_score,
@@ -367,7 +371,7 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
         if len(answered) >= 2:
             # "说来说去都是这几句，没用": the bot answered twice or more and the customer says it did not help
             return handover([("bot_failure", f"机器人答复了{cn(len(answered))}次，客户说没有用")])
-    if latest is not None and problem_of(latest):
+    if latest is not None and problem_of(latest) and not SOLVED.search(latest.normalized or ""):
         label = PROBLEM_LABELS.get(problem_of(latest), "商品问题")
         if latest.intent == INSULT or signals.frustration_level != CALM:
             # a defect told by a customer already upset: a person, now
@@ -418,10 +422,17 @@ def problem_of(turn: Turn) -> str | None:
 NOT_GOING_ON = frozenset({"thank", "goodbye", "deny", "greet"})
 
 
+# "好了", "能用了", "不用转人工了": the problem went away (not "修不好了", "还是不行")
+SOLVED = re.compile(r"(?<![不没])(能用了|正常了|解决了|搞定了|修好了|弄好了|找到了)|(^|[,.!?\s])好了|没事了|没问题了"
+                    r"|不用转人工|不用人工|不用了")
+
+
 def continues_problem(turn: Turn) -> bool:
     """The customer's next message after the bot answered a reported problem goes on about it —
     an order number, a photo's description, "好的", another detail — unless it only thanks,
-    declines or says goodbye."""
+    declines or says goodbye, or says the problem went away ("换了个插头 好了 不用转人工了")."""
+    if turn.intent != HUMAN and SOLVED.search(turn.normalized or ""):
+        return False
     return turn.intent not in NOT_GOING_ON or bool(problem_of(turn))
 
 

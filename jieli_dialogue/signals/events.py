@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from jieli_nlu.nonsense import nonsense
+from jieli_nlu.nonsense import nonsense, only_fillers
 from jieli_nlu.normalize import normalize_text
 
 # intents
@@ -86,10 +86,12 @@ class Turn:
 
     @property
     def fell_back(self) -> bool:
-        """Not understood: nlu_fallback, answered with a fallback or a clarifying question, or
-        read as out of scope though it says nothing at all ("kjhkjh", "？？", "😂😂😂")."""
+        """Not understood: nlu_fallback, answered with a fallback or a clarifying question, read as
+        out of scope though it says nothing at all ("kjhkjh", "？？", "😂😂😂"), or voice input that
+        is only filler words ("那个 嗯 就是说 喂喂"), whatever intent it was given."""
         return (self.intent == FALLBACK or any(a in FALLBACK_ACTIONS for a in self.actions)
-                or (self.intent == OUT_OF_SCOPE and nonsense(self.normalized)))
+                or (self.intent == OUT_OF_SCOPE and nonsense(self.normalized))
+                or only_fillers(self.normalized))
 
 
 def applied_events(events: Iterable[Mapping[str, Any]]) -> list[dict]:

@@ -621,7 +621,7 @@ def test_a_problem_after_the_bot_already_answered_hands_over_at_once():
 
 def test_saying_it_did_not_help_after_two_answers_hands_over():
     convo = Convo().user("退款几天到账", "refund").bot("action_refund", "原路退回，1–3 个工作日")
-    convo.user("我是问我这单具体哪天", "refund").bot("action_refund", "审核通过后 48 小时内退回")
+    convo.user("那我这单具体哪天能到", "refund").bot("action_refund", "审核通过后 48 小时内退回")
     convo.user("翻来覆去就这些 没用", "complain")
     decision = decide(convo.events)
     assert decision.action == HANDOVER_ACTION and decision.explanations[0] == "机器人答复了两次，客户说没有用"
@@ -678,3 +678,35 @@ def test_a_clarifying_question_after_two_passed_over_menus_is_the_third_miss():
     convo.user("手机是华为的 系统最新", "product_info", confidence=0.41)
     decision = decide(convo.events, Thresholds(clarify_below=0.6))
     assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+
+
+def test_abuse_inside_another_message_counts_as_an_insult():
+    convo = Convo().user("我的退款啥时候到", "refund").bot("action_refund", "您想了解哪一项？", clarify=True)
+    convo.user("你们是不是脑子有病 问个退款这么费劲", "refund", confidence=0.72).bot("action_refund", "您想了解哪一项？")
+    convo.user("一群废物", "insult")
+    decision = decide(convo.events)
+    assert decision.signals.insults == 2
+    assert decision.action == HANDOVER_ACTION and "abuse" in decision.reasons
+
+
+def test_voice_input_that_is_only_filler_is_not_understood():
+    convo = Convo().user("那个 嗯 就是说 喂喂 听得到吗", "order_status", confidence=0.58).bot("action_clarify", "抱歉")
+    convo.user("嗯啊 这个这个 哎呀 不是 刚刚那个", "deny", confidence=0.92).bot("action_handle_deny", "好的~")
+    convo.user("喂 喂 信号不好 那个 嗯嗯", "greet", confidence=0.67)
+    assert compute_signals(convo.events).consecutive_fallbacks == 3
+    assert decide(convo.events).action == HANDOVER_ACTION
+
+
+def test_a_problem_that_went_away_does_not_hand_over():
+    convo = Convo().user("小夜灯充不进电", "product_usage", entities=[{"entity": "problem", "value": "cannot_use"}])
+    convo.bot(PROBLEM_ACTION, "非常抱歉，收到的商品用不了")
+    convo.user("换了个插头 充上电了 好了 不用转人工了", "product_usage",
+               entities=[{"entity": "problem", "value": "cannot_use"}])
+    assert decide(convo.events) is None
+
+
+def test_a_problem_that_did_not_go_away_still_hands_over():
+    convo = Convo().user("小夜灯充不进电", "product_usage", entities=[{"entity": "problem", "value": "cannot_use"}])
+    convo.bot(PROBLEM_ACTION, "非常抱歉，收到的商品用不了")
+    convo.user("换了插头也弄不好了", "product_usage")
+    assert decide(convo.events).action == HANDOVER_ACTION

@@ -19,3 +19,13 @@ def test_words_pinyin_order_numbers_and_pictures_are_something(text):
 
 def test_an_empty_message_is_not_judged_here():
     assert not nonsense("") and not nonsense("   ")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("那个 嗯 就是说 喂喂 听得到吗", True), ("喂 喂 信号不好 那个 嗯嗯", True),
+    ("嗯", False), ("不是", False), ("对对 就是这个", False), ("那个 嗯 我想退货", False),
+])
+def test_voice_filler_alone_says_nothing_yet(text, expected):
+    from jieli_nlu.nonsense import only_fillers
+
+    assert only_fillers(normalize_text(text)) is expected

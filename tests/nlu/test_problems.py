@@ -44,6 +44,8 @@ def kind(rules, text):
     ("吃完手臂起了好多小疙瘩", "allergy"),
     ("物流写着已签收 我在家等了一天也没人敲门", "not_received"),
     ("拆开一看有使用痕迹 不是新的吧", "wrong_item"),
+    ("毛巾洗了一次就缩得跟手帕一样", "quality"),
+    ("鞋子穿两天就开胶", "quality"),
     ("我的账号怎么被冻结了", "account"),
     ("登录一直失败 密码也不对", "account"),
 ])
@@ -63,6 +65,8 @@ def test_each_kind_is_found(rules, text, expected):
     "会不会起疙瘩",
     "快递签收了吗",
     "旧的怎么处理",
+    "这件会不会缩水",
+    "怎么洗不会起球",
     "优惠券用不了",
 ])
 def test_questions_are_not_reports(rules, text):
