@@ -15,6 +15,6 @@ PROBLEM_LABELS = {
     "cannot_use": "商品不能用",
     "safety": "使用安全问题",
     "allergy": "使用后过敏",
-    "account": "账号登录或验证码问题",
+    "account": "账号或 App 问题",
     "quality": "商品质量问题",
 }

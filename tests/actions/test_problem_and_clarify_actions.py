@@ -37,8 +37,8 @@ def test_an_account_that_will_not_log_in_needs_a_person_not_an_order_number():
     events, messages = run_action(ActionProblemReport(), tracker)
     assert events == []
     assert messages == [message(
-        "登录不上、收不到验证码确实耽误事，给您添麻烦了 🙏账号和验证码的问题需要人工客服核实您的身份后处理，"
-        "我这边没法直接操作。我马上帮您转人工客服处理，您也可以直接点「转人工」。", buttons=[HUMAN])]
+        "登录不上、收不到验证码或者 App 用不了，确实耽误事，给您添麻烦了 🙏账号和 App 的问题需要人工客服核实您的身份和"
+        "情况后处理，我这边没法直接操作。我马上帮您转人工客服处理，您也可以直接点「转人工」。", buttons=[HUMAN])]
 
 
 def test_clarify_offers_the_two_likeliest_topics_and_a_person():

@@ -45,6 +45,8 @@ def kind(rules, text):
     ("物流写着已签收 我在家等了一天也没人敲门", "not_received"),
     ("拆开一看有使用痕迹 不是新的吧", "wrong_item"),
     ("毛巾洗了一次就缩得跟手帕一样", "quality"),
+    ("app一直闪退", "account"),
+    ("耳机到手只有一边响", "cannot_use"),
     ("鞋子穿两天就开胶", "quality"),
     ("我的账号怎么被冻结了", "account"),
     ("登录一直失败 密码也不对", "account"),
