@@ -7,7 +7,7 @@ from typing import Sequence
 from jieli_nlu.order_ids import find_order_ids
 
 from .events import (ANSWERS, COMPLAIN, COMPLAINT_REPLY, DESCRIPTION_MIN_CHARS, HUMAN, INSULT, NOT_A_QUESTION,
-                     REPEAT_WINDOW, SMALLTALK, Turn)
+                     OUT_OF_SCOPE, REPEAT_WINDOW, SMALLTALK, Turn)
 from .lexicon import Lexicon
 from .repetition import content
 
@@ -70,8 +70,8 @@ def unhelped(turns: Sequence[Turn], lexicon: Lexicon, next_turn: Turn | None = N
     for position in range(len(turns) - 1, -1, -1):
         turn = turns[position]
         after = turns[position + 1] if position + 1 < len(turns) else next_turn
-        if turn.fell_back:
-            missed = True
+        if turn.fell_back or turn.intent == OUT_OF_SCOPE:
+            missed = True   # not understood, or "这个问题我暂时回答不了": either way, not helped
         elif after is None:
             missed = says_not_helped(turn, lexicon) or asks_passed_over_again(turn, turns[:position])
         else:

@@ -710,3 +710,12 @@ def test_a_problem_that_did_not_go_away_still_hands_over():
     convo.bot(PROBLEM_ACTION, "非常抱歉，收到的商品用不了")
     convo.user("换了插头也弄不好了", "product_usage")
     assert decide(convo.events).action == HANDOVER_ACTION
+
+
+def test_a_product_question_the_bot_said_it_cannot_answer_is_a_miss():
+    convo = Convo().user("小夜灯能放卫生间吗", "product_info").bot("action_product_info", "商品的库存、尺码…都可以问我",
+                                                            clarify=True)
+    convo.user("浴室很潮 放进去会坏吗", "out_of_scope", confidence=0.68).bot("utter_out_of_scope", "这个问题我暂时回答不了")
+    convo.user("到底能不能放厕所里", "product_info", confidence=0.61)
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and "bot_failure" in decision.reasons
