@@ -63,7 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_seed_demo_week(settings, args.force))
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers))
                  if v is not None}
-    return _serve(replace(settings, **overrides))
+    settings = replace(settings, **overrides)
+    try:
+        settings.check_host()   # --host too: demo mode stays on loopback unless told otherwise
+    except ConfigError as error:
+        print(f"handover_bridge: configuration error: {error}", file=sys.stderr)
+        return 2
+    return _serve(settings)
 
 
 def _serve(settings: Settings) -> int:

@@ -1,12 +1,19 @@
 """Settings: one frozen dataclass, read from `JIELI_*` environment variables.
 
-Outside demo mode the bridge refuses to start with an empty or placeholder secret
-(`JIELI_SECRET_KEY`, `JIELI_ACTION_TOKEN`). In demo mode it uses fixed, clearly marked demo
-values so that a restarted demo still accepts the tokens it handed out.
+Outside demo mode the bridge refuses to start with a weak secret (`JIELI_SECRET_KEY`,
+`JIELI_ACTION_TOKEN`, and `JIELI_METRICS_TOKEN` when set): empty, shorter than 32 characters,
+placeholder-looking (changeme, your-secret-key-here, xxxx…), low in entropy, a repeated pattern or
+a keyboard run, or equal to another secret (`JIELI_RASA_TOKEN` included). The error names the
+setting and never echoes the value. In demo mode it uses fixed, clearly marked demo values so that a
+restarted demo still accepts the tokens it handed out, and it listens on loopback only unless
+`JIELI_DEMO_ALLOW_PUBLIC=true`.
 """
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -45,7 +52,23 @@ _PLACEHOLDERS = {
     "xxx", "none", "null", "demo", "test", "token", "your-secret-key", "your-token",
     DEMO_SECRET_KEY, DEMO_ACTION_TOKEN,
 }
-MIN_SECRET_CHARS = 16
+# Words a made-up secret is built from ("your-secret-key-here", "changeme-changeme", "a-real-token-123"):
+# a secret that is these, runs and repeated characters but for fewer than 16 letters or digits is a
+# placeholder (secret_problem).
+_PLACEHOLDER_WORDS = frozenset("""
+    a an the my your our this that is it its me here there change changeme replace insert put set
+    secret secrets key keys token tokens password passwords passwd pass pwd passphrase code value string
+    test tests testing demo example examples sample placeholder todo fixme default dummy fake mock temp tmp
+    none null nil empty foo bar baz qux hello world admin root user login api auth bearer jwt session cookie
+    jieli bridge action actions metrics rasa app application server service prod production staging dev
+    develop development local localhost not for only use do very super long random real strong good new
+    please generate generated some one two three abc xyz qwerty letmein welcome s3cr3t p4ssw0rd
+""".split())
+_KEYBOARD_RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+MIN_SECRET_CHARS = 32
+MIN_SECRET_BITS = 80      # Shannon estimate over the characters; 32 random hex digits give 100–120
+GENERATE_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 
 
 class ConfigError(ValueError):
@@ -67,8 +90,85 @@ def async_database_url(url: str) -> str:
                       "(use sqlite:///path or postgresql://user@host/db)")
 
 
-def _is_placeholder(value: str) -> bool:
-    return value.strip().lower() in _PLACEHOLDERS or len(value.strip()) < MIN_SECRET_CHARS
+def _segments(word: str) -> bool:
+    """True when `word` is a placeholder word or made of several of at least three letters
+    ("yoursecretkeyhere")."""
+    if word in _PLACEHOLDER_WORDS:
+        return True
+    reachable = [True] + [False] * len(word)
+    for end in range(3, len(word) + 1):
+        reachable[end] = any(reachable[start] and word[start:end] in _PLACEHOLDER_WORDS
+                             for start in range(max(0, end - 12), end - 2))
+    return reachable[-1]
+
+
+def _runs(value: str) -> float:
+    """The share of neighbouring characters that follow each other on the keyboard or in the
+    alphabet (either way), or repeat."""
+    text = value.lower()
+    pairs = list(zip(text, text[1:]))
+    if not pairs:
+        return 1.0
+    steps = {pair for run in _KEYBOARD_RUNS for pair in zip(run, run[1:])}
+    return sum(1 for a, b in pairs if a == b or (a, b) in steps or (b, a) in steps) / len(pairs)
+
+
+def secret_problem(value: str) -> str | None:
+    """Why `value` is not a usable secret outside demo mode (a phrase that never repeats the
+    value), or None when it is fine."""
+    text = value.strip()
+    if not text:
+        return "is empty"
+    if len(text) < MIN_SECRET_CHARS:
+        return f"is too short ({len(text)} characters; at least {MIN_SECRET_CHARS})"
+    lowered = text.lower()
+    if lowered in _PLACEHOLDERS:
+        return "is a placeholder"
+    # what is left after placeholder words, xxx… and runs (123456, abcd) must be 16 characters or
+    # more: "your-secret-key-here-2024", "changeme-changeme-…", "a-real-secret-key-0123456789abcd"
+    def filler(w: str) -> bool:
+        return _segments(w) or len(w) >= 3 and len(set(w)) == 1 or len(w) >= 4 and _runs(w) >= 0.8
+
+    if sum(len(w) for w in re.findall(r"[a-z]+|[0-9]+", lowered) if not filler(w)) < 16:
+        return "looks like a placeholder (only words like secret, key, changeme, test, your … here)"
+    for period in range(1, len(text) // 2 + 1):
+        if all(text[i] == text[i % period] for i in range(len(text))):
+            return "is a repeated pattern"
+    distinct = len(set(text))
+    counts = [text.count(c) for c in set(text)]
+    bits = -sum(n * math.log2(n / len(text)) for n in counts)
+    if distinct < 8 or bits < MIN_SECRET_BITS:
+        return f"is low in entropy ({distinct} different characters, about {bits:.0f} bits; at least " \
+               f"{MIN_SECRET_BITS})"
+    if _runs(text) >= 0.6:
+        return "is mostly a keyboard or alphabet run"
+    return None
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.1, ::1, localhost: reachable from this machine only. 0.0.0.0, "" and any other
+    address or name are not."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _networks(value: str, name: str) -> tuple[str, ...]:
+    """A comma list of addresses or networks (CIDR), checked; "none" = the empty list."""
+    items = tuple(p.strip() for p in value.split(",") if p.strip())
+    if [i.lower() for i in items] == ["none"]:
+        return ()
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{name}: expected addresses or networks like 127.0.0.1, "
+                              f"10.0.0.0/8 or ::1, got {item!r}") from None
+    return items
 
 
 @dataclass(frozen=True)
@@ -86,6 +186,7 @@ class Settings:
     secret_key: str = ""
     demo_mode: bool = False
     demo_password: str = DEMO_PASSWORD
+    demo_allow_public: bool = False           # demo mode on a non-loopback interface (refused unless true)
     allowed_origins: tuple[str, ...] = ()
     redis_url: str = ""
     rasa_timeout: float = 8.0
@@ -95,6 +196,13 @@ class Settings:
     rate_conversation_burst: int = 10
     rate_ip_per_min: float = 600.0
     rate_ip_burst: int = 200
+    # login: per client address (any usernames), per address and username; argon2 work bounded
+    rate_login_ip_per_min: float = 30.0
+    rate_login_ip_burst: int = 20
+    rate_login_user_per_min: float = 10.0
+    rate_login_user_burst: int = 10
+    login_queue: int = 8                      # logins waiting for a password check (2 run at once); more → 429
+    login_per_address: int = 2                # logins of one client address running or waiting
     business_hours: str = "00:00-24:00"
     timezone: str = "Asia/Shanghai"
     max_wait_seconds: int = 600
@@ -108,6 +216,10 @@ class Settings:
     ws_send_queue: int = 256
     sweep_interval: float = 1.0
     proxies_count: int = 0
+    # /metrics: a bearer token and/or client addresses; default loopback only when no token is set
+    metrics_token: str = ""
+    metrics_allow: tuple[str, ...] = LOOPBACK_NETWORKS
+    metrics_cache_seconds: float = 5.0        # store-derived figures are recomputed at most this often
     access_log: bool = False
     log_level: str = "INFO"
     profanity_lexicon: str = ""               # path; empty = lexicon/profanity.yml of this checkout
@@ -135,6 +247,7 @@ class Settings:
             "secret_key": get("SECRET_KEY"),
             "demo_mode": demo,
             "demo_password": get("DEMO_PASSWORD") or DEMO_PASSWORD,
+            "demo_allow_public": _bool(get("DEMO_ALLOW_PUBLIC", "false"), "DEMO_ALLOW_PUBLIC"),
             "allowed_origins": tuple(o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",")
                                      if o.strip()),
             "redis_url": get("REDIS_URL").strip(),
@@ -147,6 +260,12 @@ class Settings:
                                             "RATE_CONVERSATION_BURST", 1),
             "rate_ip_per_min": _float(get("RATE_IP_PER_MIN", "600"), "RATE_IP_PER_MIN"),
             "rate_ip_burst": _int(get("RATE_IP_BURST", "200"), "RATE_IP_BURST", 1),
+            "rate_login_ip_per_min": _float(get("RATE_LOGIN_IP_PER_MIN", "30"), "RATE_LOGIN_IP_PER_MIN"),
+            "rate_login_ip_burst": _int(get("RATE_LOGIN_IP_BURST", "20"), "RATE_LOGIN_IP_BURST", 1),
+            "rate_login_user_per_min": _float(get("RATE_LOGIN_USER_PER_MIN", "10"), "RATE_LOGIN_USER_PER_MIN"),
+            "rate_login_user_burst": _int(get("RATE_LOGIN_USER_BURST", "10"), "RATE_LOGIN_USER_BURST", 1),
+            "login_queue": _int(get("LOGIN_QUEUE", "8"), "LOGIN_QUEUE", 0),
+            "login_per_address": _int(get("LOGIN_PER_ADDRESS", "2"), "LOGIN_PER_ADDRESS", 1),
             "business_hours": get("BUSINESS_HOURS", cls.business_hours).strip(),
             "timezone": get("TIMEZONE", cls.timezone),
             "max_wait_seconds": _int(get("MAX_WAIT_SECONDS", "600"), "MAX_WAIT_SECONDS", 1),
@@ -162,10 +281,16 @@ class Settings:
             "ws_send_queue": _int(get("WS_SEND_QUEUE", "256"), "WS_SEND_QUEUE", 8),
             "sweep_interval": _float(get("SWEEP_INTERVAL", "1"), "SWEEP_INTERVAL"),
             "proxies_count": _int(get("PROXIES_COUNT", "0"), "PROXIES_COUNT", 0),
+            "metrics_token": get("METRICS_TOKEN").strip(),
+            "metrics_cache_seconds": _float(get("METRICS_CACHE_SECONDS", "5"), "METRICS_CACHE_SECONDS"),
             "access_log": _bool(get("ACCESS_LOG", "false"), "ACCESS_LOG"),
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "profanity_lexicon": get("PROFANITY_LEXICON").strip(),
         }
+        # /metrics addresses: as set, else loopback without a token and none (token only) with one
+        allow = get("METRICS_ALLOW").strip()
+        values["metrics_allow"] = (_networks(allow, "METRICS_ALLOW") if allow
+                                   else () if values["metrics_token"] else LOOPBACK_NETWORKS)
         values["domain_path"] = get("DOMAIN_PATH").strip() or DEFAULT_DOMAIN_PATH
         values["training_data_dir"] = get("TRAINING_DATA_DIR").strip() or DEFAULT_TRAINING_DATA_DIR
         values.update(overrides)
@@ -183,19 +308,44 @@ class Settings:
             if not self.allowed_origins:
                 changes["allowed_origins"] = DEMO_ORIGINS
         elif check_secrets:
-            bad = [name for name, value in (("JIELI_SECRET_KEY", self.secret_key),
-                                            ("JIELI_ACTION_TOKEN", self.action_token))
-                   if _is_placeholder(value)]
-            if bad:
-                raise ConfigError(
-                    f"{' and '.join(bad)} must be set to a real secret of at least "
-                    f"{MIN_SECRET_CHARS} characters (empty and placeholder values are refused "
-                    "outside demo mode; set JIELI_DEMO_MODE=true for a local demo)")
+            self.check_secrets()
+        self.check_host()
+        if self.metrics_cache_seconds < 0:
+            raise ConfigError("JIELI_METRICS_CACHE_SECONDS must not be negative")
         if self.rasa_timeout <= 0:
             raise ConfigError("JIELI_RASA_TIMEOUT must be positive")
         from .services.hours import BusinessHours  # validates the format and the timezone
         BusinessHours.parse(self.business_hours, self.timezone)
         return replace(self, **changes) if changes else self
+
+    def check_secrets(self) -> None:
+        """Outside demo mode: every secret strong, and no two the same (ConfigError naming them)."""
+        named = [("JIELI_SECRET_KEY", self.secret_key), ("JIELI_ACTION_TOKEN", self.action_token)]
+        if self.metrics_token:
+            named.append(("JIELI_METRICS_TOKEN", self.metrics_token))
+        problems = [f"{name} {why}" for name, value in named if (why := secret_problem(value))]
+        others = named + ([("JIELI_RASA_TOKEN", self.rasa_token)] if self.rasa_token else [])
+        seen: dict[str, str] = {}
+        for name, value in others:
+            if value.strip() and value.strip() in seen:
+                problems.append(f"{seen[value.strip()]} and {name} are the same value (use a different "
+                                "secret for each)")
+            seen.setdefault(value.strip(), name)
+        if problems:
+            raise ConfigError(
+                "; ".join(problems) + f". Outside demo mode every secret must be at least {MIN_SECRET_CHARS} "
+                f"random characters and differ from the others: generate one with {GENERATE_HINT} "
+                "(set JIELI_DEMO_MODE=true for a local demo)")
+
+    def check_host(self) -> None:
+        """Demo mode (fixed secrets, a known password) listens on loopback only unless
+        JIELI_DEMO_ALLOW_PUBLIC=true. `--host` is checked too (__main__ calls this again)."""
+        if self.demo_mode and not self.demo_allow_public and not is_loopback_host(self.host):
+            raise ConfigError(
+                f"JIELI_HOST {self.host or '(all interfaces)'!r} is not a loopback address: demo mode "
+                "(fixed secrets, the known demo password) listens on 127.0.0.1, ::1 or localhost only. "
+                "Use JIELI_HOST=127.0.0.1, or set JIELI_DEMO_ALLOW_PUBLIC=true if you really mean to "
+                "show the demo on a network")
 
     @property
     def is_postgres(self) -> bool:

@@ -15,7 +15,7 @@ from .context import Context
 from .errors import Conflict, Invalid, RateLimited, Unauthorized
 from .frames import AGENTS, Event
 from .queue import QueueService
-from .security import hash_password, new_token, token_hash, verify_password, verify_unknown_user
+from .security import LoginGate, hash_password, new_token, token_hash, verify_password, verify_unknown_user
 
 log = logging.getLogger("handover_bridge.agents")
 
@@ -39,6 +39,7 @@ class AgentService:
     def __init__(self, ctx: Context, queue: QueueService):
         self.ctx = ctx
         self.queue = queue
+        self.login_gate = LoginGate(ctx.settings.login_queue, ctx.settings.login_per_address)
 
     async def create(self, username: str, password: str, *, display_name: str | None = None,
                      skills: list[str] | None = None, max_concurrent: int = 3,
@@ -87,19 +88,30 @@ class AgentService:
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             raise Invalid("username and password are required", "invalid_credentials_format")
         s = self.ctx.settings
-        # password guessing: 10 tries a minute per username and address, and the address's budget
-        wait = (await self.ctx.limiter.hit(f"login:{ip}:{username}", 10, 10)
-                or await self.ctx.limiter.hit(f"ip:{ip}", s.rate_ip_per_min, s.rate_ip_burst))
+        limiter = self.ctx.limiter
+        # Password guessing and CPU burning (argon2 costs ~150 ms of CPU per check): attempts per
+        # client address whatever the usernames, per address and username, and the address's
+        # request budget; then the gate bounds the checks running or waiting in this process.
+        wait = (await limiter.hit(f"login-ip:{ip}", s.rate_login_ip_per_min, s.rate_login_ip_burst)
+                or await limiter.hit(f"login:{ip}:{username[:64]}", s.rate_login_user_per_min,
+                                     s.rate_login_user_burst)
+                or await limiter.hit(f"ip:{ip}", s.rate_ip_per_min, s.rate_ip_burst))
         if wait:
             self.ctx.metrics.rate_limited.labels("login").inc()
             raise RateLimited("too many login attempts, please wait", retry_after=wait)
-        async with self.ctx.db.read() as session:
-            agent = await agents_repo.by_username(session, username)
-        if agent is None:
-            await verify_unknown_user(password)
-            raise Unauthorized("wrong username or password", "invalid_credentials")
-        if not await verify_password(agent.password_hash, password):
-            raise Unauthorized("wrong username or password", "invalid_credentials")
+        try:
+            async with self.login_gate.admit(ip):
+                # an unknown username costs one check too (the same time), and within the same bounds
+                async with self.ctx.db.read() as session:
+                    agent = await agents_repo.by_username(session, username)
+                if agent is None:
+                    await verify_unknown_user(password)
+                    raise Unauthorized("wrong username or password", "invalid_credentials")
+                if not await verify_password(agent.password_hash, password):
+                    raise Unauthorized("wrong username or password", "invalid_credentials")
+        except RateLimited:
+            self.ctx.metrics.rate_limited.labels("login").inc()
+            raise
         token = new_token()
         expires = utcnow() + timedelta(hours=self.ctx.settings.agent_session_hours)
         async with self.ctx.db.write() as session:

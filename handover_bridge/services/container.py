@@ -18,7 +18,7 @@ from .fanout import LocalFanout, RedisFanout
 from .handover import HandoverService
 from .hours import BusinessHours
 from .hub import Hub
-from .metrics import Metrics
+from .metrics import Metrics, MetricsAccess, MetricsReader
 from .queue import QueueService
 from .ratelimit import MemoryRateLimiter, RedisRateLimiter
 from .review import ReviewService
@@ -39,10 +39,12 @@ class Bridge:
     agents: AgentService
     sweeper: Sweeper
     analytics: AnalyticsService
+    metrics_reader: MetricsReader
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.metrics = Metrics()
+        self.metrics_access = MetricsAccess(settings.metrics_token, settings.metrics_allow)
         self.started = False
 
     async def start(self, *, background: bool = True) -> None:
@@ -66,6 +68,7 @@ class Bridge:
         self.agents = AgentService(ctx, self.queue)
         self.sweeper = Sweeper(ctx, self.queue, self.agents)
         self.analytics = AnalyticsService(ctx)
+        self.metrics_reader = MetricsReader(self.metrics, self.refresh_store_metrics, s.metrics_cache_seconds)
         if s.demo_mode:
             await self.agents.ensure_demo_agents(DEMO_AGENTS, s.demo_password)
             log.warning("demo mode: demo secrets in use; agents %s, password %r",
@@ -76,6 +79,11 @@ class Bridge:
         log.info("bridge started", extra={"fields": {
             "store": "postgresql" if db.is_postgres else "sqlite", "fanout": type(fanout).__name__,
             "rasa": s.rasa_url, "auto_assign": s.auto_assign}})
+
+    async def refresh_store_metrics(self) -> None:
+        """The /metrics gauges read from the store: queue, agents online, the last 24 hours."""
+        await self.queue.refresh_gauges()
+        self.metrics.set_rolling(await self.analytics.rolling(24))
 
     async def stop(self) -> None:
         if not self.started:

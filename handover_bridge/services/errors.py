@@ -40,8 +40,8 @@ class TooLarge(ServiceError):
 class RateLimited(ServiceError):
     status, code = 429, "rate_limited"
 
-    def __init__(self, message: str, retry_after: float = 1.0):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: float = 1.0, code: str | None = None):
+        super().__init__(message, code)
         self.retry_after = retry_after
 
 

@@ -1,8 +1,21 @@
-"""Prometheus metrics, in a registry of the app's own (several apps may live in one test run)."""
+"""Prometheus metrics, in a registry of the app's own (several apps may live in one test run), and
+what GET /metrics serves: who may read them (MetricsAccess) and the store-derived figures, read at
+most every JIELI_METRICS_CACHE_SECONDS whatever the scrape rate (MetricsReader)."""
 from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from .errors import Forbidden, Unauthorized
+from .security import same
+
+log = logging.getLogger("handover_bridge.metrics")
 
 _SECONDS_LONG = (5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200)
 _SECONDS_SHORT = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16)
@@ -33,8 +46,8 @@ class Metrics:
         # conversation's state then and the agent holding it ("" while the bot or the queue has it).
         self.abusive_messages = Counter("jieli_abusive_messages", "Customer messages flagged abusive",
                                         ["state", "agent_id"], registry=r)
-        # Read from the store at every scrape, over the last 24 hours (services/analytics.py,
-        # docs/analytics.md): the same in every process.
+        # Read from the store at most every JIELI_METRICS_CACHE_SECONDS (MetricsReader), over the last
+        # 24 hours (services/analytics.py, docs/analytics.md): the same in every process.
         self.containment = Gauge("jieli_containment_ratio_24h", "Conversations of the last 24 h where "
                                  "the customer spoke and there was neither a handover nor a ticket, as a "
                                  "share of those where the customer spoke", registry=r)
@@ -64,3 +77,63 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class MetricsAccess:
+    """GET /metrics is for the operator's scraper: a request passes with the bearer token
+    JIELI_METRICS_TOKEN, or from an address in JIELI_METRICS_ALLOW (default: loopback only when no
+    token is set, none when one is). Everything else is refused before any work is done."""
+
+    def __init__(self, token: str, allow: tuple[str, ...]):
+        self.token = token
+        self.networks = tuple(ipaddress.ip_network(item, strict=False) for item in allow)
+
+    def allowed_address(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]").split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        return any(ip.version == net.version and ip in net for net in self.networks)
+
+    def check(self, bearer: str | None, address: str) -> None:
+        if self.token and bearer and same(bearer, self.token):
+            return
+        if bearer and self.token:
+            raise Unauthorized("wrong metrics token", "invalid_metrics_token")
+        if self.allowed_address(address):
+            return
+        if self.token:
+            raise Unauthorized("GET /metrics needs Authorization: Bearer <JIELI_METRICS_TOKEN>",
+                               "metrics_token_required")
+        raise Forbidden("GET /metrics is served only to the addresses in JIELI_METRICS_ALLOW (default: "
+                        "loopback); set JIELI_METRICS_TOKEN to scrape from elsewhere", "metrics_forbidden")
+
+
+class MetricsReader:
+    """The store-derived figures (queue, agents online, the last 24 hours) are read at most every
+    `cache_seconds`; concurrent scrapes of a stale cache share one read. The per-process counters
+    are always current."""
+
+    def __init__(self, metrics: Metrics, refresh: Callable[[], Awaitable[None]], cache_seconds: float):
+        self.metrics = metrics
+        self._refresh = refresh
+        self.cache_seconds = cache_seconds
+        self._fresh_until = float("-inf")
+        self._lock: asyncio.Lock | None = None
+        self.refreshes = 0
+
+    async def render(self) -> bytes:
+        if time.monotonic() >= self._fresh_until:
+            self._lock = self._lock or asyncio.Lock()
+            async with self._lock:
+                if time.monotonic() >= self._fresh_until:   # nobody refreshed while we waited
+                    try:
+                        self.refreshes += 1
+                        await self._refresh()
+                    except Exception:   # the counters still matter when the store is unwell
+                        log.exception("could not refresh the store-derived metrics")
+                    finally:
+                        self._fresh_until = time.monotonic() + self.cache_seconds
+        return self.metrics.render()

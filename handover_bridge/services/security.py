@@ -6,14 +6,19 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .errors import RateLimited
+
 _hasher = PasswordHasher()
 # argon2 takes 64 MiB and ~50 ms of a core per hash: at most two at a time, so that a burst of
 # logins (a shift starting) neither balloons the process nor starves the relay of CPU.
-_password_slots = threading.BoundedSemaphore(2)   # taken in the worker thread: any event loop
+PASSWORD_SLOTS = 2
+_password_slots = threading.BoundedSemaphore(PASSWORD_SLOTS)   # taken in the worker thread: any event loop
 
 
 async def _password_work(function, *args):
@@ -63,3 +68,35 @@ async def verify_unknown_user(password: str) -> bool:
         _dummy_hash = await hash_password(secrets.token_urlsafe(16))
     await verify_password(_dummy_hash, password)
     return False
+
+
+class LoginGate:
+    """Bounds the password work logins can cause in this process: PASSWORD_SLOTS checks run at
+    once, at most `queue` more wait for a slot, and one client address holds at most
+    `per_address` of these places. A login beyond that is refused at once (429 `login_busy`,
+    Retry-After) rather than queued: a flood from one address cannot delay another address's
+    login by more than the few checks already admitted, and the CPU spent stays bounded."""
+
+    def __init__(self, queue: int, per_address: int, retry_after: float = 1.0):
+        self.limit = PASSWORD_SLOTS + queue
+        self.per_address = per_address
+        self.retry_after = retry_after
+        self.inside = 0
+        self._by_address: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def admit(self, address: str) -> AsyncIterator[None]:
+        if self.inside >= self.limit or self._by_address.get(address, 0) >= self.per_address:
+            raise RateLimited("too many logins at once, please try again in a moment",
+                              retry_after=self.retry_after, code="login_busy")
+        self.inside += 1
+        self._by_address[address] = self._by_address.get(address, 0) + 1
+        try:
+            yield
+        finally:
+            self.inside -= 1
+            left = self._by_address[address] - 1
+            if left:
+                self._by_address[address] = left
+            else:
+                del self._by_address[address]

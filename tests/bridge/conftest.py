@@ -33,8 +33,8 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # Which stores the parametrized tests run on: JIELI_TEST_STORES=sqlite (or postgresql) narrows it.
 STORES = [s.strip() for s in os.environ.get("JIELI_TEST_STORES", "sqlite,postgresql").split(",") if s.strip()]
 ORIGIN = "http://shop.test"
-SECRET = "test-secret-key-0123456789abcdef"
-ACTION_TOKEN = "test-action-token-0123456789abcdef"
+SECRET = "test-key-0be46cKA7kBpbkF_ZeC63P8j0-jSBtPw"          # random enough for the secret checks
+ACTION_TOKEN = "test-action-dFVeQJPLPjNMCXgoLcQV9ohF81URfgbR"
 PASSWORD = "agent-password-123"
 
 
@@ -140,6 +140,7 @@ def settings_for(store: Store, fake: FakeRasa, port: int, **overrides: Any) -> S
         "JIELI_ACTION_TOKEN": ACTION_TOKEN, "JIELI_ALLOWED_ORIGINS": ORIGIN, "JIELI_RASA_TIMEOUT": "2",
         "JIELI_RATE_IP_PER_MIN": "100000", "JIELI_RATE_IP_BURST": "100000",
         "JIELI_RATE_CONVERSATION_PER_MIN": "100000", "JIELI_RATE_CONVERSATION_BURST": "100000",
+        "JIELI_RATE_LOGIN_IP_PER_MIN": "100000", "JIELI_RATE_LOGIN_IP_BURST": "100000",
         "JIELI_SWEEP_INTERVAL": "0.2", "JIELI_BUSINESS_HOURS": "00:00-24:00",
     }
     values.update({f"JIELI_{k.upper()}": str(v) for k, v in overrides.items()})

@@ -25,6 +25,9 @@ class BridgeProcess:
             "JIELI_ACTION_TOKEN": ACTION_TOKEN, "JIELI_ALLOWED_ORIGINS": ORIGIN,
             "JIELI_RATE_IP_PER_MIN": "100000", "JIELI_RATE_IP_BURST": "100000",
             "JIELI_RATE_CONVERSATION_PER_MIN": "100000", "JIELI_RATE_CONVERSATION_BURST": "100000",
+            # 50 agents log in at once from loopback here: not the login limits' business
+            "JIELI_RATE_LOGIN_IP_PER_MIN": "100000", "JIELI_RATE_LOGIN_IP_BURST": "100000",
+            "JIELI_LOGIN_QUEUE": "100", "JIELI_LOGIN_PER_ADDRESS": "100",
             "JIELI_LOG_LEVEL": "INFO", **env}
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None

@@ -36,8 +36,8 @@ async def test_refused_outside_demo_mode(harness):
 def test_command_line_refuses_outside_demo_mode_and_seeds_once_in_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIELI_")}
     env.update({"PYTHONPATH": str(ROOT), "JIELI_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-                "JIELI_LOG_LEVEL": "ERROR", "JIELI_SECRET_KEY": "a-real-secret-key-0123456789",
-                "JIELI_ACTION_TOKEN": "a-real-action-token-0123456789"})
+                "JIELI_LOG_LEVEL": "ERROR", "JIELI_SECRET_KEY": "AtfIaOWmPRJ7DHfFjEC3PltN4oTvM5SB",
+                "JIELI_ACTION_TOKEN": "lqtyOzoJZXO661CgbyZhYvsWJNxzeFd-"})
     command = [sys.executable, "-m", "handover_bridge", "seed-demo-week"]
     refused = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "only seeded in demo mode" in refused.stderr

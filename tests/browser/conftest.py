@@ -154,6 +154,7 @@ def running_bridge(tmp_path: Path):
         "JIELI_SWEEP_INTERVAL": "0.5",
         "JIELI_RATE_IP_PER_MIN": "100000", "JIELI_RATE_IP_BURST": "100000",
         "JIELI_RATE_CONVERSATION_PER_MIN": "100000", "JIELI_RATE_CONVERSATION_BURST": "100000",
+        "JIELI_RATE_LOGIN_IP_PER_MIN": "100000", "JIELI_RATE_LOGIN_IP_BURST": "100000",
         "JIELI_LOG_LEVEL": "WARNING",
     })
     b = Bridge(port=port, db_path=tmp_path / "bridge.db", log_path=tmp_path / "bridge.log", fake=fake, env=env)

@@ -60,7 +60,9 @@ export function wireLogin({api, onLogin, beforeSubmit = null}) {
       $("#login-password").value = "";
       await onLogin(data);
     } catch (failure) {
-      $("#login-error").textContent = failure.status === 401 ? "账号或密码不正确" : failure.message;
+      // 429: too many attempts from this address (rate_limited) or too many logins at once (login_busy)
+      $("#login-error").textContent = failure.status === 401 ? "账号或密码不正确"
+        : failure.status === 429 ? "登录尝试太多或太频繁，请稍等片刻再试" : failure.message;
     } finally {
       $("#login-submit").disabled = false;
     }
