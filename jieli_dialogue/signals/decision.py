@@ -176,6 +176,10 @@ class Signals:
             fired.append(("complaint", "客户投诉，并说明了情况"))
         if thresholds.insult_limit and self.insults >= thresholds.insult_limit and self.insult:
             fired.append(("abuse", f"客户{cn(self.insults)}次出言辱骂（已标记，可屏蔽）"))
+        elif (thresholds.insult_limit and self.insult and self.complaints
+              and self.insults + self.complaints >= thresholds.insult_limit):
+            # a complaint first, then abuse: the calm reply was for someone venting once
+            fired.append(("abuse", "客户投诉后又出言辱骂（已标记，可屏蔽）"))
         if thresholds.frustration_threshold and self.window_frustration >= thresholds.frustration_threshold:
             fired.append(("frustration", f"客户情绪{self.frustration_level}"))
         return fired

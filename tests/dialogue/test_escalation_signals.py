@@ -719,3 +719,11 @@ def test_a_product_question_the_bot_said_it_cannot_answer_is_a_miss():
     convo.user("到底能不能放厕所里", "product_info", confidence=0.61)
     decision = decide(convo.events)
     assert decision.action == HANDOVER_ACTION and "bot_failure" in decision.reasons
+
+
+def test_abuse_after_a_complaint_hands_over():
+    convo = Convo().user("退款怎么还没到", "refund").bot("action_refund", "一般 1–3 个工作日")
+    convo.user("你们这服务真是烂透了 一拖再拖", "complain").bot("utter_complain", "非常抱歉")
+    convo.user("滚 一群骗子", "insult")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and "abuse" in decision.reasons
