@@ -12,9 +12,8 @@ from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 from .emotion import frustration_of, turn_emotion
 from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, COMPLAINT_REPLY, ESCALATION_ACTIONS, FALLBACK,
                      HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, OUT_OF_SCOPE, PENDING_SLOT,
-                     PROBLEM_ACTION,
-                     Turn, applied_events, awaiting_reply, customer_turns, is_external, is_paused, last_action,
-                     last_resume, session_start, slot_value, window_start)
+                     PROBLEM_ACTION, THANK, Turn, applied_events, awaiting_reply, customer_turns, is_external,
+                     is_paused, last_action, last_resume, session_start, slot_value, window_start)
 from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
 from .repetition import _repeats
 from .unhelped_turns import describes_problem, explains_complaint, says_not_helped, unhelped
@@ -263,9 +262,6 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
     )
 
 
-THANK = "thank"
-
-
 def _last_intent(applied: list[dict]) -> str | None:
     for event in reversed(applied):
         if event.get("event") == "user":
@@ -375,7 +371,7 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
         if len(answered) >= 2:
             # "说来说去都是这几句，没用": the bot answered twice or more and the customer says it did not help
             return handover([("bot_failure", f"机器人答复了{cn(len(answered))}次，客户说没有用")])
-    if latest is not None and problem_of(latest) and not SOLVED.search(latest.normalized or ""):
+    if latest is not None and problem_of(latest) and not went_away(latest):
         label = PROBLEM_LABELS.get(problem_of(latest), "商品问题")
         if latest.intent == INSULT or signals.frustration_level != CALM:
             # a defect told by a customer already upset: a person, now
@@ -423,7 +419,7 @@ def problem_of(turn: Turn) -> str | None:
 
 
 # After the bot answered a reported problem, these do not go on about it ("谢谢", "不用了", "拜拜").
-NOT_GOING_ON = frozenset({"thank", "goodbye", "deny", "greet"})
+NOT_GOING_ON = frozenset({THANK, "goodbye", "deny", "greet"})
 
 
 # "好了", "能用了", "不用转人工了": the problem went away (not "修不好了", "还是不行")
@@ -431,11 +427,16 @@ SOLVED = re.compile(r"(?<![不没])(能用了|正常了|解决了|搞定了|修�
                     r"|不用转人工|不用人工|不用了")
 
 
+def went_away(turn: Turn) -> bool:
+    """The message says the reported problem went away ("换了个插头 好了 不用转人工了")."""
+    return turn.intent != HUMAN and bool(SOLVED.search(turn.normalized or ""))
+
+
 def continues_problem(turn: Turn) -> bool:
     """The customer's next message after the bot answered a reported problem goes on about it —
     an order number, a photo's description, "好的", another detail — unless it only thanks,
     declines or says goodbye, or says the problem went away ("换了个插头 好了 不用转人工了")."""
-    if turn.intent != HUMAN and SOLVED.search(turn.normalized or ""):
+    if went_away(turn):
         return False
     return turn.intent not in NOT_GOING_ON or bool(problem_of(turn))
 

@@ -14,6 +14,7 @@ FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 COMPLAIN = "complain"
 INSULT = "insult"
+THANK = "thank"
 REQUEST_RATING = "request_rating"
 RATE = "rate"
 SMALLTALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"})
