@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
+
 from playwright.sync_api import Page, expect
 
 from .conftest import DESKTOP, PASSWORD, PHONE, PageWatch, shot
@@ -357,13 +359,20 @@ def test_pages_have_no_console_errors_and_tickets_work(bridge, contexts):
     console_watch = PageWatch(agent, "console page")
     login_console(agent, bridge, "agent2")
     agent.locator(".tab[data-view=tickets]").click()
-    ticket = agent.locator(".ticket").first
-    expect(ticket).to_contain_text("药一直没发货，请尽快联系我")
+    ticket = agent.locator(".ticket", has_text="药一直没发货，请尽快联系我")
     expect(ticket).to_contain_text("13800138000")
     expect(ticket.locator(".badge")).to_have_text("待处理")
     ticket.locator(".ticket-reply").fill("已安排今天发货。")
+    # another customer leaves a message while the agent is typing: the list is redrawn, the draft stays
+    other = bridge.customer()
+    left = httpx.post(f"{bridge.url}/api/conversations/{other['conversation_id']}/ticket",
+                      headers={"Authorization": f"Bearer {other['token']}"},
+                      json={"message": "能开发票吗", "contact": "13900139000"})
+    assert left.status_code == 201, left.text
+    expect(agent.locator(".ticket")).to_have_count(2)
+    expect(ticket.locator(".ticket-reply")).to_have_value("已安排今天发货。")
     ticket.locator(".ticket-answer-btn").click()
-    expect(agent.locator(".ticket")).to_have_count(0)                # gone from "open"
+    expect(agent.locator(".ticket")).to_have_count(1)                # gone from "open"
     agent.locator("#ticket-filter").select_option("answered")
     expect(agent.locator(".ticket .badge").first).to_have_text("已回复")
     expect(shopper.locator(W + ".jl-log")).to_contain_text("已安排今天发货")

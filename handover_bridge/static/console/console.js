@@ -1085,12 +1085,20 @@ async function refreshTickets() {
 
 $("#ticket-filter").addEventListener("change", refreshTickets);
 
+/** Replies being typed, by ticket id: a refresh of the list (a new ticket arrives, the tab is
+ * opened again) redraws it and must not wipe what the agent is writing. */
+const ticketDrafts = new Map();
+
 function renderTickets() {
   $("#tickets-empty").hidden = S.tickets.length > 0;
+  const focused = document.activeElement && document.activeElement.classList.contains("ticket-reply")
+    ? document.activeElement.closest(".ticket")?.dataset.ticketId : null;
   $("#ticket-list").replaceChildren(...S.tickets.map((t) => {
     const meta = isObject(t.metadata) ? t.metadata : {};
     const reply = h("textarea", {class: "ticket-reply", rows: "2", maxlength: "2000", placeholder: "回复内容（可选，会发给顾客）",
       "aria-label": "回复内容"});
+    reply.value = ticketDrafts.get(String(t.id)) || "";
+    reply.addEventListener("input", () => ticketDrafts.set(String(t.id), reply.value));
     const answered = t.status !== "open";
     return h("li", {class: `ticket ticket-${t.status}`, dataset: {ticketId: t.id}},
       h("header", {}, h("strong", {text: `#${t.id}`}), h("span", {class: `badge status-${t.status}`, text: TICKET_STATUS[t.status] || t.status}),
@@ -1105,6 +1113,7 @@ function renderTickets() {
           e.target.disabled = true;
           try {
             await api("POST", `/tickets/${t.id}/answer`, reply.value.trim() ? {reply: reply.value.trim()} : {});
+            ticketDrafts.delete(String(t.id));
             toast("已标记为已回复");
             refreshTickets();
           } catch (failure) { toast(failure.message, "error"); e.target.disabled = false; }
@@ -1113,6 +1122,7 @@ function renderTickets() {
           try { await api("POST", `/tickets/${t.id}/close`); refreshTickets(); } catch (failure) { toast(failure.message, "error"); }
         }}, "关闭工单")));
   }));
+  if (focused) $(`#ticket-list .ticket[data-ticket-id="${CSS.escape(focused)}"] .ticket-reply`)?.focus();
 }
 
 // ---- timers and start ------------------------------------------------------------------------------
