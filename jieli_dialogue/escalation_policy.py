@@ -25,6 +25,7 @@ Configuration (config.yml):
       priority: 6
       human_request_limit: 1       # explicit requests that hand over (1: the first one does)
       fallback_limit: 3            # messages in a row the bot did not understand (0: off)
+      unreadable_limit: 2          # messages in a row it could not read at all: garbled, empty, filler-only (0: off)
       miss_limit: 3                # messages in a row the bot did not help with (0: off)
       repeat_limit: 3              # times the same question is asked (0: off)
       complaint_limit: 2           # complaints (the first gets utter_complain) (0: off)
@@ -75,6 +76,7 @@ class EscalationPolicy(Policy):
             "priority": PRIORITY,
             "human_request_limit": defaults.human_request_limit,
             "fallback_limit": defaults.fallback_limit,
+            "unreadable_limit": defaults.unreadable_limit,
             "miss_limit": defaults.miss_limit,
             "repeat_limit": defaults.repeat_limit,
             "complaint_limit": defaults.complaint_limit,

@@ -28,6 +28,7 @@ class Thresholds:
 
     human_request_limit: int = 1      # explicit requests in the window that hand over
     fallback_limit: int = 3           # consecutive messages the bot did not understand
+    unreadable_limit: int = 2         # consecutive messages the bot could not read at all (Turn.unreadable)
     miss_limit: int = 3               # consecutive messages the bot did not help with (unhelped_turns)
     repeat_limit: int = 3             # times the same question is asked
     complaint_limit: int = 2          # complain intents in the window
@@ -40,8 +41,8 @@ class Thresholds:
     def from_mapping(cls, config: Mapping[str, Any] | None) -> "Thresholds":
         config = config or {}
         values: dict[str, Any] = {}
-        for name in ("human_request_limit", "fallback_limit", "miss_limit", "repeat_limit", "complaint_limit",
-                     "insult_limit"):
+        for name in ("human_request_limit", "fallback_limit", "unreadable_limit", "miss_limit", "repeat_limit",
+                     "complaint_limit", "insult_limit"):
             if config.get(name) is None:
                 continue
             value = config[name]
@@ -87,6 +88,7 @@ class Signals:
     requests_since_resume: int = 0
     consecutive_requests: int = 0
     consecutive_fallbacks: int = 0
+    unreadable_turns: int = 0         # messages in a row the bot could not read at all (Turn.unreadable)
     unhelped_turns: int = 0
     repeat_count: int = 0
     repeated_texts: tuple[str, ...] = ()
@@ -136,6 +138,8 @@ class Signals:
             add("human_requests", request_explanation(self))
         if self.consecutive_fallbacks:
             add("consecutive_fallbacks", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂")
+        if self.unreadable_turns >= 2:
+            add("unreadable_turns", f"连续{cn(self.unreadable_turns)}条消息无法识别（乱码、无文字内容或语音转写不成句）")
         if self.unhelped_turns >= 2 and self.unhelped_turns > self.consecutive_fallbacks:
             add("unhelped_turns", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙（没听懂、答非所问或客户说没用）")
         if self.repeat_count >= 2:
@@ -161,7 +165,10 @@ class Signals:
     def triggers(self, thresholds: Thresholds) -> list[tuple[str, str]]:
         """The implicit rules that fire: (reason code, Chinese explanation)."""
         fired: list[tuple[str, str]] = []
-        if thresholds.fallback_limit and self.consecutive_fallbacks >= thresholds.fallback_limit:
+        if thresholds.unreadable_limit and self.unreadable_turns >= thresholds.unreadable_limit:
+            # nothing to clarify: a person reads garbled text and broken voice input better than a bot
+            fired.append(("bot_failure", f"连续{cn(self.unreadable_turns)}条消息机器人完全无法识别"))
+        elif thresholds.fallback_limit and self.consecutive_fallbacks >= thresholds.fallback_limit:
             fired.append(("bot_failure", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂"))
         elif (thresholds.miss_limit and self.unhelped_turns >= thresholds.miss_limit
               and self.unhelped_turns > self.consecutive_fallbacks):   # pure fallbacks: fallback_limit
@@ -237,6 +244,7 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         requests_since_resume=sum(1 for t in since_resume if t.intent == HUMAN),
         consecutive_requests=consecutive_requests,
         consecutive_fallbacks=consecutive_fallbacks,
+        unreadable_turns=unreadable_streak(window),
         unhelped_turns=unhelped(window, lexicon),
         repeat_count=(1 + len(repeated)) if repeated or latest.intent not in NOT_A_QUESTION
         or latest.intent == FALLBACK else 0,
@@ -408,6 +416,16 @@ def fallback_streak(turns: list[Turn], pending: bool = False) -> int:
             break
         streak += 1
     return streak if fell else 0
+
+
+def unreadable_streak(turns: list[Turn]) -> int:
+    """Customer messages in a row, newest first, the bot could not read at all (`Turn.unreadable`)."""
+    streak = 0
+    for turn in reversed(turns):
+        if not turn.unreadable:
+            break
+        streak += 1
+    return streak
 
 
 def problem_of(turn: Turn) -> str | None:

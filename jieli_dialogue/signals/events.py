@@ -95,6 +95,16 @@ class Turn:
                 or only_fillers(self.normalized))
 
 
+    @property
+    def unreadable(self) -> bool:
+        """Nothing the bot could even guess at — not a question it was unsure about: the NLU at a
+        loss (`nlu_fallback`: text broken on the way, "锟斤拷", or no intent near its threshold), a
+        message with nothing in it ("kjhkjh", "😂😂😂", "？？"), or voice input that is only filler
+        words. A clarifying question cannot help with these; two in a row go to a person."""
+        return (not self.payload and (self.intent == FALLBACK or nonsense(self.normalized)
+                                      or only_fillers(self.normalized)))
+
+
 def applied_events(events: Iterable[Mapping[str, Any]]) -> list[dict]:
     """The events that count: `restart` clears what came before, `undo` drops the last action,
     `rewind` drops the last user message (as rasa_sdk's `Tracker.applied_events`)."""

@@ -83,6 +83,7 @@ def test_config_yml_puts_it_above_rule_policy_with_its_thresholds():
     assert mine["priority"] > policies["RulePolicy"].get("priority", 4)
     assert sig.Thresholds.from_mapping(mine) == sig.Thresholds(
         human_request_limit=mine["human_request_limit"], fallback_limit=mine["fallback_limit"],
+        unreadable_limit=mine["unreadable_limit"], miss_limit=mine["miss_limit"],
         repeat_limit=mine["repeat_limit"], complaint_limit=mine["complaint_limit"],
         insult_limit=mine["insult_limit"], frustration_threshold=mine["frustration_threshold"],
         ask_description_first=mine["ask_description_first"], clarify_below=mine["clarify_below"])
@@ -153,7 +154,7 @@ def test_first_message_request_asks_then_hands_over_when_a_designer_wants_it(ask
     ({"fallback_limit": 0}, None),
 ])
 def test_fallback_limit_comes_from_the_config(make_policy, domain, overrides, expected):
-    policy = make_policy(**overrides)
+    policy = make_policy(**{"unreadable_limit": 0, **overrides})   # fallback_limit's rule on its own
     convo = Convo()
     for text in ("耳机连不上", "左耳没声音"):
         convo.user(text, "nlu_fallback", confidence=0.3).bot("utter_default", "抱歉，我没太明白")

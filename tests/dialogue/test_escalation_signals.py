@@ -217,10 +217,48 @@ def fallback_turns(n: int, via_action: bool = False) -> Convo:
 
 
 def test_three_fallbacks_in_a_row_hand_over():
+    # the fallback_limit rule on its own (unreadable_limit, below, fires earlier on nlu_fallback)
     convo = fallback_turns(2).user("重置了也不行", "nlu_fallback", confidence=0.3)
-    decision = decide(convo.events)
+    decision = decide(convo.events, Thresholds(unreadable_limit=0))
     assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
     assert decision.explanations == ("机器人连续三次没听懂",)
+
+
+def test_two_messages_the_bot_could_not_read_at_all_hand_over():
+    # the NLU at a loss twice: a clarifying question cannot help, a person can
+    convo = fallback_turns(1).user("左边那个滋滋的一直响", "nlu_fallback", confidence=0.2)
+    signals = compute_signals(convo.events)
+    assert signals.unreadable_turns == 2
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+    assert decision.explanations == ("连续两条消息机器人完全无法识别",)
+    assert "unreadable_turns" in [o["name"] for o in signals.observed()]
+
+
+def test_emoji_only_then_filler_only_voice_input_hand_over_at_the_second():
+    convo = Convo().user("🙏🙏🙏", "out_of_scope", confidence=0.7).bot("utter_out_of_scope", "这个问题我暂时回答不了")
+    convo.user("那个 嗯 就是 呃 那个", "greet", confidence=0.5)
+    assert decide(convo.events).action == HANDOVER_ACTION
+
+
+def test_one_unreadable_message_or_an_unsure_one_between_does_not_hand_over():
+    convo = Convo().user("ｑｗｅｒ", "out_of_scope", confidence=0.6).bot("utter_default", "抱歉，我没太明白")
+    assert decide(convo.events) is None
+    # an understood question between two unreadable messages breaks the run
+    convo.user("退款几天到账", "refund").bot("action_refund", "……")
+    convo.user("锟斤拷锟斤拷", "nlu_fallback", confidence=0.0)
+    assert compute_signals(convo.events).unreadable_turns == 1
+    assert decide(convo.events) is None
+    # a button is never unreadable
+    convo2 = fallback_turns(1).user("/affirm", "affirm", confidence=1.0)
+    assert compute_signals(convo2.events).unreadable_turns == 0
+
+
+def test_unreadable_limit_comes_from_the_thresholds_and_zero_switches_it_off():
+    convo = fallback_turns(1).user("左边那个滋滋的一直响", "nlu_fallback", confidence=0.2)
+    assert decide(convo.events, Thresholds(unreadable_limit=3)) is None
+    assert decide(convo.events, Thresholds(unreadable_limit=0)) is None
+    assert Thresholds.from_mapping({"unreadable_limit": 4}).unreadable_limit == 4
 
 
 def test_fallback_actions_count_too():
@@ -430,7 +468,7 @@ def test_bad_thresholds_are_refused(config):
 
 def test_a_limit_of_zero_switches_its_rule_off():
     convo = fallback_turns(3).user("还是不行", "nlu_fallback", confidence=0.3)
-    assert decide(convo.events, Thresholds(fallback_limit=0)) is None
+    assert decide(convo.events, Thresholds(fallback_limit=0, unreadable_limit=0)) is None
 
 
 def test_signals_serialise_to_json():

@@ -115,3 +115,24 @@ def test_the_lexicon_agrees_with_the_labelled_training_data(rules):
         if (intent == HUMAN and decision == "demote") or (intent != HUMAN and decision == "promote"):
             wrong.append((intent, text, decision))
     assert wrong == []
+
+
+@pytest.mark.parametrize("text", [
+    "叫后台的小哥哥来看看", "后台小姐姐在吗 帮帮我", "客服小哥哥快出来", "能让真人看一下我这个单子吗", "麻烦派个人来处理一下",
+    "说了这么多 你就让个真人回我一句",
+])
+def test_the_people_behind_the_chat_by_the_names_customers_use(rules, text):
+    assert rules.decide(normalize_text(text), "complain") == "promote"
+
+
+@pytest.mark.parametrize("text", [
+    "上次那个人工客服小姐姐特别耐心", "你比人工客服还靠谱", "之前人工客服答应给我补发的 现在到哪了",
+    "真人客服态度挺好的 给个好评",
+])
+def test_praise_of_an_agent_or_an_earlier_agent_is_not_a_request(rules, text):
+    assert rules.decide(normalize_text(text), HUMAN) == "demote"
+    assert rules.decide(normalize_text(text), "thank") is None
+
+
+def test_praise_first_does_not_hide_a_request_after_it(rules):
+    assert rules.decide(normalize_text("上次人工客服态度很好 这次也给我转人工"), "thank") == "promote"
