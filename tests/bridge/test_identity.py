@@ -7,17 +7,17 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import shutil
+import subprocess
 import time
 
-import httpx
 import jwt
 import pytest
 
-from handover_bridge.app import create_app
 from handover_bridge.config import ConfigError, Settings
 from handover_bridge.services import identity
 
-from .conftest import ACTION_TOKEN, SECRET, start_harness, stop_harness, wait_for
+from .conftest import ACTION_TOKEN, IN_CI, ROOT, SECRET, Customer, start_harness, stop_harness
 
 pytestmark = pytest.mark.asyncio
 
@@ -197,7 +197,6 @@ async def test_claimed_tier_and_order_amount_do_not_raise_queue_priority(harness
 @WITH_IDENTITY
 async def test_verified_tier_and_an_order_looked_up_for_its_owner_raise_priority(harness):
     created = (await create(harness, CLAIMS, identity_token=shop_token(tier="svip"))).json()
-    from .conftest import Customer
     vip = Customer(created["conversation_id"], created["token"])
     verified_order = {**ACTION_AS_BEFORE["context"]["order"], "order_verified": True}
     body = {**ACTION_AS_BEFORE, "priority": None,
@@ -216,7 +215,6 @@ async def test_rasa_gets_a_verifiable_identity_only_for_verified_customers(harne
     anonymous = await harness.customer(forged)
     await harness.say(anonymous, "你好")
     created = (await create(harness, forged, identity_token=shop_token())).json()
-    from .conftest import Customer
     verified = Customer(created["conversation_id"], created["token"])
     await harness.say(verified, "我的订单")
 
@@ -265,3 +263,31 @@ async def test_the_demo_login_signs_a_seeded_customer_in_demo_mode(store):
         assert unknown.status_code == 404
     finally:
         await stop_harness(harness)
+
+
+# ---- docs/security.md: the shop's signing examples work --------------------------------------------
+
+def _example(language: str) -> str:
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    return text.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_python_signing_example_in_the_docs_makes_a_token_the_bridge_accepts():
+    namespace: dict = {"SECRET": SHOP_SECRET}
+    exec(compile(_example("python"), "docs/security.md", "exec"), namespace)   # noqa: S102 - our own docs
+    checked = identity.verify(namespace["token"], SHOP_SECRET)
+    assert (checked.customer_id, checked.tier, checked.name) == ("C1001", "vip", "王女士")
+
+
+async def test_the_node_signing_example_in_the_docs_makes_a_token_the_bridge_accepts():
+    node = shutil.which("node")
+    if node is None:
+        if IN_CI:
+            pytest.fail("node is needed to check the JavaScript example (CI=true)")
+        pytest.skip("node is not installed")
+    script = f"const SECRET = {json.dumps(SHOP_SECRET)};\n{_example('javascript')}\nprocess.stdout.write(token);\n"
+    token = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True, timeout=30).stdout
+    checked = identity.verify(token, SHOP_SECRET)
+    assert (checked.customer_id, checked.tier, checked.name) == ("C1001", "vip", "王女士")
+    with pytest.raises(identity.IdentityRefused):
+        identity.verify(token, SHOP_SECRET[::-1])
