@@ -21,6 +21,7 @@ Pure functions over settings values: no Sanic, no store.
 """
 from __future__ import annotations
 
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -120,7 +121,8 @@ def _check_times(claims: dict[str, Any], now: float) -> None:
     validity: exp − iat, and exp − now, each ≤ 24 h (+ leeway)."""
     exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
     for name, value in (("exp", exp), ("iat", iat), ("nbf", nbf)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
             raise _refuse(f"{name}_not_a_number")
     if exp + LEEWAY_SECONDS <= now:
         raise _refuse("expired", "登录已过期，请刷新页面重新登录。")
