@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     app.blueprint(lexicon.bp)
     from .api import review   # learning from agents: review queue, intents, export
     app.blueprint(review.bp)
+    if settings.demo_mode:   # the demo shop's "模拟登录": never registered outside demo mode
+        from .api import demo_identity
+        app.blueprint(demo_identity.bp)
     middleware.install(app)
 
     @app.before_server_start

@@ -1,7 +1,7 @@
 """Settings: one frozen dataclass, read from `JIELI_*` environment variables.
 
 Outside demo mode the bridge refuses to start with a weak secret (`JIELI_SECRET_KEY`,
-`JIELI_ACTION_TOKEN`, and `JIELI_METRICS_TOKEN` when set): empty, shorter than 32 characters,
+`JIELI_ACTION_TOKEN`, and `JIELI_METRICS_TOKEN` and `JIELI_IDENTITY_SECRET` when set): empty, shorter than 32 characters,
 placeholder-looking (changeme, your-secret-key-here, xxxx…), low in entropy, a repeated pattern or
 a keyboard run, or equal to another secret (`JIELI_RASA_TOKEN` included). The error names the
 setting and never echoes the value. In demo mode it uses fixed, clearly marked demo values so that a
@@ -22,6 +22,7 @@ PREFIX = "JIELI_"
 
 DEMO_SECRET_KEY = "jieli-demo-secret-key--not-for-production"
 DEMO_ACTION_TOKEN = "jieli-demo-action-token--not-for-production"
+DEMO_IDENTITY_SECRET = "jieli-demo-identity-secret--not-for-production"
 DEMO_PASSWORD = "jieli-demo"
 DEMO_AGENTS = ("agent1", "agent2")
 DEMO_ORIGINS = ("http://127.0.0.1:8080", "http://localhost:8080")
@@ -50,7 +51,7 @@ CATEGORY_ALIASES = {
 _PLACEHOLDERS = {
     "", "changeme", "change-me", "change_me", "secret", "password", "placeholder", "todo",
     "xxx", "none", "null", "demo", "test", "token", "your-secret-key", "your-token",
-    DEMO_SECRET_KEY, DEMO_ACTION_TOKEN,
+    DEMO_SECRET_KEY, DEMO_ACTION_TOKEN, DEMO_IDENTITY_SECRET,
 }
 # Words a made-up secret is built from ("your-secret-key-here", "changeme-changeme", "a-real-token-123"):
 # a secret that is these, runs and repeated characters but for fewer than 16 letters or digits is a
@@ -184,6 +185,7 @@ class Settings:
     rasa_token: str = ""                      # Rasa's --auth-token, if it runs with one
     action_token: str = ""
     secret_key: str = ""
+    identity_secret: str = ""                 # the shop's key for customer identity tokens; empty = all anonymous
     demo_mode: bool = False
     demo_password: str = DEMO_PASSWORD
     demo_allow_public: bool = False           # demo mode on a non-loopback interface (refused unless true)
@@ -245,6 +247,7 @@ class Settings:
             "rasa_token": get("RASA_TOKEN"),
             "action_token": get("ACTION_TOKEN"),
             "secret_key": get("SECRET_KEY"),
+            "identity_secret": get("IDENTITY_SECRET").strip(),
             "demo_mode": demo,
             "demo_password": get("DEMO_PASSWORD") or DEMO_PASSWORD,
             "demo_allow_public": _bool(get("DEMO_ALLOW_PUBLIC", "false"), "DEMO_ALLOW_PUBLIC"),
@@ -305,6 +308,8 @@ class Settings:
                 changes["secret_key"] = DEMO_SECRET_KEY
             if not self.action_token:
                 changes["action_token"] = DEMO_ACTION_TOKEN
+            if not self.identity_secret:
+                changes["identity_secret"] = DEMO_IDENTITY_SECRET
             if not self.allowed_origins:
                 changes["allowed_origins"] = DEMO_ORIGINS
         elif check_secrets:
@@ -323,6 +328,8 @@ class Settings:
         named = [("JIELI_SECRET_KEY", self.secret_key), ("JIELI_ACTION_TOKEN", self.action_token)]
         if self.metrics_token:
             named.append(("JIELI_METRICS_TOKEN", self.metrics_token))
+        if self.identity_secret:
+            named.append(("JIELI_IDENTITY_SECRET", self.identity_secret))
         problems = [f"{name} {why}" for name, value in named if (why := secret_problem(value))]
         others = named + ([("JIELI_RASA_TOKEN", self.rasa_token)] if self.rasa_token else [])
         seen: dict[str, str] = {}

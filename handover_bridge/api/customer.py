@@ -35,8 +35,18 @@ async def _open(request: Request, conversation_id: str):
 @bp.route("", methods=POST)
 async def create(request: Request):
     data = body(request, required=False)
-    conversation_id, token = await bridge(request).conversations.create(data.get("metadata"))
-    return reply({"conversation_id": conversation_id, "token": token, "state": "bot"}, status=201)
+    conversation_id, token, identity = await bridge(request).conversations.create(
+        data.get("metadata"), data.get("identity_token"))
+    return reply({"conversation_id": conversation_id, "token": token, "state": "bot", "identity": identity},
+                 status=201)
+
+
+@bp.route("/<conversation_id>/identity", methods=POST)
+async def log_in(request: Request, conversation_id: str):
+    """The shop's signed identity token for a running conversation (the customer logged in)."""
+    b = await _open(request, conversation_id)
+    data = body(request)
+    return reply({"identity": await b.conversations.log_in(conversation_id, data.get("identity_token"))})
 
 
 @bp.route("/<conversation_id>", methods=GET)

@@ -16,6 +16,26 @@ async def get(session: AsyncSession, conversation_id: str) -> Conversation | Non
     return await session.get(Conversation, conversation_id)
 
 
+async def set_identity(session: AsyncSession, conversation_id: str,
+                       record: dict[str, Any]) -> dict[str, Any] | None:
+    """Store a verified identity record in the conversation's metadata (key "identity"), unless it
+    is verified as another customer already. Returns `record` when stored, the record already
+    there when it names another customer, None when there is no such conversation."""
+    conversation = await session.scalar(select(Conversation).where(Conversation.id == conversation_id)
+                                        .with_for_update())
+    if conversation is None:
+        return None
+    meta = dict(conversation.meta or {})
+    current = meta.get("identity")
+    if isinstance(current, dict) and current.get("verified") is True \
+            and current.get("customer_id") != record.get("customer_id"):
+        return current
+    meta["identity"] = record
+    conversation.meta = meta
+    conversation.updated_at = utcnow()
+    return record
+
+
 async def token_hash(session: AsyncSession, conversation_id: str) -> str | None:
     return await session.scalar(select(Conversation.token_hash).where(Conversation.id == conversation_id))
 

@@ -22,7 +22,7 @@ from ..repositories import conversations as conversations_repo
 from ..repositories import handovers as handovers_repo
 from ..repositories import messages as messages_repo
 from ..repositories import turns as turns_repo
-from . import abuse, texts
+from . import abuse, identity, texts
 from .bot import BotReply, BotUnavailable, as_text
 from .context import Context
 from .errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
@@ -54,14 +54,50 @@ class ConversationService:
 
     # ---- identity ----------------------------------------------------------------------------
 
-    async def create(self, metadata: Any) -> tuple[str, str]:
+    async def create(self, metadata: Any, identity_token: Any = None) -> tuple[str, str, dict[str, Any]]:
+        """A new conversation: (id, customer token, identity record). The widget's metadata is kept
+        as it came (claims, never identity); `identity_token`, when given, must be a valid token
+        of the shop (identity.verify: 400 invalid_identity otherwise, and nothing is created)."""
         metadata = clean_metadata(metadata)
+        record = None
+        if identity_token is not None:
+            record = self._verify_identity(identity_token, None).record()
+        metadata = identity.with_identity(metadata, record)
         conversation_id, token = new_conversation_id(), new_token()
         digest = token_hash(self.ctx.settings.secret_key, token)
         async with self.ctx.db.raw() as tx:
             await turns_repo.create_conversation(tx, conversation_id, digest, metadata)
         self._remember(conversation_id, digest)
-        return conversation_id, token
+        if record:
+            log.info("identity verified", extra={"fields": {"conversation_id": conversation_id,
+                                                            "customer_id": record["customer_id"], "at": "create"}})
+        return conversation_id, token, metadata[identity.METADATA_KEY]
+
+    async def log_in(self, conversation_id: str, identity_token: Any) -> dict[str, Any]:
+        """A running conversation's customer logs in (POST …/identity): the shop's token is
+        verified and the record stored. The same customer again refreshes it (tier, name); another
+        customer is refused (409): a conversation belongs to one customer."""
+        record = self._verify_identity(identity_token, conversation_id).record()
+        async with self.ctx.db.write() as session:
+            stored = await conversations_repo.set_identity(session, conversation_id, record)
+        if stored is None:
+            raise NotFound("conversation not found")
+        if stored is not record:
+            log.warning("identity refused", extra={"fields": {"conversation_id": conversation_id,
+                                                              "reason": "other_customer", "at": "login"}})
+            raise Conflict("本次会话已登录为另一位顾客，请开始新的会话。", "identity_mismatch")
+        log.info("identity verified", extra={"fields": {"conversation_id": conversation_id,
+                                                        "customer_id": record["customer_id"], "at": "login"}})
+        return record
+
+    def _verify_identity(self, token: Any, conversation_id: str | None) -> identity.Identity:
+        try:
+            return identity.verify(token, self.ctx.settings.identity_secret)
+        except identity.IdentityRefused as refused:   # logged without the token's text
+            log.warning("identity refused", extra={"fields": {
+                "conversation_id": conversation_id, "reason": refused.reason, "code": refused.code,
+                "at": "login" if conversation_id else "create"}})
+            raise
 
     async def authenticate(self, conversation_id: str, token: str | None) -> None:
         """A customer token opens its own conversation only; anything else is 'not found'."""
@@ -227,7 +263,8 @@ class ConversationService:
                         meta: dict[str, Any]) -> tuple[str, list[Message]]:
         started = time.perf_counter()
         try:
-            replies = await self.ctx.bot.send(conversation_id, rasa_message(message), meta or {})
+            replies = await self.ctx.bot.send(conversation_id, rasa_message(message), identity.rasa_metadata(
+                meta or {}, conversation_id, self.ctx.settings.action_token))
             self.ctx.metrics.bot_latency.observe(time.perf_counter() - started)
         except BotUnavailable as error:
             self.ctx.metrics.bot_failures.inc()

@@ -51,7 +51,7 @@ async def test_slow_rasa_without_agents_offers_a_ticket_and_the_ticket_is_stored
     agent = await harness.agent("agent-d2", online=False)
     tickets = (await harness.agent_call(agent, "GET", "/tickets")).json()["items"]
     assert [(t["message"], t["contact"], t["status"]) for t in tickets] == [("请帮我开发票", "13800000000", "open")]
-    assert tickets[0]["metadata"] == {"customer_id": "c-9"}
+    assert tickets[0]["metadata"] == {"customer_id": "c-9", "identity": {"verified": False}}
     answered = (await harness.agent_call(agent, "POST", f"/tickets/{tickets[0]['id']}/answer",
                                          json={"reply": "已为您开具"})).json()["ticket"]
     assert answered["status"] == "answered" and answered["reply"] == "已为您开具"

@@ -23,7 +23,8 @@ async def test_bot_turn_stores_replies_with_buttons_and_custom_payloads(harness)
     assert answer["state"] == "bot"
     assert [(m["sender"], m["text"]) for m in answer["messages"]] == [("customer", "你好"), ("bot", "收到:你好")]
     assert [m["seq"] for m in answer["messages"]] == [1, 2]
-    assert harness.fake.webhook_calls[-1]["metadata"] == {"customer_id": "u1", "tier": "vip", "page": "/orders/1"}
+    assert harness.fake.webhook_calls[-1]["metadata"] == {"customer_id": "u1", "tier": "vip", "page": "/orders/1",
+                                                         "identity": {"verified": False}}   # claims, anonymous
 
     answer = await harness.say(customer, "给我按钮")
     bot = [m for m in answer["messages"] if m["sender"] == "bot"]

@@ -88,8 +88,19 @@ def test_priority_and_category():
     assert category_of("logistics") == "物流" and category_of("售后") == "售后" and category_of("??") == "其他"
     assert priority_of("urgent", {}, {}) == 3 and priority_of(7, {}, {}) == 7 and priority_of(99, {}, {}) == 9
     assert priority_of(None, {}, {}) == 1
-    assert priority_of(None, {"frustration": 0.9, "signals": {"human_requests": 3}}, {"tier": "VIP"}) == 4
-    assert priority_of(None, {}, {"current_order": {"amount": 2999}}) == 2
+    # tier and order value count only when the bridge can vouch for them (test_identity.py)
+    verified_vip = {"tier": "svip", "identity": {"verified": True, "customer_id": "C1001", "tier": "VIP"}}
+    angry = {"frustration": 0.9, "signals": {"human_requests": 3}}
+    assert priority_of(None, angry, verified_vip) == 4
+    assert priority_of(None, angry, {"tier": "VIP"}) == 3
+    assert priority_of(None, {}, {"current_order": {"amount": 2999}}) == 1
+    assert priority_of(None, {"order": {"total": "2999.00"}}, {}) == 1
+    assert priority_of(None, {"order": {"total": "2999.00", "order_verified": True}}, {}) == 2
+    # the action's own number, less what it may have counted for unverified claims
+    assert priority_of(2, {}, {"tier": "svip"}) == 1 and priority_of(2, {}, verified_vip) == 2
+    assert priority_of(3, angry, {"tier": "svip", "current_order": {"amount": 5000}}) == 3
+    assert priority_of(4, angry, {"tier": "svip", "current_order": {"amount": 5000}}) == 3
+    assert priority_of(1, {}, {"tier": "svip"}) == 1 and priority_of("low", {}, {"tier": "svip"}) == 0
 
 
 def test_queue_notice_wording():

@@ -118,7 +118,9 @@ def test_news_case_end_to_end(bridge, contexts):
     expect(item.locator(".badge.cat")).to_have_text("售后")
     expect(item.locator(".badge.reason")).to_have_text("顾客要求人工")
     expect(item.locator(".badge.prio")).to_have_text(re.compile(r"^P\d (低|普通|高|紧急)$"))
-    expect(item.locator(".badge.tier")).to_have_text("VIP")          # from Jieli.init
+    # Jieli.init's customer {id, tier: "vip"} is only what the page claims: no tier badge, shown as 顾客自述
+    expect(item.locator(".badge.tier")).to_have_count(0)
+    expect(item.locator(".q-identity.claimed")).to_have_text("顾客自述 u20241115")
     shot(agent, "console-queue")
 
     # someone ahead is taken: the customer's notice moves, live
@@ -135,7 +137,9 @@ def test_news_case_end_to_end(bridge, contexts):
     expect(card.locator(".summary")).to_contain_text("退款")
     expect(card).to_contain_text("挫败感")
     expect(card).to_contain_text("退款被驳回")
-    expect(card).to_contain_text("u20241115")                        # shop metadata from Jieli.init
+    expect(card).to_contain_text("u20241115")                        # shop metadata from Jieli.init …
+    expect(card.locator(".row", has_text="顾客自述")).to_contain_text("u20241115")   # … as a claim
+    expect(card).to_contain_text("未验证")
     bot_part = agent.locator("#bot-messages")
     expect(bot_part).to_contain_text("我买的药一直没发货")
     expect(bot_part).to_contain_text("自动驳回")
@@ -214,6 +218,45 @@ def test_news_case_end_to_end(bridge, contexts):
 
     shop_watch.assert_clean()
     console_watch.assert_clean()
+
+
+# ---- 1b. a verified customer (the demo shop's 模拟登录) -----------------------------------------------
+
+def test_demo_login_shows_the_agent_a_verified_customer(bridge, contexts):
+    """A customer chats, then logs in on the shop page: the same conversation is verified, and the
+    agent sees 已验证身份 (id, tier, name) apart from what the page claimed (顾客自述). Logging out
+    starts a new, anonymous conversation."""
+    shopper = contexts(DESKTOP).new_page()
+    shop_watch = PageWatch(shopper, "shop page")
+    agent = contexts(DESKTOP).new_page()
+    login_console(agent, bridge, "agent1")
+    open_shop(shopper, bridge)
+    expect(shopper.locator("#login-state")).to_contain_text("未登录")
+    open_widget(shopper)
+    say(shopper, "你好")
+    cid = conversation_id(shopper)
+    shopper.locator("#demo-login-btn").click()
+    expect(shopper.locator("#login-state")).to_contain_text("已登录：王女士（C1001 · VIP）")
+    shopper.wait_for_function("() => window.Jieli.identity && window.Jieli.identity.customer_id === 'C1001'")
+    assert conversation_id(shopper) == cid                           # the running chat was logged in
+    say(shopper, "人工客服")
+
+    item = queue_item(agent, cid)
+    expect(item.locator(".q-identity.verified")).to_contain_text("C1001")
+    expect(item.locator(".badge.tier")).to_have_text("VIP")           # the verified tier
+    item.locator(".q-accept").click()
+    card = agent.locator("#handover-card .handover-card")
+    verified = card.locator(".row", has_text="已验证身份")
+    expect(verified).to_contain_text("C1001")
+    expect(verified).to_contain_text("王女士")
+    expect(verified).to_contain_text("VIP")
+    expect(card.locator(".row", has_text="顾客自述")).to_contain_text("u20241115")
+    expect(agent.locator("#chat-head .chat-title strong")).to_have_text("王女士 ✓")
+
+    shopper.locator("#demo-logout-btn").click()
+    expect(shopper.locator("#login-state")).to_contain_text("未登录")
+    assert shopper.evaluate("() => window.Jieli.conversationId") is None
+    shop_watch.assert_clean()
 
 
 # ---- 2. reload and restart ------------------------------------------------------------------------

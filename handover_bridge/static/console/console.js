@@ -33,6 +33,10 @@ const META_LABELS = {
   customer_id: "顾客 ID", customer_name: "称呼", tier: "会员等级", current_order: "当前订单", order: "订单信息",
   page: "所在页面", page_url: "页面地址", shop: "店铺", channel: "渠道", widget: "组件版本",
 };
+// Who the customer is: only the identity record the bridge stored after checking the shop's signature
+// (the conversation's metadata.identity as the bridge API gives it, never the action's copy) is shown as
+// identity; everything else the widget sent is what the customer's browser claims ("顾客自述").
+const IDENTITY_KEYS = new Set(["identity", "jieli_identity"]);
 const STATES = {bot: "机器人", queued: "排队中", assigned: "人工服务中", closed: "已结束", ticket: "已留言"};
 const TICKET_STATUS = {open: "待处理", answered: "已回复", closed: "已关闭"};
 
@@ -345,6 +349,20 @@ function reasonLabel(reason) {
   return REASONS[String(reason)] || String(reason);
 }
 
+function verifiedIdentity(bridgeMetadata) {
+  const record = isObject(bridgeMetadata) ? bridgeMetadata.identity : null;
+  return isObject(record) && record.verified === true && typeof record.customer_id === "string" ? record : null;
+}
+
+function claimsOf(meta) {
+  return Object.fromEntries(Object.entries(meta).filter(([key]) => !IDENTITY_KEYS.has(key)));
+}
+
+function identityLine(ident) {
+  return [ident.name, ident.customer_id, ident.tier ? String(ident.tier).toUpperCase() : null]
+    .filter(Boolean).map((v) => show(v, 40)).join(" · ");
+}
+
 function badges(source) {
   const list = [];
   const p = priorityLabel(source.priority);
@@ -366,21 +384,23 @@ function renderQueue() {
   list.replaceChildren(...S.queue.map((item) => {
     const ho = isObject(item.handover) ? item.handover : {};
     const ctx = isObject(ho.context) ? ho.context : {};
-    const meta = {...(isObject(ctx.metadata) ? ctx.metadata : {}), ...(isObject(item.metadata) ? item.metadata : {})};
+    const meta = claimsOf({...(isObject(ctx.metadata) ? ctx.metadata : {}), ...(isObject(item.metadata) ? item.metadata : {})});
+    const ident = verifiedIdentity(item.metadata);
     const summary = firstText(ho.summary, ctx.summary);
     const orders = orderNumbers(ctx, meta);
     const level = frustrationOf(ctx);
     return h("li", {class: "q-item", dataset: {conversationId: item.conversation_id}},
       h("div", {class: "q-top"},
         badges({priority: item.priority ?? ho.priority, category: item.category ?? ho.category,
-          reason: item.reason ?? ho.reason, front: item.front, tier: meta.tier}),
+          reason: item.reason ?? ho.reason, front: item.front, tier: ident && ident.tier}),
         level ? h("span", {class: `badge mood mood-${level.key}`, text: `情绪 ${level.label}`}) : null,
         h("span", {class: "waited", dataset: {waited: Number(item.waited_seconds) || 0}},
           `已等待 ${duration(item.waited_seconds)}`)),
       summary ? h("p", {class: "q-summary"}, maskedText(summary, hasProfanity(summary))) : h("p", {class: "q-summary muted", text: "（没有摘要）"}),
       h("div", {class: "q-meta"},
         orders.length ? h("span", {class: "q-orders"}, "订单号 ", orders.map((o) => h("b", {class: "order-no", text: o}))) : null,
-        meta.customer_id ? h("span", {text: `顾客 ${show(meta.customer_id, 40)}`}) : null,
+        ident ? h("span", {class: "q-identity verified", text: `已验证 ${identityLine(ident)}`})
+          : meta.customer_id ? h("span", {class: "q-identity claimed", text: `顾客自述 ${show(meta.customer_id, 40)}`}) : null,
         item.position ? h("span", {text: `第 ${item.position} 位`}) : null),
       h("div", {class: "q-actions"},
         h("button", {class: "btn small q-preview", type: "button", onclick: () => openPreview(item.conversation_id)}, "查看"),
@@ -557,13 +577,13 @@ function renderChatList() {
   list.replaceChildren(...chats.map((chat) => {
     const ho = isObject(chat.handover) ? chat.handover : {};
     const ctx = isObject(ho.context) ? ho.context : {};
-    const meta = {...(isObject(ctx.metadata) ? ctx.metadata : {}), ...chat.metadata};
+    const meta = claimsOf({...(isObject(ctx.metadata) ? ctx.metadata : {}), ...chat.metadata});
     const last = [...chat.messages.values()].filter((m) => m.sender !== "system").pop();
     const lastText = last ? (isAbusive(last, chat.flagged) ? "（可能含有不当言辞）" : show(last.text, 40)) : "";
     return h("li", {class: `chat-item${S.active === chat.id ? " active" : ""}${chat.ended ? " ended" : ""}`,
       dataset: {conversationId: chat.id}},
     h("button", {type: "button", class: "chat-open", onclick: () => openChat(chat.id)},
-      h("span", {class: "chat-name", text: customerName(meta, chat.id)}),
+      h("span", {class: "chat-name", text: customerName(meta, chat.id, verifiedIdentity(chat.metadata))}),
       chat.unread ? h("span", {class: "unread", "aria-label": `${chat.unread} 条未读`, text: String(chat.unread)}) : null,
       chat.abusive ? h("span", {class: "badge warn small", text: "不当言辞"}) : null,
       h("span", {class: "chat-last", text: chat.ended ? chat.ended : lastText})),
@@ -572,9 +592,10 @@ function renderChatList() {
   }));
 }
 
-function customerName(meta, id) {
-  if (meta.customer_name) return show(meta.customer_name, 20);
-  if (meta.customer_id) return `顾客 ${show(meta.customer_id, 20)}`;
+function customerName(meta, id, ident) {
+  if (ident) return `${show(ident.name || `顾客 ${ident.customer_id}`, 20)} ✓`;
+  if (meta.customer_name) return `${show(meta.customer_name, 20)}（自述）`;
+  if (meta.customer_id) return `顾客 ${show(meta.customer_id, 20)}（自述）`;
   return `顾客 ${id.slice(0, 6)}`;
 }
 
@@ -642,11 +663,12 @@ function renderChat() {
   if (!chat) return;
   const ho = isObject(chat.handover) ? chat.handover : {};
   const ctx = isObject(ho.context) ? ho.context : {};
-  const meta = {...(isObject(ctx.metadata) ? ctx.metadata : {}), ...chat.metadata};
+  const meta = claimsOf({...(isObject(ctx.metadata) ? ctx.metadata : {}), ...chat.metadata});
+  const ident = verifiedIdentity(chat.metadata);
   // head
   const head = $("#chat-head");
   head.replaceChildren(
-    h("div", {class: "chat-title"}, h("strong", {text: customerName(meta, chat.id)}),
+    h("div", {class: "chat-title"}, h("strong", {text: customerName(meta, chat.id, ident)}),
       h("span", {class: "badge state", text: chat.ended ? chat.ended : chat.readonly ? `预览 · ${STATES[chat.state] || chat.state}` : STATES[chat.state] || chat.state}),
       h("span", {class: "muted small", text: `会话 ${chat.id}`})),
     h("div", {class: "chat-actions"},
@@ -655,7 +677,7 @@ function renderChat() {
         : [h("button", {class: "btn", id: "transfer-open", type: "button", disabled: Boolean(chat.ended), onclick: openTransfer}, "转接"),
           h("button", {class: "btn danger", id: "close-open", type: "button", disabled: Boolean(chat.ended), onclick: openClose}, "结束会话")]));
   // handover card
-  $("#handover-card").replaceChildren(handoverCard(chat, ho, ctx, meta));
+  $("#handover-card").replaceChildren(handoverCard(chat, ho, ctx, meta, ident));
   // transcript: the bot's part set apart, then the live chat
   const bot = $("#bot-messages");
   const live = $("#live-messages");
@@ -847,7 +869,15 @@ function row(label, ...value) {
   return h("div", {class: "row"}, h("dt", {text: label}), h("dd", {}, content));
 }
 
-function handoverCard(chat, ho, ctx, meta) {
+function identityRows(ident) {
+  const kv = (label, value) => (value ? h("span", {class: "kv"}, h("span", {class: "k", text: label}),
+    h("span", {class: "v", text: show(value, 80)})) : null);
+  return [h("span", {class: "badge verified", text: "已验证"}), kv("顾客 ID", ident.customer_id),
+    kv("会员等级", ident.tier ? String(ident.tier).toUpperCase() : null), kv("称呼", ident.name),
+    kv("手机尾号", ident.phone_last4)];
+}
+
+function handoverCard(chat, ho, ctx, meta, ident) {
   if (!chat.handover) {
     return h("section", {class: "handover-card empty"}, h("h3", {text: "转人工卡片"}), h("p", {class: "muted", text: "这次会话没有转人工信息。"}));
   }
@@ -860,7 +890,7 @@ function handoverCard(chat, ho, ctx, meta) {
   return h("section", {class: "handover-card", "aria-label": "转人工卡片"},
     h("header", {}, h("h3", {text: "转人工卡片"}),
       badges({priority: ho.priority, category: ho.category || ctx.category, reason: ho.reason || ctx.reason, front: false,
-        tier: meta.tier})),
+        tier: ident && ident.tier})),
     h("p", {class: "summary"}, summary ? maskedText(summary, hasProfanity(summary)) : h("span", {class: "muted", text: "（没有摘要）"})),
     h("dl", {},
       row("订单号", orders.map((o) => h("b", {class: "order-no", text: o}))),
@@ -871,7 +901,9 @@ function handoverCard(chat, ho, ctx, meta) {
       h("span", {class: `badge mood mood-${level.key}`, text: `挫败感 ${level.label}（${Math.round(level.value * 100)}%）`})] : null),
       row("信号", signalChips(ctx)),
       row("最近意图", intentChips(ctx)),
-      row("顾客信息", metaRows),
+      ident ? row("已验证身份", identityRows(ident))
+        : row("身份", h("span", {class: "muted", text: "未验证（顾客未登录，下面的信息由顾客浏览器提供）"})),
+      row("顾客自述", metaRows),
       row("转人工时间", ho.queued_at ? dateTime(ho.queued_at) : null),
       row("提示", ho.ticket_offered ? "排队期间曾向顾客提供留言" : null,
         ctx.transcript_truncated ? "机器人记录较长，只保留了最近部分" : null)));
@@ -1094,7 +1126,8 @@ function renderTickets() {
   const focused = document.activeElement && document.activeElement.classList.contains("ticket-reply")
     ? document.activeElement.closest(".ticket")?.dataset.ticketId : null;
   $("#ticket-list").replaceChildren(...S.tickets.map((t) => {
-    const meta = isObject(t.metadata) ? t.metadata : {};
+    const meta = claimsOf(isObject(t.metadata) ? t.metadata : {});
+    const ident = verifiedIdentity(t.metadata);
     const reply = h("textarea", {class: "ticket-reply", rows: "2", maxlength: "2000", placeholder: "回复内容（可选，会发给顾客）",
       "aria-label": "回复内容"});
     reply.value = ticketDrafts.get(String(t.id)) || "";
@@ -1103,7 +1136,8 @@ function renderTickets() {
     return h("li", {class: `ticket ticket-${t.status}`, dataset: {ticketId: t.id}},
       h("header", {}, h("strong", {text: `#${t.id}`}), h("span", {class: `badge status-${t.status}`, text: TICKET_STATUS[t.status] || t.status}),
         h("span", {class: "muted small", text: dateTime(t.created_at)}),
-        meta.customer_id ? h("span", {class: "muted small", text: `顾客 ${show(meta.customer_id, 30)}`}) : null,
+        ident ? h("span", {class: "small q-identity verified", text: `已验证 ${identityLine(ident)}`})
+          : meta.customer_id ? h("span", {class: "muted small", text: `顾客自述 ${show(meta.customer_id, 30)}`}) : null,
         meta.current_order ? h("span", {class: "small"}, "订单 ", h("b", {class: "order-no", text: show(meta.current_order, 30)})) : null),
       h("p", {class: "ticket-message"}, maskedText(String(t.message ?? ""), hasProfanity(t.message))),
       h("p", {class: "small"}, "联系方式：", h("b", {text: show(t.contact, 100)})),

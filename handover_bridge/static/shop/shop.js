@@ -56,3 +56,45 @@ for (const button of document.querySelectorAll(".ask-order")) {
   button.addEventListener("click", () => Jieli.open());
 }
 renderCart();
+
+// ---- 模拟登录 / 退出 (demo mode only): the bridge's demo endpoint signs a seeded customer as a shop's
+// backend would; the widget passes the signed token on, and the agent sees a verified customer.
+const LOGIN_KEY = "demo-shop:customer";
+
+async function demoToken(customerId) {
+  const response = await fetch("/api/demo/identity", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({customer_id: customerId}), cache: "no-store"});
+  const data = await response.json();
+  if (!response.ok) throw new Error((data.error && data.error.message) || "登录失败");
+  return data;
+}
+
+function showLogin(customer) {
+  const box = document.getElementById("demo-login");
+  box.classList.toggle("verified", Boolean(customer));
+  document.getElementById("login-state").textContent = customer
+    ? `已登录：${customer.name}（${customer.customer_id}${customer.tier ? " · " + customer.tier.toUpperCase() : ""}），客服会看到“已验证身份”。`
+    : "未登录：客服看到的是匿名顾客，页面传给客服的顾客信息只算“顾客自述”。";
+  document.getElementById("shop-user").textContent = customer ? `您好，${customer.name}` : "您好，游客";
+  document.getElementById("login-pick").hidden = Boolean(customer);
+  document.getElementById("demo-login-btn").hidden = Boolean(customer);
+  document.getElementById("demo-logout-btn").hidden = !customer;
+}
+
+async function logIn(customerId) {
+  const {identity_token: token, customer} = await demoToken(customerId);
+  localStorage.setItem(LOGIN_KEY, customerId);
+  showLogin(customer);
+  await Jieli.login(token).catch(() => null);   // a running chat of another customer starts afresh
+}
+
+document.getElementById("demo-login-btn").addEventListener("click", () =>
+  logIn(document.getElementById("demo-customer").value).catch((error) => alert(error.message)));
+document.getElementById("demo-logout-btn").addEventListener("click", () => {
+  localStorage.removeItem(LOGIN_KEY);
+  showLogin(null);
+  Jieli.logout();
+});
+const savedLogin = localStorage.getItem(LOGIN_KEY);
+if (savedLogin) logIn(savedLogin).catch(() => { localStorage.removeItem(LOGIN_KEY); showLogin(null); });
+else showLogin(null);

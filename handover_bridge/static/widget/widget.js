@@ -363,6 +363,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       W.outbox = store.get(STORE_KEY + ":outbox", []).filter((m) => m && m.client_msg_id && m.text);
       W.outbox.forEach(renderPending);
       connect();
+      syncIdentity();
     }
     refreshControls();
     if (W.options.open || store.get(STORE_KEY + ":open", false)) api.open();
@@ -411,10 +412,51 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     return data;
   }
 
+  // ---- verified identity: the shop's signed token (identityToken / data-identity-token / login) ----
+  const IDENTITY_REFUSED = new Set(["invalid_identity", "identity_not_configured"]);
+
+  function identityToken() {
+    const token = W.options.identityToken !== undefined ? W.options.identityToken
+      : script && script.dataset.identityToken;
+    return typeof token === "string" && token ? token : null;
+  }
+
+  function setIdentity(record, error) {
+    W.identity = isObject(record) && record.verified === true ? record : null;
+    emit("identity", {verified: Boolean(W.identity), identity: W.identity, error: error || null});
+  }
+
+  /** Create the conversation, with the shop's identity token when there is one. A token the
+   * bridge refuses (expired, not signed by the shop …) does not keep the customer from chatting:
+   * the conversation starts anonymous and `jieli:identity` says why. */
+  function createConversation() {
+    const token = identityToken();
+    const body = {metadata: metadata()};
+    if (token) body.identity_token = token;
+    return http("POST", "/api/conversations", body).then((data) => {
+      W.identitySent = token;
+      setIdentity(data.identity);
+      return data;
+    }, (error) => {
+      if (!token || !IDENTITY_REFUSED.has(error.code)) throw error;
+      setIdentity(null, {code: error.code, message: error.message});
+      return http("POST", "/api/conversations", {metadata: metadata()});
+    });
+  }
+
+  /** A stored conversation and a token the bridge has not had on this page: log in (once per page).
+   * The bridge refuses another customer's token for it (identity_mismatch): then start afresh. */
+  function syncIdentity() {
+    const token = identityToken();
+    if (!token || !W.conversation || token === W.identitySent) return;
+    W.identitySent = token;
+    api.login(token).catch(() => { /* refused: jieli:identity says why; the chat goes on anonymous */ });
+  }
+
   function ensureConversation() {
     if (W.conversation) return Promise.resolve(W.conversation);
     if (!W.creating) {
-      W.creating = http("POST", "/api/conversations", {metadata: metadata()})
+      W.creating = createConversation()
         .then((data) => {
           W.conversation = {id: data.conversation_id, token: data.token};
           store.set(STORE_KEY, W.conversation);
@@ -1053,6 +1095,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     init(options) {
       W.options = {...W.options, ...(isObject(options) ? options : {})};
       if (W.mounted) {
+        syncIdentity();
         if (W.options.title) ui.title.textContent = W.options.title;
         if (W.options.color) ui.root.style.setProperty("--jl-brand", String(W.options.color));
         if (W.options.open) api.open();
@@ -1102,6 +1145,29 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       emit("handover", {phase: "requested"});
       return api.send(T.human, {payload: "/request_human"});
     },
+    /** The shop's signed identity token for the logged-in customer (docs/security.md): a running
+     * conversation is logged in at once, a new one starts with it. Resolves to the verified
+     * identity (null until a conversation exists); rejects with {code, message} when refused. */
+    login(token) {
+      W.options = {...W.options, identityToken: typeof token === "string" && token ? token : null};
+      W.identitySent = W.options.identityToken;
+      if (!W.conversation || !W.options.identityToken) return Promise.resolve(null);
+      return http("POST", `/api/conversations/${encodeURIComponent(W.conversation.id)}/identity`,
+        {identity_token: W.options.identityToken})
+        .then((data) => { setIdentity(data.identity); return W.identity; },
+          (error) => {
+            emit("identity", {verified: Boolean(W.identity), identity: W.identity, error: {code: error.code, message: error.message}});
+            if (error.code !== "identity_mismatch") throw error;
+            api.reset(W.open);            // another customer's chat: theirs stays theirs, this one starts afresh
+            return null;
+          });
+    },
+    /** The customer logged out of the shop: forget the token and start a new, anonymous conversation. */
+    logout(open) {
+      W.options = {...W.options, identityToken: null};
+      W.identity = null;
+      api.reset(open);
+    },
     /** Forget the stored conversation (the next message starts a new one). */
     reset(open) {
       if (W.ws) { const ws = W.ws; W.ws = null; try { ws.close(); } catch (_) { /* ignore */ } }
@@ -1126,6 +1192,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       if (open) api.open();
     },
     get conversationId() { return W.conversation ? W.conversation.id : null; },
+    get identity() { return W.identity || null; },
     get state() { return W.state; },
     get online() { return W.online; },
   };
