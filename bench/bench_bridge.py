@@ -264,7 +264,8 @@ def prepare(args, tmp: Path) -> Setup:
     for service in services:
         service.env.update({"JIELI_SHOP_DB_URL": shop_db, "JIELI_SHOP_ADAPTER": "sql"})
     services[0].env.update({"JIELI_BRIDGE_URL": bridge_url, "JIELI_ACTION_TOKEN": action_token})
-    services.append(bridge_service(bridge_port, rasa_port, action_port, log_dir, bridge_env))
+    services.append(bridge_service(bridge_port, rasa_port, action_port, log_dir, bridge_env,
+                                   rasa_token=services[1].token))
     return Setup(tmp, bridge_url, f"http://127.0.0.1:{rasa_port}", origin, action_token, agents, services)
 
 
