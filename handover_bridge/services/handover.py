@@ -38,7 +38,9 @@ class HandoverService:
         new handover (and for a repeated Idempotency-Key, with the first answer), 200 when the
         conversation was already waiting or with an agent."""
         context = context if isinstance(context, dict) else {}
-        reason = (reason or "request_human")[:64]
+        reason = claimed_reason = (reason or "request_human")[:64]
+        if actor == "action" and reason in claims.BRIDGE_ONLY_REASONS:
+            reason = "request_human"   # only the bridge itself says the bot is down
         category = category_of(category)
         skill = self.ctx.settings.skill_for(category)
         if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
@@ -46,7 +48,8 @@ class HandoverService:
         for _attempt in range(3):
             try:
                 outcome = await self._start_once(conversation_id, reason, category, skill, priority,
-                                                 summary, context, actor, idempotency_key, reply_to)
+                                                 summary, context, actor, idempotency_key, reply_to,
+                                                 claimed_reason)
                 break
             except IntegrityError:   # the same key raced in from another request: read its answer
                 continue
@@ -62,7 +65,8 @@ class HandoverService:
         return status, answer
 
     async def _start_once(self, conversation_id, reason, category, skill, priority, summary, context,
-                          actor, idempotency_key, reply_to) -> tuple[int, dict[str, Any], list[Event]]:
+                          actor, idempotency_key, reply_to, claimed_reason=None
+                          ) -> tuple[int, dict[str, Any], list[Event]]:
         async with self.ctx.db.write() as session:
             if idempotency_key:
                 previous = await handovers_repo.by_idempotency_key(session, idempotency_key)
@@ -86,11 +90,9 @@ class HandoverService:
             meta = conversation.meta or {}
             if actor == "action":   # the bridge's own contexts (bot_unavailable) need no check
                 stored = claims.stored_texts(await messages_repo.from_customer(session, conversation_id))
-                checked = claims.check(context, summary, reason, stored)
+                checked = claims.check(context, summary, claimed_reason or reason, stored)
                 context, summary = checked.context, checked.summary
-                context["bridge_check"].update(claimed_priority=priority, claimed_reason=reason)
-                if reason in claims.BRIDGE_ONLY_REASONS:
-                    reason = "request_human"
+                context["bridge_check"].update(claimed_priority=priority, claimed_reason=claimed_reason or reason)
                 if checked.trusted:
                     level = priority_of(priority, context, meta)
                 else:

@@ -91,18 +91,33 @@ def _pattern(claimed: str) -> re.Pattern[str] | None:
     return re.compile(body + (".*" if clipped else ""), re.DOTALL)
 
 
-def find(claimed: Any, stored: Iterable[StoredText], *, part: bool = False) -> StoredText | None:
+class Index:
+    """The stored customer messages' keys, computed once per check: an exact claim is a dict
+    lookup; a masked, clipped or partial one a scan."""
+
+    def __init__(self, stored: Iterable[StoredText]):
+        self.entries: list[tuple[str, StoredText]] = []
+        self.exact: dict[str, StoredText] = {}
+        for message in stored:
+            for text in (message.text, message.payload):
+                if text:
+                    entry = (key(text), message)
+                    self.entries.append(entry)
+                    self.exact.setdefault(entry[0], message)
+
+
+def find(claimed: Any, stored: Index | Iterable[StoredText], *, part: bool = False) -> StoredText | None:
     """The stored message the claimed text is (or, with `part`, is a piece of), or None."""
     if not isinstance(claimed, str):
         return None
+    index = stored if isinstance(stored, Index) else Index(stored)
+    if not part and _MASK not in claimed and not claimed.endswith(_CLIPPED):
+        return index.exact.get(key(claimed)) if key(claimed) else None
     pattern = _pattern(claimed)
     if pattern is None:
         return None
     test = pattern.search if part else pattern.fullmatch
-    for message in stored:
-        if test(key(message.text)) or (message.payload and test(key(message.payload))):
-            return message
-    return None
+    return next((message for text, message in index.entries if test(text)), None)
 
 
 def clip(text: str, limit: int) -> str:
@@ -126,6 +141,7 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
     context = dict(context)
     notes: list[str] = []
     unverified: list[str] = []
+    index = Index(stored)
 
     def report(text: Any) -> None:
         if isinstance(text, str) and text.strip() and len(unverified) < MAX_REPORTED:
@@ -136,20 +152,20 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
     claimed_messages = [m for m in problem.get("messages") or [] if isinstance(m, dict)]
     found: list[tuple[dict[str, Any], StoredText]] = []
     for item in claimed_messages:
-        match = find(item.get("text"), stored)
+        match = find(item.get("text"), index)
         if match is None:
             report(item.get("text"))
         elif all(match.seq != seen.seq for _, seen in found):
             found.append((item, match))
     claimed_text = problem.get("text") if isinstance(problem.get("text"), str) else ""
     parts = [p for p in re.split(r"[；;]", claimed_text) if p.strip()]
-    text_holds = all(find(p, stored, part=True) is not None for p in parts)
+    text_holds = all(find(p, index, part=True) is not None for p in parts)
     if parts and not text_holds and not claimed_messages:
         report(claimed_text)
     if claimed_text.strip() and not text_holds:
         notes.append("problem_text_not_found")
     said = said_in_summary(summary)          # the summary's own 客户诉求 is a claim too
-    said_holds = all(find(p, stored, part=True) is not None for p in said)
+    said_holds = all(find(p, index, part=True) is not None for p in said)
     if said and not said_holds:
         report("；".join(said))
         notes.append("summary_request_not_found")
@@ -177,7 +193,7 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
         kept = []
         for entry in transcript:
             if isinstance(entry, dict) and entry.get("sender") in ("customer", "user"):
-                if find(entry.get("text"), stored) is None:
+                if find(entry.get("text"), index) is None:
                     dropped += 1
                     report(entry.get("text"))
                     continue
