@@ -6,9 +6,10 @@ messages, the customer turns of its transcript, the problem text) is looked up a
 conversation's stored customer messages. Text the customer never wrote is never shown as theirs:
 
 * the card's "客户诉求" (the summary's first field) and `context.problem` are rebuilt from the
-  stored messages the action pointed at, in the stored wording; when none of them is found, from
-  the customer's own latest messages; when the action said nothing about the problem, the summary
-  keeps "（客户还没有描述问题）" so what the customer writes while waiting fills it in;
+  stored messages the action pointed at, in the stored wording; when none of them is found (or the
+  context has no `problem` at all), from the customer's own latest messages; when the action's
+  `problem` is empty (nothing but a request for a person so far), the summary keeps
+  "（客户还没有描述问题）" so what the customer writes while waiting fills it in;
 * customer turns of `context.transcript` that are not stored are left out;
 * the rest of the action's summary (订单号 / 机器人已答复 / 转人工原因 / 情绪) stays as the bot's
   annotation, with any further "客户诉求" label in it neutralised;
@@ -173,10 +174,11 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
     if found:
         chosen = [match for _, match in sorted(found, key=lambda pair: pair[1].seq)]
         source = "action"
-    elif claimed_messages or claimed_text.strip() or said:
-        chosen, source = own_problem(stored), "bridge"     # the action's were not the customer's
+    elif claimed_messages or claimed_text.strip() or said or "problem" not in context:
+        # the action's were not the customer's, or it said nothing in Jieli's shape: their own words
+        chosen, source = own_problem(stored), "bridge"
     else:
-        chosen, source = [], "none"                        # nothing described yet
+        chosen, source = [], "none"      # the action found nothing about the problem (a bare 转人工)
     rebuilt = dict(problem)
     rebuilt["text"] = "；".join(tidy(m.text) for m in chosen)
     rebuilt["messages"] = [{**({k: v for k, v in item.items() if k != "text"}), "text": tidy(match.text),
