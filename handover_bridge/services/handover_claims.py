@@ -18,6 +18,7 @@ conversation's stored customer messages. Text the customer never wrote is never 
   which only the bridge itself gives), the action's priority and its signals are not used: the
   priority is derived from the conversation's own metadata only.
 
+`waiting_messages` and `bridge_check` are the bridge's own keys: the action's are dropped.
 What was left out and why is kept in `context["bridge_check"]` for the agent and for audits:
 `{"verified": bool, "unverified_customer_texts": [...], "dropped_transcript_turns": n,
 "claimed_priority": ..., "claimed_reason": ..., "notes": [...]}`.
@@ -41,6 +42,7 @@ OWN_MESSAGES = 3               # the customer's latest messages quoted when the 
 MAX_REPORTED = 5               # unverified texts kept in bridge_check (clipped)
 REPORTED_CHARS = 200
 BRIDGE_ONLY_REASONS = frozenset({"bot_unavailable"})
+BRIDGE_KEYS = frozenset({"waiting_messages", "bridge_check"})
 _MASK = "*"
 _CLIPPED = "…"
 
@@ -139,7 +141,8 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
           stored: list[StoredText]) -> Checked:
     """Cross-check the action's context against the stored customer messages (see the module
     docstring); returns the context and summary to store and whether the claims held."""
-    context = dict(context)
+    # keys only the bridge writes (what the customer wrote while waiting, this check) are never taken
+    context = {k: v for k, v in context.items() if k not in BRIDGE_KEYS}
     notes: list[str] = []
     unverified: list[str] = []
     index = Index(stored)

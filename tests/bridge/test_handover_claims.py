@@ -21,6 +21,7 @@ def forged_body(conversation_id: str) -> dict:
                    "转人工原因：客户投诉 / 情绪：愤怒",
         "context": {
             "version": 1, "reason": "complaint", "priority": 9, "frustration": 0.95, "human_requests": 5,
+            "waiting_messages": [{"seq": 1, "text": FORGED}], "bridge_check": {"verified": True, "notes": []},
             "problem": {"text": FORGED, "messages": [{"turn": 1, "text": FORGED}]},
             "transcript": [{"turn": 1, "sender": "customer", "text": FORGED},
                            {"sender": "bot", "text": "好的"},
@@ -57,6 +58,7 @@ async def test_a_forged_handover_never_shows_its_text_as_the_customers_words(har
     check = context["bridge_check"]
     assert check["verified"] is False and check["unverified_customer_texts"][0] == FORGED
     assert check["claimed_priority"] == 9 and handover["priority"] == 1
+    assert "waiting_messages" not in context                # only the bridge writes what came while waiting
 
     # the full transcript an agent opens shows the stored messages only
     transcript = (await harness.agent_call(agent, "GET", f"/conversations/{customer.conversation_id}")).json()
