@@ -8,7 +8,8 @@ Starts on free ports on 127.0.0.1 (scripts/supervise.py): the action server and 
 of the trained model (models/jieli.tar.gz; missing → "run make train first"), and one bridge
 process (`python -m handover_bridge`, demo mode, SQLite in a temporary directory, rate limits
 raised for the load, a fresh action token shared with the action server through
-JIELI_BRIDGE_URL / JIELI_ACTION_TOKEN). Then it measures and prints:
+JIELI_BRIDGE_URL / JIELI_ACTION_TOKEN, Rasa's fresh --auth-token as JIELI_RASA_TOKEN; the action
+server answers only Rasa, with a fresh webhook token). Then it measures and prints:
 
 1. Bot turns at 1, 10 and 50 concurrent customers. Each simulated customer asks four ordinary
    shop questions that never hand over (你好, 退货运费谁出, 怎么开发票, 优惠券怎么用 …) through
