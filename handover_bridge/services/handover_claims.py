@@ -198,6 +198,8 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
         kept = []
         for entry in transcript:
             if isinstance(entry, dict) and entry.get("sender") in ("customer", "user"):
+                if not key(entry.get("text")):
+                    continue        # no text: nothing to show, nothing claimed
                 if find(entry.get("text"), index) is None:
                     dropped += 1
                     report(entry.get("text"))
