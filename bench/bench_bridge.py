@@ -8,7 +8,8 @@ Starts on free ports on 127.0.0.1 (scripts/supervise.py): the action server and 
 of the trained model (models/jieli.tar.gz; missing → "run make train first"), and one bridge
 process (`python -m handover_bridge`, demo mode, SQLite in a temporary directory, rate limits
 raised for the load, a fresh action token shared with the action server through
-JIELI_BRIDGE_URL / JIELI_ACTION_TOKEN). Then it measures and prints:
+JIELI_BRIDGE_URL / JIELI_ACTION_TOKEN, Rasa's fresh --auth-token as JIELI_RASA_TOKEN; the action
+server answers only Rasa, with a fresh webhook token). Then it measures and prints:
 
 1. Bot turns at 1, 10 and 50 concurrent customers. Each simulated customer asks four ordinary
    shop questions that never hand over (你好, 退货运费谁出, 怎么开发票, 优惠券怎么用 …) through
@@ -264,7 +265,8 @@ def prepare(args, tmp: Path) -> Setup:
     for service in services:
         service.env.update({"JIELI_SHOP_DB_URL": shop_db, "JIELI_SHOP_ADAPTER": "sql"})
     services[0].env.update({"JIELI_BRIDGE_URL": bridge_url, "JIELI_ACTION_TOKEN": action_token})
-    services.append(bridge_service(bridge_port, rasa_port, action_port, log_dir, bridge_env))
+    services.append(bridge_service(bridge_port, rasa_port, action_port, log_dir, bridge_env,
+                                   rasa_token=services[1].token))
     return Setup(tmp, bridge_url, f"http://127.0.0.1:{rasa_port}", origin, action_token, agents, services)
 
 

@@ -330,8 +330,10 @@ class Settings:
             named.append(("JIELI_METRICS_TOKEN", self.metrics_token))
         if self.identity_secret:
             named.append(("JIELI_IDENTITY_SECRET", self.identity_secret))
+        if self.rasa_token:   # Rasa's --auth-token guards every tracker: as strong as the others
+            named.append(("JIELI_RASA_TOKEN", self.rasa_token))
         problems = [f"{name} {why}" for name, value in named if (why := secret_problem(value))]
-        others = named + ([("JIELI_RASA_TOKEN", self.rasa_token)] if self.rasa_token else [])
+        others = named
         seen: dict[str, str] = {}
         for name, value in others:
             if value.strip() and value.strip() in seen:

@@ -4,7 +4,9 @@ Starts the action server, Rasa and the handover bridge, all on 127.0.0.1, on the
 default store (SQLite files under var/) and the demo shop database (var/shop.db, reseeded by
 `make shop-db`). The bridge runs in demo mode: agents agent1 and agent2 with the password
 `jieli-demo` (or $JIELI_DEMO_PASSWORD), demo origins, demo secrets. Never use demo mode in
-production.
+production. Only the bridge can make the bot act, in the demo too: Rasa runs with a fresh
+`--auth-token` (the bridge gets it as JIELI_RASA_TOKEN) and the action server (python -m
+actions.server) with a fresh webhook token that only Rasa knows (var/log/endpoints.yml, mode 600).
 
 Before the bridge starts, a week of demo conversations is seeded (`python -m handover_bridge
 seed-demo-week`: marked as demo data, skipped when today's demo week is already there), so the
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         "JIELI_DEMO_MODE": "true",
         "JIELI_ACTION_TOKEN": action_token,
         "JIELI_DATABASE_URL": os.environ.get("JIELI_DATABASE_URL", f"sqlite+aiosqlite:///{ROOT / 'var' / 'bridge.db'}"),
-    }))
+    }, rasa_token=services[1].token))
     password = os.environ.get("JIELI_DEMO_PASSWORD", "jieli-demo")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if demo_data:
@@ -72,7 +74,7 @@ Jieli is running (demo mode, embedded SQLite store).
   dashboard (agent1, lead)    {bridge_url}/console/dashboard.html{"      with a demo week (演示数据)" if demo_data else ""}
   demo agents                 agent1 / {password}    agent2 / {password}
   bridge health               {bridge_url}/healthz      metrics {bridge_url}/metrics
-  Rasa (private)              http://127.0.0.1:{RASA_PORT}      action server http://127.0.0.1:{ACTION_PORT}
+  Rasa (private, token)       http://127.0.0.1:{RASA_PORT}      action server http://127.0.0.1:{ACTION_PORT} (Rasa only)
   logs                        var/log/
 Chat from a terminal instead: .venv/bin/python scripts/chat.py --url {bridge_url}
 Press Ctrl-C to stop.

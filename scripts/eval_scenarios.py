@@ -142,7 +142,7 @@ def main() -> int:
         "JIELI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bridge.db'}",
         "JIELI_AUTO_ASSIGN": "false", "JIELI_RATE_CONVERSATION_PER_MIN": "600",
         "JIELI_RATE_IP_PER_MIN": "6000", "JIELI_RATE_IP_BURST": "1000",
-    }))
+    }, rasa_token=services[1].token))
     print("Starting the action server, Rasa and the bridge …", flush=True)
     start_all(services)
     results = []

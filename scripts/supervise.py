@@ -1,10 +1,18 @@
 """Start Jieli's processes, wait until each is healthy, stop them all together.
 
-Used by `make demo` (scripts/demo.py) and by the end-to-end tests. Standard library only.
+Used by `make demo` (scripts/demo.py), the end-to-end tests, scripts/eval_scenarios.py and the
+benchmark. Standard library only.
+
+Only the bridge may make the bot act: Rasa runs with `--auth-token` (its HTTP API refuses
+requests without `?token=`; the bridge sends JIELI_RASA_TOKEN) and the action server is
+`python -m actions.server`, which answers only requests with JIELI_ACTIONS_WEBHOOK_TOKEN (Rasa sends
+it from the endpoints file written here). `rasa_services` makes fresh tokens for every start
+unless given; `Service.token` is what a client of that service must present.
 """
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -29,6 +37,7 @@ class Service:
     # lines in its log that mean it will never come up (start_all fails at once, not at the timeout)
     fatal_signs: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
+    token: str = ""       # what a client must present to this service (Rasa: ?token=), if anything
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
@@ -76,39 +85,65 @@ class Service:
                     pass
 
 
-def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path) -> list[Service]:
-    """The action server and the Rasa server (REST channel + HTTP API), both on 127.0.0.1."""
+def new_token() -> str:
+    """A fresh secret for one run (256 bits, URL-safe: it travels as a query parameter)."""
+    return secrets.token_urlsafe(32)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (it holds a token)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path, *,
+                  rasa_token: str | None = None, webhook_token: str | None = None) -> list[Service]:
+    """The action server and the Rasa server (REST channel + HTTP API), both on 127.0.0.1, each
+    answering only its one client: Rasa's HTTP API wants `rasa_token` (services[1].token: give it
+    to the bridge as JIELI_RASA_TOKEN, see bridge_service), the action server wants `webhook_token`,
+    which Rasa sends. Fresh random tokens when not given."""
+    rasa_token = rasa_token or new_token()
+    webhook_token = webhook_token or new_token()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"  # next to the logs: no stray temporary folder
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    write_private(endpoints, "action_endpoint:\n"
+                             f'  url: "http://127.0.0.1:{action_port}/webhook"\n'
+                             f'  token: "{webhook_token}"\n')
     return [
         Service(
             "action server",
-            [str(RASA_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(action_port)],
+            [str(RASA_BIN / "python"), "-m", "actions.server", "-p", str(action_port), "--host", "127.0.0.1"],
             f"http://127.0.0.1:{action_port}/health",
-            env={"SANIC_HOST": "127.0.0.1"},
-            log_path=log_dir / "actions.log",
+            env={"SANIC_HOST": "127.0.0.1", "JIELI_ACTIONS_WEBHOOK_TOKEN": webhook_token},
+            log_path=log_dir / "actions.log",   # a refused token: it exits (code 2), start_all says so
+            token=webhook_token,
         ),
         Service(
             "Rasa",
-            [str(RASA_BIN / "rasa"), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1",
-             "-p", str(rasa_port), "--endpoints", str(endpoints), "--credentials",
+            [str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", rasa_token, "-m", str(model),
+             "-i", "127.0.0.1", "-p", str(rasa_port), "--endpoints", str(endpoints), "--credentials",
              str(ROOT / "credentials.yml")],
-            f"http://127.0.0.1:{rasa_port}/status",
+            f"http://127.0.0.1:{rasa_port}/status?token={rasa_token}",
             log_path=log_dir / "rasa.log",
             fatal_signs=("Could not load model", "No agent loaded"),
+            token=rasa_token,
         ),
     ]
 
 
-def bridge_service(port: int, rasa_port: int, action_port: int, log_dir: Path, env: dict[str, str]) -> Service:
-    """The handover bridge (python -m handover_bridge) in its own environment (.venv)."""
+def bridge_service(port: int, rasa_port: int, action_port: int, log_dir: Path, env: dict[str, str],
+                   rasa_token: str = "") -> Service:
+    """The handover bridge (python -m handover_bridge) in its own environment (.venv); it talks
+    to Rasa with `rasa_token` (rasa_services(...)[1].token)."""
     return Service(
         "bridge",
         [str(BRIDGE_PY), "-m", "handover_bridge", "--host", "127.0.0.1", "--port", str(port)],
         f"http://127.0.0.1:{port}/healthz",
         env={"JIELI_RASA_URL": f"http://127.0.0.1:{rasa_port}",
-             "JIELI_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}", **env},
+             "JIELI_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
+             **({"JIELI_RASA_TOKEN": rasa_token} if rasa_token else {}), **env},
         log_path=log_dir / "bridge.log",
     )
 

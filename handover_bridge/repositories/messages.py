@@ -81,3 +81,18 @@ async def bot_payloads(session: AsyncSession, conversation_id: str, limit: int =
                                       Message.payload.is_not(None))
         .order_by(Message.seq.desc()).limit(limit))
     return [payload for payload in result if isinstance(payload, dict)]
+
+
+async def from_customer(session: AsyncSession, conversation_id: str, limit: int = 1000) -> list[Message]:
+    """The conversation's customer messages, oldest first (the newest `limit`)."""
+    result = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id, Message.sender == "customer")
+        .order_by(Message.seq.desc()).limit(limit))
+    return list(reversed(list(result)))
+
+
+async def latest_reply(session: AsyncSession, conversation_id: str) -> Message | None:
+    """The newest message the customer got (from the bot, an agent or the system)."""
+    return await session.scalar(
+        select(Message).where(Message.conversation_id == conversation_id, Message.sender != "customer")
+        .order_by(Message.seq.desc()).limit(1))

@@ -73,6 +73,10 @@ class Bridge:
             await self.agents.ensure_demo_agents(DEMO_AGENTS, s.demo_password)
             log.warning("demo mode: demo secrets in use; agents %s, password %r",
                         ", ".join(DEMO_AGENTS), s.demo_password)
+        elif not s.rasa_token:
+            log.warning("JIELI_RASA_TOKEN is not set: Rasa's HTTP API (trackers, slots, pause and "
+                        "resume) answers anyone who reaches it unless Rasa runs with --auth-token; "
+                        "see docs/security.md")
         if background:
             self.sweeper.start()
         self.started = True

@@ -23,6 +23,7 @@ from ..repositories import handovers as handovers_repo
 from ..repositories import messages as messages_repo
 from ..repositories import turns as turns_repo
 from . import abuse, identity, texts
+from . import handover_claims as claims
 from .bot import BotReply, BotUnavailable, as_text
 from .context import Context
 from .errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
@@ -290,19 +291,23 @@ class ConversationService:
         return counter.state, produced
 
     async def _bot_down(self, conversation_id: str, message: Message, error: str) -> tuple[str, list[Message]]:
-        """Rasa is down or slow: say so kindly, then hand over (reason bot_unavailable) when an
-        agent can take it, otherwise offer a ticket."""
+        """Rasa is down or slow: say so kindly once, then hand over (reason bot_unavailable, with
+        the bridge's own summary of what the customer wrote and the order numbers in it) when an
+        agent can take it, otherwise offer a ticket. While it stays down, later messages are
+        stored without another apology (nothing repeats on every message)."""
         skill = self.ctx.settings.skill_for("其他")
         available = await self.queue.agents_available(skill)
         events: list[Event] = []
         async with self.ctx.db.write() as session:
             conversation = await conversations_repo.get(session, conversation_id)
             still_bot = conversation.state == "bot"
+            last = await messages_repo.latest_reply(session, conversation_id)
+            told = last is not None and last.sender == "system" and last.text in BOT_DOWN_NOTICES
             notices = []
-            if still_bot and available:
+            if still_bot and available and not told:
                 notices.append(await messages_repo.append(session, conversation_id, "system",
                                                           texts.BOT_UNAVAILABLE, reply_to=message.seq))
-            elif still_bot:
+            elif still_bot and not available and not told:
                 notices.append(await messages_repo.append(session, conversation_id, "system",
                                                           texts.BOT_UNAVAILABLE_NO_AGENT, reply_to=message.seq))
                 offer = texts.NO_AGENT_TICKET if self.ctx.hours.is_open() else texts.OUTSIDE_HOURS_TICKET
@@ -310,14 +315,19 @@ class ConversationService:
                                                           payload=TICKET_OFFER, reply_to=message.seq))
             await messages_repo.set_status(session, conversation_id, message.seq, "done")
             events += message_events(conversation_id, conversation.agent_id, notices)
+            stored = await messages_repo.from_customer(session, conversation_id, 200) if still_bot and available \
+                else []
         self.ctx.metrics.messages.labels("system").inc(len(notices))
         await self.ctx.publish(events)
         if still_bot and available:
+            summary, context = claims.bridge_context(
+                claims.stored_texts(stored),
+                {m.seq: m.created_at.isoformat() if m.created_at else None for m in stored})
+            context.update({"trigger": {"text": message.text, "seq": message.seq}, "error": error})
             try:
                 await self.handovers.start(
                     conversation_id, reason="bot_unavailable", category="其他", actor="system",
-                    context={"trigger": {"text": message.text, "seq": message.seq}, "error": error},
-                    reply_to=message.seq)
+                    summary=summary, context=context, reply_to=message.seq)
             except ServiceError as failure:   # e.g. the action's own handover got there first
                 log.info("bot_unavailable handover skipped: %s", failure.message)
         async with self.ctx.db.read() as session:
@@ -429,6 +439,11 @@ def _offers(payload: dict[str, Any], wanted: str) -> bool:
         if isinstance(items, list) and any(isinstance(b, dict) and b.get("payload") == wanted for b in items):
             return True
     return False
+
+
+# What the customer is told when the bot is down: said once, not again until someone else speaks.
+BOT_DOWN_NOTICES = frozenset({texts.BOT_UNAVAILABLE, texts.BOT_UNAVAILABLE_NO_AGENT, texts.NO_AGENT_TICKET,
+                              texts.OUTSIDE_HOURS_TICKET})
 
 
 def rasa_message(message: Message) -> str:

@@ -1,5 +1,9 @@
 """Starting a handover: bot → queued, with the context the bot gathered (from the action server,
-or from the bridge itself when Rasa is unavailable)."""
+or from the bridge itself when Rasa is unavailable).
+
+The action's context is an annotation the bridge cross-checks against its own store
+(handover_claims): the card's 客户诉求 and the customer's side of the transcript come from the
+stored customer messages, and a priority the stored conversation does not support is not used."""
 from __future__ import annotations
 
 import logging
@@ -11,6 +15,7 @@ from ..models import utcnow
 from ..repositories import conversations as conversations_repo
 from ..repositories import handovers as handovers_repo
 from ..repositories import messages as messages_repo
+from . import handover_claims as claims
 from .context import Context
 from .errors import Conflict, Invalid, NotFound
 from .frames import Event, queue_changed, state_frame, topics
@@ -33,7 +38,9 @@ class HandoverService:
         new handover (and for a repeated Idempotency-Key, with the first answer), 200 when the
         conversation was already waiting or with an agent."""
         context = context if isinstance(context, dict) else {}
-        reason = (reason or "request_human")[:64]
+        reason = claimed_reason = (reason or "request_human")[:64]
+        if actor == "action" and reason in claims.BRIDGE_ONLY_REASONS:
+            reason = "request_human"   # only the bridge itself says the bot is down
         category = category_of(category)
         skill = self.ctx.settings.skill_for(category)
         if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
@@ -41,7 +48,8 @@ class HandoverService:
         for _attempt in range(3):
             try:
                 outcome = await self._start_once(conversation_id, reason, category, skill, priority,
-                                                 summary, context, actor, idempotency_key, reply_to)
+                                                 summary, context, actor, idempotency_key, reply_to,
+                                                 claimed_reason)
                 break
             except IntegrityError:   # the same key raced in from another request: read its answer
                 continue
@@ -57,7 +65,8 @@ class HandoverService:
         return status, answer
 
     async def _start_once(self, conversation_id, reason, category, skill, priority, summary, context,
-                          actor, idempotency_key, reply_to) -> tuple[int, dict[str, Any], list[Event]]:
+                          actor, idempotency_key, reply_to, claimed_reason=None
+                          ) -> tuple[int, dict[str, Any], list[Event]]:
         async with self.ctx.db.write() as session:
             if idempotency_key:
                 previous = await handovers_repo.by_idempotency_key(session, idempotency_key)
@@ -78,7 +87,20 @@ class HandoverService:
                 return 200, answer, []
             if conversation.state != "bot":
                 raise Conflict(f"the conversation is {conversation.state}, not with the bot", "bad_state")
-            level = priority_of(priority, context, conversation.meta or {})
+            meta = conversation.meta or {}
+            if actor == "action":   # the bridge's own contexts (bot_unavailable) need no check
+                stored = claims.stored_texts(await messages_repo.from_customer(session, conversation_id))
+                checked = claims.check(context, summary, claimed_reason or reason, stored)
+                context, summary = checked.context, checked.summary
+                context["bridge_check"].update(claimed_priority=priority, claimed_reason=claimed_reason or reason)
+                if checked.trusted:
+                    level = priority_of(priority, context, meta)
+                else:
+                    level = priority_of(None, claims.untrusted_context(context), meta)
+                    log.warning("handover context not supported by the store", extra={"fields": {
+                        "conversation_id": conversation_id, "notes": checked.notes}})
+            else:
+                level = priority_of(priority, context, meta)
             now = utcnow()
             handover = await handovers_repo.create(
                 session, conversation_id=conversation_id, context=context, reason=reason,

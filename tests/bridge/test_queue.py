@@ -117,6 +117,7 @@ async def test_what_a_waiting_customer_writes_reaches_the_agents_card(harness):
 async def test_a_card_that_already_has_the_problem_keeps_it(harness):
     agent = await harness.agent("agent-q10", online=False)
     customer = await harness.customer()
+    await harness.say(customer, "退款被驳回")      # the card quotes what the customer wrote (handover_claims)
     await harness.handover(customer, summary="客户诉求：退款被驳回 / 订单号：无",
                            context={"problem": {"text": "退款被驳回", "messages": []}})
     await harness.say(customer, "你好 还要等多久")

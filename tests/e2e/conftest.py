@@ -32,13 +32,22 @@ def bot(tmp_path_factory):
     for service in services:
         service.env.update({"JIELI_SHOP_DB_URL": db_url, "JIELI_SHOP_ADAPTER": "sql", "JIELI_BRIDGE_URL": ""})
     start_all(services)
-    yield Bot(f"http://127.0.0.1:{rasa_port}")
+    yield Bot(f"http://127.0.0.1:{rasa_port}", services[1].token, f"http://127.0.0.1:{action_port}",
+              services[0].token, tmp / "log")
     stop_all(services)
 
 
 class Bot:
-    def __init__(self, url: str):
+    """The running Rasa (its HTTP API wants `token`, as the bridge sends it) and action server
+    (it wants `webhook_token`, as Rasa sends it)."""
+
+    def __init__(self, url: str, token: str = "", actions_url: str = "", webhook_token: str = "",
+                 log_dir: Path | None = None):
         self.url = url
+        self.token = token
+        self.actions_url = actions_url
+        self.webhook_token = webhook_token
+        self.log_dir = log_dir
 
     def say(self, text: str, sender: str | None = None) -> list[dict]:
         """Send one message through the REST channel; return the bot's messages."""
@@ -51,11 +60,12 @@ class Bot:
 
     def parse(self, text: str) -> dict:
         body = json.dumps({"text": text}).encode()
-        request = urllib.request.Request(f"{self.url}/model/parse", data=body,
+        request = urllib.request.Request(f"{self.url}/model/parse?token={self.token}", data=body,
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
     def tracker(self, sender: str) -> dict:
-        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker", timeout=30) as response:
+        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker?token={self.token}",
+                                    timeout=30) as response:
             return json.loads(response.read())

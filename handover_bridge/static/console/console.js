@@ -906,7 +906,9 @@ function handoverCard(chat, ho, ctx, meta, ident) {
       row("顾客自述", metaRows),
       row("转人工时间", ho.queued_at ? dateTime(ho.queued_at) : null),
       row("提示", ho.ticket_offered ? "排队期间曾向顾客提供留言" : null,
-        ctx.transcript_truncated ? "机器人记录较长，只保留了最近部分" : null)));
+        ctx.transcript_truncated ? "机器人记录较长，只保留了最近部分" : null,
+        isObject(ctx.bridge_check) && ctx.bridge_check.verified === false
+          ? "机器人上报的内容与对话记录不符：客户诉求按顾客原话显示，优先级未采用机器人的判断" : null)));
 }
 
 // ---- composer ------------------------------------------------------------------------------------
