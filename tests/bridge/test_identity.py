@@ -187,6 +187,7 @@ async def test_claimed_tier_and_order_amount_do_not_raise_queue_priority(harness
     assert (await harness.handover(derived, **body))["priority"] == 1
     # an angry customer is still ranked up: the other factors stay
     angry = await harness.customer(CLAIMS)
+    await harness.say(angry, "退款一直没到账")   # what the action reports must be what the customer said
     angry_context = {**ACTION_AS_BEFORE["context"], "frustration": 0.9}
     assert (await harness.handover(angry, **{**body, "context": angry_context}))["priority"] == 2
     items = (await harness.agent_call(await harness.agent(online=False), "GET", "/queue")).json()["items"]
@@ -198,12 +199,14 @@ async def test_claimed_tier_and_order_amount_do_not_raise_queue_priority(harness
 async def test_verified_tier_and_an_order_looked_up_for_its_owner_raise_priority(harness):
     created = (await create(harness, CLAIMS, identity_token=shop_token(tier="svip"))).json()
     vip = Customer(created["conversation_id"], created["token"])
+    await harness.say(vip, "退款一直没到账")
     verified_order = {**ACTION_AS_BEFORE["context"]["order"], "order_verified": True}
     body = {**ACTION_AS_BEFORE, "priority": None,
             "context": {**ACTION_AS_BEFORE["context"], "order": verified_order}}
     assert (await harness.handover(vip, **body))["priority"] == 3          # 1 + verified svip + owned ¥2999
     plain = (await create(harness, {}, identity_token=shop_token(sub="C1002", tier=None))).json()
     owner = Customer(plain["conversation_id"], plain["token"])
+    await harness.say(owner, "退款一直没到账")
     assert (await harness.handover(owner, **{**body, "context": {"order": verified_order}}))["priority"] == 2
 
 
