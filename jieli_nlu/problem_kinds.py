@@ -17,4 +17,5 @@ PROBLEM_LABELS = {
     "allergy": "使用后过敏",
     "account": "账号或 App 问题",
     "quality": "商品质量问题",
+    "refund_dispute": "退款被驳回有异议",
 }

@@ -50,6 +50,11 @@ def kind(rules, text):
     ("鞋子穿两天就开胶", "quality"),
     ("我的账号怎么被冻结了", "account"),
     ("登录一直失败 密码也不对", "account"),
+    ("拍的黑色给我发成了白色", "wrong_item"),
+    ("40码的鞋寄成43码了", "wrong_item"),
+    ("我下单的是儿童款 结果到手是成人的", "wrong_item"),
+    ("售后被驳回了 说我是人为损坏 明明收到就是坏的", "refund_dispute"),
+    ("凭什么拒绝我的退款申请", "refund_dispute"),
 ])
 def test_each_kind_is_found(rules, text, expected):
     assert kind(rules, text) == expected
@@ -70,6 +75,8 @@ def test_each_kind_is_found(rules, text, expected):
     "这件会不会缩水",
     "怎么洗不会起球",
     "优惠券用不了",
+    "退款被驳回了怎么办",
+    "如果退款被拒绝还能再申请吗",
 ])
 def test_questions_are_not_reports(rules, text):
     assert kind(rules, text) is None
