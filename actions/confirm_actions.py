@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
 
-from actions import order_text
+from actions import order_access, order_text
 from actions.common import HUMAN_BUTTON, JieliAction, ask_order_id, latest_text
 from actions.order_actions import not_cancellable_reply
 from actions.shop.base import yuan
@@ -31,7 +31,10 @@ def _confirm_cancel(dispatcher, tracker) -> list[dict]:
     order_id = tracker.get_slot("order_id")
     if not order_id:
         return done + ask_order_id(dispatcher, "cancel_order")
-    result = get_adapter().cancel_order(str(order_id))
+    owner = order_access.owner_for(tracker, str(order_id))
+    if owner is None:   # nothing proves the order is theirs (any more): ask first
+        return done + order_access.open_order(dispatcher, tracker, str(order_id), "cancel_order").events
+    result = get_adapter().cancel_order(str(order_id), owner)
     if result.ok:
         text = f"已为您取消订单 {order_id}。"
         way = order_text.refund_way(result.order) if result.order else "原路退回您的付款账户"
