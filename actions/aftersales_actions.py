@@ -26,7 +26,7 @@ def handle_refund(dispatcher: CollectingDispatcher, tracker: Tracker, continuing
     if order_id and wants_record:
         opened = order_access.open_order(dispatcher, tracker, order_id, "refund")
         if opened.order is None:
-            return events + opened.events
+            return opened.events
         order = opened.order
         refund = get_adapter().get_refund(order_id, opened.owner)
         reply, buttons = (order_text.refund_reply(order, refund) if refund

@@ -47,7 +47,7 @@ FAILURES_SLOT = "second_factor_failures"  # wrong second-factor answers in this 
 
 ASK_SECOND_FACTOR = "为了保护您的订单信息，请先登录，或告诉我下单手机号的后四位～"
 ASK_LOGIN = "为了保护您的订单信息，订单详情需要登录后才能查看哦～登录后再发一下订单号，我马上帮您查。"
-NOT_IN_ACCOUNT = ("在您当前登录的账号下没有查到订单 {order_id} 哦。如果是用其他手机号下的单，"
+NOT_IN_ACCOUNT = ("在您当前登录的账号下没有查到订单 {order_id} 😥 麻烦核对一下订单号；如果是用其他手机号下的单，"
                   "告诉我下单手机号的后四位，我帮您核对～")
 WRONG_DIGITS = "手机号后四位和这个订单对不上哦～麻烦再核对一下下单时用的手机号，也可以登录后再查。"
 NO_MORE_TRIES = ("为了保护您的订单信息，这边先不再核对手机号了。您可以登录后再查，"

@@ -31,7 +31,7 @@ def handle_order_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         return []
     opened = order_access.open_order(dispatcher, tracker, order_id, "order_status")
     if opened.order is None:
-        return events + opened.events
+        return opened.events
     order = opened.order
     refund = get_adapter().get_refund(order_id, opened.owner) if order.status != "pending_payment" else None
     text, buttons = order_text.describe_order(order, refund)
@@ -64,7 +64,7 @@ def handle_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         return ask_order_id(dispatcher, "cancel_order")
     opened = order_access.open_order(dispatcher, tracker, order_id, "cancel_order")
     if opened.order is None:
-        return events + opened.events
+        return opened.events
     order, events = opened.order, events + opened.events
     if not order.is_cancellable:
         text, buttons = not_cancellable_reply(order)
@@ -86,7 +86,7 @@ def handle_change_address(dispatcher: CollectingDispatcher, tracker: Tracker) ->
         return ask_order_id(dispatcher, "change_address")
     opened = order_access.open_order(dispatcher, tracker, order_id, "change_address")
     if opened.order is None:
-        return events + opened.events
+        return opened.events
     order, events = opened.order, events + opened.events
     if order.status in ("pending_payment", "paid") and not order.is_shipped:
         text = policy.answer("order_help", "change_address_unshipped", order_id=order_id)
