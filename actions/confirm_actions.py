@@ -5,6 +5,7 @@ from rasa_sdk.events import SlotSet
 
 from actions import order_access, order_text
 from actions.common import HUMAN_BUTTON, JieliAction, ask_order_id, latest_text
+from actions.identity import verified_customer
 from actions.order_actions import not_cancellable_reply
 from actions.shop.base import yuan
 from actions.shop.factory import get_adapter
@@ -65,6 +66,11 @@ class ActionHandleAffirm(JieliAction):
         pending = tracker.get_slot("pending_confirm")
         if pending == "cancel_order":
             return _confirm_cancel(dispatcher, tracker)
+        if not pending and order_access.pending_verification(tracker) and verified_customer(tracker):
+            # "好了" after logging in while the bot waited for the phone digits: carry on
+            from actions.order_actions import continue_order
+
+            return continue_order(dispatcher, tracker)
         _nothing_pending(dispatcher, tracker)
         return [SlotSet("pending_confirm", None)] if pending else []
 

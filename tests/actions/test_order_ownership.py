@@ -261,3 +261,14 @@ def test_masked_order_numbers():
     assert order_access.mask("2024111500034503") == "2024**********03"
     assert order_access.mask("12345") == "*****"
     assert TEST_ACTION_TOKEN not in order_access.mask(TEST_ACTION_TOKEN)
+
+
+def test_logging_in_while_the_bot_waits_for_the_digits_carries_on():
+    """"好了" after logging in on the shop page: the next message is verified, the question goes on."""
+    from actions.confirm_actions import ActionHandleAffirm as Affirm
+
+    tracker = load_tracker("affirm_nothing_pending", text="好了，登录了", intent="affirm",
+                           slots={"order_id": SHIPPED, "order_verify": SHIPPED, "order_topic": "order_status"})
+    tracker.latest_message["metadata"] = {"jieli_identity": identity_token("C1002", tracker.sender_id)}
+    _, messages = run_action(Affirm(), tracker)
+    assert "SF1428305566704" in said(messages)
