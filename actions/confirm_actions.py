@@ -81,6 +81,10 @@ class ActionHandleDeny(JieliAction):
 
     def handle(self, dispatcher, tracker, domain):
         pending = tracker.get_slot("pending_confirm")
+        if not pending and order_access.pending_verification(tracker):
+            # "不记得了" / "不想说" to the phone digits: no pressure, other ways in
+            dispatcher.utter_message(text=order_access.NO_DIGITS, buttons=[HUMAN_BUTTON])
+            return [SlotSet(order_access.VERIFY_SLOT, None)]
         if pending == "cancel_order":
             order_id = tracker.get_slot("order_id")
             which = f"订单 {order_id} " if order_id else "订单"

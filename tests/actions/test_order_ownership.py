@@ -272,3 +272,13 @@ def test_logging_in_while_the_bot_waits_for_the_digits_carries_on():
     tracker.latest_message["metadata"] = {"jieli_identity": identity_token("C1002", tracker.sender_id)}
     _, messages = run_action(Affirm(), tracker)
     assert "SF1428305566704" in said(messages)
+
+
+def test_no_digits_is_fine_and_other_ways_are_offered():
+    from actions.confirm_actions import ActionHandleDeny
+
+    tracker = load_tracker("affirm_nothing_pending", text="不记得了", intent="deny",
+                           slots={"order_id": SHIPPED, "order_verify": SHIPPED, "order_topic": "order_status"})
+    events, messages = run_action(ActionHandleDeny(), tracker)
+    assert messages == [message(order_access.NO_DIGITS, buttons=[HUMAN])]
+    assert events == [SlotSet("order_verify", None)]

@@ -151,3 +151,17 @@ def test_failed_lookups_stop_after_the_limit(fresh):
         assert "暂停" not in reply.said
     reply = conversation.say(f"查一下订单 {NEWS}")
     assert "订单查询先暂停一会儿" in reply.said and "78.30" not in reply.said
+
+
+def test_a_bare_number_of_repeated_digits_is_the_answer(fresh):
+    conversation = fresh.conversation()
+    assert ASK in conversation.say(f"订单{UNPAID}现在什么状态").said
+    reply = conversation.say("1111")
+    assert "纯棉短袖T恤" in reply.said, (reply.actions, reply.said)
+
+
+def test_not_remembering_the_digits_is_answered_kindly(fresh):
+    conversation = fresh.conversation()
+    conversation.say(f"订单{SHIPPED}到哪了")
+    reply = conversation.say("不记得了")
+    assert "登录后就能直接查看订单" in reply.said and gives_away(reply.said) == []
