@@ -5,9 +5,8 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import order_text, policy
-from actions.common import (JieliAction, answer_topic, ask, ask_order_id, latest_text, order_not_found,
-                            resolve_order, topic_entity)
+from actions import order_access, order_text, policy
+from actions.common import JieliAction, answer_topic, ask, ask_order_id, latest_text, resolve_order, topic_entity
 from actions.shop.factory import get_adapter
 
 # refund topics answered from the order's refund record when we know the order number
@@ -25,15 +24,15 @@ def handle_refund(dispatcher: CollectingDispatcher, tracker: Tracker, continuing
     order_id, events = resolve_order(tracker)
     wants_record = topic is None or topic.get("needs_order") or topic["id"] in RECORD_TOPICS
     if order_id and wants_record:
-        adapter = get_adapter()
-        order = adapter.get_order(order_id)
-        if order is None:
-            return order_not_found(dispatcher, tracker, order_id, "refund")
-        refund = adapter.get_refund(order_id)
+        opened = order_access.open_order(dispatcher, tracker, order_id, "refund")
+        if opened.order is None:
+            return opened.events
+        order = opened.order
+        refund = get_adapter().get_refund(order_id, opened.owner)
         reply, buttons = (order_text.refund_reply(order, refund) if refund
                           else order_text.no_refund_reply(order))
         dispatcher.utter_message(text=reply, buttons=buttons)
-        return events
+        return events + opened.events
     if continuing:  # still no order number: ask again
         return events + ask_order_id(dispatcher, "refund")
     if topic is None:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
 
-from actions import order_text
+from actions import order_access, order_text
 from actions.common import HUMAN_BUTTON, JieliAction, ask_order_id, latest_text
+from actions.identity import verified_customer
 from actions.order_actions import not_cancellable_reply
 from actions.shop.base import yuan
 from actions.shop.factory import get_adapter
@@ -31,7 +32,10 @@ def _confirm_cancel(dispatcher, tracker) -> list[dict]:
     order_id = tracker.get_slot("order_id")
     if not order_id:
         return done + ask_order_id(dispatcher, "cancel_order")
-    result = get_adapter().cancel_order(str(order_id))
+    owner = order_access.owner_for(tracker, str(order_id))
+    if owner is None:   # nothing proves the order is theirs (any more): ask first
+        return done + order_access.open_order(dispatcher, tracker, str(order_id), "cancel_order").events
+    result = get_adapter().cancel_order(str(order_id), owner)
     if result.ok:
         text = f"已为您取消订单 {order_id}。"
         way = order_text.refund_way(result.order) if result.order else "原路退回您的付款账户"
@@ -62,6 +66,11 @@ class ActionHandleAffirm(JieliAction):
         pending = tracker.get_slot("pending_confirm")
         if pending == "cancel_order":
             return _confirm_cancel(dispatcher, tracker)
+        if not pending and order_access.pending_verification(tracker) and verified_customer(tracker):
+            # "好了" after logging in while the bot waited for the phone digits: carry on
+            from actions.order_actions import continue_order
+
+            return continue_order(dispatcher, tracker)
         _nothing_pending(dispatcher, tracker)
         return [SlotSet("pending_confirm", None)] if pending else []
 
@@ -72,6 +81,10 @@ class ActionHandleDeny(JieliAction):
 
     def handle(self, dispatcher, tracker, domain):
         pending = tracker.get_slot("pending_confirm")
+        if not pending and order_access.pending_verification(tracker):
+            # "不记得了" / "不想说" to the phone digits: no pressure, other ways in
+            dispatcher.utter_message(text=order_access.NO_DIGITS, buttons=[HUMAN_BUTTON])
+            return [SlotSet(order_access.VERIFY_SLOT, None)]
         if pending == "cancel_order":
             order_id = tracker.get_slot("order_id")
             which = f"订单 {order_id} " if order_id else "订单"

@@ -9,14 +9,17 @@
 * `category` — one of the bridge's routing categories 物流 / 售后 / 账单 / 产品 / 其他
   (handover_bridge/config.py CATEGORIES; the bridge maps each to an agent skill);
 * `priority` — an integer as the bridge ranks it (0 low, 1 normal, 2 high, 3 urgent … 9): 1,
-  plus one each for anger, repeated requests for a person, a VIP tier, an order of ¥1000 or more;
+  plus one each for anger, repeated requests for a person, a VIP tier of a verified customer, an
+  order of ¥1000 or more verified as the customer's;
 * `summary` — five short fields an agent reads in five seconds:
   "客户诉求：… / 订单号：… / 机器人已答复：… / 转人工原因：… / 情绪：…";
 * `context` — the whole story (see `build_context` for every key): transcript with ISO times,
   each customer turn's intent, confidence, entities and abuse flags, the problem in the
   customer's own words, every order number, slots, the signals that fired with their
-  explanations, the frustration level, the widget metadata (customer id, tier, current order,
-  page) and the order as the shop knows it.
+  explanations, the frustration level, the widget metadata (current order, page; never the
+  `jieli_identity` token), the customer (`customer`: ``verified`` with the id and tier the bridge
+  vouched for; what the widget only claimed under ``customer.claimed``) and the order as the shop
+  knows it (`order.order_verified`: opened for its owner in this conversation).
 
 The signals are computed with `jieli_dialogue.signals`, the same code the EscalationPolicy runs;
 the policy's own decision (slot `escalation`) says which rules fired and with which thresholds.
@@ -40,6 +43,7 @@ logger = logging.getLogger(__name__)
 CONTEXT_VERSION = 1
 MAX_TRANSCRIPT = 200        # messages sent to the agent (the most recent ones)
 MAX_MESSAGE_CHARS = 4000    # per message
+JIELI_IDENTITY = "jieli_identity"   # actions/identity.py
 PROBLEM_MESSAGES = 3        # customer messages quoted as the problem
 SUMMARY_PROBLEM_CHARS = 60
 SUMMARY_ANSWER_CHARS = 60
@@ -246,15 +250,20 @@ def _amount(value: Any) -> float | None:
         return None
 
 
-def order_facts(order_id: str | None) -> dict | None:
-    """The order as the shop knows it (status, total, items), or None; never raises."""
+def order_facts(order_id: str | None, tracker: Tracker | None = None) -> dict | None:
+    """The order as the shop knows it (status, total, items), or None; never raises. The agent
+    is the shop's staff: the order is looked up without an owner, and ``order_verified`` says
+    whether it was opened for its owner in this conversation (the verified customer placed it, or
+    the phone digits were checked: actions/order_access.py) — only then may its value count."""
     if not order_id:
         return None
     try:
+        from actions.order_access import order_verified
         from actions.shop.base import amount_str
         from actions.shop.factory import get_adapter
 
         order = get_adapter().get_order(order_id)
+        verified = order_verified(tracker, order) if tracker is not None else False
     except Exception as error:  # noqa: BLE001 - the handover must not wait on or fail with the shop
         logger.info("no order facts for %s: %s", order_id, error)
         return None
@@ -266,11 +275,37 @@ def order_facts(order_id: str | None) -> dict | None:
         status_text = order.status
     return {"order_id": order.order_id, "status": order.status, "status_text": status_text,
             "total": amount_str(order.total_cents),
-            "items": [f"{item.name} ×{item.quantity}" for item in order.items]}
+            "items": [f"{item.name} ×{item.quantity}" for item in order.items],
+            "order_verified": verified}
+
+
+def customer_of(tracker: Tracker, metadata: Mapping[str, Any]) -> dict:
+    """Who the customer is: ``verified`` with the id and tier the bridge vouched for
+    (actions/identity.py), else only ``{"verified": false}``; what the widget claimed (customer id,
+    tier …) under ``claimed``, to be shown as 顾客自述, never as identity."""
+    from actions.identity import claimed_identity, verified_customer
+
+    try:
+        verified = verified_customer(tracker)
+    except Exception:  # noqa: BLE001 - a broken token is an anonymous customer, not a lost handover
+        logger.exception("identity check failed")
+        verified = None
+    customer: dict[str, Any] = {"verified": verified is not None}
+    if verified is not None:
+        customer["customer_id"] = verified.customer_id
+        if verified.tier:
+            customer["tier"] = verified.tier
+    if metadata.get("page") is not None:
+        customer["page"] = metadata.get("page")
+    claimed = claimed_identity(metadata)
+    if claimed:
+        customer["claimed"] = claimed
+    return customer
 
 
 def order_value(metadata: Mapping[str, Any], order: Mapping[str, Any] | None) -> float | None:
-    """The order's amount in yuan: from the page the customer is on, else the shop's total."""
+    """The order's amount in yuan: from the page the customer is on, else the shop's total.
+    (Shown to the agent; it raises the priority only for an order verified as the customer's.)"""
     current = metadata.get("current_order") if isinstance(metadata.get("current_order"), Mapping) else {}
     legacy = metadata.get("order") if isinstance(metadata.get("order"), Mapping) else {}
     for candidate in (current.get("amount"), current.get("total"), legacy.get("amount"), (order or {}).get("total")):
@@ -281,8 +316,10 @@ def order_value(metadata: Mapping[str, Any], order: Mapping[str, Any] | None) ->
 
 
 def priority_of(signals: sig.Signals, thresholds: sig.Thresholds, metadata: Mapping[str, Any],
-                order: Mapping[str, Any] | None) -> tuple[int, list[str]]:
-    """(priority, the reasons it is above normal), on the bridge's scale (1 normal … 9)."""
+                order: Mapping[str, Any] | None, customer: Mapping[str, Any] | None = None) -> tuple[int, list[str]]:
+    """(priority, the reasons it is above normal), on the bridge's scale (1 normal … 9). Only
+    what is verified counts: the tier of a verified customer (`customer_of`), the shop's total of
+    an order verified as theirs (``order_verified``) — never what the widget claims."""
     level, factors = DEFAULT_PRIORITY, []
     threshold = thresholds.frustration_threshold or 0.7
     if signals.frustration >= threshold or signals.frustration_level == sig.ANGRY:
@@ -291,11 +328,11 @@ def priority_of(signals: sig.Signals, thresholds: sig.Thresholds, metadata: Mapp
     if signals.requests_since_resume >= 2:
         level += 1
         factors.append(f"客户{sig.cn(signals.requests_since_resume)}次要求人工")
-    tier = str(metadata.get("tier") or "").strip()
+    tier = str((customer or {}).get("tier") or "").strip() if (customer or {}).get("verified") else ""
     if tier.lower() in VIP_TIERS or tier in VIP_TIERS:
         level += 1
         factors.append(f"会员等级 {tier}")
-    value = order_value(metadata, order)
+    value = _amount(order.get("total")) if order and order.get("order_verified") else None
     if value is not None and value >= HIGH_ORDER_VALUE:
         level += 1
         factors.append(f"订单金额 ¥{value:.2f}")
@@ -370,8 +407,10 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
     order_ids = order_ids_of(turns, slots.get("order_id"), metadata)
     from_slot = order_ids_of([], slots.get("order_id"), {})
     order_id = from_slot[0] if from_slot else (order_ids[-1] if order_ids else None)
-    order = order_facts(order_id)
-    priority, factors = priority_of(signals, thresholds, metadata, order)
+    order = order_facts(order_id, tracker)
+    customer = customer_of(tracker, metadata)
+    metadata.pop(JIELI_IDENTITY, None)   # a live credential for the action server: never to an agent
+    priority, factors = priority_of(signals, thresholds, metadata, order, customer)
     category = category_of(turns, slots.get("order_topic"), problem)
     turn_numbers = {t.index: n for n, t in enumerate(turns, start=1)}
     abusive_turns = [e for e in transcript if e.get("abusive")]
@@ -414,7 +453,7 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
                         for a in answers[-5:]],
         "slots": slots,
         "metadata": metadata,
-        "customer": {key: metadata.get(key) for key in ("customer_id", "tier", "page") if metadata.get(key) is not None},
+        "customer": customer,
         "transcript": transcript[-MAX_TRANSCRIPT:],
         "transcript_truncated": len(transcript) > MAX_TRANSCRIPT,
         "channel": tracker.get_latest_input_channel(),

@@ -6,10 +6,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import order_text, policy
+from actions import order_access, order_text, policy
 from actions.aftersales_actions import handle_refund
-from actions.common import (HUMAN_BUTTON, JieliAction, ask_order_id, latest_text, order_not_found,
-                            resolve_order, topic_entity)
+from actions.common import HUMAN_BUTTON, JieliAction, ask_order_id, latest_text, resolve_order, topic_entity
 from actions.shop.base import CancelResult, Order, yuan
 from actions.shop.factory import get_adapter
 
@@ -30,14 +29,14 @@ def handle_order_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         if topic.get("ask_order_id"):
             return ask_order_id(dispatcher, "order_status")
         return []
-    adapter = get_adapter()
-    order = adapter.get_order(order_id)
-    if order is None:
-        return order_not_found(dispatcher, tracker, order_id, "order_status")
-    refund = adapter.get_refund(order_id) if order.status != "pending_payment" else None
+    opened = order_access.open_order(dispatcher, tracker, order_id, "order_status")
+    if opened.order is None:
+        return opened.events
+    order = opened.order
+    refund = get_adapter().get_refund(order_id, opened.owner) if order.status != "pending_payment" else None
     text, buttons = order_text.describe_order(order, refund)
     dispatcher.utter_message(text=text, buttons=buttons)
-    return events
+    return events + opened.events
 
 
 def not_cancellable_reply(order: Order, result: CancelResult | None = None) -> tuple[str, list[dict]]:
@@ -63,9 +62,10 @@ def handle_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
     order_id, events = resolve_order(tracker)
     if not order_id:
         return ask_order_id(dispatcher, "cancel_order")
-    order = get_adapter().get_order(order_id)
-    if order is None:
-        return order_not_found(dispatcher, tracker, order_id, "cancel_order")
+    opened = order_access.open_order(dispatcher, tracker, order_id, "cancel_order")
+    if opened.order is None:
+        return opened.events
+    order, events = opened.order, events + opened.events
     if not order.is_cancellable:
         text, buttons = not_cancellable_reply(order)
         dispatcher.utter_message(text=text, buttons=buttons)
@@ -84,9 +84,10 @@ def handle_change_address(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     order_id, events = resolve_order(tracker)
     if not order_id:
         return ask_order_id(dispatcher, "change_address")
-    order = get_adapter().get_order(order_id)
-    if order is None:
-        return order_not_found(dispatcher, tracker, order_id, "change_address")
+    opened = order_access.open_order(dispatcher, tracker, order_id, "change_address")
+    if opened.order is None:
+        return opened.events
+    order, events = opened.order, events + opened.events
     if order.status in ("pending_payment", "paid") and not order.is_shipped:
         text = policy.answer("order_help", "change_address_unshipped", order_id=order_id)
     elif order.status == "shipped" or (order.status == "paid" and order.is_shipped):
@@ -130,6 +131,18 @@ class ActionChangeAddress(JieliAction):
         return handle_change_address(dispatcher, tracker)
 
 
+def continue_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
+    """Carry on with the question that was waiting (`order_topic`), else show the order's status."""
+    handlers = {
+        "order_status": handle_order_status,
+        "cancel_order": handle_cancel_order,
+        "change_address": handle_change_address,
+        "refund": lambda d, t: handle_refund(d, t, continuing=True),
+    }
+    topic = tracker.get_slot("order_topic")
+    return handlers.get(topic, handle_order_status)(dispatcher, tracker)
+
+
 class ActionContinueOrder(JieliAction):
     """The customer sent an order number: carry on with the question that was waiting for it
     (`order_topic`), else show the order's status."""
@@ -138,11 +151,21 @@ class ActionContinueOrder(JieliAction):
         return "action_continue_order"
 
     def handle(self, dispatcher, tracker, domain):
-        handlers = {
-            "order_status": handle_order_status,
-            "cancel_order": handle_cancel_order,
-            "change_address": handle_change_address,
-            "refund": lambda d, t: handle_refund(d, t, continuing=True),
-        }
-        topic = tracker.get_slot("order_topic")
-        return handlers.get(topic, handle_order_status)(dispatcher, tracker)
+        return continue_order(dispatcher, tracker)
+
+
+class ActionVerifyOrder(JieliAction):
+    """The customer gave the phone's last four digits (intent inform_phone_last4) after the bot
+    asked for them (actions/order_access.py): check them with the shop and carry on with what they
+    asked (`order_topic`); a wrong answer gets a kind retry, a few a polite stop."""
+
+    def name(self) -> str:
+        return "action_verify_order"
+
+    def handle(self, dispatcher, tracker, domain):
+        pending = order_access.pending_verification(tracker)
+        if not pending:
+            return order_access.nothing_to_verify(dispatcher, tracker.get_slot("order_topic"))
+        if order_access.latest_digits(tracker) is None:
+            return order_access.digits_please(dispatcher)
+        return continue_order(dispatcher, tracker)

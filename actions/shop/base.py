@@ -1,5 +1,11 @@
 """What the actions know about orders and refunds, and the interface every shop adapter offers.
 
+Orders belong to someone: every adapter method takes an optional `Owner` — the verified customer
+id and/or the last four digits of the order's phone the customer gave — and answers as if the
+order did not exist when the order is not theirs (None, or CancelResult reason ``not_found``).
+Without an owner (None) the adapter does not check: that is for the shop's own staff (the handover
+context an agent sees, seeding); the actions always pass one (actions/order_access.py).
+
 Amounts are kept in fen (integer cents) so they stay exact; times are aware UTC datetimes.
 """
 from __future__ import annotations
@@ -13,6 +19,12 @@ ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "cancelled"
                   "refunding", "refunded", "refund_rejected")
 REFUND_STATUSES = ("applied", "processing", "approved", "rejected", "refunded")
 CANCELLABLE = ("pending_payment", "paid")
+
+
+def phone_last4(phone: str | None) -> str:
+    """The last four digits of a phone number ("138-0000-1111" → "1111"); "" when fewer."""
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
+    return digits[-4:] if len(digits) >= 4 else ""
 
 
 class ShopUnavailable(Exception):
@@ -77,6 +89,7 @@ class Order:
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
     cancelled_at: datetime | None = None
+    customer_id: str = ""      # the shop's id of the customer who placed the order ("" unknown)
 
     @property
     def is_shipped(self) -> bool:
@@ -92,6 +105,34 @@ class Order:
         if events:
             return max(events, key=lambda e: e.time)
         return self.tracking_events[-1] if self.tracking_events else None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who is asking for an order, as the shop can check it: the verified customer id (from the
+    bridge's signed identity) and/or the last four digits of the order's phone the customer gave.
+    An order is theirs when either matches."""
+
+    customer_id: str | None = None
+    phone_last4: str | None = None
+
+    def __post_init__(self):
+        if not self.customer_id and not self.phone_last4:
+            raise ValueError("an Owner needs a customer id or phone digits")
+
+    def owns(self, order: "Order") -> bool:
+        if self.customer_id and order.customer_id and order.customer_id == self.customer_id:
+            return True
+        last4 = phone_last4(order.phone)
+        return bool(self.phone_last4 and last4 and last4 == self.phone_last4)
+
+
+def visible(order: "Order | None", owner: Owner | None) -> "Order | None":
+    """The order if ``owner`` may see it (or no owner was asked about), else None — the same
+    answer as for an order that does not exist."""
+    if order is None or owner is None or owner.owns(order):
+        return order
+    return None
 
 
 @dataclass
@@ -121,18 +162,19 @@ class CancelResult:
 
 class ShopAdapter(abc.ABC):
     """The shop's order system as the actions use it. Every method raises `ShopUnavailable`
-    when the shop cannot be reached; an unknown order is None (or CancelResult reason not_found)."""
+    when the shop cannot be reached; an unknown order — or one that is not ``owner``'s — is None
+    (or CancelResult reason not_found)."""
 
     @abc.abstractmethod
-    def get_order(self, order_id: str) -> Order | None:
+    def get_order(self, order_id: str, owner: Owner | None = None) -> Order | None:
         ...
 
     @abc.abstractmethod
-    def get_refund(self, order_id: str) -> Refund | None:
+    def get_refund(self, order_id: str, owner: Owner | None = None) -> Refund | None:
         """The latest refund request of the order, or None."""
 
     @abc.abstractmethod
-    def cancel_order(self, order_id: str) -> CancelResult:
+    def cancel_order(self, order_id: str, owner: Owner | None = None) -> CancelResult:
         ...
 
     def close(self) -> None:

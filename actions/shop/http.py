@@ -14,7 +14,19 @@ An order: {"order_id", "status", "items": [{"name", "quantity", "unit_price", "s
 Amounts are yuan (string or number); times ISO 8601 (without an offset: Beijing time).
 Either object may come wrapped as {"order": {...}} / {"refund": {...}}.
 
-Time-outs, connection errors, 401/403, 5xx and unreadable answers raise `ShopUnavailable`.
+Orders belong to someone. When the actions ask on behalf of a customer, every request carries
+who is asking, as headers (not in the URL, so they stay out of access logs):
+
+    X-Jieli-Customer-Id: C1001      the customer id the bridge verified (the shop's own id, `sub`)
+    X-Jieli-Phone-Last4: 1111       the last four digits of the order's phone the customer gave
+
+(one or both). The shop answers only if the order is theirs (its customer id, or its phone ends
+in those digits); otherwise **403 or 404** — both read as "no such order", and the customer is
+told nothing that tells the two apart. An order may carry ``"customer_id"``: when it does (or a
+``phone``) and contradicts the headers, the adapter refuses the order itself too.
+
+Time-outs, connection errors, 401, 5xx and unreadable answers raise `ShopUnavailable`; so does a
+403 to a request made without a customer (it means the bearer token is refused).
 """
 from __future__ import annotations
 
@@ -26,8 +38,8 @@ from urllib.parse import quote
 import requests
 
 from actions import timeutil
-from actions.shop.base import (CancelResult, Order, OrderItem, Refund, ShopAdapter, ShopUnavailable,
-                               TrackingEvent, amount_str, to_cents)
+from actions.shop.base import (CancelResult, Order, OrderItem, Owner, Refund, ShopAdapter, ShopUnavailable,
+                               TrackingEvent, amount_str, phone_last4, to_cents)
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +83,27 @@ def order_from_json(data: dict) -> Order:
         created_at=_time(data.get("created_at")), paid_at=_time(data.get("paid_at")),
         shipped_at=_time(data.get("shipped_at")), delivered_at=_time(data.get("delivered_at")),
         cancelled_at=_time(data.get("cancelled_at")),
+        customer_id=_text(data.get("customer_id")),
     )
+
+
+def contradicts(order: Order, owner: Owner | None) -> bool:
+    """The shop's answer itself says the order is not ``owner``'s: every proof the owner has can be
+    checked against a field of the order, and none matches."""
+    if owner is None or owner.owns(order):
+        return False
+    checkable = ((not owner.customer_id or bool(order.customer_id))
+                 and (not owner.phone_last4 or bool(phone_last4(order.phone))))
+    return checkable
+
+
+def owner_headers(owner: Owner | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if owner is not None and owner.customer_id:
+        headers["X-Jieli-Customer-Id"] = owner.customer_id
+    if owner is not None and owner.phone_last4:
+        headers["X-Jieli-Phone-Last4"] = owner.phone_last4
+    return headers
 
 
 def refund_from_json(data: dict, order_id: str = "") -> Refund:
@@ -106,7 +138,7 @@ def order_to_json(order: Order) -> dict:
                             for e in order.tracking_events],
         "created_at": _iso(order.created_at), "paid_at": _iso(order.paid_at),
         "shipped_at": _iso(order.shipped_at), "delivered_at": _iso(order.delivered_at),
-        "cancelled_at": _iso(order.cancelled_at),
+        "cancelled_at": _iso(order.cancelled_at), "customer_id": order.customer_id or None,
     }
 
 
@@ -141,11 +173,12 @@ class HttpShopAdapter(ShopAdapter):
             self._session.close()
             self._session = None
 
-    def _call(self, method: str, order_id: str, suffix: str = "") -> tuple[int, Any]:
+    def _call(self, method: str, order_id: str, suffix: str = "",
+              owner: Owner | None = None) -> tuple[int, Any]:
         if not self.base_url:
             raise ShopUnavailable("JIELI_SHOP_API_URL is not set")
         url = f"{self.base_url}/orders/{quote(str(order_id), safe='')}{suffix}"
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **owner_headers(owner)}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
@@ -153,8 +186,8 @@ class HttpShopAdapter(ShopAdapter):
         except requests.RequestException as error:
             raise ShopUnavailable(f"{method} {url}: {error}") from error
         status = response.status_code
-        if status == 404:
-            return status, None
+        if status == 404 or (status == 403 and owner is not None):
+            return status, None   # unknown, or not this customer's: the same to the customer
         if status in (401, 403) or status >= 500:
             raise ShopUnavailable(f"{method} {url}: HTTP {status}")
         try:
@@ -165,19 +198,24 @@ class HttpShopAdapter(ShopAdapter):
             raise ShopUnavailable(f"{method} {url}: unexpected answer (HTTP {status})")
         return status, body
 
-    def get_order(self, order_id: str) -> Order | None:
-        status, body = self._call("GET", order_id)
+    def get_order(self, order_id: str, owner: Owner | None = None) -> Order | None:
+        status, body = self._call("GET", order_id, owner=owner)
         if body is None:
             return None
         if status != 200:
             raise ShopUnavailable(f"GET order {order_id}: HTTP {status}")
         try:
-            return order_from_json(body)
+            order = order_from_json(body)
         except (KeyError, TypeError, ValueError) as error:
             raise ShopUnavailable(f"GET order {order_id}: bad order JSON: {error}") from error
+        if contradicts(order, owner):
+            logger.warning("shop API answered order %s for a customer it does not belong to: refused",
+                           order_id[:4] + "…")
+            return None
+        return order
 
-    def get_refund(self, order_id: str) -> Refund | None:
-        status, body = self._call("GET", order_id, "/refund")
+    def get_refund(self, order_id: str, owner: Owner | None = None) -> Refund | None:
+        status, body = self._call("GET", order_id, "/refund", owner=owner)
         if body is None or status == 204:
             return None
         if status != 200:
@@ -189,8 +227,8 @@ class HttpShopAdapter(ShopAdapter):
         except (KeyError, TypeError, ValueError) as error:
             raise ShopUnavailable(f"GET refund {order_id}: bad refund JSON: {error}") from error
 
-    def cancel_order(self, order_id: str) -> CancelResult:
-        status, body = self._call("POST", order_id, "/cancel")
+    def cancel_order(self, order_id: str, owner: Owner | None = None) -> CancelResult:
+        status, body = self._call("POST", order_id, "/cancel", owner=owner)
         if body is None:
             return CancelResult(ok=False, reason="not_found")
         try:

@@ -57,6 +57,7 @@ def build_rows(order: dict, now: datetime) -> dict[str, list[dict]]:
             "delivered_at": _t(order.get("delivered_at"), now),
             "cancelled_at": _t(order.get("cancelled_at"), now),
             "updated_at": timeutil.naive_utc(now),
+            "customer_id": str(order["customer_id"]) if order.get("customer_id") else None,
         }],
         "items": [], "tracking": [], "refunds": [],
     }

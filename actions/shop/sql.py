@@ -2,6 +2,11 @@
 
 Tables (created idempotently on first use): ``shop_orders``, ``shop_order_items``,
 ``shop_tracking_events``, ``shop_refunds``. Times are stored as naive UTC, amounts in fen.
+
+Orders belong to someone: ``shop_orders.customer_id`` is the shop's id of the customer who placed
+the order and ``shop_orders.phone`` the phone it was placed with; an adapter call with an `Owner`
+answers only for orders whose customer id or phone's last four digits match (base.py). A
+database made before the column existed gets it on first use (`create_schema`).
 """
 from __future__ import annotations
 
@@ -15,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from actions import timeutil
-from actions.shop.base import (CANCELLABLE, CancelResult, Order, OrderItem, Refund, ShopAdapter,
-                               ShopUnavailable, TrackingEvent)
+from actions.shop.base import (CANCELLABLE, CancelResult, Order, OrderItem, Owner, Refund, ShopAdapter,
+                               ShopUnavailable, TrackingEvent, visible)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,7 @@ orders_table = sa.Table(
     sa.Column("delivered_at", sa.DateTime),
     sa.Column("cancelled_at", sa.DateTime),
     sa.Column("updated_at", sa.DateTime),
+    sa.Column("customer_id", sa.String(64), index=True),
 )
 
 items_table = sa.Table(
@@ -87,8 +93,25 @@ def create_engine(url: str) -> sa.engine.Engine:
     return sa.create_engine(url, future=True, pool_pre_ping=True)
 
 
+# columns added after the first release: (table, column); added to older databases on first use
+ADDED_COLUMNS = ((orders_table, "customer_id"),)
+
+
 def create_schema(engine: sa.engine.Engine) -> None:
     metadata.create_all(engine, checkfirst=True)
+    inspector = sa.inspect(engine)
+    for table, name in ADDED_COLUMNS:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        if name in present:
+            continue
+        column = table.c[name]
+        kind = column.type.compile(dialect=engine.dialect)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {name} {kind}'))
+            for index in table.indexes:
+                if [c.name for c in index.columns] == [name]:
+                    index.create(conn, checkfirst=True)
+        logger.info("shop database: added column %s.%s", table.name, name)
 
 
 def _row_dict(row: Any) -> dict:
@@ -154,6 +177,7 @@ class SqlShopAdapter(ShopAdapter):
             shipped_at=timeutil.as_utc(data["shipped_at"]),
             delivered_at=timeutil.as_utc(data["delivered_at"]),
             cancelled_at=timeutil.as_utc(data["cancelled_at"]),
+            customer_id=data.get("customer_id") or "",
         )
 
     @staticmethod
@@ -166,19 +190,30 @@ class SqlShopAdapter(ShopAdapter):
             updated_at=timeutil.as_utc(data["updated_at"]),
         )
 
-    def get_order(self, order_id: str) -> Order | None:
+    def get_order(self, order_id: str, owner: Owner | None = None) -> Order | None:
         try:
             with self.engine.connect() as conn:
-                return self._load_order(conn, str(order_id))
+                return visible(self._load_order(conn, str(order_id)), owner)
         except sa.exc.SQLAlchemyError as error:
             raise ShopUnavailable(f"shop database error: {error}") from error
 
-    def get_refund(self, order_id: str) -> Refund | None:
+    def _owned(self, conn, order_id: str, owner: Owner) -> bool:
+        row = conn.execute(sa.select(orders_table.c.customer_id, orders_table.c.phone)
+                           .where(orders_table.c.order_id == order_id)).first()
+        if row is None:
+            return False
+        data = _row_dict(row)
+        return owner.owns(Order(order_id=order_id, status="", customer_id=data["customer_id"] or "",
+                                phone=data["phone"] or ""))
+
+    def get_refund(self, order_id: str, owner: Owner | None = None) -> Refund | None:
         query = (sa.select(refunds_table).where(refunds_table.c.order_id == str(order_id))
                  .order_by(refunds_table.c.requested_at.desc(), refunds_table.c.refund_id.desc())
                  .limit(1))
         try:
             with self.engine.connect() as conn:
+                if owner is not None and not self._owned(conn, str(order_id), owner):
+                    return None
                 row = conn.execute(query).first()
         except sa.exc.SQLAlchemyError as error:
             raise ShopUnavailable(f"shop database error: {error}") from error
@@ -186,11 +221,11 @@ class SqlShopAdapter(ShopAdapter):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def cancel_order(self, order_id: str) -> CancelResult:
+    def cancel_order(self, order_id: str, owner: Owner | None = None) -> CancelResult:
         order_id = str(order_id)
         try:
             with self.engine.begin() as conn:
-                order = self._load_order(conn, order_id)
+                order = visible(self._load_order(conn, order_id), owner)
                 if order is None:
                     return CancelResult(ok=False, reason="not_found")
                 if order.status == "cancelled":

@@ -460,7 +460,8 @@ def continues_problem(turn: Turn) -> bool:
 
 
 # Answers the bot asked for, and messages the bot need not understand word for word to answer well.
-CLEAR_ENOUGH = frozenset({HUMAN, "affirm", "deny", "inform_order_id", "greet", "thank", "goodbye", FALLBACK})
+CLEAR_ENOUGH = frozenset({HUMAN, "affirm", "deny", "inform_order_id", "inform_phone_last4", "greet", "thank",
+                          "goodbye", FALLBACK})
 
 
 def unsure(turn: Turn, thresholds: Thresholds, previous: Turn | None = None) -> bool:

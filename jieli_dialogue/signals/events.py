@@ -21,7 +21,7 @@ SMALLTALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_chall
 # intents that say nothing about the customer's problem
 UNINFORMATIVE = SMALLTALK | {HUMAN, INSULT, REQUEST_RATING, RATE}
 # intents that are not a question the bot answers (for the repeated-question signal)
-NOT_A_QUESTION = UNINFORMATIVE | {COMPLAIN, FALLBACK, "inform_order_id"}
+NOT_A_QUESTION = UNINFORMATIVE | {COMPLAIN, FALLBACK, "inform_order_id", "inform_phone_last4"}
 # intents of a message that may say "your last answer did not help" ("重置了也不行")
 FOLLOW_UPS = frozenset({COMPLAIN, FALLBACK, "out_of_scope"})
 
@@ -39,7 +39,7 @@ FALLBACK_ACTIONS = frozenset({"action_default_fallback", "utter_default", CLARIF
 CLARIFY = "clarify"
 COMPLAINT_REPLY = "utter_complain"
 # intents that answer a question of the bot's whatever the topic
-ANSWERS = frozenset({"inform_order_id", "affirm", "deny"})
+ANSWERS = frozenset({"inform_order_id", "inform_phone_last4", "affirm", "deny"})
 
 # slots
 PENDING_SLOT = "handover_pending"

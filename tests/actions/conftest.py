@@ -18,7 +18,8 @@ from actions import timeutil
 from actions.settings import get_settings
 from actions.shop.factory import reset_adapters
 from actions.shop.seed import seed
-from jieli_testkit import FROZEN_NOW, JIELI_ENV, apply_env
+from actions.lookup_guard import get_guard
+from jieli_testkit import FROZEN_NOW, JIELI_ENV, TEST_ACTION_TOKEN, apply_env
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +42,11 @@ def shop_db(tmp_path, seeded_template, monkeypatch, frozen_clock) -> str:
     path = tmp_path / "shop.db"
     shutil.copy(seeded_template, path)
     url = f"sqlite:///{path}"
-    apply_env(monkeypatch, JIELI_SHOP_ADAPTER="sql", JIELI_SHOP_DB_URL=url, JIELI_BRIDGE_URL="")
+    apply_env(monkeypatch, JIELI_SHOP_ADAPTER="sql", JIELI_SHOP_DB_URL=url, JIELI_BRIDGE_URL="",
+              JIELI_ACTION_TOKEN=TEST_ACTION_TOKEN)
+    get_guard().reset()
     yield url
+    get_guard().reset()
     reset_adapters()
     get_settings.cache_clear()
 

@@ -19,7 +19,31 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
 JIELI_ENV = ("JIELI_SHOP_ADAPTER", "JIELI_SHOP_DB_URL", "JIELI_SHOP_API_URL", "JIELI_SHOP_API_TOKEN",
              "JIELI_SHOP_API_TIMEOUT", "JIELI_POLICY_PATH", "JIELI_MANUALS_PATH", "JIELI_BRIDGE_URL",
-             "JIELI_ACTION_TOKEN", "JIELI_BRIDGE_TIMEOUT")
+             "JIELI_ACTION_TOKEN", "JIELI_BRIDGE_TIMEOUT", "JIELI_ORDER_SECOND_FACTOR",
+             "JIELI_SECOND_FACTOR_TRIES", "JIELI_ORDER_LOOKUP_LIMIT", "JIELI_ORDER_LOOKUP_WINDOW")
+# the secret the tests' bridge signs verified customers with (JIELI_ACTION_TOKEN)
+TEST_ACTION_TOKEN = "test-action-token-0123456789abcdef-jieli"
+
+
+def demo_owners() -> dict[str, str]:
+    """{order number: customer id} of shop/demo_orders.yml."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "shop" / "demo_orders.yml").read_text(encoding="utf-8"))
+    return {str(o["order_id"]): str(o["customer_id"]) for o in data["orders"] if o.get("customer_id")}
+
+
+def identity_token(customer_id: str, conversation_id: str, secret: str = TEST_ACTION_TOKEN, tier: str | None = None,
+                   ttl: int = 600, **overrides) -> str:
+    """A `jieli_identity` as the bridge signs it (the identity contract, point 3)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    claims = {"iss": "jieli-bridge", "aud": "jieli-actions", "sub": customer_id, "tier": tier,
+              "cid": conversation_id, "iat": now, "exp": now + ttl, **overrides}
+    return jwt.encode({k: v for k, v in claims.items() if v is not ...}, secret, algorithm="HS256")
 
 
 def apply_env(monkeypatch, **values: str) -> None:
@@ -33,8 +57,11 @@ def apply_env(monkeypatch, **values: str) -> None:
 
 
 def load_tracker(name: str, *, text: str | None = None, intent: str | None = None,
-                 entities: list[dict] | None = None, slots: dict | None = None) -> Tracker:
-    """A Tracker from fixtures/<name>.json, optionally with the latest message or slots replaced."""
+                 entities: list[dict] | None = None, slots: dict | None = None,
+                 customer: str | None = None, as_owner: bool = False) -> Tracker:
+    """A Tracker from fixtures/<name>.json, optionally with the latest message or slots replaced.
+    ``customer``: the latest message carries a `jieli_identity` signed for that customer;
+    ``as_owner``: for the customer who placed the order the tracker is about (entity, else slot)."""
     data = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     events = copy.deepcopy(data["events"])
     last_user = next(e for e in reversed(events) if e.get("event") == "user")
@@ -51,6 +78,14 @@ def load_tracker(name: str, *, text: str | None = None, intent: str | None = Non
     state["events"] = events
     state["latest_message"] = parse if (text, intent, entities) != (None, None, None) else data["latest_message"]
     state["slots"] = {**data.get("slots", {}), **(slots or {})}
+    if as_owner:
+        order_id = next((str(e.get("value")) for e in state["latest_message"].get("entities") or []
+                         if isinstance(e, dict) and e.get("entity") == "order_id"), None) or str(state["slots"].get("order_id") or "")
+        customer = demo_owners().get(order_id, "C1001")   # an unknown order: some logged-in customer
+    if customer:
+        latest = state["latest_message"] = copy.deepcopy(state["latest_message"])
+        latest["metadata"] = {**(latest.get("metadata") or {}),
+                              "jieli_identity": identity_token(customer, state["sender_id"])}
     return Tracker.from_dict(state)
 
 

@@ -15,7 +15,7 @@ HOW_TO_RETURN = {"title": "怎么退货", "payload": '/return_exchange{"topic":"
 
 def refund_about(order_id: str | None, text: str = "我的退款怎么样了", slot: str | None = None):
     entities = [{"entity": "order_id", "value": order_id}] if order_id else []
-    tracker = load_tracker("refund_timeline", text=text, entities=entities, slots={"order_id": slot or order_id})
+    tracker = load_tracker("refund_timeline", as_owner=True, text=text, entities=entities, slots={"order_id": slot or order_id})
     return run_action(ActionRefund(), tracker)
 
 
@@ -23,7 +23,7 @@ def refund_about(order_id: str | None, text: str = "我的退款怎么样了", s
 # refund
 
 def test_refund_timeline_general():
-    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline"))
+    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", as_owner=True))
     assert events == []
     assert messages == [message(
         "退款审核通过后按原支付方式退回：微信支付、支付宝 1–3 个工作日到账；银行卡 3–7 个工作日（以银行为准）；"
@@ -31,7 +31,7 @@ def test_refund_timeline_general():
 
 
 def test_refund_rejected_without_number_explains_and_asks():
-    events, messages = run_action(ActionRefund(), load_tracker("refund_rejected_no_id"))
+    events, messages = run_action(ActionRefund(), load_tracker("refund_rejected_no_id", as_owner=True))
     assert events == [SlotSet("order_topic", "refund")]
     assert messages == [
         message("退款被驳回的常见原因有：已发货但商品还没寄回、超过售后期、商品影响二次销售（吊牌拆除、有使用痕迹）、"
@@ -41,13 +41,13 @@ def test_refund_rejected_without_number_explains_and_asks():
 
 
 def test_refund_progress_without_number_asks():
-    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", text="退款进度怎么样了"))
+    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", as_owner=True, text="退款进度怎么样了"))
     assert events == [SlotSet("order_topic", "refund")]
     assert messages == [message("在「我的订单 → 退款/售后」里可以看到退款的每一步，我也可以帮您查。"), ASK_ORDER_ID]
 
 
 def test_refund_overview_with_buttons():
-    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", text="退款"))
+    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", as_owner=True, text="退款"))
     assert events == []
     assert messages == [question("退款的问题我可以帮您查进度、解释到账时间和驳回原因。您想了解哪一项？", buttons=[
         {"title": "退款进度", "payload": '/refund{"topic":"progress"}'},
@@ -58,7 +58,7 @@ def test_refund_overview_with_buttons():
 
 
 def test_refund_topic_button_with_a_known_order_looks_up_the_record():
-    tracker = load_tracker("refund_timeline", text='/refund{"topic":"progress"}',
+    tracker = load_tracker("refund_timeline", as_owner=True, text='/refund{"topic":"progress"}',
                            entities=[{"entity": "topic", "value": "progress"}], slots={"order_id": "2024110800089008"})
     events, messages = run_action(ActionRefund(), tracker)
     assert events == []
@@ -68,7 +68,7 @@ def test_refund_topic_button_with_a_known_order_looks_up_the_record():
 
 
 def test_refund_only_topic():
-    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", text="没发货能申请仅退款吗"))
+    events, messages = run_action(ActionRefund(), load_tracker("refund_timeline", as_owner=True, text="没发货能申请仅退款吗"))
     assert events == [] and messages[0]["text"].startswith("订单还没发货：直接在订单详情点「申请退款」")
 
 
@@ -106,7 +106,8 @@ def test_refund_question_about_an_order_without_refund(order_id, facts, buttons)
         assert fact in messages[0]["text"], fact
 
 
-def test_refund_unknown_order():
+def test_refund_unknown_order(env):
+    env(JIELI_ORDER_SECOND_FACTOR="none")
     events, messages = refund_about("2024000000000000")
     assert events == [SlotSet("order_id", None), SlotSet("order_topic", "refund")]
     assert messages[0]["text"].startswith("没有查到订单 2024000000000000")
@@ -125,7 +126,7 @@ def test_refund_after_cancelling_the_news_case_order():
 # return / exchange
 
 def test_return_shipping_fee():
-    events, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee"))
+    events, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", as_owner=True))
     assert events == []
     assert messages == [message(
         "质量问题、发错或漏发：来回运费由我们承担，寄回时请先垫付（普通快递，20 元以内），退款时一起补给您。"
@@ -141,17 +142,17 @@ def test_return_shipping_fee():
     ("退货流程是什么", "填写退货快递单号"),
 ])
 def test_return_topics(text, fact):
-    _, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", text=text))
+    _, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", as_owner=True, text=text))
     assert fact in messages[0]["text"]
 
 
 def test_return_quality_offers_a_person():
-    _, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", text="质量问题怎么退"))
+    _, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", as_owner=True, text="质量问题怎么退"))
     assert messages[0]["buttons"] == [HUMAN]
 
 
 def test_return_overview():
-    _, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", text="售后"))
+    _, messages = run_action(ActionReturnExchange(), load_tracker("return_shipping_fee", as_owner=True, text="售后"))
     assert messages == [question("签收后 7 天内支持无理由退货，质量问题 15 天内包退换。您想了解哪一项？", buttons=[
         {"title": "7天无理由", "payload": '/return_exchange{"topic":"seven_days"}'},
         {"title": "怎么退货", "payload": '/return_exchange{"topic":"how_to_return"}'},
@@ -164,7 +165,7 @@ def test_return_overview():
 # invoice, payment, coupon, product info
 
 def test_invoice_title():
-    events, messages = run_action(ActionInvoice(), load_tracker("invoice_title"))
+    events, messages = run_action(ActionInvoice(), load_tracker("invoice_title", as_owner=True))
     assert events == []
     assert messages == [message(
         "发票开出前，可以在订单详情「发票信息」里直接修改抬头和税号；已经开出的，在「申请换开」里提交正确的抬头，"
@@ -172,13 +173,13 @@ def test_invoice_title():
 
 
 def test_invoice_button_selects_the_topic():
-    events, messages = run_action(ActionInvoice(), load_tracker("invoice_button"))
+    events, messages = run_action(ActionInvoice(), load_tracker("invoice_button", as_owner=True))
     assert events == []
     assert messages[0]["text"].startswith("增值税专用发票只给企业开，需要提供：单位名称、纳税人识别号")
 
 
 def test_invoice_overview():
-    _, messages = run_action(ActionInvoice(), load_tracker("invoice_title", text="发票"))
+    _, messages = run_action(ActionInvoice(), load_tracker("invoice_title", as_owner=True, text="发票"))
     assert messages[0]["text"] == "我们默认开电子普通发票，也可以开增值税专用发票。您想了解哪一项？"
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/invoice{"topic":"types"}', '/invoice{"topic":"vat_special"}',
@@ -186,12 +187,12 @@ def test_invoice_overview():
 
 
 def test_invoice_reissue_window():
-    _, messages = run_action(ActionInvoice(), load_tracker("invoice_title", text="忘了开发票现在还能补开吗"))
+    _, messages = run_action(ActionInvoice(), load_tracker("invoice_title", as_owner=True, text="忘了开发票现在还能补开吗"))
     assert "确认收货后 180 天内" in messages[0]["text"]
 
 
 def test_payment_double_charge():
-    events, messages = run_action(ActionPayment(), load_tracker("payment_double_charge"))
+    events, messages = run_action(ActionPayment(), load_tracker("payment_double_charge", as_owner=True))
     assert events == []
     assert messages == [message(
         "同一个订单被扣了两次的话，多扣的钱会在 72 小时内原路自动退回，不需要您操作。"
@@ -206,12 +207,12 @@ def test_payment_double_charge():
     ("你们支持哪些支付方式", "微信支付、支付宝、花呗"),
 ])
 def test_payment_topics(text, fact):
-    _, messages = run_action(ActionPayment(), load_tracker("payment_double_charge", text=text))
+    _, messages = run_action(ActionPayment(), load_tracker("payment_double_charge", as_owner=True, text=text))
     assert fact in messages[0]["text"]
 
 
 def test_coupon_price_protection():
-    events, messages = run_action(ActionCoupon(), load_tracker("coupon_price_protect"))
+    events, messages = run_action(ActionCoupon(), load_tracker("coupon_price_protect", as_owner=True))
     assert events == []
     assert messages == [message(
         "付款后 7 天内，同款同规格商品在本店降价，可以申请补差价：订单详情点「价格保护」，或者把订单号和降价截图发给人工客服。"
@@ -225,12 +226,12 @@ def test_coupon_price_protection():
     ("积分怎么用", "100 积分抵 1 元"),
 ])
 def test_coupon_topics(text, fact):
-    _, messages = run_action(ActionCoupon(), load_tracker("coupon_price_protect", text=text))
+    _, messages = run_action(ActionCoupon(), load_tracker("coupon_price_protect", as_owner=True, text=text))
     assert fact in messages[0]["text"]
 
 
 def test_product_info_stock_is_not_mistaken_for_material():
-    events, messages = run_action(ActionProductInfo(), load_tracker("product_info_stock"))
+    events, messages = run_action(ActionProductInfo(), load_tracker("product_info_stock", as_owner=True))
     assert events == []
     assert messages[0]["text"].startswith("商品页上能选的颜色和尺码都有现货")
 
@@ -242,13 +243,13 @@ def test_product_info_stock_is_not_mistaken_for_material():
     ("L码会不会偏小", "尺码表"),
 ])
 def test_product_info_topics(text, fact):
-    _, messages = run_action(ActionProductInfo(), load_tracker("product_info_stock", text=text))
+    _, messages = run_action(ActionProductInfo(), load_tracker("product_info_stock", as_owner=True, text=text))
     assert fact in messages[0]["text"]
 
 
 @pytest.mark.parametrize("action,section", [
     (ActionPayment, "payment"), (ActionCoupon, "coupon"), (ActionProductInfo, "product_info")])
 def test_faq_overview_buttons_use_the_intent(action, section):
-    _, messages = run_action(action(), load_tracker("bad_input", text="嗯", intent=section))
+    _, messages = run_action(action(), load_tracker("bad_input", as_owner=True, text="嗯", intent=section))
     assert 1 <= len(messages[0]["buttons"]) <= 4
     assert all(b["payload"].startswith(f'/{section}{{"topic":"') for b in messages[0]["buttons"])

@@ -45,13 +45,13 @@ def check(events, messages):
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a().name())
 def test_bad_text(action, name):
     instance = action()
-    tracker = load_tracker("bad_input", text=BAD_TEXTS[name], intent=INTENT[instance.name()], entities=[])
+    tracker = load_tracker("bad_input", as_owner=True, text=BAD_TEXTS[name], intent=INTENT[instance.name()], entities=[])
     check(*run_action(instance, tracker))
 
 
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a().name())
 def test_no_latest_message_and_strange_slots(action):
-    tracker = load_tracker("bad_input", slots={"order_id": "abc", "order_topic": "???", "pending_confirm": "",
+    tracker = load_tracker("bad_input", as_owner=True, slots={"order_id": "abc", "order_topic": "???", "pending_confirm": "",
                                                "product": "no-such-product"})
     tracker.latest_message = {}
     check(*run_action(action(), tracker))
@@ -67,12 +67,12 @@ def test_no_latest_message_and_strange_slots(action):
 ])
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a().name())
 def test_odd_entities(action, entities):
-    tracker = load_tracker("bad_input", text="查一下", intent=INTENT[action().name()], entities=entities)
+    tracker = load_tracker("bad_input", as_owner=True, text="查一下", intent=INTENT[action().name()], entities=entities)
     check(*run_action(action(), tracker))
 
 
 def test_numeric_order_id_entity_is_understood():
-    tracker = load_tracker("bad_input", text="查一下", intent="order_status",
+    tracker = load_tracker("bad_input", as_owner=True, text="查一下", intent="order_status",
                            entities=[{"entity": "order_id", "value": 2024111800045604}])
     _, messages = run_action(ActionOrderStatus(), tracker)
     assert "SF1428305566704" in messages[0]["text"]
@@ -83,7 +83,7 @@ def test_broken_policy_file_gives_an_apology(action, env, tmp_path):
     bad = tmp_path / "policy.yml"
     bad.write_text("shop: [", encoding="utf-8")
     env(JIELI_POLICY_PATH=str(bad), JIELI_MANUALS_PATH=str(tmp_path / "missing.yml"))
-    tracker = load_tracker("bad_input", text="发票抬头写错了 2024111800045604", intent=INTENT[action().name()],
+    tracker = load_tracker("bad_input", as_owner=True, text="发票抬头写错了 2024111800045604", intent=INTENT[action().name()],
                            slots={"pending_confirm": "cancel_order", "order_id": "2024111800045604"})
     events, messages = run_action(action(), tracker)
     check(events, messages)
@@ -95,14 +95,14 @@ def test_broken_policy_file_gives_an_apology(action, env, tmp_path):
                                     ActionRefund], ids=lambda a: a().name())
 def test_unreachable_shop_gives_an_apology(action, env):
     env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=closed_port_url(), JIELI_SHOP_API_TIMEOUT="1")
-    tracker = load_tracker("order_status_shipped", intent=INTENT[action().name()])
+    tracker = load_tracker("order_status_shipped", as_owner=True, intent=INTENT[action().name()])
     events, messages = run_action(action(), tracker)
     assert events == [] and messages == [message(SHOP_UNAVAILABLE, buttons=[HUMAN])]
 
 
 def test_unreachable_shop_during_confirmation_keeps_the_question(env):
     env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=closed_port_url(), JIELI_SHOP_API_TIMEOUT="1")
-    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel"))
+    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel", as_owner=True))
     assert events == [] and messages == [message(SHOP_UNAVAILABLE, buttons=[HUMAN])]
 
 
@@ -110,5 +110,5 @@ def test_database_that_cannot_be_opened_gives_an_apology(env, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     env(JIELI_SHOP_DB_URL=f"sqlite:///{blocker}/sub/shop.db")
-    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped"))
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped", as_owner=True))
     assert events == [] and messages[0]["text"] in (SHOP_UNAVAILABLE, GENERIC_APOLOGY)

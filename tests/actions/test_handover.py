@@ -13,7 +13,8 @@ from actions.bridge_client import BridgeClient, BridgeError, HandoverTicket, get
 from actions.handover_actions import (ActionAskHandoverProblem, ActionHandover, ActionOfferHandover, queued_text)
 from actions.handover_context import CATEGORIES, build_handover
 from actions.settings import get_settings
-from jieli_testkit import HUMAN, FROZEN_NOW, LocalServer, closed_port_url, load_tracker, message, run_action
+from jieli_testkit import (HUMAN, FROZEN_NOW, LocalServer, closed_port_url, identity_token, load_tracker, message,
+                           run_action)
 
 FALLBACK = ("非常抱歉，现在没能为您接通人工客服 🙏 人工客服的服务时间是每天 9:00–22:00，"
             "您也可以拨打客服热线 400-820-5151（每天 9:00–21:00）。"
@@ -93,7 +94,7 @@ def test_handover_context_carries_the_whole_conversation():
     assert context["conversation_id"] == "c-handover"
     assert context["order_id"] == ORDER and context["order_ids"] == [ORDER]
     assert context["order"] == {"order_id": ORDER, "status": "paid", "status_text": "待发货", "total": "78.30",
-                                "items": ["感冒灵颗粒 ×1", "维生素C泡腾片 ×2"]}
+                                "items": ["感冒灵颗粒 ×1", "维生素C泡腾片 ×2"], "order_verified": False}
     assert context["slots"] == {"order_id": ORDER, "order_topic": None, "product": None, "pending_confirm": None}
     assert context["reasons"] == [{"code": "request_human", "explanation": "客户要求转人工"}]
     assert context["problem"]["text"] == "我的退款被驳回了 为什么???；这什么破服务 答非所问"
@@ -102,7 +103,9 @@ def test_handover_context_carries_the_whole_conversation():
         (1, "greet", 0.97), (2, "refund", 0.97), (3, "inform_order_id", 0.97), (4, "complain", 0.88),
         (5, "request_human", 0.99)]
     assert context["entities"] == [{"entity": "order_id", "value": ORDER, "turn": 3}]
-    assert context["metadata"] == {"customer_id": "cust-42"} and context["customer"] == {"customer_id": "cust-42"}
+    assert context["metadata"] == {"customer_id": "cust-42"}
+    # a customer id the widget sent is a claim (顾客自述), not identity
+    assert context["customer"] == {"verified": False, "claimed": {"customer_id": "cust-42"}}
     assert context["channel"] == "rest"
     assert context["requested_at"] == FROZEN_NOW.isoformat()
     assert context["frustration_level"] == "不满" and 0.3 <= context["frustration"] < 0.7
@@ -129,13 +132,15 @@ def test_the_news_report_case():
     body = build_handover(load_tracker("handover_news_case"))
     context = body["context"]
     assert body["reason"] == "request_human" and body["category"] == "售后"
-    assert body["priority"] == 3 and context["priority_factors"] == ["客户两次要求人工", "会员等级 VIP"]
+    # "VIP" is only what the widget claimed: it raises nothing
+    assert body["priority"] == 2 and context["priority_factors"] == ["客户两次要求人工"]
     assert context["order_ids"] == [ORDER] and ORDER in body["summary"]
     assert context["problem"]["text"] == ("我買的感冒藥付款五天了還沒發貨，訂單號2024111500034503；"
                                           "我申請退款也被自動拒絕了 為什麼；商家讓我找平台人工客服 到底怎麼回事？？？")
     assert "转人工原因：客户连续两次要求人工" in body["summary"]
     assert "机器人已答复：订单 2024111500034503：您 11月18日 10:00 申请的退款 ¥78.30 已被驳回。" in body["summary"]
-    assert context["customer"] == {"customer_id": "cust-1001", "tier": "VIP", "page": f"/orders/{ORDER}"}
+    assert context["customer"] == {"verified": False, "page": f"/orders/{ORDER}",
+                                   "claimed": {"customer_id": "cust-1001", "tier": "VIP"}}
     assert context["metadata"]["current_order"] == {"order_id": ORDER, "amount": "78.30"}
     assert [s["name"] for s in context["signals"]["observed"]][:2] == ["explicit_request", "human_requests"]
 
@@ -177,12 +182,55 @@ def test_implicit_escalations(fixture, reason, category, why):
     assert body["context"]["problem"]["messages"]
 
 
-def test_tier_and_order_value_raise_the_priority():
+def test_claimed_tier_and_order_value_raise_nothing():
     tracker = load_tracker("bad_input", text="订单2024111500034503 转人工", intent="request_human")
-    tracker.events[3]["metadata"] = {"tier": "gold", "current_order": {"order_id": "2024111500034503", "amount": 1299}}
+    tracker.events[3]["metadata"] = {"tier": "gold", "customer_id": "C1001",
+                                     "current_order": {"order_id": "2024111500034503", "amount": 1299}}
     body = build_handover(tracker)
-    assert body["priority"] == 3
-    assert body["context"]["priority_factors"] == ["会员等级 gold", "订单金额 ¥1299.00"]
+    assert body["priority"] == 1 and body["context"]["priority_factors"] == []
+    assert body["context"]["customer"] == {"verified": False, "claimed": {"customer_id": "C1001", "tier": "gold"}}
+    assert body["context"]["order"]["order_verified"] is False
+
+
+def _expensive(shop_db, order_id: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(shop_db)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE shop_orders SET total_cents = 129900 WHERE order_id = :o"), {"o": order_id})
+    engine.dispose()
+
+
+def test_verified_tier_and_the_owners_order_value_raise_the_priority(shop_db):
+    _expensive(shop_db, ORDER)
+    tracker = load_tracker("bad_input", text=f"订单{ORDER} 转人工", intent="request_human")
+    token = identity_token("C1001", tracker.sender_id, tier="gold")
+    tracker.latest_message["metadata"] = {"jieli_identity": token}
+    tracker.events[3]["metadata"] = {"jieli_identity": token, "tier": "svip"}
+    body = build_handover(tracker)
+    context = body["context"]
+    assert context["customer"] == {"verified": True, "customer_id": "C1001", "tier": "gold", "claimed": {"tier": "svip"}}
+    assert context["order"]["order_verified"] is True and context["order"]["total"] == "1299.00"
+    assert body["priority"] == 3 and context["priority_factors"] == ["会员等级 gold", "订单金额 ¥1299.00"]
+    assert "jieli_identity" not in context["metadata"] and token not in json.dumps(body, ensure_ascii=False)
+
+
+def test_someone_elses_order_is_not_verified_for_a_logged_in_customer(shop_db):
+    _expensive(shop_db, ORDER)
+    tracker = load_tracker("bad_input", text=f"订单{ORDER} 转人工", intent="request_human")
+    tracker.latest_message["metadata"] = {"jieli_identity": identity_token("C1002", tracker.sender_id)}
+    context = build_handover(tracker)["context"]
+    assert context["customer"]["verified"] is True and context["order"]["order_verified"] is False
+    assert "订单金额 ¥1299.00" not in context["priority_factors"]
+
+
+def test_an_order_verified_by_the_phone_digits_is_verified(shop_db):
+    tracker = load_tracker("bad_input", text=f"订单{ORDER} 转人工", intent="request_human",
+                           slots={"verified_orders": {ORDER: "3333"}})
+    assert build_handover(tracker)["context"]["order"]["order_verified"] is True
+    forged = load_tracker("bad_input", text=f"订单{ORDER} 转人工", intent="request_human",
+                          slots={"verified_orders": {ORDER: "1234"}})   # digits that do not match the order
+    assert build_handover(forged)["context"]["order"]["order_verified"] is False
 
 
 def test_handover_context_clips_huge_messages():

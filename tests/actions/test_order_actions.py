@@ -17,7 +17,7 @@ NOT_FOUND = ("没有查到订单 2024000000000000 😥 麻烦核对一下订单�
 
 
 def status_of(order_id: str) -> tuple[list[dict], list[dict]]:
-    tracker = load_tracker("order_status_shipped", text=f"订单号{order_id}到哪了",
+    tracker = load_tracker("order_status_shipped", as_owner=True, text=f"订单号{order_id}到哪了",
                            entities=[{"entity": "order_id", "value": order_id}], slots={"order_id": order_id})
     return run_action(ActionOrderStatus(), tracker)
 
@@ -26,13 +26,13 @@ def status_of(order_id: str) -> tuple[list[dict], list[dict]]:
 # order status
 
 def test_no_order_number_asks_for_it():
-    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_no_id"))
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_no_id", as_owner=True))
     assert events == [SlotSet("order_topic", "order_status")]
     assert messages == [ASK_ORDER_ID]
 
 
 def test_general_dispatch_question_answers_and_asks_for_the_number():
-    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_no_id", text="怎么还没发货"))
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_no_id", as_owner=True, text="怎么还没发货"))
     assert events == [SlotSet("order_topic", "order_status")]
     assert messages == [
         message("现货商品付款后 48 小时内发货，预售商品以商品页写明的发货时间为准。发货后在「我的订单 → 订单详情」就能看到快递单号。"),
@@ -41,20 +41,20 @@ def test_general_dispatch_question_answers_and_asks_for_the_number():
 
 
 def test_general_shipping_question_needs_no_order_number():
-    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_no_id", text="你们发什么快递？"))
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_no_id", as_owner=True, text="你们发什么快递？"))
     assert events == []
     assert len(messages) == 1 and messages[0]["text"].startswith("我们按商品和地区安排快递")
 
 
 def test_shipping_topic_button():
-    tracker = load_tracker("order_status_no_id", text='/order_status{"topic":"remote"}',
+    tracker = load_tracker("order_status_no_id", as_owner=True, text='/order_status{"topic":"remote"}',
                            entities=[{"entity": "topic", "value": "remote"}])
     events, messages = run_action(ActionOrderStatus(), tracker)
     assert events == [] and "新疆、西藏、青海、宁夏、内蒙古属于偏远地区" in messages[0]["text"]
 
 
 def test_shipped_order_gives_carrier_tracking_number_and_latest_event():
-    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped"))
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped", as_owner=True))
     assert events == []
     assert messages == [message(
         "订单 2024111800045604（接力 Air 蓝牙耳机 ×1）已经发货，顺丰速运运单号 SF1428305566704。"
@@ -63,7 +63,7 @@ def test_shipped_order_gives_carrier_tracking_number_and_latest_event():
 
 def test_news_case_overdue_dispatch_and_rejected_refund():
     """Paid 5 days ago, not shipped, refund auto-rejected: apologise, explain, offer cancel and a person."""
-    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_news_case"))
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_news_case", as_owner=True))
     assert events == []
     assert messages == [message(
         "订单 2024111500034503（感冒灵颗粒 ×1、维生素C泡腾片 ×2）是 11月15日 10:00 付的款，按承诺应该在 "
@@ -114,8 +114,9 @@ def test_medicine_delivery_does_not_promise_no_reason_returns():
     assert "无理由" not in messages[0]["text"]
 
 
-def test_unknown_order_number():
-    tracker = load_tracker("order_status_shipped", text="订单号2024000000000000到哪了",
+def test_unknown_order_number(env):
+    env(JIELI_ORDER_SECOND_FACTOR="none")   # a shop where only logged-in customers see orders
+    tracker = load_tracker("order_status_shipped", as_owner=True, text="订单号2024000000000000到哪了",
                            entities=[{"entity": "order_id", "value": "2024000000000000"}],
                            slots={"order_id": "2024000000000000"})
     events, messages = run_action(ActionOrderStatus(), tracker)
@@ -124,21 +125,22 @@ def test_unknown_order_number():
 
 
 def test_order_number_from_the_slot():
-    tracker = load_tracker("order_status_no_id", slots={"order_id": "2024111800045604"})
+    tracker = load_tracker("order_status_no_id", as_owner=True, slots={"order_id": "2024111800045604"})
     events, messages = run_action(ActionOrderStatus(), tracker)
     assert events == [] and "顺丰速运运单号 SF1428305566704" in messages[0]["text"]
 
 
 def test_order_number_in_the_text_when_the_entity_was_missed():
     """Full-width digits, no entity: the same rule as the NLU finds it; the slot is set."""
-    tracker = load_tracker("order_status_no_id", text="单号：２０２４１１１８０００４５６０４", slots={"order_id": "2024112000012301"})
+    tracker = load_tracker("order_status_no_id", customer="C1002", text="单号：２０２４１１１８０００４５６０４",
+                           slots={"order_id": "2024112000012301"})
     events, messages = run_action(ActionOrderStatus(), tracker)
     assert events == [SlotSet("order_id", "2024111800045604")]
     assert "SF1428305566704" in messages[0]["text"]
 
 
 def test_answering_clears_a_stale_order_topic():
-    tracker = load_tracker("order_status_shipped", slots={"order_topic": "cancel_order"})
+    tracker = load_tracker("order_status_shipped", as_owner=True, slots={"order_topic": "cancel_order"})
     events, _ = run_action(ActionOrderStatus(), tracker)
     assert events == [SlotSet("order_topic", None)]
 
@@ -147,13 +149,13 @@ def test_answering_clears_a_stale_order_topic():
 # cancel
 
 def test_cancel_without_number_asks_for_it():
-    events, messages = run_action(ActionCancelOrder(), load_tracker("cancel_no_id"))
+    events, messages = run_action(ActionCancelOrder(), load_tracker("cancel_no_id", as_owner=True))
     assert events == [SlotSet("order_topic", "cancel_order")]
     assert messages == [ASK_ORDER_ID]
 
 
 def test_cancel_paid_order_asks_to_confirm():
-    events, messages = run_action(ActionCancelOrder(), load_tracker("cancel_paid"))
+    events, messages = run_action(ActionCancelOrder(), load_tracker("cancel_paid", as_owner=True))
     assert events == [SlotSet("pending_confirm", "cancel_order")]
     assert messages == [message(
         "确认要取消订单 2024112000023402\uff08三键感应小夜灯 ×2\uff0c¥99.80\uff09吗？"
@@ -163,7 +165,7 @@ def test_cancel_paid_order_asks_to_confirm():
 
 
 def test_cancel_unpaid_order_asks_to_confirm():
-    tracker = load_tracker("cancel_no_id", slots={"order_id": "2024112000012301"})
+    tracker = load_tracker("cancel_no_id", as_owner=True, slots={"order_id": "2024112000012301"})
     events, messages = run_action(ActionCancelOrder(), tracker)
     assert events == [SlotSet("pending_confirm", "cancel_order")]
     assert messages[0]["text"].endswith("吗？订单还没付款，取消后不会产生任何费用。")
@@ -171,7 +173,7 @@ def test_cancel_unpaid_order_asks_to_confirm():
 
 
 def test_cancel_shipped_order_suggests_refusal_or_return():
-    tracker = load_tracker("cancel_no_id", slots={"order_id": "2024111800045604"})
+    tracker = load_tracker("cancel_no_id", as_owner=True, slots={"order_id": "2024111800045604"})
     events, messages = run_action(ActionCancelOrder(), tracker)
     assert events == []
     assert messages == [message(
@@ -187,12 +189,13 @@ def test_cancel_shipped_order_suggests_refusal_or_return():
     ("2024111800012313", "订单 2024111800012313 当前状态是「退款中」，不能再取消了。需要的话我帮您转人工客服看看。"),
 ])
 def test_cancel_refused_by_status(order_id, text):
-    events, messages = run_action(ActionCancelOrder(), load_tracker("cancel_no_id", slots={"order_id": order_id}))
+    events, messages = run_action(ActionCancelOrder(), load_tracker("cancel_no_id", as_owner=True, slots={"order_id": order_id}))
     assert events == [] and messages[0]["text"] == text
 
 
-def test_cancel_unknown_order_waits_for_a_corrected_number():
-    tracker = load_tracker("cancel_no_id", text="取消订单2024000000000000")
+def test_cancel_unknown_order_waits_for_a_corrected_number(env):
+    env(JIELI_ORDER_SECOND_FACTOR="none")
+    tracker = load_tracker("cancel_no_id", as_owner=True, text="取消订单2024000000000000")
     events, messages = run_action(ActionCancelOrder(), tracker)
     assert events == [SlotSet("order_topic", "cancel_order")]
     assert messages == [message(NOT_FOUND, buttons=[HUMAN])]
@@ -202,7 +205,7 @@ def test_cancel_unknown_order_waits_for_a_corrected_number():
 # change address
 
 def test_change_address_unshipped():
-    events, messages = run_action(ActionChangeAddress(), load_tracker("change_address_unshipped"))
+    events, messages = run_action(ActionChangeAddress(), load_tracker("change_address_unshipped", as_owner=True))
     assert events == []
     assert messages == [message(
         "订单 2024111900012312 还没发货，地址来得及改：打开「我的订单 → 订单详情 → 修改地址」，收货人、电话和地址都能改，"
@@ -211,7 +214,7 @@ def test_change_address_unshipped():
 
 
 def test_change_address_shipped_gives_the_carrier_hotline():
-    tracker = load_tracker("change_address_unshipped", slots={"order_id": "2024111300056705"}, entities=[],
+    tracker = load_tracker("change_address_unshipped", as_owner=True, slots={"order_id": "2024111300056705"}, entities=[],
                            text="地址写错了")
     events, messages = run_action(ActionChangeAddress(), tracker)
     assert events == []
@@ -222,13 +225,13 @@ def test_change_address_shipped_gives_the_carrier_hotline():
 
 
 def test_change_address_after_delivery():
-    tracker = load_tracker("change_address_unshipped", slots={"order_id": "2024111500067806"}, entities=[], text="改地址")
+    tracker = load_tracker("change_address_unshipped", as_owner=True, slots={"order_id": "2024111500067806"}, entities=[], text="改地址")
     events, messages = run_action(ActionChangeAddress(), tracker)
     assert messages == [message("订单 2024111500067806 当前状态是「已签收」，不需要再修改收货地址了。如果收货遇到问题，告诉我具体情况就好。")]
 
 
 def test_change_address_without_number():
-    tracker = load_tracker("change_address_unshipped", entities=[], text="地址填错了", slots={"order_id": None})
+    tracker = load_tracker("change_address_unshipped", as_owner=True, entities=[], text="地址填错了", slots={"order_id": None})
     events, messages = run_action(ActionChangeAddress(), tracker)
     assert events == [SlotSet("order_topic", "change_address")] and messages == [ASK_ORDER_ID]
 
@@ -237,19 +240,19 @@ def test_change_address_without_number():
 # continue once the number arrives
 
 def test_continue_with_order_status():
-    events, messages = run_action(ActionContinueOrder(), load_tracker("continue_order_status"))
+    events, messages = run_action(ActionContinueOrder(), load_tracker("continue_order_status", as_owner=True))
     assert events == [SlotSet("order_topic", None)]
     assert messages[0]["text"].startswith("订单 2024111300056705（仿真人工草坪 ×1）已经发货")
 
 
 def test_continue_without_topic_defaults_to_status():
-    tracker = load_tracker("continue_order_status", slots={"order_topic": None})
+    tracker = load_tracker("continue_order_status", as_owner=True, slots={"order_topic": None})
     events, messages = run_action(ActionContinueOrder(), tracker)
     assert events == [] and "中通快递运单号 78812345678905" in messages[0]["text"]
 
 
 def test_continue_with_cancel():
-    tracker = load_tracker("continue_order_status", slots={"order_topic": "cancel_order"}, text="2024112000023402",
+    tracker = load_tracker("continue_order_status", as_owner=True, slots={"order_topic": "cancel_order"}, text="2024112000023402",
                            entities=[{"entity": "order_id", "value": "2024112000023402"}])
     tracker.slots["order_id"] = "2024112000023402"
     events, messages = run_action(ActionContinueOrder(), tracker)
@@ -258,14 +261,14 @@ def test_continue_with_cancel():
 
 
 def test_continue_with_change_address():
-    tracker = load_tracker("continue_order_status", slots={"order_topic": "change_address"})
+    tracker = load_tracker("continue_order_status", as_owner=True, slots={"order_topic": "change_address"})
     events, messages = run_action(ActionContinueOrder(), tracker)
     assert events == [SlotSet("order_topic", None)]
     assert "中通快递客服电话 95311" in messages[0]["text"]
 
 
 def test_continue_with_refund():
-    events, messages = run_action(ActionContinueOrder(), load_tracker("refund_rejected_continue"))
+    events, messages = run_action(ActionContinueOrder(), load_tracker("refund_rejected_continue", as_owner=True))
     assert events == [SlotSet("order_topic", None)]
     assert messages == [message(
         "订单 2024111500034503 付款后超过 48 小时还没发货，非常抱歉让您久等了！\n"
@@ -276,6 +279,6 @@ def test_continue_with_refund():
 
 
 def test_continue_without_any_number_asks_again():
-    tracker = load_tracker("refund_rejected_continue", text="我找不到订单号", entities=[], slots={"order_id": None})
+    tracker = load_tracker("refund_rejected_continue", as_owner=True, text="我找不到订单号", entities=[], slots={"order_id": None})
     events, messages = run_action(ActionContinueOrder(), tracker)
     assert events == [SlotSet("order_topic", "refund")] and messages == [ASK_ORDER_ID]

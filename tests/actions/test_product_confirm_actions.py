@@ -14,7 +14,7 @@ from jieli_testkit import ASK_ORDER_ID, HUMAN, load_tracker, message, question, 
 # product usage
 
 def test_nightlight_buttons():
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_nightlight_buttons"))
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_nightlight_buttons", as_owner=True))
     assert events == [SlotSet("product", "nightlight")]
     assert messages == [message(
         "三个按键从左到右：①电源键：短按开/关灯；长按 3 秒开启或关闭感应模式（指示灯蓝色闪 2 下表示切换成功）。"
@@ -23,14 +23,14 @@ def test_nightlight_buttons():
 
 
 def test_follow_up_uses_the_product_slot():
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_followup_reset"))
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_followup_reset", as_owner=True))
     assert events == []
     assert messages == [message(
         "同时按住模式键和亮度键 5 秒，指示灯蓝色常亮 3 秒后松手，就恢复了出厂设置（自然光、50% 亮度、关闭感应模式、取消定时）。")]
 
 
 def test_unknown_product_asks_which_one():
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product"))
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", as_owner=True))
     assert events == []
     assert messages == [question("您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~", buttons=[
         {"title": "三键感应小夜灯", "payload": '/product_usage{"topic":"nightlight"}'},
@@ -41,7 +41,7 @@ def test_unknown_product_asks_which_one():
 
 
 def test_product_button_shows_its_topics():
-    tracker = load_tracker("usage_unknown_product", text='/product_usage{"topic":"earbuds"}',
+    tracker = load_tracker("usage_unknown_product", as_owner=True, text='/product_usage{"topic":"earbuds"}',
                            entities=[{"entity": "topic", "value": "earbuds"}])
     events, messages = run_action(ActionProductUsage(), tracker)
     assert events == [SlotSet("product", "earbuds")]
@@ -54,7 +54,7 @@ def test_product_button_shows_its_topics():
 
 
 def test_topic_button_selects_product_and_topic():
-    tracker = load_tracker("usage_unknown_product", text='/product_usage{"topic":"kettle_descale"}',
+    tracker = load_tracker("usage_unknown_product", as_owner=True, text='/product_usage{"topic":"kettle_descale"}',
                            entities=[{"entity": "topic", "value": "kettle_descale"}], slots={"product": "nightlight"})
     events, messages = run_action(ActionProductUsage(), tracker)
     assert events == [SlotSet("product", "kettle")]
@@ -73,13 +73,13 @@ def test_topic_button_selects_product_and_topic():
     ("泡腾片拆了能退吗", "vitc", "没有质量问题不能退换", []),
 ])
 def test_product_topics(text, product, fact, buttons):
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", text=text))
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", as_owner=True, text=text))
     assert events == [SlotSet("product", product)]
     assert fact in messages[0]["text"] and messages[0]["buttons"] == buttons
 
 
 def test_product_named_without_a_question_shows_its_topics():
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", text="电热水壶"))
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", as_owner=True, text="电热水壶"))
     assert events == [SlotSet("product", "kettle")]
     assert messages[0]["text"] == "接力 1.7L 电热水壶的使用、保温和清洁，您想了解哪一项？"
     assert len(messages[0]["buttons"]) == 4
@@ -87,7 +87,7 @@ def test_product_named_without_a_question_shows_its_topics():
 
 def test_ambiguous_question_without_product_asks_which_one():
     """"充电" is in several manuals: ask instead of guessing."""
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", text="怎么充电"))
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", as_owner=True, text="怎么充电"))
     assert events == [] and messages[0]["text"].startswith("您想了解哪款商品的使用方法")
 
 
@@ -95,7 +95,7 @@ def test_ambiguous_question_without_product_asks_which_one():
 # affirm / deny
 
 def test_affirm_cancels_and_tells_the_refund_timeline():
-    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel"))
+    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel", as_owner=True))
     assert events == [SlotSet("pending_confirm", None)]
     assert messages == [message("已为您取消订单 2024112000023402。退款 ¥99.80 会原路退回微信（零钱或付款银行卡），"
                                 "1–3 个工作日到账。还有什么可以帮您？")]
@@ -111,33 +111,33 @@ def test_affirm_cancels_and_tells_the_refund_timeline():
                          "1–3 个工作日到账。还有什么可以帮您？"),
 ])
 def test_affirm_cancel_by_payment_method(order_id, text):
-    tracker = load_tracker("affirm_cancel", slots={"order_id": order_id})
+    tracker = load_tracker("affirm_cancel", as_owner=True, slots={"order_id": order_id})
     events, messages = run_action(ActionHandleAffirm(), tracker)
     assert events == [SlotSet("pending_confirm", None)] and messages == [message(text)]
 
 
 def test_affirm_when_the_order_shipped_meanwhile():
-    tracker = load_tracker("affirm_cancel", slots={"order_id": "2024111800045604"})
+    tracker = load_tracker("affirm_cancel", as_owner=True, slots={"order_id": "2024111800045604"})
     events, messages = run_action(ActionHandleAffirm(), tracker)
     assert events == [SlotSet("pending_confirm", None)]
     assert messages[0]["text"].startswith("订单 2024111800045604 已经发货了")
 
 
 def test_affirm_twice_does_not_cancel_twice():
-    run_action(ActionHandleAffirm(), load_tracker("affirm_cancel"))
-    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel"))
+    run_action(ActionHandleAffirm(), load_tracker("affirm_cancel", as_owner=True))
+    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel", as_owner=True))
     assert messages == [message("订单 2024112000023402 已经是取消状态了，不需要再操作。")]
 
 
 def test_affirm_cancel_without_order_number_asks_for_it():
-    tracker = load_tracker("affirm_cancel", slots={"order_id": None})
+    tracker = load_tracker("affirm_cancel", as_owner=True, slots={"order_id": None})
     events, messages = run_action(ActionHandleAffirm(), tracker)
     assert events == [SlotSet("pending_confirm", None), SlotSet("order_topic", "cancel_order")]
     assert messages == [ASK_ORDER_ID]
 
 
 def test_affirm_cancel_unknown_order():
-    tracker = load_tracker("affirm_cancel", slots={"order_id": "2024000000000000"})
+    tracker = load_tracker("affirm_cancel", as_owner=True, slots={"order_id": "2024000000000000"})
     events, messages = run_action(ActionHandleAffirm(), tracker)
     assert events == [SlotSet("pending_confirm", None)]
     assert messages == [message("没有查到订单 2024000000000000，没能取消 😥 麻烦核对一下订单号，或者转人工客服帮您处理。",
@@ -145,7 +145,7 @@ def test_affirm_cancel_unknown_order():
 
 
 def test_deny_keeps_the_order():
-    events, messages = run_action(ActionHandleDeny(), load_tracker("deny_cancel"))
+    events, messages = run_action(ActionHandleDeny(), load_tracker("deny_cancel", as_owner=True))
     assert events == [SlotSet("pending_confirm", None)]
     assert messages == [message("好的，订单 2024112000023402 为您保留，不取消。还有什么可以帮您？")]
     assert get_adapter().get_order("2024112000023402").status == "paid"
@@ -153,13 +153,13 @@ def test_deny_keeps_the_order():
 
 @pytest.mark.parametrize("action", [ActionHandleAffirm, ActionHandleDeny])
 def test_yes_or_no_with_nothing_pending(action):
-    events, messages = run_action(action(), load_tracker("affirm_nothing_pending"))
+    events, messages = run_action(action(), load_tracker("affirm_nothing_pending", as_owner=True))
     assert events == [] and messages == [message("好的~ 还有什么可以帮您？")]
 
 
 @pytest.mark.parametrize("action", [ActionHandleAffirm, ActionHandleDeny])
 def test_yes_or_no_with_an_unknown_question_clears_it(action):
-    events, messages = run_action(action(), load_tracker("affirm_nothing_pending", slots={"pending_confirm": "rate_us"}))
+    events, messages = run_action(action(), load_tracker("affirm_nothing_pending", as_owner=True, slots={"pending_confirm": "rate_us"}))
     assert events == [SlotSet("pending_confirm", None)] and messages == [message("好的~ 还有什么可以帮您？")]
 
 
@@ -167,7 +167,7 @@ def test_yes_or_no_with_an_unknown_question_clears_it(action):
 def test_a_no_that_says_the_answer_did_not_help_is_not_answered_cheerfully(text):
     """"还是不行" after a product answer is read as deny: say sorry and offer a person,
     not "好的~ 还有什么可以帮您？"."""
-    events, messages = run_action(ActionHandleDeny(), load_tracker("affirm_nothing_pending", text=text, intent="deny"))
+    events, messages = run_action(ActionHandleDeny(), load_tracker("affirm_nothing_pending", as_owner=True, text=text, intent="deny"))
     assert events == []
     assert messages == [message("抱歉没能帮上忙 😔 您可以说说具体是哪一步不行，我再帮您看看；"
                                 "也可以直接转人工客服，刚才的聊天记录客服都能看到，不用重复说明。", [HUMAN])]
@@ -175,7 +175,7 @@ def test_a_no_that_says_the_answer_did_not_help_is_not_answered_cheerfully(text)
 
 def test_a_product_guessed_from_the_question_is_named():
     """"加湿器三个按钮" is not one of the shop's products: the night light's answer says whose it is."""
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product",
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", as_owner=True,
                                                                      text="这个加湿器上面三个按钮都是干嘛的"))
     assert events == [SlotSet("product", "nightlight")]
     assert messages[0]["text"].startswith("三个按键从左到右")
@@ -183,5 +183,5 @@ def test_a_product_guessed_from_the_question_is_named():
 
 
 def test_a_named_product_is_answered_without_the_note():
-    events, messages = run_action(ActionProductUsage(), load_tracker("usage_nightlight_buttons"))
+    events, messages = run_action(ActionProductUsage(), load_tracker("usage_nightlight_buttons", as_owner=True))
     assert "如果您问的不是这款" not in messages[0]["text"]

@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from actions.common import SHOP_UNAVAILABLE
 from actions.confirm_actions import ActionHandleAffirm
 from actions.order_actions import ActionOrderStatus
-from actions.shop.base import ShopUnavailable
+from actions.shop.base import Owner, ShopUnavailable
 from actions.shop.http import HttpShopAdapter, order_from_json, order_to_json, refund_to_json
 from actions.shop.sql import SqlShopAdapter
 from jieli_testkit import HUMAN, LocalServer, closed_port_url, load_tracker, message, run_action
@@ -30,6 +30,11 @@ def api(shop_db):
         if parts[:3] != ["", "api", "orders"] or len(parts) not in (4, 5):
             return 404, {"error": {"code": "not_found", "message": path}}
         order_id, action = parts[3], (parts[4] if len(parts) == 5 else "")
+        # the shop's side of "orders belong to someone": the customer the bot asks for, if any
+        customer, digits = headers.get("X-Jieli-Customer-Id"), headers.get("X-Jieli-Phone-Last4")
+        owner = Owner(customer_id=customer, phone_last4=digits) if (customer or digits) else None
+        if owner is not None and shop.get_order(order_id) is not None and shop.get_order(order_id, owner) is None:
+            return 403, {"error": {"code": "forbidden", "message": "not this customer's order"}}
         if order_id == "5000000000000000":
             return 500, {"error": {"code": "internal", "message": "boom"}}
         if order_id == "9990000000000000":
@@ -122,15 +127,15 @@ def test_order_json_may_be_wrapped_and_naive_times_are_beijing_time():
 
 
 def test_actions_give_the_same_answers_over_http(api, env):
-    expected = run_action(ActionOrderStatus(), load_tracker("order_status_news_case"))
+    expected = run_action(ActionOrderStatus(), load_tracker("order_status_news_case", as_owner=True))
     env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=api.api_url, JIELI_SHOP_API_TOKEN=TOKEN)
-    assert run_action(ActionOrderStatus(), load_tracker("order_status_news_case")) == expected
+    assert run_action(ActionOrderStatus(), load_tracker("order_status_news_case", as_owner=True)) == expected
     assert any(r["path"] == "/api/orders/2024111500034503/refund" for r in api.requests)
 
 
 def test_cancel_confirmation_over_http(api, env):
     env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=api.api_url, JIELI_SHOP_API_TOKEN=TOKEN)
-    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel"))
+    events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel", as_owner=True))
     assert events == [SlotSet("pending_confirm", None)]
     assert messages == [message("已为您取消订单 2024112000023402。退款 ¥99.80 会原路退回微信（零钱或付款银行卡），"
                                 "1–3 个工作日到账。还有什么可以帮您？")]
@@ -139,6 +144,56 @@ def test_cancel_confirmation_over_http(api, env):
 
 def test_unreachable_shop_gets_a_friendly_apology(env):
     env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=closed_port_url(), JIELI_SHOP_API_TIMEOUT="1")
-    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped"))
+    events, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped", as_owner=True))
     assert events == []
     assert messages == [message(SHOP_UNAVAILABLE, buttons=[HUMAN])]
+
+
+# ---------------------------------------------------------------------------------------------
+# orders belong to someone
+
+def test_owner_is_sent_to_the_shop_and_403_or_404_is_no_such_order(api):
+    shop = HttpShopAdapter(api.api_url, TOKEN)
+    mine = shop.get_order("2024111800045604", Owner(customer_id="C1002"))
+    assert mine is not None and mine.customer_id == "C1002"
+    sent = api.requests[-1]["headers"]
+    assert sent["X-Jieli-Customer-Id"] == "C1002" and "X-Jieli-Phone-Last4" not in sent
+    assert "C1002" not in api.requests[-1]["path"]          # not in the URL (access logs)
+    # someone else's order: the shop answers 403, the adapter says "no such order" as for a 404
+    assert shop.get_order("2024111800045604", Owner(customer_id="C1001")) is None
+    assert api.requests[-1]["headers"]["X-Jieli-Customer-Id"] == "C1001"
+    assert shop.get_order("2024000000000000", Owner(customer_id="C1001")) is None
+    assert shop.get_refund("2024111500034503", Owner(customer_id="C1002")) is None
+    refused = shop.cancel_order("2024112000023402", Owner(customer_id="C1001"))
+    assert (refused.ok, refused.reason) == (False, "not_found")
+    assert shop.get_order("2024112000023402").status == "paid"   # nothing was cancelled
+
+
+def test_phone_digits_are_sent_as_the_second_factor(api):
+    shop = HttpShopAdapter(api.api_url, TOKEN)
+    assert shop.get_order("2024111800045604", Owner(phone_last4="4444")).order_id == "2024111800045604"
+    assert api.requests[-1]["headers"]["X-Jieli-Phone-Last4"] == "4444"
+    assert shop.get_order("2024111800045604", Owner(phone_last4="4445")) is None
+
+
+def test_403_without_a_customer_is_a_refused_token(api):
+    def respond(method, path, headers, body):
+        return 403, {"error": {"code": "forbidden", "message": "token"}}
+
+    with LocalServer(respond) as server:
+        with pytest.raises(ShopUnavailable):
+            HttpShopAdapter(server.url, TOKEN).get_order("2024111800045604")
+
+
+def test_an_answer_that_contradicts_the_owner_is_refused_by_the_adapter_too(shop_db):
+    """A shop API that ignores the headers still does not leak an order that says whose it is."""
+    order = SqlShopAdapter(shop_db).get_order("2024111800045604")
+
+    def respond(method, path, headers, body):
+        return 200, order_to_json(order)
+
+    with LocalServer(respond) as server:
+        shop = HttpShopAdapter(server.url, TOKEN)
+        assert shop.get_order("2024111800045604", Owner(customer_id="C1001")) is None
+        assert shop.get_order("2024111800045604", Owner(phone_last4="0000")) is None
+        assert shop.get_order("2024111800045604", Owner(customer_id="C1002")) is not None

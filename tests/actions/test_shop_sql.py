@@ -139,3 +139,72 @@ def test_unreachable_database_raises_shop_unavailable():
     shop = SqlShopAdapter("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(ShopUnavailable):
         shop.get_order("2024112000012301")
+
+
+# ---------------------------------------------------------------------------------------------
+# orders belong to someone (SQLite and PostgreSQL)
+
+def test_orders_carry_their_customer(adapter):
+    assert adapter.get_order("2024111800045604").customer_id == "C1002"
+    assert adapter.get_order("2024111500034503").customer_id == "C1001"
+
+
+def test_an_owner_sees_their_order_and_nobody_elses(adapter):
+    from actions.shop.base import Owner
+
+    assert adapter.get_order("2024111500034503", Owner(customer_id="C1001")).order_id == "2024111500034503"
+    # not theirs and not there look exactly the same
+    assert adapter.get_order("2024111500034503", Owner(customer_id="C1002")) is None
+    assert adapter.get_order("2024000000000000", Owner(customer_id="C1002")) is None
+    assert adapter.get_refund("2024111500034503", Owner(customer_id="C1001")).status == "rejected"
+    assert adapter.get_refund("2024111500034503", Owner(customer_id="C1002")) is None
+
+
+def test_the_phones_last_four_digits_open_the_order(adapter):
+    from actions.shop.base import Owner
+
+    assert adapter.get_order("2024111500034503", Owner(phone_last4="3333")) is not None   # 13700003333
+    assert adapter.get_order("2024111500034503", Owner(phone_last4="3334")) is None
+    assert adapter.get_refund("2024111500034503", Owner(phone_last4="3334")) is None
+    # a logged-in customer with the digits of a family member's order
+    assert adapter.get_order("2024111500034503", Owner(customer_id="C1002", phone_last4="3333")) is not None
+
+
+def test_cancel_refuses_someone_elses_order_and_changes_nothing(adapter):
+    from actions.shop.base import Owner
+
+    refused = adapter.cancel_order("2024112000023402", Owner(customer_id="C1001"))   # C1002's, paid
+    assert (refused.ok, refused.reason, refused.order, refused.refund) == (False, "not_found", None, None)
+    assert adapter.get_order("2024112000023402").status == "paid"
+    assert adapter.get_refund("2024112000023402") is None
+    wrong_digits = adapter.cancel_order("2024112000023402", Owner(phone_last4="0000"))
+    assert wrong_digits.reason == "not_found" and adapter.get_order("2024112000023402").status == "paid"
+    done = adapter.cancel_order("2024112000023402", Owner(customer_id="C1002"))
+    assert done.ok and adapter.get_order("2024112000023402").status == "cancelled"
+
+
+def test_an_older_database_gets_the_customer_column(db_url):
+    """A shop database made before orders had owners: the column is added on first use; its old
+    orders have no owner, so only their phone digits open them."""
+    from actions.shop.base import Owner
+
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE shop_orders (order_id VARCHAR(32) PRIMARY KEY, status VARCHAR(32) NOT NULL,"
+                             " total_cents INTEGER NOT NULL, payment_method VARCHAR(32), recipient VARCHAR(64),"
+                             " phone VARCHAR(32), address VARCHAR(255), carrier VARCHAR(32), tracking_no VARCHAR(64),"
+                             " created_at TIMESTAMP, paid_at TIMESTAMP, shipped_at TIMESTAMP, delivered_at TIMESTAMP,"
+                             " cancelled_at TIMESTAMP, updated_at TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO shop_orders (order_id, status, total_cents, phone) "
+                             "VALUES ('2023010100000001', 'paid', 1000, '13900005678')"))
+    engine.dispose()
+    shop = SqlShopAdapter(db_url)
+    try:
+        order = shop.get_order("2023010100000001")
+        assert order.status == "paid" and order.customer_id == ""
+        assert shop.get_order("2023010100000001", Owner(customer_id="C1001")) is None
+        assert shop.get_order("2023010100000001", Owner(phone_last4="5678")) is not None
+        seed(db_url, now=FROZEN_NOW)   # the demo orders now load with their owners
+        assert shop.get_order("2024111800045604", Owner(customer_id="C1002")) is not None
+    finally:
+        shop.close()

@@ -24,6 +24,23 @@ from rasa_sdk.executor import ActionExecutor
 from actions.bridge_client import BridgeError, HandoverTicket
 
 
+# the secret the tests' bridge signs verified customers with (JIELI_ACTION_TOKEN of the action server)
+ACTION_TOKEN = "dialogue-test-action-token-0123456789abcdef"
+
+
+def identity_token(customer_id: str, conversation_id: str, tier: str | None = None,
+                   secret: str = ACTION_TOKEN) -> str:
+    """The `jieli_identity` the bridge puts into the metadata of a verified customer's messages
+    (the identity contract, point 3)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    return jwt.encode({"iss": "jieli-bridge", "aud": "jieli-actions", "sub": customer_id, "tier": tier,
+                       "cid": conversation_id, "iat": now, "exp": now + 600}, secret, algorithm="HS256")
+
+
 class InProcessActions(EndpointConfig):
     def __init__(self) -> None:
         super().__init__(url="http://in-process.invalid/webhook")
@@ -118,6 +135,13 @@ class InProcessBot:
 
     def conversation(self, **metadata: Any) -> Conversation:
         return Conversation(self, metadata=metadata)
+
+    def verified_conversation(self, customer_id: str, tier: str | None = None, **metadata: Any) -> Conversation:
+        """A conversation of a logged-in customer: every message carries the bridge's signed
+        `jieli_identity` for this conversation."""
+        conversation = Conversation(self, metadata=metadata)
+        conversation.metadata["jieli_identity"] = identity_token(customer_id, conversation.sender, tier)
+        return conversation
 
     async def _events(self, sender: str) -> list:
         tracker = await self.agent.tracker_store.retrieve(sender)

@@ -28,7 +28,7 @@ def bot(tmp_path_factory):
     from actions.settings import get_settings
     from actions.shop.factory import reset_adapters
     from actions.shop.seed import seed
-    from harness import FakeBridge, InProcessBot
+    from harness import ACTION_TOKEN, FakeBridge, InProcessBot
 
     db = tmp_path_factory.mktemp("shop") / "shop.db"
     seed(f"sqlite:///{db}", reset=True)
@@ -38,6 +38,7 @@ def bot(tmp_path_factory):
         patch.setenv("JIELI_SHOP_ADAPTER", "sql")
         patch.setenv("JIELI_SHOP_DB_URL", f"sqlite:///{db}")
         patch.setenv("JIELI_BRIDGE_URL", "http://bridge.invalid")  # configured; the client is faked below
+        patch.setenv("JIELI_ACTION_TOKEN", ACTION_TOKEN)          # verifies the customers the "bridge" signs
         get_settings.cache_clear()
         reset_adapters()
         bridge = FakeBridge()
@@ -76,15 +77,20 @@ def the_handover(bot) -> dict:
 # conversations that must reach a person
 
 def test_the_news_report_case(fresh):
-    conversation = talk(fresh, [f"我买的感冒药五天了还没发货 订单号{ORDER}", "我申请的退款被自动拒绝了 为什么",
-                                "为什么自动拒绝我的退款", "人工客服"],
-                        customer_id="cust-1001", tier="VIP", current_order={"order_id": ORDER, "amount": "78.30"})
+    """A logged-in VIP customer (the bridge verified them: C1001 placed the order)."""
+    conversation = fresh.verified_conversation("C1001", "VIP", current_order={"order_id": ORDER, "amount": "78.30"})
+    for text in [f"我买的感冒药五天了还没发货 订单号{ORDER}", "我申请的退款被自动拒绝了 为什么",
+                 "为什么自动拒绝我的退款", "人工客服"]:
+        conversation.say(text)
+        if conversation.handover_turn():
+            break
     assert conversation.handover_turn() in (3, 4)
     body = the_handover(fresh)
     context = body["context"]
     assert ORDER in context["order_ids"] and ORDER in body["summary"]
     assert "退款" in context["problem"]["text"] and "感冒药" in context["problem"]["text"]
     assert body["category"] == "售后" and body["priority"] >= 2
+    assert context["customer"]["verified"] is True and context["order"]["order_verified"] is True
     assert "您不用再重复说明" in conversation.replies[-1].said
 
 

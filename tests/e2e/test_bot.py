@@ -54,13 +54,19 @@ def test_order_lookup_asks_for_the_number_then_answers_with_tracking(bot):
     first = text_of(bot.say("我的快递到哪了", sender))
     assert "订单号" in first
     second = text_of(bot.say(order["order_id"], sender))
-    assert order["tracking_no"] in second
+    # orders belong to someone: an anonymous customer is asked for the phone's last four digits
+    assert "手机号的后四位" in second and order["tracking_no"] not in second
+    third = text_of(bot.say(f"尾号{order['phone'][-4:]}", sender))
+    assert order["tracking_no"] in third
 
 
 def test_traditional_question_with_order_number(bot):
+    sender = uuid.uuid4().hex
     order_id = next(i for i, o in ORDERS.items() if o["status"] == "paid" and any(
         "感冒" in item["name"] for item in o["items"]))
-    reply = text_of(bot.say(f"訂單號{order_id}怎麼還沒發貨？？？"))
+    reply = text_of(bot.say(f"訂單號{order_id}怎麼還沒發貨？？？", sender))
+    assert "感冒" not in reply
+    reply = text_of(bot.say(f"手機尾號{ORDERS[order_id]['phone'][-4:]}", sender))
     assert order_id in reply or "感冒" in reply
 
 
