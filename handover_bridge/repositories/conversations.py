@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Audit, Conversation, utcnow
+from ..models import Audit, Conversation, Handover, ReviewCandidate, utcnow
 
 _UNSET: Any = object()
 
@@ -18,6 +19,14 @@ async def get(session: AsyncSession, conversation_id: str) -> Conversation | Non
 
 async def token_hash(session: AsyncSession, conversation_id: str) -> str | None:
     return await session.scalar(select(Conversation.token_hash).where(Conversation.id == conversation_id))
+
+
+async def credentials(session: AsyncSession, conversation_id: str) -> tuple[str, datetime] | None:
+    """The customer token's hash and the time of the conversation's last activity (any message or
+    state change), or None."""
+    row = (await session.execute(select(Conversation.token_hash, Conversation.updated_at)
+                                 .where(Conversation.id == conversation_id))).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def transition(session: AsyncSession, conversation_id: str, from_states: Iterable[str],
@@ -104,3 +113,19 @@ async def audit_trail(session: AsyncSession, conversation_id: str) -> list[Audit
     return list(result)
 
 
+async def handled_by(session: AsyncSession, conversation_id: str, agent_id: int, actor: str) -> bool:
+    """Whether this agent served the conversation: a handover of it was theirs, or they moved it
+    (accepted, transferred or closed it: an audit row with their actor name)."""
+    served = await session.scalar(select(Handover.id).where(
+        Handover.conversation_id == conversation_id, Handover.agent_id == agent_id).limit(1))
+    if served is not None:
+        return True
+    moved = await session.scalar(select(Audit.id).where(
+        Audit.conversation_id == conversation_id, Audit.actor == actor).limit(1))
+    return moved is not None
+
+
+async def has_review_candidate(session: AsyncSession, conversation_id: str) -> bool:
+    found = await session.scalar(select(ReviewCandidate.id).where(
+        ReviewCandidate.conversation_id == conversation_id).limit(1))
+    return found is not None

@@ -200,7 +200,7 @@ def test_news_case_end_to_end(bridge, contexts):
     rating.locator('.jl-star[data-score="5"]').click()
     expect(shopper.locator(W + ".jl-log")).to_contain_text("感谢您的评价")
     say(shopper, "对了，发票怎么开？", "申请开票")
-    transcript = bridge.agent_call(bridge.agent_token("agent2"), "GET", f"/conversations/{cid}")
+    transcript = bridge.agent_call(bridge.agent_token("agent1"), "GET", f"/conversations/{cid}")
     assert transcript["handover"]["rating"] == 5
     assert transcript["state"] == "bot"
 
@@ -324,7 +324,7 @@ def test_script_payload_is_shown_as_text(bridge, contexts):
     expect(shopper.locator(W + ".jl-msg--bot").last).to_contain_text("感谢您的评价！还有什么可以帮您？")
     expect(shopper.locator(W + ".jl-msg--customer .jl-bubble").last).to_have_text("4")
     assert bridge.transcript(cid) and bridge.agent_call(
-        bridge.agent_token("agent2"), "GET", f"/conversations/{cid}")["handover"]["rating"] == 4
+        bridge.agent_token("agent1"), "GET", f"/conversations/{cid}")["handover"]["rating"] == 4
     shop_watch.assert_clean()
     console_watch.assert_clean()
 
