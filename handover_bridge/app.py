@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     app.blueprint(lexicon.bp)
     from .api import review   # learning from agents: review queue, intents, export
     app.blueprint(review.bp)
+    from .api import openapi   # the API reference: /openapi.yaml, /openapi.json
+    app.blueprint(openapi.bp)
     middleware.install(app)
 
     @app.before_server_start
