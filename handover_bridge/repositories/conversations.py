@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Audit, Conversation, Handover, ReviewCandidate, utcnow
@@ -113,16 +113,19 @@ async def audit_trail(session: AsyncSession, conversation_id: str) -> list[Audit
     return list(result)
 
 
-async def handled_by(session: AsyncSession, conversation_id: str, agent_id: int, actor: str) -> bool:
-    """Whether this agent served the conversation: a handover of it was theirs, or they moved it
-    (accepted, transferred or closed it: an audit row with their actor name)."""
+async def handled_by(session: AsyncSession, conversation_id: str, agent_id: int, username: str) -> bool:
+    """Whether this agent served the conversation: a handover of it is theirs, or the audit trail
+    names them (they accepted, transferred or closed it; it was assigned or transferred to them)."""
     served = await session.scalar(select(Handover.id).where(
         Handover.conversation_id == conversation_id, Handover.agent_id == agent_id).limit(1))
     if served is not None:
         return True
-    moved = await session.scalar(select(Audit.id).where(
-        Audit.conversation_id == conversation_id, Audit.actor == actor).limit(1))
-    return moved is not None
+    named = await session.scalar(select(Audit.id).where(
+        Audit.conversation_id == conversation_id,
+        or_(Audit.actor == f"agent:{username}",
+            and_(Audit.to_state == "assigned", or_(Audit.detail["agent"].as_string() == username,
+                                                    Audit.detail["transfer_to"].as_string() == username)))).limit(1))
+    return named is not None
 
 
 async def has_review_candidate(session: AsyncSession, conversation_id: str) -> bool:

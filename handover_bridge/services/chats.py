@@ -70,7 +70,7 @@ class ChatService:
         transferred or closed by them before); a designer, the chats in the review queue."""
         if has_role(agent, "lead") or conversation.state == "queued" or conversation.agent_id == agent.id:
             return
-        if await conversations_repo.handled_by(session, conversation.id, agent.id, f"agent:{agent.username}"):
+        if await conversations_repo.handled_by(session, conversation.id, agent.id, agent.username):
             return
         if has_role(agent, "designer") and await conversations_repo.has_review_candidate(session, conversation.id):
             return

@@ -193,3 +193,36 @@ async def test_a_customer_token_expires_after_the_idle_time_and_nothing_is_lost(
     # and the customer starts again: a new conversation works at once
     fresh = await harness.customer()
     assert (await harness.say(fresh, "你好"))["state"] == "bot"
+
+
+@pytest.mark.bridge_settings(agent_grace_seconds=1, heartbeat_timeout_seconds=60)
+async def test_an_agent_keeps_reading_a_chat_they_were_assigned_after_it_moved_on(harness):
+    """Assigned automatically (actor `system`), dropped, requeued and taken by someone else: the
+    first agent served the customer and may still read it; an agent who never did may not."""
+    from .conftest import wait_for
+
+    first = await harness.agent("scope-dropped")
+    customer = await harness.customer()
+    await harness.handover(customer)
+    cid = customer.conversation_id
+
+    async def state() -> str:
+        return (await harness.history(customer, after=10**9))["state"]
+
+    await wait_for(lambda: _equals(state(), "assigned"), message="auto-assigned")
+    await harness.agent_call(first, "POST", f"/conversations/{cid}/messages",
+                             json={"text": "您好，我看一下", "client_msg_id": "drop-1"})
+    await harness.presence(first, "offline")            # gone: after the grace the chat is requeued
+    await wait_for(lambda: _equals(state(), "queued"), timeout=8, message="requeued after the grace")
+    second = await harness.agent("scope-second", online=False)
+    await harness.presence(second, "online")
+    await harness.agent_call(second, "POST", f"/conversations/{cid}/accept", expect=None)
+    await wait_for(lambda: _equals(state(), "assigned"), message="taken by the second agent")
+    outsider = await harness.agent("scope-never", online=False)
+    assert await read_status(harness, second, cid) == {200}
+    assert await read_status(harness, first, cid) == {200}
+    assert await read_status(harness, outsider, cid) == {403}
+
+
+async def _equals(value, expected) -> bool:
+    return (await value) == expected
