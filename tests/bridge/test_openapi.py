@@ -1,8 +1,8 @@
 """The API reference (`handover_bridge/openapi.yaml`, served at /openapi.yaml and /openapi.json):
 it describes every route the bridge registers and nothing else, and schemathesis fuzzes every
 operation against a running bridge on SQLite and PostgreSQL with valid customer, agent (all
-roles) and action tokens: no 5xx, and every answer conforms to the description (status code,
-content type, headers, body).
+roles) and action tokens: no 5xx, every answer conforms to the description (status code,
+content type, headers, body), and input the description forbids is refused with a 4xx.
 
 Bounded and deterministic: EXAMPLES per operation (fewer for login: argon2), derandomized
 Hypothesis, no deadline. The bridge runs in a thread of its own (its event loop) because
@@ -24,8 +24,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
-                                 response_schema_conformance, status_code_conformance)
+from schemathesis.checks import (content_type_conformance, negative_data_rejection, not_a_server_error,
+                                 response_headers_conformance, response_schema_conformance, status_code_conformance)
+from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 
@@ -39,10 +40,10 @@ from .conftest import ACTION_TOKEN, ORIGIN, PASSWORD, start_harness, stop_harnes
 EXAMPLES = int(os.environ.get("JIELI_FUZZ_EXAMPLES", "5"))           # per operation and generation mode (positive and negative)
 LOGIN_EXAMPLES = 3       # every login attempt costs an argon2 check
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
-if os.environ.get("JIELI_FUZZ_STRICT"):   # by hand: also "input the description forbids is refused"
-    from schemathesis.checks import negative_data_rejection
-    CHECKS.append(negative_data_rejection)
+          response_schema_conformance, negative_data_rejection]
+# input the description forbids must be refused with a 4xx; 413 (too large) is a refusal too
+CONFIG = SchemathesisConfig.from_str(
+    "[checks.negative_data_rejection]\nexpected-statuses = [400, 401, 403, 404, 409, 413, 422, 429]\n")
 
 
 # ---- the description covers every route --------------------------------------------------------
@@ -261,7 +262,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_bridge)
     served_yaml.pop("x-static")
     assert served_json == served_yaml == description()
     scene = Scene(live_bridge.url, live_bridge)
-    schema = schemathesis.openapi.from_url(f"{live_bridge.url}/openapi.json")
+    schema = schemathesis.openapi.from_url(f"{live_bridge.url}/openapi.json", config=CONFIG)
     operations = [result.ok() for result in schema.get_all_operations()]
     # logout last: it ends the agent token the other operations use
     operations.sort(key=lambda op: op.path == "/api/agent/logout")
