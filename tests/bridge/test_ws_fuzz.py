@@ -197,3 +197,28 @@ async def test_agent_socket_answers_every_bad_frame_and_keeps_working(harness):
     theirs_stored = (await harness.agent_call(someone, "GET", f"/conversations/{other}")).json()["messages"]
     assert not [m for m in theirs_stored if m["sender"] == "agent"]      # nothing reached the other chat
     assert socket_.close_code is None
+
+
+async def test_a_frame_beyond_the_socket_limit_closes_with_a_reason_and_resume_works(harness):
+    """Above 64 KiB the WebSocket layer itself refuses the frame: the socket is closed with 1009
+    (message too big), never silently; the client reconnects, resumes by seq, and is acknowledged."""
+    import websockets
+
+    customer = await harness.customer()
+    await harness.say(customer, "你好")
+    socket_ = await harness.ws_customer(customer)
+    await socket_.send(json.dumps({"type": "hello", "last_seq": 0}))
+    await recv_until(socket_, lambda f: f["type"] == "state")
+    await socket_.send(json.dumps({"type": "message", "text": "x" * 70_000}))
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await recv_json(socket_, timeout=FRAME_SECONDS)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+    again = await harness.ws_customer(customer)
+    await again.send(json.dumps({"type": "hello", "last_seq": 0}))
+    _, replayed = await recv_until(again, lambda f: f["type"] == "state")
+    assert [f["text"] for f in replayed if f["type"] == "message"][0] == "你好"
+    await again.send(json.dumps({"type": "message", "text": "还在吗", "client_msg_id": "after-1009"}))
+    ack, _ = await recv_until(again, lambda f: f["type"] == "ack" and f["client_msg_id"] == "after-1009")
+    assert ack["seq"] > 0
