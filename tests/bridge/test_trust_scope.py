@@ -17,7 +17,7 @@ import time
 import pytest
 import websockets
 
-from .conftest import PASSWORD, AgentClient, recv_json, recv_until
+from .conftest import PASSWORD, AgentClient, recv_json, recv_until, wait_for
 
 pytestmark = pytest.mark.asyncio
 
@@ -199,8 +199,6 @@ async def test_a_customer_token_expires_after_the_idle_time_and_nothing_is_lost(
 async def test_an_agent_keeps_reading_a_chat_they_were_assigned_after_it_moved_on(harness):
     """Assigned automatically (actor `system`), dropped, requeued and taken by someone else: the
     first agent served the customer and may still read it; an agent who never did may not."""
-    from .conftest import wait_for
-
     first = await harness.agent("scope-dropped")
     customer = await harness.customer()
     await harness.handover(customer)
