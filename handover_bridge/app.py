@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     if settings.demo_mode:   # the demo shop's "模拟登录": never registered outside demo mode
         from .api import demo_identity
         app.blueprint(demo_identity.bp)
+    from .api import openapi   # the API reference: /openapi.yaml, /openapi.json
+    app.blueprint(openapi.bp)
     middleware.install(app)
 
     @app.before_server_start

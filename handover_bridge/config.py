@@ -215,6 +215,9 @@ class Settings:
     default_handle_seconds: int = 180
     category_skills: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_CATEGORY_SKILLS))
     agent_session_hours: int = 12
+    # a customer token stops working after this long without activity in its conversation (401
+    # conversation_expired; the widget offers a new conversation; nothing stored is removed)
+    customer_idle_hours: float = 72.0
     ws_send_queue: int = 256
     sweep_interval: float = 1.0
     proxies_count: int = 0
@@ -281,6 +284,7 @@ class Settings:
                                            "DEFAULT_HANDLE_SECONDS", 1),
             "category_skills": _category_skills(get("CATEGORY_SKILLS")),
             "agent_session_hours": _int(get("AGENT_SESSION_HOURS", "12"), "AGENT_SESSION_HOURS", 1),
+            "customer_idle_hours": _float(get("CUSTOMER_IDLE_HOURS", "72"), "CUSTOMER_IDLE_HOURS"),
             "ws_send_queue": _int(get("WS_SEND_QUEUE", "256"), "WS_SEND_QUEUE", 8),
             "sweep_interval": _float(get("SWEEP_INTERVAL", "1"), "SWEEP_INTERVAL"),
             "proxies_count": _int(get("PROXIES_COUNT", "0"), "PROXIES_COUNT", 0),
@@ -319,6 +323,8 @@ class Settings:
             raise ConfigError("JIELI_METRICS_CACHE_SECONDS must not be negative")
         if self.rasa_timeout <= 0:
             raise ConfigError("JIELI_RASA_TIMEOUT must be positive")
+        if not (math.isfinite(self.customer_idle_hours) and self.customer_idle_hours > 0):
+            raise ConfigError("JIELI_CUSTOMER_IDLE_HOURS must be a positive number of hours")
         from .services.hours import BusinessHours  # validates the format and the timezone
         BusinessHours.parse(self.business_hours, self.timezone)
         return replace(self, **changes) if changes else self

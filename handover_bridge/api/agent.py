@@ -65,7 +65,7 @@ async def my_chats(request: Request):
 
 @bp.get("/conversations/<conversation_id>")
 async def transcript(request: Request, conversation_id: str):
-    data = await bridge(request).chats.transcript(conversation_id, after_param(request))
+    data = await bridge(request).chats.transcript(request.ctx.agent, conversation_id, after_param(request))
     data["messages"] = messages_out(data["messages"])
     return reply(data)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..edge import MAX_INT32, load_json
 from ..services.container import Bridge
-from ..services.errors import ServiceError
+from ..services.errors import Invalid, ServiceError
 from ..services.frames import message_frame
 from ..services.hub import Subscriber
 from .common import dumps
@@ -165,12 +165,13 @@ def client_msg_id_of(frame: dict[str, Any]) -> dict[str, str]:
 
 
 def last_seq_of(frame: dict[str, Any]) -> int:
-    """hello/sync `last_seq`; anything but a whole number ≥ 0 is 0 (replay everything). Numbers
-    beyond 2^63-1 never get here (the edge answers them with an error frame); beyond what a seq
-    can be they are read as the largest, and replay clamps them to the real last seq."""
+    """hello/sync `last_seq`: a whole number ≥ 0 (missing: 0, replay everything); anything else is
+    an `invalid_last_seq` error frame and the frame does nothing. Numbers beyond 2^63-1 never get
+    here (the edge answers them with an error frame); beyond what a seq can be they are read as the
+    largest, and replay clamps them to the real last seq."""
     value = frame.get("last_seq", 0)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return 0
+        raise Invalid("last_seq must be a whole number of at least 0", "invalid_last_seq")
     return min(value, MAX_INT32)
 
 

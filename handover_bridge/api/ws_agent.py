@@ -58,7 +58,9 @@ async def agent_socket(request: Request, ws):
             await beat()
             await session.send({"type": "pong"})
         elif kind == "sync":
-            await session.replay(conversation_id_of(frame), last_seq_of(frame))
+            conversation_id = conversation_id_of(frame)
+            await b.chats.check_readable(agent, conversation_id)   # 403/404 error frame otherwise
+            await session.replay(conversation_id, last_seq_of(frame))
         elif kind == "message":
             message = await b.chats.send(agent, conversation_id_of(frame), frame.get("text"),
                                          frame.get("client_msg_id"))

@@ -60,6 +60,8 @@ async def customer_socket(request: Request, ws):
 
     async def handle(frame: dict[str, Any]) -> None:
         kind = frame["type"]
+        if kind != "ping":   # a socket left open past the idle time: conversation_expired frames
+            await b.conversations.check_active(conversation_id)
         if kind == "hello":
             await session.replay(conversation_id, last_seq_of(frame))
             view = await b.conversations.view(conversation_id)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Audit, Conversation, utcnow
+from ..models import Audit, Conversation, Handover, ReviewCandidate, utcnow
 
 _UNSET: Any = object()
 
@@ -38,6 +39,14 @@ async def set_identity(session: AsyncSession, conversation_id: str,
 
 async def token_hash(session: AsyncSession, conversation_id: str) -> str | None:
     return await session.scalar(select(Conversation.token_hash).where(Conversation.id == conversation_id))
+
+
+async def credentials(session: AsyncSession, conversation_id: str) -> tuple[str, datetime] | None:
+    """The customer token's hash and the time of the conversation's last activity (any message or
+    state change), or None."""
+    row = (await session.execute(select(Conversation.token_hash, Conversation.updated_at)
+                                 .where(Conversation.id == conversation_id))).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def transition(session: AsyncSession, conversation_id: str, from_states: Iterable[str],
@@ -124,3 +133,22 @@ async def audit_trail(session: AsyncSession, conversation_id: str) -> list[Audit
     return list(result)
 
 
+async def handled_by(session: AsyncSession, conversation_id: str, agent_id: int, username: str) -> bool:
+    """Whether this agent served the conversation: a handover of it is theirs, or the audit trail
+    names them (they accepted, transferred or closed it; it was assigned or transferred to them)."""
+    served = await session.scalar(select(Handover.id).where(
+        Handover.conversation_id == conversation_id, Handover.agent_id == agent_id).limit(1))
+    if served is not None:
+        return True
+    named = await session.scalar(select(Audit.id).where(
+        Audit.conversation_id == conversation_id,
+        or_(Audit.actor == f"agent:{username}",
+            and_(Audit.to_state == "assigned", or_(Audit.detail["agent"].as_string() == username,
+                                                    Audit.detail["transfer_to"].as_string() == username)))).limit(1))
+    return named is not None
+
+
+async def has_review_candidate(session: AsyncSession, conversation_id: str) -> bool:
+    found = await session.scalar(select(ReviewCandidate.id).where(
+        ReviewCandidate.conversation_id == conversation_id).limit(1))
+    return found is not None

@@ -21,6 +21,7 @@ from . import texts
 from .bot import BotUnavailable
 from .context import Context
 from .conversations import ConversationService
+from .agents import has_role
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .frames import Event, agent_topic, message_events, state_frame, topics
 from .priority import category_of
@@ -53,13 +54,36 @@ class ChatService:
                                "handover": handover_dict(handover) if handover else None})
         return result
 
-    async def transcript(self, conversation_id: str, after: int = 0) -> dict[str, Any]:
-        """Everything: the whole bot conversation before the handover too (agents must never
-        see only the last few bot messages)."""
+    async def check_readable(self, agent: Agent, conversation_id: str) -> None:
+        """Reading is scoped (the transcript, the socket's sync): 404 for an unknown
+        conversation, 403 `not_your_conversation` unless `readable` lets this agent read it."""
         async with self.ctx.db.read() as session:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
+            await self._readable(session, agent, conversation)
+
+    @staticmethod
+    async def _readable(session, agent: Agent, conversation) -> None:
+        """Who may read a conversation: a lead, any of them; every agent, a queue item (waiting
+        for someone to take it) and their own chats (assigned to them now, or served, accepted,
+        transferred or closed by them before); a designer, the chats in the review queue."""
+        if has_role(agent, "lead") or conversation.state == "queued" or conversation.agent_id == agent.id:
+            return
+        if await conversations_repo.handled_by(session, conversation.id, agent.id, agent.username):
+            return
+        if has_role(agent, "designer") and await conversations_repo.has_review_candidate(session, conversation.id):
+            return
+        raise Forbidden("this conversation is not one of yours", "not_your_conversation")
+
+    async def transcript(self, agent: Agent, conversation_id: str, after: int = 0) -> dict[str, Any]:
+        """Everything: the whole bot conversation before the handover too (agents must never
+        see only the last few bot messages). Only for an agent who may read it (_readable)."""
+        async with self.ctx.db.read() as session:
+            conversation = await conversations_repo.get(session, conversation_id)
+            if conversation is None:
+                raise NotFound("conversation not found")
+            await self._readable(session, agent, conversation)
             handover = (await handovers_repo.get(session, conversation.handover_id)
                         if conversation.handover_id else await handovers_repo.latest(session, conversation_id))
             messages = await messages_repo.after(session, conversation_id, after, limit=5000)

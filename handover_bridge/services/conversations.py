@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..db import DuplicateKey
@@ -43,6 +44,7 @@ MAX_PAYLOAD_CHARS = 256
 WIDGET_PAYLOADS = frozenset({"/request_human"})
 OFFERED_LOOKBACK = 20     # bot messages with buttons searched for an offered payload
 POLL_SECONDS = 0.05
+CONVERSATION_EXPIRED = "会话已过期，为了您的信息安全，请重新开始对话～"
 
 
 class ConversationService:
@@ -51,7 +53,8 @@ class ConversationService:
         self.queue = queue
         self.handovers = handovers
         self._inflight: dict[tuple[str, int], asyncio.Future] = {}
-        self._token_hashes: dict[str, str] = {}   # conversation id → token hash (never changes)
+        # conversation id → (token hash, last activity seen): the hash never changes
+        self._token_hashes: dict[str, tuple[str, datetime]] = {}
 
     # ---- identity ----------------------------------------------------------------------------
 
@@ -68,7 +71,7 @@ class ConversationService:
         digest = token_hash(self.ctx.settings.secret_key, token)
         async with self.ctx.db.raw() as tx:
             await turns_repo.create_conversation(tx, conversation_id, digest, metadata)
-        self._remember(conversation_id, digest)
+        self._remember(conversation_id, digest, utcnow())
         if record:
             log.info("identity verified", extra={"fields": {"conversation_id": conversation_id,
                                                             "customer_id": record["customer_id"], "at": "create"}})
@@ -101,25 +104,47 @@ class ConversationService:
             raise
 
     async def authenticate(self, conversation_id: str, token: str | None) -> None:
-        """A customer token opens its own conversation only; anything else is 'not found'."""
+        """A customer token opens its own conversation only; anything else is 'not found'. After
+        JIELI_CUSTOMER_IDLE_HOURS without activity in the conversation the right token gets 401
+        `conversation_expired` (the widget offers a new conversation; nothing stored is removed)."""
         if not token:
             raise Unauthorized("missing conversation token (Authorization: Bearer <token>)")
         if not CONVERSATION_ID.match(conversation_id or ""):
             raise NotFound("conversation not found")
-        digest = self._token_hashes.get(conversation_id)
-        if digest is None:
-            async with self.ctx.db.read() as session:
-                digest = await conversations_repo.token_hash(session, conversation_id)
-            if digest is None:
-                raise NotFound("conversation not found")
-            self._remember(conversation_id, digest)
+        digest, active_at = await self._credentials(conversation_id)
         if not same(digest, token_hash(self.ctx.settings.secret_key, token)):
             raise NotFound("conversation not found")
+        self._check_idle(active_at)
 
-    def _remember(self, conversation_id: str, digest: str) -> None:
+    async def check_active(self, conversation_id: str) -> None:
+        """An open customer socket: 401 `conversation_expired` once the conversation sat idle."""
+        _digest, active_at = await self._credentials(conversation_id)
+        self._check_idle(active_at)
+
+    async def _credentials(self, conversation_id: str) -> tuple[str, datetime]:
+        """(token hash, last activity), from memory while the remembered activity is recent enough
+        to prove the conversation fresh, else from the store (activity only moves forward)."""
+        remembered = self._token_hashes.get(conversation_id)
+        if remembered is not None and utcnow() - remembered[1] < self._idle():
+            return remembered
+        async with self.ctx.db.read() as session:
+            found = await conversations_repo.credentials(session, conversation_id)
+        if found is None:
+            raise NotFound("conversation not found")
+        self._remember(conversation_id, *found)
+        return found
+
+    def _idle(self) -> timedelta:
+        return timedelta(hours=self.ctx.settings.customer_idle_hours)
+
+    def _check_idle(self, active_at: datetime) -> None:
+        if utcnow() - active_at >= self._idle():
+            raise Unauthorized(CONVERSATION_EXPIRED, "conversation_expired")
+
+    def _remember(self, conversation_id: str, digest: str, active_at: datetime) -> None:
         if len(self._token_hashes) > 100_000:
             self._token_hashes.clear()
-        self._token_hashes[conversation_id] = digest
+        self._token_hashes[conversation_id] = (digest, active_at)
 
     async def check_rate(self, conversation_id: str) -> None:
         s = self.ctx.settings

@@ -127,7 +127,7 @@ class Bridge:
         return response.json()
 
     def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
-        token = self.agent_token("agent2")
+        token = self.agent_token("agent1")   # the demo's lead: reads every conversation
         return self.agent_call(token, "GET", f"/conversations/{conversation_id}")["messages"]
 
 

@@ -206,7 +206,7 @@ def test_news_case_end_to_end(bridge, contexts):
     rating.locator('.jl-star[data-score="5"]').click()
     expect(shopper.locator(W + ".jl-log")).to_contain_text("感谢您的评价")
     say(shopper, "对了，发票怎么开？", "申请开票")
-    transcript = bridge.agent_call(bridge.agent_token("agent2"), "GET", f"/conversations/{cid}")
+    transcript = bridge.agent_call(bridge.agent_token("agent1"), "GET", f"/conversations/{cid}")
     assert transcript["handover"]["rating"] == 5
     assert transcript["state"] == "bot"
 
@@ -369,7 +369,7 @@ def test_script_payload_is_shown_as_text(bridge, contexts):
     expect(shopper.locator(W + ".jl-msg--bot").last).to_contain_text("感谢您的评价！还有什么可以帮您？")
     expect(shopper.locator(W + ".jl-msg--customer .jl-bubble").last).to_have_text("4")
     assert bridge.transcript(cid) and bridge.agent_call(
-        bridge.agent_token("agent2"), "GET", f"/conversations/{cid}")["handover"]["rating"] == 4
+        bridge.agent_token("agent1"), "GET", f"/conversations/{cid}")["handover"]["rating"] == 4
     shop_watch.assert_clean()
     console_watch.assert_clean()
 
@@ -442,3 +442,47 @@ def test_pages_have_no_console_errors_and_tickets_work(bridge, contexts):
 
     shop_watch.assert_clean()
     console_watch.assert_clean()
+
+
+# ---- 5. an expired conversation: a kind line and a way to start again ----------------------------
+
+def test_an_expired_conversation_offers_a_new_one_and_loses_nothing(bridge, contexts):
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    shopper = contexts(PHONE).new_page()
+    watch = PageWatch(shopper, "shop page")
+    open_shop(shopper, bridge)
+    open_widget(shopper)
+    say(shopper, "你好", reply=re.compile(r"\S"))
+    old = conversation_id(shopper)
+    shown_before = widget_seqs(shopper)
+
+    # the conversation sat idle longer than JIELI_CUSTOMER_IDLE_HOURS (72 h): its last activity is
+    # moved back in the store while the bridge is down (a restart also forgets any cached token)
+    bridge.stop()
+    idle = (datetime.now(timezone.utc) - timedelta(hours=80)).replace(tzinfo=None)
+    with sqlite3.connect(bridge.db_path) as db:
+        db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
+                   (idle.strftime("%Y-%m-%d %H:%M:%S.%f"), old))
+    bridge.start()
+
+    banner = shopper.locator(W + ".jl-ended")
+    expect(banner).to_be_visible(timeout=20000)
+    expect(banner).to_contain_text("会话已过期，为了您的信息安全，请重新开始对话～")
+    expect(shopper.locator(W + ".jl-input")).to_be_disabled()
+    expect(shopper.locator(W + ".jl-input")).to_have_attribute("placeholder", re.compile("开始新的咨询"))
+    expect(shopper.locator(W + ".jl-offline")).to_be_hidden()
+    assert widget_seqs(shopper) == shown_before                 # what was shown stays shown
+    shot(shopper, "widget-expired")
+
+    banner.locator(".jl-restart").click()
+    expect(banner).to_be_hidden()
+    say(shopper, "我想问一下发票", reply=re.compile(r"\S"))
+    assert conversation_id(shopper) != old
+    # nothing stored was lost: the old conversation is still there for the lead
+    assert [m["seq"] for m in bridge.transcript(old)] == shown_before
+    # Chromium's own lines about the refused handshake and the 401 are expected; nothing else
+    expected = ("WebSocket connection", "status of 401", "ERR_CONNECTION_REFUSED")
+    assert not [e for e in watch.errors if not any(x in e for x in expected)], watch.errors
+    assert not watch.dialogs

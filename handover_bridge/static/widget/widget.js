@@ -37,11 +37,14 @@
     subtitleAgent: (name) => `客服 ${name} 为您服务`,
     subtitleTicket: "已留言，客服会尽快联系您",
     subtitleClosed: "本次会话已结束",
+    expired: "会话已过期，为了您的信息安全，请重新开始对话～",
+    subtitleExpired: "会话已过期",
     launcher: "联系客服",
     launcherOpen: "打开在线客服",
     closePanel: "收起客服窗口",
     placeholder: "请输入您的问题，Enter 发送",
     placeholderOffline: "网络已断开，正在重新连接…",
+    placeholderExpired: "点击上方“开始新的咨询”继续",
     send: "发送",
     human: "转人工",
     humanBusy: "人工服务中",
@@ -277,6 +280,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     lastTypingSent: 0,
     creating: null,
     ratedSeqs: new Set(),
+    expired: false,                // the bridge said conversation_expired: offer a new conversation
   };
   const ui = {};
 
@@ -470,7 +474,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
   }
 
   function connect() {
-    if (!W.conversation || W.ws) return;
+    if (!W.conversation || W.ws || W.expired) return;
     clearTimeout(W.reconnectTimer);
     W.reconnectTimer = null;
     const {id, token} = W.conversation;
@@ -502,8 +506,8 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       stopPing();
       setOnline(false);
       if (!opened) W.failuresWithoutOpen += 1;
-      if (W.failuresWithoutOpen >= 3 && W.failuresWithoutOpen % 3 === 0) checkConversation();
-      if (W.conversation) scheduleReconnect();
+      if (W.failuresWithoutOpen === 1 || W.failuresWithoutOpen % 3 === 0) checkConversation();
+      if (W.conversation && !W.expired) scheduleReconnect();
     };
     ws.onerror = () => { /* a close follows; the back-off handles it */ };
   }
@@ -514,8 +518,24 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     try {
       await http("GET", `/api/conversations/${encodeURIComponent(W.conversation.id)}`);
     } catch (error) {
-      if (error.status === 401 || error.status === 404) api.reset(false);   // gone: start afresh
+      if (error.code === "conversation_expired") expire();
+      else if (error.status === 401 || error.status === 404) api.reset(false);   // gone: start afresh
     }
+  }
+
+  /** The bridge says the conversation sat idle too long (401 conversation_expired): keep what is
+   * shown, stop reconnecting, and offer a new conversation (the restart button: api.reset). */
+  function expire() {
+    if (W.expired) return;
+    W.expired = true;
+    if (W.ws) { const ws = W.ws; W.ws = null; try { ws.close(); } catch (_) { /* ignore */ } }
+    clearTimeout(W.reconnectTimer);
+    W.reconnectTimer = null;
+    W.reconnectAt = 0;
+    stopPing();
+    setOnline(false);
+    refreshControls();
+    emit("expired", {conversation_id: W.conversation ? W.conversation.id : null});
   }
 
   function scheduleReconnect() {
@@ -621,6 +641,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
 
   function onError(frame) {
     emit("error", {code: frame.code, message: frame.message});
+    if (frame.code === "conversation_expired") { expire(); return; }
     const item = W.outbox.find((m) => m.client_msg_id === frame.client_msg_id);
     if (!item) return;
     W.botTypingUntil = 0;
@@ -914,7 +935,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     // usable: connected, or no conversation yet (the first message creates it)
     const connected = W.online || (!W.conversation && !W.createFailed);
     // the offline banner only once a connection failed or dropped (not while the first one opens)
-    const offline = !connected && (W.dropped || W.createFailed);
+    const offline = !connected && (W.dropped || W.createFailed) && !W.expired;
     const state = W.state;
     ui.root.dataset.state = state;
     ui.offline.hidden = !offline;
@@ -922,23 +943,24 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       const seconds = W.reconnectAt ? Math.max(0, Math.ceil((W.reconnectAt - Date.now()) / 1000)) : 0;
       ui.offlineText.textContent = seconds > 1 ? T.offlineRetry(seconds) : T.offline;
     }
-    const ended = state === "closed" || state === "ticket";
-    ui.input.disabled = !connected || state === "closed";
-    ui.send.disabled = !connected || state === "closed";
-    ui.input.placeholder = connected ? T.placeholder : T.placeholderOffline;
+    const ended = state === "closed" || state === "ticket" || W.expired;
+    ui.input.disabled = !connected || state === "closed" || W.expired;
+    ui.send.disabled = !connected || state === "closed" || W.expired;
+    ui.input.placeholder = W.expired ? T.placeholderExpired : connected ? T.placeholder : T.placeholderOffline;
     // header
     let subtitle = T.subtitleBot;
     if (state === "queued") subtitle = T.subtitleQueued;
     else if (state === "assigned") subtitle = T.subtitleAgent((W.agent && W.agent.display_name) || "");
     else if (state === "ticket") subtitle = T.subtitleTicket;
     else if (state === "closed") subtitle = T.subtitleClosed;
+    if (W.expired) subtitle = T.subtitleExpired;
     ui.subtitle.textContent = subtitle;
     ui.avatar.textContent = state === "assigned" ? "客" : "接";
     // queue banner
     ui.queue.hidden = !(state === "queued" && W.queue);
     if (W.queue) ui.queueText.textContent = T.queue(W.queue.ahead, W.queue.eta_seconds);
     ui.ended.hidden = !ended;
-    ui.endedText.textContent = state === "ticket" ? T.subtitleTicket : T.subtitleClosed;
+    ui.endedText.textContent = W.expired ? T.expired : state === "ticket" ? T.subtitleTicket : T.subtitleClosed;
     // 转人工: always there; busy while a person is on the way or here
     const busy = state === "queued" || state === "assigned";
     ui.human.disabled = busy || !connected || ended;
@@ -1129,7 +1151,7 @@ button:disabled { cursor: not-allowed; opacity: .55; }
     send(text, options) {
       if (!W.mounted) mount();
       text = String(text || "");
-      if (!text.trim()) return null;
+      if (!text.trim() || W.expired) return null;     // expired: the banner offers a new conversation
       const item = {client_msg_id: newId(), text: text.slice(0, 2000)};
       if (isObject(options) && typeof options.payload === "string") item.payload = options.payload.slice(0, 256);
       W.outbox.push(item);
@@ -1177,7 +1199,8 @@ button:disabled { cursor: not-allowed; opacity: .55; }
       store.remove(STORE_KEY + ":outbox");
       store.remove(STORE_KEY + ":seen");
       Object.assign(W, {conversation: null, state: "bot", agent: null, online: false, maxSeq: 0, outbox: [],
-        queue: null, unread: 0, seenSeq: 0, attempt: 0, failuresWithoutOpen: 0, createFailed: false, replaying: false});
+        queue: null, unread: 0, seenSeq: 0, attempt: 0, failuresWithoutOpen: 0, createFailed: false, replaying: false,
+        expired: false});
       W.messages.clear();
       if (ui.log) {
         ui.log.replaceChildren();
