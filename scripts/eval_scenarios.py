@@ -5,7 +5,9 @@
 Starts, on free ports, the real action server and Rasa with the trained model, and a bridge in
 demo mode on a temporary SQLite store, with a freshly seeded demo shop. Each scenario is a new
 conversation driven through the customer API (POST /api/conversations/{id}/messages), exactly
-as the widget does. For each scenario it reports the turn at which the conversation was handed
+as the widget does, by a customer logged in on the shop (the harness signs them as a shop's
+backend would: the owner of the demo order they name; `identity: anonymous` in a scenario keeps
+one anonymous). For each scenario it reports the turn at which the conversation was handed
 over, the facts missing from the handover context an agent sees, whether the context holds the
 problem in the customer's own words, and how long it took from sending the triggering message
 until the chat was visible in the agents' queue (the acceptance asks for under one second).
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -32,13 +35,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from supervise import ROOT, bridge_service, rasa_services, start_all, stop_all  # noqa: E402
 from ports import free_port  # noqa: E402
 
+if str(ROOT) not in sys.path:   # handover_bridge (signing the scenario customers)
+    sys.path.insert(0, str(ROOT))
+
 HANDED_OVER = {"queued", "assigned", "ticket"}
 REQUEST_ONLY = re.compile(r"^(/request_human|人工|人工客服|转人工|轉人工客服|rengong|rg)[!！?？。~ ]*$", re.I)
 
 
+ORDER_NUMBER = re.compile(r"(?<!\d)(20\d{14})(?!\d)")
+
+
+def demo_order_owners() -> dict[str, str]:
+    """order number → the demo customer who placed it (shop/demo_orders.yml)."""
+    data = yaml.safe_load((ROOT / "shop" / "demo_orders.yml").read_text(encoding="utf-8"))
+    return {str(o["order_id"]): str(o["customer_id"]) for o in data.get("orders", []) if o.get("customer_id")}
+
+
+def identity_token(scenario: dict, owners: dict[str, str], number: int) -> str | None:
+    """Scenario customers are logged in on the shop, as most shoppers who chat are: the harness
+    signs them as the shop's backend would (docs/security.md). Who: `identity: <id>` in the
+    scenario, else the owner of the first demo order the customer names, else the page's
+    customer_id, else a customer of their own. `identity: anonymous` keeps one anonymous (the bot
+    then asks for the phone's last four digits before it shows an order)."""
+    from handover_bridge.config import DEMO_IDENTITY_SECRET
+    from handover_bridge.services.identity import shop_token
+
+    wanted = scenario.get("identity")
+    if wanted == "anonymous":
+        return None
+    metadata = scenario.get("metadata") or {}
+    named = [m.group(1) for t in scenario["turns"] for m in ORDER_NUMBER.finditer(unicodedata.normalize("NFKC", str(t)))]
+    owner = next((owners[n] for n in named if n in owners), None)
+    customer = str(wanted or owner or metadata.get("customer_id") or f"eval-customer-{number}")
+    tier = metadata.get("tier") if not owner or owner == metadata.get("customer_id") else None
+    return shop_token(DEMO_IDENTITY_SECRET, customer, tier=str(tier) if tier else None)
+
+
 class Customer:
-    def __init__(self, client: httpx.Client, metadata: dict):
-        created = client.post("/api/conversations", json={"metadata": metadata}).raise_for_status().json()
+    def __init__(self, client: httpx.Client, metadata: dict, identity: str | None = None):
+        body = {"metadata": metadata, **({"identity_token": identity} if identity else {})}
+        created = client.post("/api/conversations", json=body).raise_for_status().json()
         self.client, self.id = client, created["conversation_id"]
         self.headers = {"Authorization": f"Bearer {created['token']}"}
 
@@ -54,8 +90,8 @@ def queued_item(client: httpx.Client, agent_headers: dict, conversation_id: str)
     return next((item for item in items if item["conversation_id"] == conversation_id), None)
 
 
-def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict) -> dict:
-    customer = Customer(client, scenario.get("metadata") or {})
+def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict, identity: str | None = None) -> dict:
+    customer = Customer(client, scenario.get("metadata") or {}, identity)
     handed_over_at, visible_ms, item, replies = None, None, None, []
     for turn, text in enumerate(scenario["turns"], start=1):
         started = time.perf_counter()
@@ -152,8 +188,10 @@ def main() -> int:
                 "username": "agent1", "password": os.environ.get("JIELI_DEMO_PASSWORD", "jieli-demo")})
             agent_headers = {"Authorization": f"Bearer {login.raise_for_status().json()['token']}"}
             warm_up(client)
+            owners = demo_order_owners()
             for suite, scenarios in suites:
-                results += [(suite, s, run_scenario(client, agent_headers, s)) for s in scenarios]
+                results += [(suite, s, run_scenario(client, agent_headers, s, identity_token(s, owners, len(results) + i)))
+                            for i, s in enumerate(scenarios)]
     finally:
         stop_all(services)
     failed = sum(report(suite, [(s, r) for name, s, r in results if name == suite], args.verbose, suite in args.sealed)
