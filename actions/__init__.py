@@ -1,4 +1,4 @@
-"""Jieli's action server (`rasa run actions --actions actions`).
+"""Jieli's action server (`python -m actions.server`: rasa_sdk's app, answering only Rasa).
 
 Importing the package only defines classes: policy files, database engines and HTTP sessions are
 created on first use (house style). The modules imported here define the actions of domain.yml.

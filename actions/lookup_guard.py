@@ -2,7 +2,7 @@
 counted per conversation and per verified customer in a sliding window; at the limit, no more
 lookups until the oldest failures age out.
 
-Kept in the action server's memory (one process; `rasa run actions` is one process): it cannot be
+Kept in the action server's memory (one process; `python -m actions.server` runs one): it cannot be
 reset from outside — not by a forged tracker or slot — and it is forgotten on restart. With several
 action-server replicas each counts its own; the limit then holds per replica (docs/orders-security.md).
 """
