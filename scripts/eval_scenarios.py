@@ -95,7 +95,7 @@ def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict, iden
     handed_over_at, visible_ms, item, replies = None, None, None, []
     for turn, text in enumerate(scenario["turns"], start=1):
         started = time.perf_counter()
-        answer = customer.say(text)
+        answer = customer.say(str(text))   # a turn of digits alone is a number to YAML
         replies.append([m.get("text") for m in answer["messages"] if m["sender"] != "customer"])
         if handed_over_at is None and answer["state"] in HANDED_OVER:
             handed_over_at = turn
