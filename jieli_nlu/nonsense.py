@@ -73,3 +73,28 @@ def nonsense(normalized: str) -> bool:
             return len(content) >= 3          # "1111", "233333" is no order number
         return all(_mashed(w) for w in words)
     return False
+
+
+# Text broken by a wrong encoding on the way: the replacement character, and the classic mojibake
+# of Chinese systems (UTF-8 read as GBK: 锟斤拷; uninitialised memory: 烫烫烫, 屯屯屯).
+_MOJIBAKE = re.compile(r"\ufffd|锟斤拷|(烫){2,}|(屯){2,}|(�)+")
+_CONTENT = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
+# UTF-8 read as Latin-1 on the way: "æˆ‘è¦é€€æ¬¾" (我要退款)
+_LATIN1_MOJIBAKE = re.compile("[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2018-\u203a\u20ac\u2122]")
+
+
+def garbled(text: str) -> bool:
+    """True for text with nothing a person wrote in it: empty, only mojibake (and punctuation), or
+    text broken on the way (two or more replacement characters; mostly UTF-8-read-as-Latin-1).
+    A message of punctuation alone ("???") is the customer's, and is classified as usual."""
+    if not (text or "").strip():
+        return True
+    if text.count("\ufffd") >= 2:
+        return True
+    visible = [c for c in text if not c.isspace()]
+    broken = len(_LATIN1_MOJIBAKE.findall(text))
+    if broken >= 4 and broken >= 0.3 * len(visible):
+        return True
+    return bool(_MOJIBAKE.search(text)) and not _CONTENT.search(_MOJIBAKE.sub("", text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from jieli_nlu.nonsense import nonsense, only_fillers
+from jieli_nlu.nonsense import garbled, nonsense, only_fillers
 from jieli_nlu.normalize import normalize_text
 
 # intents
@@ -97,11 +97,11 @@ class Turn:
 
     @property
     def unreadable(self) -> bool:
-        """Nothing the bot could even guess at — not a question it was unsure about: the NLU at a
-        loss (`nlu_fallback`: text broken on the way, "锟斤拷", or no intent near its threshold), a
-        message with nothing in it ("kjhkjh", "😂😂😂", "？？"), or voice input that is only filler
+        """Nothing the bot could even guess at — not a question it was unsure about, nor a short
+        follow-up the NLU had no confident intent for: text broken on the way ("锟斤拷", "æˆ‘è¦"),
+        a message with nothing in it ("kjhkjh", "😂😂😂", "？？"), or voice input that is only filler
         words. A clarifying question cannot help with these; two in a row go to a person."""
-        return (not self.payload and (self.intent == FALLBACK or nonsense(self.normalized)
+        return (not self.payload and (garbled(self.text or "") or nonsense(self.normalized)
                                       or only_fillers(self.normalized)))
 
 

@@ -225,8 +225,9 @@ def test_three_fallbacks_in_a_row_hand_over():
 
 
 def test_two_messages_the_bot_could_not_read_at_all_hand_over():
-    # the NLU at a loss twice: a clarifying question cannot help, a person can
-    convo = fallback_turns(1).user("左边那个滋滋的一直响", "nlu_fallback", confidence=0.2)
+    # text broken on the way twice: a clarifying question cannot help, a person can
+    convo = Convo().user("锟斤拷锟斤拷锟斤拷", "nlu_fallback", confidence=0.0).bot("utter_default", "抱歉，我没太明白")
+    convo.user("æˆ‘è¦é€€æ¬¾ è¿™ä¸ª", "nlu_fallback", confidence=0.0)
     signals = compute_signals(convo.events)
     assert signals.unreadable_turns == 2
     decision = decide(convo.events)
@@ -254,8 +255,16 @@ def test_one_unreadable_message_or_an_unsure_one_between_does_not_hand_over():
     assert compute_signals(convo2.events).unreadable_turns == 0
 
 
-def test_unreadable_limit_comes_from_the_thresholds_and_zero_switches_it_off():
+def test_a_meaningful_message_the_nlu_was_unsure_of_is_not_unreadable():
+    # "需要提供哪些信息" after an answer, or a technical detail: words the bot could ask about
     convo = fallback_turns(1).user("左边那个滋滋的一直响", "nlu_fallback", confidence=0.2)
+    assert compute_signals(convo.events).unreadable_turns == 0
+    assert decide(convo.events) is None
+
+
+def test_unreadable_limit_comes_from_the_thresholds_and_zero_switches_it_off():
+    convo = Convo().user("锟斤拷锟斤拷锟斤拷", "nlu_fallback", confidence=0.0).bot("utter_default", "抱歉，我没太明白")
+    convo.user("😂😂😂", "out_of_scope", confidence=0.8)
     assert decide(convo.events, Thresholds(unreadable_limit=3)) is None
     assert decide(convo.events, Thresholds(unreadable_limit=0)) is None
     assert Thresholds.from_mapping({"unreadable_limit": 4}).unreadable_limit == 4
