@@ -101,8 +101,9 @@ class Turn:
         follow-up the NLU had no confident intent for: text broken on the way ("锟斤拷", "æˆ‘è¦"),
         a message with nothing in it ("kjhkjh", "😂😂😂", "？？"), or voice input that is only filler
         words. A clarifying question cannot help with these; two in a row go to a person."""
-        return (not self.payload and (garbled(self.text or "") or nonsense(self.normalized)
-                                      or only_fillers(self.normalized)))
+        if self.payload or not (self.text or "").strip():
+            return False   # a button, or an intent with no text (trigger_intent, a test story)
+        return garbled(self.text) or nonsense(self.normalized) or only_fillers(self.normalized)
 
 
 def applied_events(events: Iterable[Mapping[str, Any]]) -> list[dict]:
