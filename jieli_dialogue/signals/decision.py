@@ -98,7 +98,6 @@ class Signals:
     sarcasm: bool = False             # the newest message is a "thanks" that is a complaint (irony)
     insult: bool = False
     insults: int = 0
-    upset_turns: int = 0              # distinct messages that complained or abused (one that does both counts once)
     negative_words: tuple[str, ...] = ()
     shouting: tuple[str, ...] = ()
     shouting_score: float = 0.0
@@ -184,8 +183,8 @@ class Signals:
         if thresholds.insult_limit and self.insults >= thresholds.insult_limit and self.insult:
             fired.append(("abuse", f"客户{cn(self.insults)}次出言辱骂（已标记，可屏蔽）"))
         elif (thresholds.insult_limit and self.insult and self.complaints
-              and self.upset_turns >= thresholds.insult_limit):
-            # a complaint first, then abuse (two messages): the calm reply was for someone venting once
+              and self.insults + self.complaints >= thresholds.insult_limit):
+            # a complaint first, then abuse: the calm reply was for someone venting once
             fired.append(("abuse", "客户投诉后又出言辱骂（已标记，可屏蔽）"))
         if thresholds.frustration_threshold and self.window_frustration >= thresholds.frustration_threshold:
             fired.append(("frustration", f"客户情绪{self.frustration_level}"))
@@ -256,7 +255,6 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         explains_complaint=explains_complaint(latest, window[:-1], lexicon),
         insult=latest.index in abusive,
         insults=len(abusive),
-        upset_turns=len(abusive | {t.index for t in window if t.intent == COMPLAIN} | {t.index for t in ironic}),
         negative_words=tuple(negative_words),
         shouting=emotions[-1].shouting,
         shouting_score=emotions[-1].shouting_score,
