@@ -70,6 +70,14 @@ async def answer_to(socket_, sent: str | bytes) -> dict[str, Any]:
     return frame
 
 
+async def ack_of(socket_, frame: dict[str, Any]) -> dict[str, Any]:
+    """Send a message frame; the ack (or error frame) that answers its client_msg_id."""
+    await socket_.send(json.dumps(frame))
+    answer, _ = await recv_until(socket_, lambda f: f["type"] in ("ack", "error")
+                                 and f.get("client_msg_id") == frame["client_msg_id"], timeout=FRAME_SECONDS)
+    return answer
+
+
 async def still_alive(socket_) -> list[dict[str, Any]]:
     """A ping is answered: the frames that came before the pong (none may be an error)."""
     await socket_.send(json.dumps({"type": "ping"}))
@@ -120,18 +128,14 @@ async def test_customer_socket_answers_every_bad_frame_and_keeps_working(harness
 
     async def send_valid(client_msg_id: str) -> str:
         text = f"我的快递到哪了 {client_msg_id} \ud83d\ude00"
-        await socket_.send(json.dumps({"type": "message", "text": text, "client_msg_id": client_msg_id}))
-        ack, _ = await recv_until(socket_, lambda f: f["type"] in ("ack", "error")
-                                  and f.get("client_msg_id") == client_msg_id, timeout=FRAME_SECONDS)
+        ack = await ack_of(socket_, {"type": "message", "text": text, "client_msg_id": client_msg_id})
         assert ack["type"] == "ack" and ack["seq"] > 0, ack
         return client_msg_id
 
     async with asyncio.timeout(RUN_SECONDS):
         sent, valid_ids = await fuzz(socket_, bad, send_valid, rng)
         # a lone surrogate in a valid message is replaced (U+FFFD), acknowledged and stored
-        await socket_.send(json.dumps({"type": "message", "text": "坏字符\ud800结束", "client_msg_id": "surrogate"}))
-        ack, _ = await recv_until(socket_, lambda f: f["type"] in ("ack", "error") and f.get("client_msg_id") == "surrogate",
-                                  timeout=FRAME_SECONDS)
+        ack = await ack_of(socket_, {"type": "message", "text": "坏字符\ud800结束", "client_msg_id": "surrogate"})
         assert ack["type"] == "ack", ack
 
     stored = [m for m in (await harness.history(customer))["messages"] if m["sender"] == "customer"]
@@ -175,10 +179,8 @@ async def test_agent_socket_answers_every_bad_frame_and_keeps_working(harness):
     ]
 
     async def send_valid(client_msg_id: str) -> str:
-        await socket_.send(json.dumps({"type": "message", "conversation_id": own, "text": f"您好 {client_msg_id}",
-                                       "client_msg_id": client_msg_id}))
-        ack, _ = await recv_until(socket_, lambda f: f["type"] in ("ack", "error")
-                                  and f.get("client_msg_id") == client_msg_id, timeout=FRAME_SECONDS)
+        ack = await ack_of(socket_, {"type": "message", "conversation_id": own, "text": f"您好 {client_msg_id}",
+                                        "client_msg_id": client_msg_id})
         assert ack["type"] == "ack" and ack["seq"] > 0, ack
         return client_msg_id
 
