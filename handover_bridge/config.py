@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import jieli_contract as contract
+
 PREFIX = "JIELI_"
 
 DEMO_SECRET_KEY = "jieli-demo-secret-key--not-for-production"
@@ -32,21 +34,9 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DOMAIN_PATH = os.path.join(PROJECT_ROOT, "domain.yml")
 DEFAULT_TRAINING_DATA_DIR = os.path.join(PROJECT_ROOT, "data", "nlu")
 
-CATEGORIES = ("物流", "售后", "账单", "产品", "其他")
-DEFAULT_CATEGORY_SKILLS = {
-    "物流": "logistics",
-    "售后": "after_sales",
-    "账单": "billing",
-    "产品": "product",
-    "其他": "general",
-}
-# English names an action may send instead of the Chinese category.
-CATEGORY_ALIASES = {
-    "logistics": "物流", "shipping": "物流", "delivery": "物流",
-    "after_sales": "售后", "aftersales": "售后", "refund": "售后", "return": "售后",
-    "billing": "账单", "payment": "账单", "invoice": "账单",
-    "product": "产品", "other": "其他", "general": "其他",
-}
+# The routing categories, their default skills and English aliases: jieli_contract's.
+CATEGORIES, CATEGORY_ALIASES = contract.CATEGORIES, contract.CATEGORY_ALIASES
+DEFAULT_CATEGORY_SKILLS = dict(contract.CATEGORY_SKILLS)
 
 _PLACEHOLDERS = {
     "", "changeme", "change-me", "change_me", "secret", "password", "placeholder", "todo",

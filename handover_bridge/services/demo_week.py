@@ -105,7 +105,7 @@ HANDOVERS: list[dict[str, Any]] = [
               ("c", "那什么时候发？"), ("a", "今天下午就安排发货，单号发出后我会短信通知您。"), ("c", "行吧")],
      "answer": "商品破损无需退回，直接为您补发新品，当天发货并短信通知物流单号。",
      "examples": ["收到的杯子是碎的", "东西到手就坏了", "快递把东西摔坏了"]},
-    {"category": "账单", "reason": "repeated_failure", "priority": 2, "intent": "payment",
+    {"category": "账单", "reason": "repeated_question", "priority": 2, "intent": "payment",
      "bot_intent": "nlu_fallback",
      "bot": [("c", "为什么扣了我两次钱"), ("b", "抱歉，我没有理解您的意思，可以换个说法吗？"),
              ("c", "付款的时候扣了两次款"), ("b", "抱歉，我还是没有理解。")],

@@ -35,13 +35,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jieli_contract as contract
+
 FIELD = "客户诉求"
 NOT_DESCRIBED = "（客户还没有描述问题）"    # what actions/handover_context.py writes when it has nothing
 SUMMARY_CHARS = 60
 OWN_MESSAGES = 3               # the customer's latest messages quoted when the action's are not found
 MAX_REPORTED = 5               # unverified texts kept in bridge_check (clipped)
 REPORTED_CHARS = 200
-BRIDGE_ONLY_REASONS = frozenset({"bot_unavailable"})
+BRIDGE_ONLY_REASONS = contract.BRIDGE_ONLY_REASONS
 BRIDGE_KEYS = frozenset({"waiting_messages", "bridge_check"})
 _MASK = "*"
 _CLIPPED = "…"
@@ -262,6 +264,7 @@ def untrusted_context(context: dict[str, Any]) -> dict[str, Any]:
 
 # ---- the bridge's own context, when there is no bot to build one (Rasa down) ------------------------
 
+BOT_DOWN = "bot_unavailable"      # a reason code of jieli_contract
 BOT_DOWN_REASON = "智能助手暂时不可用"
 MAX_ORDER_IDS = 5
 TRANSCRIPT_MESSAGES = 20
@@ -299,11 +302,11 @@ def bridge_context(stored: list[StoredText], created_at: dict[int, str | None] |
     ])
     recent = stored[-TRANSCRIPT_MESSAGES:]
     context = {
-        "version": 1,
+        "version": contract.CONTEXT_VERSION,
         "source": "bridge",
         "summary": summary,
-        "reason": "bot_unavailable",
-        "reasons": [{"code": "bot_unavailable", "explanation": BOT_DOWN_REASON}],
+        "reason": BOT_DOWN,
+        "reasons": [{"code": BOT_DOWN, "explanation": BOT_DOWN_REASON}],
         "problem": {"text": wants, "source": "bridge",
                     "messages": [{"seq": m.seq, "text": tidy(m.text), "verified": True} for m in problem]},
         "order_id": orders[-1] if orders else None,

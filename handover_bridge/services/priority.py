@@ -17,21 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import CATEGORIES, CATEGORY_ALIASES
+import jieli_contract as contract
+from jieli_contract import HIGH_ORDER_VALUE, VIP_TIERS, category_of  # noqa: F401 - the contract's, re-exported
+
 from .identity import verified
 
-NAMED = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
-DEFAULT = 1
-MAX = 9
-VIP_TIERS = {"vip", "svip", "gold", "platinum", "diamond", "plus", "88vip"}
-HIGH_ORDER_VALUE = 1000.0
-
-
-def category_of(value: Any) -> str:
-    text = str(value or "").strip()
-    if text in CATEGORIES:
-        return text
-    return CATEGORY_ALIASES.get(text.lower(), "其他")
+NAMED = contract.PRIORITY_NAMES
+DEFAULT = contract.DEFAULT_PRIORITY
+MAX = contract.MAX_PRIORITY
 
 
 def priority_of(given: Any, context: dict[str, Any], metadata: dict[str, Any]) -> int:
@@ -61,27 +54,19 @@ def _explicit(given: Any) -> int | None:
 
 
 def derived_priority(context: dict[str, Any], metadata: dict[str, Any]) -> int:
+    """The contract's priority rule over what the bridge can vouch for (see the module docstring)."""
     signals = context.get("signals") if isinstance(context.get("signals"), dict) else {}
-    level = DEFAULT
-    frustration = _number(context.get("frustration", signals.get("frustration")))
-    if frustration is not None and frustration >= 0.7:
-        level += 1
-    requests = _number(context.get("human_requests", signals.get("human_requests",
-                                                                 signals.get("repeated_requests"))))
-    if requests is not None and requests >= 2:
-        level += 1
-    if verified_vip(metadata):
-        level += 1
-    value = verified_order_value(context)
-    if value is not None and value >= HIGH_ORDER_VALUE:
-        level += 1
-    return min(MAX, level)
+    return contract.priority(
+        frustration=_number(context.get("frustration", signals.get("frustration"))),
+        human_requests=_number(context.get("human_requests", signals.get("human_requests",
+                                                                         signals.get("repeated_requests")))),
+        verified_tier=(verified(metadata) or {}).get("tier"),
+        verified_order_value=verified_order_value(context)).level
 
 
 def verified_vip(metadata: dict[str, Any]) -> bool:
     """The verified identity's tier is a VIP tier."""
-    record = verified(metadata) or {}
-    return str(record.get("tier") or "").strip().lower() in VIP_TIERS
+    return contract.is_vip((verified(metadata) or {}).get("tier"))
 
 
 def verified_order_value(context: dict[str, Any]) -> float | None:
@@ -99,8 +84,7 @@ def _unvouched_levels(context: dict[str, Any], metadata: dict[str, Any]) -> int:
     sources = [metadata, context, context.get("metadata"), context.get("customer")]
     sources = [s for s in sources if isinstance(s, dict)]
     levels = 0
-    claimed_tiers = {str(s.get("tier") or "").strip().lower() for s in sources}
-    if claimed_tiers & VIP_TIERS and not verified_vip(metadata):
+    if any(contract.is_vip(s.get("tier")) for s in sources) and not verified_vip(metadata):
         levels += 1
     amounts = []
     for source in (metadata, context.get("metadata")):

@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
+from jieli_contract import ANGRY_MIN
 from jieli_nlu.order_ids import find_order_ids
 from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
@@ -33,7 +34,7 @@ class Thresholds:
     repeat_limit: int = 3             # times the same question is asked
     complaint_limit: int = 2          # complain intents in the window
     insult_limit: int = 2             # insult intents in the window (the first gets a calm answer)
-    frustration_threshold: float = 0.7  # frustration (0..1) at which the customer is handed over
+    frustration_threshold: float = ANGRY_MIN  # frustration (0..1) at which the customer is handed over
     ask_description_first: bool = False  # True: a bare first-message request asks for the problem first
     clarify_below: float = 0.0        # intent confidence under which the bot asks "您是想问…还是…？" (0: off)
 

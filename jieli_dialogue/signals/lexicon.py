@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from jieli_contract import ANGRY, ANGRY_MIN, CALM, LEVEL_CODES, UPSET, UPSET_MIN, frustration_level  # noqa: F401
 from jieli_nlu.normalize import normalize_text
 
 # this file is jieli_dialogue/signals/lexicon.py: three folders below the repository root
@@ -18,10 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_LEXICON_PATH = PROJECT_ROOT / "lexicon" / "frustration.yml"
 LEXICON_ENV = "JIELI_FRUSTRATION_LEXICON"
 
-# levels
-CALM, UPSET, ANGRY = "平静", "不满", "愤怒"
-LEVEL_CODES = {CALM: "calm", UPSET: "upset", ANGRY: "angry"}
-
+# levels (平静 / 不满 / 愤怒, their codes and where they start): jieli_contract's
 _LATIN_WORD = re.compile(r"^[a-z0-9 ]+$")
 
 
@@ -52,8 +50,8 @@ class Lexicon:
     turn_cap: float = 0.65
     profanity_weight: float = 0.45
     intent_bonus: Mapping[str, float] = field(default_factory=dict)
-    upset_level: float = 0.3
-    angry_level: float = 0.7
+    upset_level: float = UPSET_MIN
+    angry_level: float = ANGRY_MIN
     source: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -89,17 +87,13 @@ class Lexicon:
             turn_cap=float(scoring.get("turn_cap", 0.65)),
             profanity_weight=float(scoring.get("profanity_weight", 0.45)),
             intent_bonus={str(k): float(v) for k, v in (scoring.get("intent_bonus") or {}).items()},
-            upset_level=float(scoring.get("upset_level", 0.3)),
-            angry_level=float(scoring.get("angry_level", 0.7)),
+            upset_level=float(scoring.get("upset_level", UPSET_MIN)),
+            angry_level=float(scoring.get("angry_level", ANGRY_MIN)),
             source=data,
         )
 
     def level(self, frustration: float) -> str:
-        if frustration >= self.angry_level:
-            return ANGRY
-        if frustration >= self.upset_level:
-            return UPSET
-        return CALM
+        return frustration_level(frustration, self.upset_level, self.angry_level)
 
 
 def profanity_path(path: str | os.PathLike) -> Path:
