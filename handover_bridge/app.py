@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     from .api import analytics, lexicon   # the lead's dashboard API; the profanity lexicon
     app.blueprint(analytics.bp)
     app.blueprint(lexicon.bp)
+    from .api import contract   # jieli_contract's labels for the pages
+    app.blueprint(contract.bp)
     from .api import review   # learning from agents: review queue, intents, export
     app.blueprint(review.bp)
     if settings.demo_mode:   # the demo shop's "模拟登录": never registered outside demo mode

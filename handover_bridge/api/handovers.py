@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
+from ..services import handover_schema
 from ..services.errors import Invalid, Unauthorized
 from ..services.security import same
 from .common import bearer, body, bridge, reply
@@ -27,6 +28,7 @@ async def create(request: Request):
             raise Invalid(f"{field} must be text", f"invalid_{field}")
     if data.get("context") is not None and not isinstance(data.get("context"), dict):
         raise Invalid("context must be a JSON object", "invalid_context")
+    handover_schema.check(data)   # 422 invalid_handover: not the shape of jieli_contract's schema
     status, answer = await b.handovers.start(
         conversation_id, reason=data.get("reason") or "request_human", category=data.get("category"),
         priority=data.get("priority"), summary=data.get("summary"), context=data.get("context") or {},

@@ -116,8 +116,11 @@ class FakeRasa(RasaStandIn):
         self.fail = False               # answer 500
         self.handover_body: dict[str, Any] = {"category": "售后", "reason": "request_human",
                                               "summary": "客户要求人工处理退款",
-                                              "context": {"intents": ["refund", "request_human"],
-                                                          "entities": {"order_id": "20240101"},
+                                              "context": {"intents": [{"turn": 1, "intent": "refund", "confidence": 0.97},
+                                                                      {"turn": 2, "intent": "request_human",
+                                                                       "confidence": 0.99}],
+                                                          "entities": [{"entity": "order_id", "value": "20240101",
+                                                                        "turn": 1}],
                                                           "frustration": 0.2}}
 
     def calls_for(self, sender: str) -> Counter:

@@ -60,7 +60,7 @@ async def test_full_handover_cycle_with_audit_and_rating(harness):
 
     chats = (await harness.agent_call(agent, "GET", "/conversations")).json()["items"]
     assert chats[0]["conversation_id"] == customer.conversation_id
-    assert chats[0]["handover"]["context"]["entities"] == {"order_id": "20240101"}
+    assert chats[0]["handover"]["context"]["entities"] == [{"entity": "order_id", "value": "20240101", "turn": 1}]
     transcript = (await harness.agent_call(agent, "GET", f"/conversations/{customer.conversation_id}")).json()
     assert [m["text"] for m in transcript["messages"]][:2] == ["我的退款还没到", "收到:我的退款还没到"]
 
