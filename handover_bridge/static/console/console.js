@@ -6,33 +6,21 @@ import {$, $$, clock, dateTime, duration, h, isObject, newId, show} from "./dom.
 import {abusiveChatsToday, countAbusiveChat, flaggedTexts, hasProfanity, isAbusive} from "./protect.js";
 import {DEFAULT_CANNED, loadCanned, resetCanned, saveCanned} from "./canned.js";
 import {createApi, forgetToken, resume, showLogin, toast, wireLogin, wireLogout} from "./session.js";
+import {loadContract, reasonLabel as contractReasonLabel} from "./contract.js";
+import {claimRows, frustrationOf, plain, reasonChips, signalChips} from "./handover_card.js";
+
+await loadContract();   // the labels of states, reasons, signals and levels (GET /api/contract)
 
 const SOUND_KEY = "jieli-console:sound";
 const BASE_TITLE = document.title;
 const HEARTBEAT_MS = 15000;
 
-const REASONS = {
-  request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工",
-  complaint: "顾客投诉", complain: "顾客投诉", problem_report: "商品问题", unsure: "机器人没把握", abuse: "情绪激动", insult: "情绪激动",
-  frustration: "顾客不满", bot_failure: "机器人没能理解", repeated_failure: "多次未解决",
-  nlu_fallback: "机器人没能理解", bot_unavailable: "机器人故障", transfer: "同事转接", agent_dropped: "客服掉线",
-};
 const CATEGORIES = {
   logistics: "物流", shipping: "物流", delivery: "物流", order: "订单物流", after_sales: "售后", aftersales: "售后",
   refund: "售后", return: "售后", billing: "账单", payment: "账单", invoice: "账单", product: "产品",
   complaint: "投诉", general: "其他", other: "其他",
 };
 const PRIORITIES = ["低", "普通", "高", "紧急"];
-const SIGNAL_LABELS = {
-  frustration: "挫败感", frustration_level: "挫败感", human_requests: "要求人工次数", repeated_requests: "重复要求人工",
-  abusive_turns: "不当言辞次数", bot_failures: "机器人未理解次数", fallback_count: "兜底回复次数",
-  refund_rejected: "退款被驳回", negative_words: "负面词", sentiment: "情绪", upset_intents: "不满意图次数",
-  repeated_questions: "重复提问", waited_long: "等待过久",
-};
-const META_LABELS = {
-  customer_id: "顾客 ID", customer_name: "称呼", tier: "会员等级", current_order: "当前订单", order: "订单信息",
-  page: "所在页面", page_url: "页面地址", shop: "店铺", channel: "渠道", widget: "组件版本",
-};
 // Who the customer is: only the identity record the bridge stored after checking the shop's signature
 // (the conversation's metadata.identity as the bridge API gives it, never the action's copy) is shown as
 // identity; everything else the widget sent is what the customer's browser claims ("顾客自述").
@@ -345,8 +333,7 @@ function categoryLabel(category) {
 }
 
 function reasonLabel(reason) {
-  if (!reason) return null;
-  return REASONS[String(reason)] || String(reason);
+  return contractReasonLabel(reason);
 }
 
 function verifiedIdentity(bridgeMetadata) {
@@ -812,45 +799,6 @@ function orderNumbers(ctx, meta) {
   return found.slice(0, 6);
 }
 
-function frustrationOf(ctx) {
-  const signals = isObject(ctx.signals) ? ctx.signals : {};
-  const raw = [ctx.frustration, ctx.frustration_level, signals.frustration, signals.frustration_level]
-    .find((v) => v !== undefined && v !== null && v !== "");
-  if (raw === undefined) return null;
-  let value = null;
-  if (typeof raw === "number" || (typeof raw === "string" && raw.trim() !== "" && !Number.isNaN(Number(raw)))) {
-    value = Number(raw);
-    if (value > 1 && value <= 10) value /= 10;
-    else if (value > 10) value /= 100;
-  } else if (typeof raw === "string") {
-    const text = raw.toLowerCase();
-    value = /high|高|strong|angry/.test(text) ? 0.85 : /med|中/.test(text) ? 0.55 : /low|低/.test(text) ? 0.2 : null;
-  }
-  if (value === null || !Number.isFinite(value)) return null;
-  value = Math.max(0, Math.min(1, value));
-  const key = value >= 0.7 ? "high" : value >= 0.4 ? "mid" : "low";
-  return {value, key, label: {high: "高", mid: "中", low: "低"}[key]};
-}
-
-function signalChips(ctx) {
-  const chips = [];
-  const add = (label, value) => chips.push(h("span", {class: "chip signal", text: value === "" ? label : `${label} ${value}`}));
-  const fmt = (v) => (v === true ? "" : v === false ? "否" : Array.isArray(v) ? v.map((x) => show(x, 30)).join("、")
-    : typeof v === "number" ? String(Math.round(v * 100) / 100) : show(v, 60));
-  if (isObject(ctx.signals)) {
-    for (const [key, value] of Object.entries(ctx.signals)) {
-      if (value === false || value === null || value === 0 || key === "frustration" || key === "frustration_level") continue;
-      add(SIGNAL_LABELS[key] || key, fmt(value));
-    }
-  } else if (Array.isArray(ctx.signals)) {
-    for (const item of ctx.signals.slice(0, 20)) {
-      if (isObject(item)) add(SIGNAL_LABELS[item.name] || show(item.name || item.type || "信号", 30), fmt(item.value ?? true));
-      else add(SIGNAL_LABELS[item] || show(item, 40), "");
-    }
-  }
-  return chips;
-}
-
 function intentChips(ctx) {
   const list = Array.isArray(ctx.latest_intents) ? ctx.latest_intents : Array.isArray(ctx.intents) ? ctx.intents : [];
   return list.slice(-6).map((item) => {
@@ -884,9 +832,7 @@ function handoverCard(chat, ho, ctx, meta, ident) {
   const summary = firstText(ho.summary, ctx.summary);
   const level = frustrationOf(ctx);
   const orders = orderNumbers(ctx, meta);
-  const metaRows = Object.entries(meta).filter(([k, v]) => v !== undefined && v !== null && v !== "" && k !== "widget")
-    .slice(0, 12).map(([key, value]) => h("span", {class: "kv"}, h("span", {class: "k", text: META_LABELS[key] || key}),
-      h("span", {class: "v", text: show(value, 80)})));
+  const metaRows = claimRows(meta);
   return h("section", {class: "handover-card", "aria-label": "转人工卡片"},
     h("header", {}, h("h3", {text: "转人工卡片"}),
       badges({priority: ho.priority, category: ho.category || ctx.category, reason: ho.reason || ctx.reason, front: false,
@@ -894,7 +840,7 @@ function handoverCard(chat, ho, ctx, meta, ident) {
     h("p", {class: "summary"}, summary ? maskedText(summary, hasProfanity(summary)) : h("span", {class: "muted", text: "（没有摘要）"})),
     h("dl", {},
       row("订单号", orders.map((o) => h("b", {class: "order-no", text: o}))),
-      row("原因", reasonLabel(ho.reason || ctx.reason)),
+      row("原因", reasonChips(ctx, ho.reason || ctx.reason)),
       row("分类", categoryLabel(ho.category || ctx.category)),
       row("情绪", level ? [h("span", {class: `meter meter-${level.key}`, role: "meter", "aria-valuemin": "0", "aria-valuemax": "100",
         "aria-valuenow": String(Math.round(level.value * 100)), "aria-label": "挫败感"}, h("span", {class: `meter-fill w${Math.round(level.value * 10)}`})),
@@ -1140,7 +1086,7 @@ function renderTickets() {
         h("span", {class: "muted small", text: dateTime(t.created_at)}),
         ident ? h("span", {class: "small q-identity verified", text: `已验证 ${identityLine(ident)}`})
           : meta.customer_id ? h("span", {class: "muted small", text: `顾客自述 ${show(meta.customer_id, 30)}`}) : null,
-        meta.current_order ? h("span", {class: "small"}, "订单 ", h("b", {class: "order-no", text: show(meta.current_order, 30)})) : null),
+        meta.current_order ? h("span", {class: "small"}, "订单 ", h("b", {class: "order-no", text: plain(meta.current_order, 30)})) : null),
       h("p", {class: "ticket-message"}, maskedText(String(t.message ?? ""), hasProfanity(t.message))),
       h("p", {class: "small"}, "联系方式：", h("b", {text: show(t.contact, 100)})),
       t.reply ? h("p", {class: "small ticket-answer"}, "已回复：", h("span", {text: show(t.reply, 500)})) : null,

@@ -3,16 +3,13 @@
 // comes from the store (agent names, reasons) is set with textContent; no inline styles (the page's
 // CSP forbids them): sizes are SVG attributes, colours CSS classes.
 import {$, $$, duration, h} from "./dom.js";
+import {loadContract, reasonLabel} from "./contract.js";
 import {createApi, forgetToken, resume, showLogin, wireLogin, wireLogout} from "./session.js";
+
+await loadContract();   // the Chinese labels of the reason codes (GET /api/contract)
 
 const NS = "http://www.w3.org/2000/svg";
 
-const REASONS = {
-  request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工",
-  frustration: "顾客不满", repeated_failure: "多次未解决", complaint: "顾客投诉", complain: "顾客投诉", problem_report: "商品问题",
-  bot_unavailable: "机器人故障", nlu_fallback: "机器人没能理解", bot_failure: "机器人没能理解",
-  abuse: "情绪激动", insult: "情绪激动", transfer: "同事转接", agent_dropped: "客服掉线",
-};
 const OUTCOMES = [["answered", "客服已接入"], ["cancelled", "顾客取消排队"], ["ticket", "转为留言"],
   ["waiting", "仍在排队"], ["other", "其他"]];
 const ERRORS = {
@@ -170,7 +167,7 @@ function render(d) {
   set("#k-abuse-sub", `客服接待期间 ${num(d.abuse.masked_by_agents)} 条，已为客服遮挡`);
 
   dailyChart($("#chart-daily"), d.daily);
-  barChart($("#chart-reasons"), d.handovers.by_reason.map((r) => [REASONS[r.reason] || r.reason, r.count]), "b-reason");
+  barChart($("#chart-reasons"), d.handovers.by_reason.map((r) => [reasonLabel(r.reason), r.count]), "b-reason");
   donut($("#chart-categories"), d.handovers.by_category.map((r) => [r.category, r.count]));
   barChart($("#chart-outcomes"), OUTCOMES.map(([key, label]) => [label, d.handovers.outcomes[key] || 0])
     .filter(([label, n], index) => n > 0 || index < 3), "b-outcome");

@@ -3,13 +3,12 @@
 // then export the accepted ones as Rasa training data. Everything a customer or an agent wrote is
 // set with textContent or as a form value, never as HTML; no inline styles (the page's CSP).
 import {$, $$, dateTime, h, isObject} from "./dom.js";
+import {loadContract, reasonLabel} from "./contract.js";
 import {createApi, forgetToken, resume, showLogin, toast, wireLogin, wireLogout} from "./session.js";
 
+await loadContract();   // the Chinese labels of the reason codes (GET /api/contract)
+
 const STATUS = {pending: "待审核", accepted: "已采纳", exported: "已导出", rejected: "已驳回"};
-const REASONS = {
-  request_human: "顾客要求人工", customer_request: "顾客要求人工", explicit_request: "顾客要求人工", transfer: "同事转接", bot_failure: "机器人没能理解", repeated_question: "同一问题问了多遍",
-  complaint: "顾客投诉", problem_report: "商品问题", abuse: "情绪激动", frustration: "顾客不满", bot_unavailable: "机器人故障",
-};
 const SKIP_REASONS = {duplicate: "训练数据里已有", empty: "没有新的问法", too_short: "太短", too_long: "太长"};
 
 const S = {token: null, me: null, status: "pending", intents: [], items: []};
@@ -126,7 +125,7 @@ function card(item) {
       h("strong", {text: `#${item.id}`}),
       h("span", {class: `badge status ${item.status}`, text: STATUS[item.status] || item.status}),
       item.demo ? h("span", {class: "badge demo", title: "make demo 生成的演示数据，不会导出", text: "演示"}) : null,
-      ho.reason ? h("span", {class: "badge reason", text: REASONS[ho.reason] || ho.reason}) : null,
+      ho.reason ? h("span", {class: "badge reason", text: reasonLabel(ho.reason)}) : null,
       ho.category ? h("span", {class: "badge cat", text: ho.category}) : null,
       h("span", {class: "spacer"}),
       h("span", {class: "muted small", text: [item.agent && item.agent.display_name ? `客服 ${item.agent.display_name}` : "",
