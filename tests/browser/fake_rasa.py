@@ -4,8 +4,13 @@ a shop-like webhook).
 It answers the REST webhook with canned shop replies, /status, tracker events, trigger_intent and
 the action server's /health. When the customer asks for a person ("人工客服", "转人工",
 "/request_human") it does what `action_handover` does: it POSTs a handover context to the bridge
-(summary, order number, reason, category, signals, the transcript with one turn flagged abusive)
 while the bridge waits for the webhook's reply, then says the customer is being transferred.
+
+The context is a golden one (tests/fixtures/handover, recorded from the real `build_handover`:
+its reasons, signals, frustration, category, priority factors and shape), re-addressed to the
+live conversation as the action would have written it: the conversation id, its transcript (one
+turn flagged abusive), the problem in the customer's words, the order number, the widget's
+metadata with what Rasa adds to it (model_id, assistant_id).
 
 It runs in a thread of its own with its own event loop, so that synchronous Playwright tests can
 use it.
@@ -13,9 +18,12 @@ use it.
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 import re
 import threading
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from sanic.response import HTTPResponse
@@ -26,6 +34,14 @@ from bridge.fake_rasa import RasaStandIn   # tests/ is on sys.path (pytest's roo
 ORDER_ID = re.compile(r"\d{12,20}")
 HUMAN = ("人工客服", "转人工", "/request_human", "找真人")
 ABUSIVE = ("破机器人", "垃圾", "傻")
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "handover"
+RASA_METADATA = {"model_id": "5e1b0c7d9a2f4e3b8c6d", "assistant_id": "jieli"}   # Rasa adds these to every message
+CLAIMED_KEYS = ("customer_id", "tier", "name", "phone_last4")   # actions/identity.py
+
+
+def golden_body(name: str) -> dict[str, Any]:
+    """A recorded handover body (tests/fixtures/handover/<name>.json)."""
+    return json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))["body"]
 
 
 def _now() -> str:
@@ -54,7 +70,10 @@ class FakeRasa(RasaStandIn):
     def __init__(self, port: int, action_token: str):
         super().__init__(port, action_token)
         self.known_intents = set()                # request_rating unknown: the bridge asks itself
-        self.priority: str | int | None = None    # sent with handovers when set (else the bridge derives it)
+        self.priority: str | int | None = None    # sent with handovers when set (else the golden's)
+        self.golden = "request_human_upset"       # the golden context handovers replay
+        self.hand_over = True                     # "人工客服" posts a handover (False: the test posts its own)
+        self.fail = False                         # the webhook answers 500 (Rasa down)
         self.transcripts: dict[str, list[dict[str, Any]]] = {}
         self.orders: dict[str, str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -92,49 +111,54 @@ class FakeRasa(RasaStandIn):
                  "buttons": [{"title": "转人工", "payload": "/request_human"}]}]
 
     def handover_body(self, sender: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        """The golden body, re-addressed to this conversation (see the module docstring)."""
+        body = copy.deepcopy(golden_body(self.golden))
+        context = body["context"]
         transcript = self.transcripts.get(sender, [])
         customer_turns = [t for t in transcript if t["sender"] == "customer"]
-        abusive = sum(1 for t in customer_turns if t.get("abusive"))
-        requests = sum(1 for t in customer_turns if t.get("intent") == "request_human")
-        order = self.orders.get(sender, "")
-        last_question = next((t["text"] for t in reversed(customer_turns)
-                              if t.get("intent") not in ("request_human", "insult")), "")
-        summary = "顾客要求转人工；话题：退款售后" + (f"；订单 {order}" if order else "") \
-            + (f"；最近的问题：{last_question[:60]}" if last_question else "")
-        frustration = min(1.0, 0.4 + 0.2 * abusive + 0.1 * requests)
-        return {
-            "conversation_id": sender,
-            **({"priority": self.priority} if self.priority is not None else {}),
-            "reason": "customer_request",
-            "category": "after_sales",
-            "summary": summary,
-            "context": {
-                "summary": summary,
-                "reason": "customer_request",
-                "category": "after_sales",
-                "order_id": order,
-                "slots": {"order_id": order, "order_topic": "refund"},
-                "signals": {"frustration": frustration, "human_requests": requests, "abusive_turns": abusive,
-                            "refund_rejected": True, "bot_failures": 0},
-                "frustration": frustration,
-                "latest_intents": [{"intent": t["intent"], "confidence": 0.93} for t in customer_turns[-5:]],
-                "transcript": transcript[-200:],
-                "metadata": metadata,
-            },
-        }
+        order = self.orders.get(sender)
+        problem = [t for t in customer_turns if t.get("intent") not in ("request_human", "insult")
+                   and not t.get("abusive") and not ORDER_ID.fullmatch(t["text"])][-3:]
+        wants = "；".join(t["text"] for t in problem)
+        parts = body["summary"].split(" / ")
+        parts[0] = f"客户诉求：{wants[:60] + ('…' if len(wants) > 60 else '') if wants else '（客户还没有描述问题）'}"
+        parts[1] = f"订单号：{order or '无'}"
+        body["summary"] = " / ".join(parts)
+        body["conversation_id"] = sender
+        if self.priority is not None:
+            body["priority"] = self.priority
+        golden_order = context.get("order") or {}
+        context.update({
+            "conversation_id": sender, "summary": body["summary"], "transcript": transcript[-200:],
+            "problem": {"text": wants, "messages": [{"turn": t["turn"], "text": t["text"], "timestamp": t["timestamp"]}
+                                                    for t in problem]},
+            "order_id": order, "order_ids": [order] if order else [],
+            "order": golden_order if order and golden_order.get("order_id") == order else None,
+            "entities": [{"entity": "order_id", "value": order, "turn": t["turn"]} for t in customer_turns
+                         if order and order in t["text"]],
+            "intents": [{"turn": t["turn"], "intent": t["intent"], "confidence": 0.93, "timestamp": t["timestamp"]}
+                        for t in customer_turns],
+            "human_requests": sum(1 for t in customer_turns if t["intent"] == "request_human"),
+            "metadata": {**{k: v for k, v in metadata.items() if k != "jieli_identity"}, **RASA_METADATA},
+            "customer": {"verified": False, **({"claimed": claimed} if (claimed := {
+                k: metadata[k] for k in CLAIMED_KEYS if isinstance(metadata.get(k), (str, int))}) else {})},
+        })
+        return body
 
     # ---- the webhook ----------------------------------------------------------------------------
 
     async def answer(self, body: dict[str, Any]) -> HTTPResponse:
+        if self.fail:
+            return json_response({"error": "boom"}, status=500)
         sender, text = body["sender"], body["message"]
         turns = self.transcripts.setdefault(sender, [])
         intent = _intent(text)
-        turn = {"sender": "customer", "text": text, "timestamp": _now(), "intent": intent}
-        if any(word in text for word in ABUSIVE):
-            turn["abusive"] = True
+        number = sum(1 for t in turns if t["sender"] == "customer") + 1
+        turn = {"turn": number, "sender": "customer", "text": text, "timestamp": _now(), "intent": intent,
+                "abusive": any(word in text for word in ABUSIVE)}
         turns.append(turn)
         replies = self.reply_to(sender, text)
-        if intent == "request_human":
+        if intent == "request_human" and self.hand_over:
             await self.post_handover(self.handover_body(sender, body.get("metadata") or {}), f"{sender}:{len(turns)}")
         for reply in replies:
             turns.append({"sender": "bot", "text": reply["text"], "timestamp": _now()})

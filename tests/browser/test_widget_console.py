@@ -112,7 +112,7 @@ def test_news_case_end_to_end(bridge, contexts):
     item = queue_item(agent, cid)
     expect(item).to_be_visible()
     expect(item.locator(".order-no")).to_have_text(ORDER)
-    expect(item.locator(".q-summary")).to_contain_text("顾客要求转人工")
+    expect(item.locator(".q-summary")).to_contain_text("转人工原因：客户要求转人工")
     expect(item.locator(".q-summary")).to_contain_text("退款")
     expect(item).to_contain_text("已等待")
     expect(item.locator(".badge.cat")).to_have_text("售后")
@@ -136,7 +136,7 @@ def test_news_case_end_to_end(bridge, contexts):
     expect(card.locator(".order-no").first).to_have_text(ORDER)
     expect(card.locator(".summary")).to_contain_text("退款")
     expect(card).to_contain_text("挫败感")
-    expect(card).to_contain_text("退款被驳回")
+    expect(card.locator(".summary")).to_contain_text("自动驳回")   # the customer's words: 客户诉求
     expect(card).to_contain_text("u20241115")                        # shop metadata from Jieli.init …
     expect(card.locator(".row", has_text="顾客自述")).to_contain_text("u20241115")   # … as a claim
     expect(card).to_contain_text("未验证")

@@ -47,6 +47,7 @@ export function frustrationOf(/** @type {HandoverContext} */ ctx) {
 
 /** One chip: the Chinese label, then what the bot noted ("机器人连续两次没听懂"), with the contract's explanation as a tooltip. */
 function chip(/** @type {string} */ label, /** @type {string} */ note, /** @type {string} */ tooltip, cls = "chip signal") {
+  if (note.startsWith(label)) note = note.slice(label.length).replace(/^[：:]/, "");   // "负面用语：…" under 负面用语
   return h("span", {class: cls, title: tooltip || null},
     h("b", {class: "chip-label", text: label}), note && note !== label ? h("span", {class: "chip-note", text: `：${clip(note, 60)}`}) : null);
 }
