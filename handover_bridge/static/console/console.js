@@ -6,7 +6,7 @@ import {$, $$, clock, dateTime, duration, h, isObject, newId, show} from "./dom.
 import {abusiveChatsToday, countAbusiveChat, flaggedTexts, hasProfanity, isAbusive} from "./protect.js";
 import {DEFAULT_CANNED, loadCanned, resetCanned, saveCanned} from "./canned.js";
 import {createApi, forgetToken, resume, showLogin, toast, wireLogin, wireLogout} from "./session.js";
-import {loadContract, reasonLabel as contractReasonLabel} from "./contract.js";
+import {loadContract, reasonLabel as contractReasonLabel, stateLabel} from "./contract.js";
 import {claimRows, frustrationOf, plain, reasonChips, signalChips} from "./handover_card.js";
 
 await loadContract();   // the labels of states, reasons, signals and levels (GET /api/contract)
@@ -25,7 +25,6 @@ const PRIORITIES = ["低", "普通", "高", "紧急"];
 // (the conversation's metadata.identity as the bridge API gives it, never the action's copy) is shown as
 // identity; everything else the widget sent is what the customer's browser claims ("顾客自述").
 const IDENTITY_KEYS = new Set(["identity", "jieli_identity"]);
-const STATES = {bot: "机器人", queued: "排队中", assigned: "人工服务中", closed: "已结束", ticket: "已留言"};
 const TICKET_STATUS = {open: "待处理", answered: "已回复", closed: "已关闭"};
 
 const S = {
@@ -499,7 +498,7 @@ function onState(frame) {
   } else {
     const chat = S.chats.get(id);
     if (chat && !chat.ended && frame.state !== "assigned") {
-      endChat(id, frame.state === "queued" ? "会话已回到排队" : `会话${STATES[frame.state] || "已结束"}`);
+      endChat(id, frame.state === "queued" ? "会话已回到排队" : `会话${stateLabel(frame.state) || "已结束"}`);
     } else if (chat && frame.state === "assigned" && isObject(frame.agent) && S.me && frame.agent.id !== S.me.id) {
       endChat(id, `已由 ${frame.agent.display_name || "同事"} 接待`);
     }
@@ -656,7 +655,7 @@ function renderChat() {
   const head = $("#chat-head");
   head.replaceChildren(
     h("div", {class: "chat-title"}, h("strong", {text: customerName(meta, chat.id, ident)}),
-      h("span", {class: "badge state", text: chat.ended ? chat.ended : chat.readonly ? `预览 · ${STATES[chat.state] || chat.state}` : STATES[chat.state] || chat.state}),
+      h("span", {class: "badge state", text: chat.ended ? chat.ended : chat.readonly ? `预览 · ${stateLabel(chat.state)}` : stateLabel(chat.state)}),
       h("span", {class: "muted small", text: `会话 ${chat.id}`})),
     h("div", {class: "chat-actions"},
       chat.readonly
