@@ -28,7 +28,7 @@ the policy's own decision (slot `escalation`) says which rules fired and with wh
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from rasa_sdk import Tracker
 
@@ -36,11 +36,18 @@ import jieli_contract as contract
 from actions import timeutil
 from actions.handover.customer import JIELI_IDENTITY, customer_of, order_facts, order_value  # noqa: F401
 from actions.handover.priority import priority_of, reasons_of
-from actions.handover.problem import (CATEGORY_KEYWORDS, INTENT_CATEGORY, PROBLEM_CATEGORY, TOPIC_CATEGORY,  # noqa: F401
-                                      category_of, order_ids_of, problem_messages, problem_text)
+from actions.handover.problem import (  # noqa: F401
+    CATEGORY_KEYWORDS,
+    INTENT_CATEGORY,
+    PROBLEM_CATEGORY,
+    TOPIC_CATEGORY,
+    category_of,
+    order_ids_of,
+    problem_messages,
+    problem_text,
+)
 from actions.handover.summary import summary_of
-from actions.handover.transcript import (MAX_MESSAGE_CHARS, MAX_TRANSCRIPT, NOT_ANSWERS, clip, iso,  # noqa: F401
-                                         transcript_of)
+from actions.handover.transcript import MAX_MESSAGE_CHARS, MAX_TRANSCRIPT, NOT_ANSWERS, clip, iso, transcript_of  # noqa: F401
 from jieli_contract import CATEGORIES, CONTEXT_VERSION, REASON_PRIORITY, VIP_TIERS  # noqa: F401 - re-exported
 from jieli_dialogue import signals as sig
 

@@ -10,13 +10,48 @@ Pure Python, standard library only (imported by the action server on Python 3.10
 * `schema` — the versioned JSON Schema of a handover (`handover.schema.json`, read on first use);
 * `public` — `as_public_json()`, the labels the browser pages read (GET /api/contract).
 """
+
 from .public import as_public_json
-from .reasons import (BRIDGE_ONLY_REASONS, DEFAULT_REASON, HANDOVER_REASONS, REASON_PRIORITY, REASONS, Reason,
-                      first_reason, reason_label)
-from .routing import (CATEGORIES, CATEGORY_ALIASES, CATEGORY_SKILLS, DEFAULT_CATEGORY, DEFAULT_PRIORITY,
-                      HIGH_ORDER_VALUE, MAX_PRIORITY, PRIORITY_NAMES, REPEATED_REQUESTS, TIER_LABELS, VIP_TIERS,
-                      Priority, category_of, is_vip, priority)
+from .reasons import (
+    BRIDGE_ONLY_REASONS,
+    DEFAULT_REASON,
+    HANDOVER_REASONS,
+    REASON_PRIORITY,
+    REASONS,
+    Reason,
+    first_reason,
+    reason_label,
+)
+from .routing import (
+    CATEGORIES,
+    CATEGORY_ALIASES,
+    CATEGORY_SKILLS,
+    DEFAULT_CATEGORY,
+    DEFAULT_PRIORITY,
+    HIGH_ORDER_VALUE,
+    MAX_PRIORITY,
+    PRIORITY_NAMES,
+    REPEATED_REQUESTS,
+    TIER_LABELS,
+    VIP_TIERS,
+    Priority,
+    category_of,
+    is_vip,
+    priority,
+)
 from .schema import CONTEXT_VERSION, CONTRACT_VERSION, SCHEMA_PATH, handover_schema
-from .signals import (ANGRY, ANGRY_MIN, CALM, FRUSTRATION_LEVELS, LEVEL_CODES, SIGNALS, UPSET, UPSET_MIN,
-                      FrustrationLevel, Signal, frustration_level, signal_label)
+from .signals import (
+    ANGRY,
+    ANGRY_MIN,
+    CALM,
+    FRUSTRATION_LEVELS,
+    LEVEL_CODES,
+    SIGNALS,
+    UPSET,
+    UPSET_MIN,
+    FrustrationLevel,
+    Signal,
+    frustration_level,
+    signal_label,
+)
 from .states import STATE_LABELS, STATES, TRANSITIONS, State, can_transition

@@ -1,4 +1,5 @@
 """The one JSON the browser pages read (served by the bridge at GET /api/contract)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,9 @@ def as_public_json() -> dict[str, Any]:
         "states": {state.value: {"label": label} for state, label in STATE_LABELS.items()},
         "reasons": {code: {"label": r.label, "explanation": r.explanation} for code, r in REASONS.items()},
         "signals": {name: {"label": s.label, "explanation": s.explanation} for name, s in SIGNALS.items()},
-        "frustration_levels": [{"code": level.code, "label": level.label, "min": level.min}
-                               for level in FRUSTRATION_LEVELS],
+        "frustration_levels": [
+            {"code": level.code, "label": level.label, "min": level.min} for level in FRUSTRATION_LEVELS
+        ],
         "categories": {category: {"label": category, "skill": CATEGORY_SKILLS[category]} for category in CATEGORIES},
         "tiers": {tier: {"label": label} for tier, label in TIER_LABELS.items()},
     }

@@ -1,5 +1,6 @@
 """Routing categories and their agent skills, customer tiers, and THE priority rule: the one pure
 function the action (actions/handover) and the bridge (services/priority.py) both call."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,10 +20,19 @@ CATEGORY_SKILLS: dict[str, str] = {
 }
 # English names an action may send instead of the Chinese category.
 CATEGORY_ALIASES: dict[str, str] = {
-    "logistics": "物流", "shipping": "物流", "delivery": "物流",
-    "after_sales": "售后", "aftersales": "售后", "refund": "售后", "return": "售后",
-    "billing": "账单", "payment": "账单", "invoice": "账单",
-    "product": "产品", "other": "其他", "general": "其他",
+    "logistics": "物流",
+    "shipping": "物流",
+    "delivery": "物流",
+    "after_sales": "售后",
+    "aftersales": "售后",
+    "refund": "售后",
+    "return": "售后",
+    "billing": "账单",
+    "payment": "账单",
+    "invoice": "账单",
+    "product": "产品",
+    "other": "其他",
+    "general": "其他",
 }
 
 
@@ -37,11 +47,20 @@ def category_of(value: object) -> str:
 # ---- customer tiers ---------------------------------------------------------------------------------
 
 # Tiers a shop signs for its customers that count as VIP (compared lower-cased).
-VIP_TIERS: frozenset[str] = frozenset({"vip", "svip", "gold", "platinum", "diamond", "plus", "88vip",
-                                       "黄金", "铂金", "钻石", "黑金"})
+VIP_TIERS: frozenset[str] = frozenset(
+    {"vip", "svip", "gold", "platinum", "diamond", "plus", "88vip", "黄金", "铂金", "钻石", "黑金"}
+)
 TIER_LABELS: dict[str, str] = {
-    "vip": "VIP 会员", "svip": "超级会员", "gold": "黄金会员", "platinum": "铂金会员", "diamond": "钻石会员",
-    "plus": "PLUS 会员", "88vip": "88VIP", "黄金": "黄金会员", "铂金": "铂金会员", "钻石": "钻石会员",
+    "vip": "VIP 会员",
+    "svip": "超级会员",
+    "gold": "黄金会员",
+    "platinum": "铂金会员",
+    "diamond": "钻石会员",
+    "plus": "PLUS 会员",
+    "88vip": "88VIP",
+    "黄金": "黄金会员",
+    "铂金": "铂金会员",
+    "钻石": "钻石会员",
     "黑金": "黑金会员",
 }
 
@@ -52,22 +71,28 @@ def is_vip(tier: object) -> bool:
 
 # ---- priority ---------------------------------------------------------------------------------------
 
-DEFAULT_PRIORITY = 1      # 0 low, 1 normal, 2 high, 3 urgent … 9
+DEFAULT_PRIORITY = 1  # 0 low, 1 normal, 2 high, 3 urgent … 9
 MAX_PRIORITY = 9
 PRIORITY_NAMES: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 HIGH_ORDER_VALUE = 1000.0
-REPEATED_REQUESTS = 2     # requests for a person (since the last hand-back) that rank a customer up
+REPEATED_REQUESTS = 2  # requests for a person (since the last hand-back) that rank a customer up
 
 
 @dataclass(frozen=True)
 class Priority:
     level: int
-    factors: tuple[str, ...]     # "angry", "repeated_requests", "vip", "high_order_value"
+    factors: tuple[str, ...]  # "angry", "repeated_requests", "vip", "high_order_value"
 
 
-def priority(*, frustration: float | None = None, angry: bool = False, human_requests: float | None = None,
-             verified_tier: object = None, verified_order_value: float | None = None,
-             angry_at: float = ANGRY_MIN) -> Priority:
+def priority(
+    *,
+    frustration: float | None = None,
+    angry: bool = False,
+    human_requests: float | None = None,
+    verified_tier: object = None,
+    verified_order_value: float | None = None,
+    angry_at: float = ANGRY_MIN,
+) -> Priority:
     """The handover's priority: normal (1), plus one level each for an angry customer (the score
     reached `angry_at`, or the level says 愤怒), repeated requests for a person, a VIP tier the
     bridge vouched for, and an order of ¥1000 or more looked up for its verified owner. Pass only

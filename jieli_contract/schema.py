@@ -1,5 +1,6 @@
 """The JSON Schema (draft 2020-12) of a handover: `handover.schema.json` beside this module, read
 on first use (never at import time)."""
+
 from __future__ import annotations
 
 import functools
@@ -7,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-CONTRACT_VERSION = 1       # the version of as_public_json's shape and of the schema file
-CONTEXT_VERSION = 1        # context.version: the version of the handover context's shape
+CONTRACT_VERSION = 1  # the version of as_public_json's shape and of the schema file
+CONTEXT_VERSION = 1  # context.version: the version of the handover context's shape
 SCHEMA_PATH = Path(__file__).with_name("handover.schema.json")
 
 

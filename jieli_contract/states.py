@@ -1,4 +1,5 @@
 """Conversation states and the transitions between them (ARCHITECTURE.md "Conversation states")."""
+
 from __future__ import annotations
 
 from enum import Enum

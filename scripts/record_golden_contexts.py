@@ -8,6 +8,7 @@ bridge's own context for bot_unavailable (handover_claims.bridge_context).
 `--check` writes nothing and exits 1 when a file differs (tests/actions/test_golden_contexts.py
 checks the same). Re-record after changing what the action sends, and look at the diff.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,16 +36,20 @@ def recorded_files() -> dict[str, str]:
         seed(url, reset=True, now=FROZEN_NOW)
         for name in JIELI_ENV:
             os.environ.pop(name, None)
-        os.environ.update(JIELI_SHOP_ADAPTER="sql", JIELI_SHOP_DB_URL=url, JIELI_BRIDGE_URL="",
-                          JIELI_ACTION_TOKEN=TEST_ACTION_TOKEN)
+        os.environ.update(
+            JIELI_SHOP_ADAPTER="sql", JIELI_SHOP_DB_URL=url, JIELI_BRIDGE_URL="", JIELI_ACTION_TOKEN=TEST_ACTION_TOKEN
+        )
         get_settings.cache_clear()
         reset_adapters()
         timeutil.now_utc = lambda: FROZEN_NOW
-        files = {f"{name}.json": golden_cases.as_file(name, build_handover(make()), "action_handover")
-                 for name, make in golden_cases.CASES.items()}
+        files = {
+            f"{name}.json": golden_cases.as_file(name, build_handover(make()), "action_handover")
+            for name, make in golden_cases.CASES.items()
+        }
         reset_adapters()
-    files["bot_unavailable.json"] = golden_cases.as_file("bot_unavailable", golden_cases.bot_unavailable_body(),
-                                                         "bridge")
+    files["bot_unavailable.json"] = golden_cases.as_file(
+        "bot_unavailable", golden_cases.bot_unavailable_body(), "bridge"
+    )
     return files
 
 
@@ -55,8 +60,11 @@ def main() -> int:
     from golden_cases import GOLDEN_DIR
 
     files = recorded_files()
-    stale = sorted(name for name, text in files.items()
-                   if not (GOLDEN_DIR / name).exists() or (GOLDEN_DIR / name).read_text(encoding="utf-8") != text)
+    stale = sorted(
+        name
+        for name, text in files.items()
+        if not (GOLDEN_DIR / name).exists() or (GOLDEN_DIR / name).read_text(encoding="utf-8") != text
+    )
     extra = sorted(p.name for p in GOLDEN_DIR.glob("*.json") if p.name not in files) if GOLDEN_DIR.exists() else []
     if args.check:
         for name in stale + extra:
@@ -67,7 +75,9 @@ def main() -> int:
         (GOLDEN_DIR / name).write_text(files[name], encoding="utf-8")
     for name in extra:
         (GOLDEN_DIR / name).unlink()
-    print(f"{len(files)} golden contexts in {GOLDEN_DIR.relative_to(ROOT)} ({len(stale)} written, {len(extra)} removed)")
+    print(
+        f"{len(files)} golden contexts in {GOLDEN_DIR.relative_to(ROOT)} ({len(stale)} written, {len(extra)} removed)"
+    )
     return 0
 
 

@@ -1,9 +1,11 @@
 """Who the customer is (verified by the bridge, or only claimed by the widget) and the order as
 the shop knows it."""
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -11,7 +13,7 @@ from actions import policy
 
 logger = logging.getLogger("actions.handover_context")
 
-JIELI_IDENTITY = "jieli_identity"   # actions/identity.py
+JIELI_IDENTITY = "jieli_identity"  # actions/identity.py
 
 
 def _amount(value: Any) -> float | None:
@@ -46,10 +48,14 @@ def order_facts(order_id: str | None, tracker: Tracker | None = None) -> dict | 
         status_text = policy.order_status_text(order.status)
     except Exception:  # noqa: BLE001 - a broken policy file only loses the wording
         status_text = order.status
-    return {"order_id": order.order_id, "status": order.status, "status_text": status_text,
-            "total": amount_str(order.total_cents),
-            "items": [f"{item.name} ×{item.quantity}" for item in order.items],
-            "order_verified": verified}
+    return {
+        "order_id": order.order_id,
+        "status": order.status,
+        "status_text": status_text,
+        "total": amount_str(order.total_cents),
+        "items": [f"{item.name} ×{item.quantity}" for item in order.items],
+        "order_verified": verified,
+    }
 
 
 def customer_of(tracker: Tracker, metadata: Mapping[str, Any]) -> dict:

@@ -1,30 +1,83 @@
 """What the customer wants: their most informative messages (the problem, in their own words),
 every order number they mentioned, and the routing category."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jieli_contract import DEFAULT_CATEGORY
 from jieli_dialogue import signals as sig
 from jieli_nlu.normalize import normalize_text
 from jieli_nlu.order_ids import find_order_ids
 
-PROBLEM_MESSAGES = 3        # customer messages quoted as the problem
+PROBLEM_MESSAGES = 3  # customer messages quoted as the problem
 
 INTENT_CATEGORY = {
-    "order_status": "物流", "change_address": "物流",
-    "cancel_order": "售后", "refund": "售后", "return_exchange": "售后",
-    "invoice": "账单", "payment": "账单", "coupon": "账单",
-    "product_usage": "产品", "product_info": "产品",
+    "order_status": "物流",
+    "change_address": "物流",
+    "cancel_order": "售后",
+    "refund": "售后",
+    "return_exchange": "售后",
+    "invoice": "账单",
+    "payment": "账单",
+    "coupon": "账单",
+    "product_usage": "产品",
+    "product_info": "产品",
 }
 TOPIC_CATEGORY = {"order_status": "物流", "change_address": "物流", "cancel_order": "售后", "refund": "售后"}
 # for messages whose intent names no topic (complaints, fallbacks, requests): words → category
 CATEGORY_KEYWORDS = (
-    ("售后", ("退款", "退钱", "退货", "换货", "退换", "售后", "质量", "坏了", "破损", "维修", "保修", "假货", "少发", "发错")),
-    ("物流", ("快递", "物流", "发货", "配送", "派送", "驿站", "签收", "到货", "运单", "送货", "没收到", "丢件", "地址")),
+    (
+        "售后",
+        (
+            "退款",
+            "退钱",
+            "退货",
+            "换货",
+            "退换",
+            "售后",
+            "质量",
+            "坏了",
+            "破损",
+            "维修",
+            "保修",
+            "假货",
+            "少发",
+            "发错",
+        ),
+    ),
+    (
+        "物流",
+        ("快递", "物流", "发货", "配送", "派送", "驿站", "签收", "到货", "运单", "送货", "没收到", "丢件", "地址"),
+    ),
     ("账单", ("发票", "付款", "支付", "扣款", "扣钱", "扣了", "优惠券", "价保", "差价", "花呗", "账单", "多收")),
-    ("产品", ("怎么用", "使用", "按钮", "说明书", "安装", "功能", "充电", "不亮", "开机", "配对", "连不上", "尺码",
-            "没声音", "没反应", "不工作", "故障", "蓝牙", "耳机", "设置", "重置", "死机")),
+    (
+        "产品",
+        (
+            "怎么用",
+            "使用",
+            "按钮",
+            "说明书",
+            "安装",
+            "功能",
+            "充电",
+            "不亮",
+            "开机",
+            "配对",
+            "连不上",
+            "尺码",
+            "没声音",
+            "没反应",
+            "不工作",
+            "故障",
+            "蓝牙",
+            "耳机",
+            "设置",
+            "重置",
+            "死机",
+        ),
+    ),
 )
 
 
@@ -90,7 +143,7 @@ def category_of(turns: list[sig.Turn], order_topic: Any, problem: list[sig.Turn]
     topic the bot was asking about, else keywords in the customer's words, else 其他."""
     for turn in reversed(turns):
         kinds = [e.get("value") for e in turn.entities if e.get("entity") == "problem"]
-        if kinds:   # a damaged, wrong or missing item … whatever the intent; a product that will not work: 产品
+        if kinds:  # a damaged, wrong or missing item … whatever the intent; a product that will not work: 产品
             return PROBLEM_CATEGORY.get(kinds[0], "售后")
         if turn.intent in INTENT_CATEGORY:
             return INTENT_CATEGORY[turn.intent]

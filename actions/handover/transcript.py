@@ -1,21 +1,35 @@
 """The transcript an agent reads: every customer and bot message with its time, each customer
 turn's intent, confidence, entities and abuse flags; and the bot's substantive answers."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 
 from jieli_dialogue import signals as sig
 
-MAX_TRANSCRIPT = 200        # messages sent to the agent (the most recent ones)
-MAX_MESSAGE_CHARS = 4000    # per message
+MAX_TRANSCRIPT = 200  # messages sent to the agent (the most recent ones)
+MAX_MESSAGE_CHARS = 4000  # per message
 
 # bot actions whose messages are not an answer to the customer's question
 NOT_ANSWERS = {
-    "action_session_start", "action_listen", "utter_greet", "utter_goodbye", "utter_thank",
-    "utter_bot_challenge", "utter_default", "action_default_fallback", "utter_insult", "utter_complain",
-    "utter_out_of_scope", "utter_ask_rating", "action_rating_thanks", sig.HANDOVER_ACTION, sig.ASK_ACTION,
+    "action_session_start",
+    "action_listen",
+    "utter_greet",
+    "utter_goodbye",
+    "utter_thank",
+    "utter_bot_challenge",
+    "utter_default",
+    "action_default_fallback",
+    "utter_insult",
+    "utter_complain",
+    "utter_out_of_scope",
+    "utter_ask_rating",
+    "action_rating_thanks",
+    sig.HANDOVER_ACTION,
+    sig.ASK_ACTION,
     sig.OFFER_ACTION,
 }
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
@@ -37,7 +51,7 @@ def first_sentence(text: str, limit: int) -> str:
     text = " ".join((text or "").split())
     match = _SENTENCE_END.search(text)
     if match and match.end() <= limit:
-        return text[:match.end()]
+        return text[: match.end()]
     return clip(text, limit)
 
 
@@ -59,14 +73,21 @@ def transcript_of(events: list[dict], lexicon: sig.Lexicon) -> tuple[list[dict],
             text = event.get("text") if isinstance(event.get("text"), str) else ""
             parse = event.get("parse_data") if isinstance(event.get("parse_data"), Mapping) else {}
             intent = parse.get("intent") if isinstance(parse.get("intent"), Mapping) else {}
-            entry: dict[str, Any] = {"turn": turn, "sender": "customer", "text": clip(text),
-                                     "timestamp": iso(event.get("timestamp"))}
+            entry: dict[str, Any] = {
+                "turn": turn,
+                "sender": "customer",
+                "text": clip(text),
+                "timestamp": iso(event.get("timestamp")),
+            }
             if intent.get("name"):
                 entry["intent"] = intent["name"]
                 confidence = intent.get("confidence")
                 entry["confidence"] = round(float(confidence), 4) if isinstance(confidence, (int, float)) else None
-            entities = [{"entity": e.get("entity"), "value": e.get("value")}
-                        for e in parse.get("entities") or [] if isinstance(e, Mapping) and e.get("entity")]
+            entities = [
+                {"entity": e.get("entity"), "value": e.get("value")}
+                for e in parse.get("entities") or []
+                if isinstance(e, Mapping) and e.get("entity")
+            ]
             if entities:
                 entry["entities"] = entities
             if text.lstrip().startswith("/"):
@@ -93,6 +114,11 @@ def transcript_of(events: list[dict], lexicon: sig.Lexicon) -> tuple[list[dict],
         elif kind == "pause":
             transcript.append({"sender": "system", "text": "已转人工客服", "timestamp": iso(event.get("timestamp"))})
         elif kind == "resume":
-            transcript.append({"sender": "system", "text": "人工客服已结束接待，对话交回机器人",
-                               "timestamp": iso(event.get("timestamp"))})
+            transcript.append(
+                {
+                    "sender": "system",
+                    "text": "人工客服已结束接待，对话交回机器人",
+                    "timestamp": iso(event.get("timestamp")),
+                }
+            )
     return transcript, answers

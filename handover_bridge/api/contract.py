@@ -2,6 +2,7 @@
 frustration levels, categories, tiers), so the console, the dashboard and the review page show
 one set of Chinese labels (static/console/contract.js). Public and cacheable: it is the contract,
 not data, and the pages need it before anyone logs in."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,6 +1,7 @@
 """A handover body checked against jieli_contract's JSON Schema (draft 2020-12, jsonschema_rs):
 what the action sends must be what the agent's card, the queue and the priority rule read. A body
 that is not is refused with 422 `invalid_handover`, naming the field in plain words. Pure: no Sanic."""
+
 from __future__ import annotations
 
 import functools

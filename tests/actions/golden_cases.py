@@ -7,12 +7,13 @@ them against the schema, and the browser tests' fake Rasa posts them.
 Trackers are the JSON fixtures of tests/actions/fixtures, or event lists built with
 tests/dialogue/convo.py with the decision the EscalationPolicy stores (`sig.decide`, slot
 `escalation`), as Rasa would have it when action_handover runs."""
+
 from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rasa_sdk import Tracker
 
@@ -38,17 +39,33 @@ def decided(convo, slots: dict | None = None, latest_metadata: dict | None = Non
     """The tracker when action_handover runs: the policy's decision in slot `escalation`."""
     decision = sig.decide(convo.events, sig.Thresholds())
     assert decision is not None and decision.action == sig.HANDOVER_ACTION, decision
-    events = convo.events     # the action does not see its own ActionExecuted yet
+    events = convo.events  # the action does not see its own ActionExecuted yet
     last = next(e for e in reversed(events) if e.get("event") == "user")
     latest = {**last["parse_data"], "metadata": {**last["metadata"], **(latest_metadata or {})}}
     if latest_metadata:
         last["metadata"] = latest["metadata"]
-    slot_values = {"order_id": None, "order_topic": None, "product": None, "pending_confirm": None,
-                   "handover_pending": None, **(slots or {}), sig.ESCALATION_SLOT: decision.as_dict()}
-    return Tracker.from_dict({"sender_id": convo.sender, "slots": slot_values, "latest_message": latest,
-                              "events": events, "paused": False, "followup_action": None,
-                              "active_loop": {}, "latest_action_name": "action_listen",
-                              "latest_input_channel": "rest"})
+    slot_values = {
+        "order_id": None,
+        "order_topic": None,
+        "product": None,
+        "pending_confirm": None,
+        "handover_pending": None,
+        **(slots or {}),
+        sig.ESCALATION_SLOT: decision.as_dict(),
+    }
+    return Tracker.from_dict(
+        {
+            "sender_id": convo.sender,
+            "slots": slot_values,
+            "latest_message": latest,
+            "events": events,
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+            "latest_input_channel": "rest",
+        }
+    )
 
 
 def repeated_question() -> Tracker:
@@ -62,7 +79,9 @@ def repeated_question() -> Tracker:
 
 def frustration() -> Tracker:
     convo = _convo()("c-golden-angry", dict(RASA_METADATA))
-    convo.user("快递一个星期了还没到 气死我了", "order_status").bot("action_order_status", "您的订单已发货，预计明天送达。")
+    convo.user("快递一个星期了还没到 气死我了", "order_status").bot(
+        "action_order_status", "您的订单已发货，预计明天送达。"
+    )
     convo.user("退款也一直不到账 太过分了!!!", "refund").bot("action_refund", "退款原路退回，一般 1-3 个工作日到账。")
     convo.user("发票也开不了 受不了了 崩溃!!!", "invoice")
     return decided(convo)
@@ -77,7 +96,9 @@ def problem_report() -> Tracker:
 
 def unreadable() -> Tracker:
     convo = _convo()("c-golden-unreadable", dict(RASA_METADATA))
-    convo.user("我的订单怎么还没发货", "order_status").bot("action_order_status", "请问您的订单号是多少？", clarify=True)
+    convo.user("我的订单怎么还没发货", "order_status").bot(
+        "action_order_status", "请问您的订单号是多少？", clarify=True
+    )
     convo.user("锟斤拷锟斤拷烫烫烫", "nlu_fallback", 0.2).bot("utter_default", "抱歉，我没太明白")
     convo.user("kjhkjh", "out_of_scope", 0.4)
     return decided(convo)
@@ -113,8 +134,13 @@ def bot_unavailable_body() -> dict:
 
     stored = [claims.StoredText(1, "我要退货 订单2024111500034503"), claims.StoredText(2, "你们能不能快点处理")]
     summary, context = claims.bridge_context(stored, {1: "2024-11-20T01:50:21+00:00", 2: "2024-11-20T01:50:28+00:00"})
-    return {"conversation_id": "c-golden-bot-down", "reason": "bot_unavailable", "category": "其他",
-            "summary": summary, "context": context}
+    return {
+        "conversation_id": "c-golden-bot-down",
+        "reason": "bot_unavailable",
+        "category": "其他",
+        "summary": summary,
+        "context": context,
+    }
 
 
 def recorded(name: str) -> dict:
@@ -122,5 +148,6 @@ def recorded(name: str) -> dict:
 
 
 def as_file(name: str, body: dict, source: str) -> str:
-    return json.dumps({"case": name, "source": source, "body": body}, ensure_ascii=False, indent=1,
-                      sort_keys=True) + "\n"
+    return (
+        json.dumps({"case": name, "source": source, "body": body}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    )

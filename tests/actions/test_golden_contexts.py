@@ -1,6 +1,7 @@
 """The golden handover contexts (tests/fixtures/handover/*.json, scripts/record_golden_contexts.py)
 are what the real build_handover produces now, so the fakes that replay them cannot drift; and
 together they cover every reason code, each frustration level, and verified and claimed customers."""
+
 from __future__ import annotations
 
 import pytest

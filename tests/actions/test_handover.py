@@ -10,10 +10,9 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused, SlotSet
 
 from actions import handover_actions
 from actions.bridge_client import BridgeClient, BridgeError, HandoverTicket, get_bridge_client
-from actions.handover_actions import (ActionAskHandoverProblem, ActionHandover, ActionOfferHandover, queued_text)
+from actions.handover_actions import ActionAskHandoverProblem, ActionHandover, ActionOfferHandover, queued_text
 from actions.settings import get_settings
-from jieli_testkit import (HUMAN, LocalServer, closed_port_url, load_tracker, message,
-                           run_action)
+from jieli_testkit import HUMAN, LocalServer, closed_port_url, load_tracker, message, run_action
 
 FALLBACK = ("非常抱歉，现在没能为您接通人工客服 🙏 人工客服的服务时间是每天 9:00–22:00，"
             "您也可以拨打客服热线 400-820-5151（每天 9:00–21:00）。"

@@ -1,5 +1,6 @@
 """jieli_contract at the bridge: GET /api/contract serves the pages' labels (cacheable), and every
 POST /api/handovers is checked against the handover schema (422 invalid_handover, naming the field)."""
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,17 @@ async def test_the_contract_is_served_and_cacheable(harness):
     assert again.status_code == 304
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"reason": "customer_request"}, "reason"),
-    ({"context": {"version": 2}}, "context.version"),
-    ({"context": {"transcript": [{"sender": "robot", "text": "hi"}]}}, "context.transcript[0].sender"),
-    ({"context": {"signals": {"observed": [{"name": "explicit_request"}]}}}, "context.signals.observed[0]"),
-    ({"context": {"frustration": 1.5}}, "context.frustration"),
-    ({"priority": "very"}, "priority"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"reason": "customer_request"}, "reason"),
+        ({"context": {"version": 2}}, "context.version"),
+        ({"context": {"transcript": [{"sender": "robot", "text": "hi"}]}}, "context.transcript[0].sender"),
+        ({"context": {"signals": {"observed": [{"name": "explicit_request"}]}}}, "context.signals.observed[0]"),
+        ({"context": {"frustration": 1.5}}, "context.frustration"),
+        ({"priority": "very"}, "priority"),
+    ],
+)
 @pytest.mark.asyncio
 async def test_a_body_that_is_not_a_handover_is_refused_with_422(harness, body, field):
     customer = await harness.customer()

@@ -3,6 +3,7 @@
 itself while Rasa is down) show every reason code, every signal in them and each frustration level
 in Chinese (jieli_contract's labels, served at GET /api/contract), and no raw JSON anywhere in the
 console: no "{" or '"' fragments, no model_id or assistant_id."""
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,12 @@ def handed_over_as_recorded(bridge, name: str) -> tuple[str, dict]:
     said = [t["text"] for t in context["transcript"] if t["sender"] == "customer"]
     customer = bridge.customer(*said, metadata=widget)
     body["conversation_id"] = context["conversation_id"] = customer["conversation_id"]
-    response = httpx.post(f"{bridge.url}/api/handovers", json=body, timeout=20,
-                          headers={"Authorization": f"Bearer {ACTION_TOKEN}", "Idempotency-Key": f"golden-{name}"})
+    response = httpx.post(
+        f"{bridge.url}/api/handovers",
+        json=body,
+        timeout=20,
+        headers={"Authorization": f"Bearer {ACTION_TOKEN}", "Idempotency-Key": f"golden-{name}"},
+    )
     assert response.status_code == 201, response.text
     return customer["conversation_id"], body
 
@@ -49,7 +54,7 @@ def test_the_card_shows_every_reason_signal_and_level_in_chinese(bridge, context
     agent = contexts(DESKTOP).new_page()
     watch = PageWatch(agent, "console page")
     login_console(agent, bridge, "agent1")
-    bridge.fake.hand_over = False            # the golden bodies are posted as recorded, not the fake's
+    bridge.fake.hand_over = False  # the golden bodies are posted as recorded, not the fake's
     cases = [(name, *handed_over_as_recorded(bridge, name)) for name in ACTION_GOLDEN]
     # Rasa is down: the bridge hands over itself (reason bot_unavailable, its own context)
     bridge.fake.fail = True
@@ -72,8 +77,9 @@ def test_the_card_shows_every_reason_signal_and_level_in_chinese(bridge, context
         expect(card.locator(".badge.reason")).to_have_text(LABELS["reasons"][body["reason"]]["label"])
         for signal in context.get("signals", {}).get("observed", []):
             label = re.compile("^" + re.escape(LABELS["signals"][signal["name"]]["label"]) + "$")
-            expect(card.locator(".row", has_text="信号").locator(".chip.signal .chip-label", has_text=label)
-                   ).to_have_count(1)
+            expect(
+                card.locator(".row", has_text="信号").locator(".chip.signal .chip-label", has_text=label)
+            ).to_have_count(1)
             signals.add(signal["name"])
         if "frustration" in context:
             label = level_label(context["frustration"])
