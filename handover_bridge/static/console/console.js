@@ -6,7 +6,7 @@ import {$, $$, clock, dateTime, duration, h, isObject, newId, show} from "./dom.
 import {abusiveChatsToday, countAbusiveChat, flaggedTexts, hasProfanity, isAbusive} from "./protect.js";
 import {DEFAULT_CANNED, loadCanned, resetCanned, saveCanned} from "./canned.js";
 import {createApi, forgetToken, resume, showLogin, toast, wireLogin, wireLogout} from "./session.js";
-import {loadContract, reasonLabel as contractReasonLabel, stateLabel} from "./contract.js";
+import {categoryLabel as contractCategoryLabel, loadContract, reasonLabel as contractReasonLabel, stateLabel} from "./contract.js";
 import {claimRows, frustrationOf, plain, reasonChips, signalChips} from "./handover_card.js";
 
 await loadContract();   // the labels of states, reasons, signals and levels (GET /api/contract)
@@ -15,11 +15,6 @@ const SOUND_KEY = "jieli-console:sound";
 const BASE_TITLE = document.title;
 const HEARTBEAT_MS = 15000;
 
-const CATEGORIES = {
-  logistics: "物流", shipping: "物流", delivery: "物流", order: "订单物流", after_sales: "售后", aftersales: "售后",
-  refund: "售后", return: "售后", billing: "账单", payment: "账单", invoice: "账单", product: "产品",
-  complaint: "投诉", general: "其他", other: "其他",
-};
 const PRIORITIES = ["低", "普通", "高", "紧急"];
 // Who the customer is: only the identity record the bridge stored after checking the shop's signature
 // (the conversation's metadata.identity as the bridge API gives it, never the action's copy) is shown as
@@ -328,7 +323,7 @@ function priorityLabel(priority) {
 
 function categoryLabel(category) {
   if (!category) return null;
-  return CATEGORIES[String(category).toLowerCase()] || String(category);
+  return contractCategoryLabel(category);   // the bridge stores 物流 / 售后 / 账单 / 产品 / 其他 (aliases mapped)
 }
 
 function reasonLabel(reason) {
