@@ -106,7 +106,7 @@ Anything else: no opinion (the other policies decide).
 from __future__ import annotations
 
 # The code lives in one module per seam (each imports only the ones before it):
-#   events → lexicon → emotion → repetition → unhelped_turns → decision
+#   events → lexicon → emotion → repetition → unhelped_turns → thresholds → explanation → decision
 # Every name the old single module had is re-exported here, so `from jieli_dialogue import signals`
 # and `from jieli_dialogue.signals import X` work as before.
 from jieli_nlu.normalize import normalize_text
@@ -125,5 +125,6 @@ from .emotion import (_CAPS_RUN, _EXCLAIM_RUN, _LATIN, _MIXED_RUN, _QUESTION_RUN
 from .repetition import _CJK_OR_LATIN, _grams, _repeats, content, insists, similarity
 from .unhelped_turns import (asks_passed_over_again, describes_problem, explains_complaint, not_helped_text,
                              said_again, says_not_helped, strip_request_words, took_up, unhelped)
-from .decision import (CN_NUMBERS, Decision, Signals, Thresholds, _signals, cn, compute_signals, decide,
-                       request_explanation)
+from .thresholds import Thresholds
+from .explanation import CN_NUMBERS, Signals, cn, request_explanation
+from .decision import Decision, _signals, compute_signals, decide
