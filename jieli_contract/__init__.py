@@ -1,0 +1,1 @@
+"""The contract the action, the bridge and the pages share (see each module)."""
