@@ -1,6 +1,7 @@
 """The signals for the newest customer message as a record (`Signals`), and how they read to the
 agent: the signals present (`observed`), the rules that fire (`triggers`) and the request line, each
 with a short Chinese explanation (see the package docstring)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -24,14 +25,14 @@ class Signals:
     requests_since_resume: int = 0
     consecutive_requests: int = 0
     consecutive_fallbacks: int = 0
-    unreadable_turns: int = 0         # messages in a row the bot could not read at all (Turn.unreadable)
+    unreadable_turns: int = 0  # messages in a row the bot could not read at all (Turn.unreadable)
     unhelped_turns: int = 0
     repeat_count: int = 0
     repeated_texts: tuple[str, ...] = ()
     complaint: bool = False
     complaints: int = 0
     explains_complaint: bool = False
-    sarcasm: bool = False             # the newest message is a "thanks" that is a complaint (irony)
+    sarcasm: bool = False  # the newest message is a "thanks" that is a complaint (irony)
     insult: bool = False
     insults: int = 0
     negative_words: tuple[str, ...] = ()
@@ -75,7 +76,9 @@ class Signals:
         if self.consecutive_fallbacks:
             add("consecutive_fallbacks", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂")
         if self.unreadable_turns >= 2:
-            add("unreadable_turns", f"连续{cn(self.unreadable_turns)}条消息无法识别（乱码、无文字内容或语音转写不成句）")
+            add(
+                "unreadable_turns", f"连续{cn(self.unreadable_turns)}条消息无法识别（乱码、无文字内容或语音转写不成句）"
+            )
         if self.unhelped_turns >= 2 and self.unhelped_turns > self.consecutive_fallbacks:
             add("unhelped_turns", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙（没听懂、答非所问或客户说没用）")
         if self.repeat_count >= 2:
@@ -87,7 +90,10 @@ class Signals:
         if self.sarcasm:
             add("sarcasm", "客户已经不满，这句「谢谢」是反话")
         if self.insults:
-            add("insult", "客户出言辱骂" + (f"（{cn(self.insults)}次）" if self.insults > 1 else "") + "，已标记，可屏蔽")
+            add(
+                "insult",
+                "客户出言辱骂" + (f"（{cn(self.insults)}次）" if self.insults > 1 else "") + "，已标记，可屏蔽",
+            )
         if self.negative_words:
             add("negative_emotion", "负面用语：" + "、".join(self.negative_words[:6]))
         if self.shouting:
@@ -106,20 +112,28 @@ class Signals:
             fired.append(("bot_failure", f"连续{cn(self.unreadable_turns)}条消息机器人完全无法识别"))
         elif thresholds.fallback_limit and self.consecutive_fallbacks >= thresholds.fallback_limit:
             fired.append(("bot_failure", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂"))
-        elif (thresholds.miss_limit and self.unhelped_turns >= thresholds.miss_limit
-              and self.unhelped_turns > self.consecutive_fallbacks):   # pure fallbacks: fallback_limit
+        elif (
+            thresholds.miss_limit
+            and self.unhelped_turns >= thresholds.miss_limit
+            and self.unhelped_turns > self.consecutive_fallbacks
+        ):  # pure fallbacks: fallback_limit
             fired.append(("bot_failure", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙"))
         if thresholds.repeat_limit and self.repeat_count >= thresholds.repeat_limit:
             fired.append(("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍"))
         if thresholds.complaint_limit and self.complaints >= thresholds.complaint_limit and self.complaint:
             fired.append(("complaint", f"客户{cn(self.complaints)}次投诉"))
-        elif (thresholds.complaint_limit and self.explains_complaint
-              and self.complaints + 1 >= thresholds.complaint_limit):
+        elif (
+            thresholds.complaint_limit and self.explains_complaint and self.complaints + 1 >= thresholds.complaint_limit
+        ):
             fired.append(("complaint", "客户投诉，并说明了情况"))
         if thresholds.insult_limit and self.insults >= thresholds.insult_limit and self.insult:
             fired.append(("abuse", f"客户{cn(self.insults)}次出言辱骂（已标记，可屏蔽）"))
-        elif (thresholds.insult_limit and self.insult and self.complaints
-              and self.insults + self.complaints >= thresholds.insult_limit):
+        elif (
+            thresholds.insult_limit
+            and self.insult
+            and self.complaints
+            and self.insults + self.complaints >= thresholds.insult_limit
+        ):
             # a complaint first, then abuse: the calm reply was for someone venting once
             fired.append(("abuse", "客户投诉后又出言辱骂（已标记，可屏蔽）"))
         if thresholds.frustration_threshold and self.window_frustration >= thresholds.frustration_threshold:
@@ -128,10 +142,9 @@ class Signals:
 
 
 def request_explanation(signals: Signals) -> str:
-    """"客户要求转人工", "客户连续两次要求人工", "客户三次要求人工"."""
+    """ "客户要求转人工", "客户连续两次要求人工", "客户三次要求人工"."""
     if signals.consecutive_requests >= 2:
         return f"客户连续{cn(signals.consecutive_requests)}次要求人工"
     if signals.requests_since_resume >= 2:
         return f"客户{cn(signals.requests_since_resume)}次要求人工"
     return "客户要求转人工"
-

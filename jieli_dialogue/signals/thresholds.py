@@ -1,32 +1,41 @@
 """The thresholds of the escalation rules: EscalationPolicy's config in config.yml (see the package
 docstring)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """When the implicit signals hand over. A limit of 0 switches its rule off."""
 
-    human_request_limit: int = 1      # explicit requests in the window that hand over
-    fallback_limit: int = 3           # consecutive messages the bot did not understand
-    unreadable_limit: int = 2         # consecutive messages the bot could not read at all (Turn.unreadable)
-    miss_limit: int = 3               # consecutive messages the bot did not help with (unhelped_turns)
-    repeat_limit: int = 3             # times the same question is asked
-    complaint_limit: int = 2          # complain intents in the window
-    insult_limit: int = 2             # insult intents in the window (the first gets a calm answer)
+    human_request_limit: int = 1  # explicit requests in the window that hand over
+    fallback_limit: int = 3  # consecutive messages the bot did not understand
+    unreadable_limit: int = 2  # consecutive messages the bot could not read at all (Turn.unreadable)
+    miss_limit: int = 3  # consecutive messages the bot did not help with (unhelped_turns)
+    repeat_limit: int = 3  # times the same question is asked
+    complaint_limit: int = 2  # complain intents in the window
+    insult_limit: int = 2  # insult intents in the window (the first gets a calm answer)
     frustration_threshold: float = 0.7  # frustration (0..1) at which the customer is handed over
     ask_description_first: bool = False  # True: a bare first-message request asks for the problem first
-    clarify_below: float = 0.0        # intent confidence under which the bot asks "您是想问…还是…？" (0: off)
+    clarify_below: float = 0.0  # intent confidence under which the bot asks "您是想问…还是…？" (0: off)
 
     @classmethod
-    def from_mapping(cls, config: Mapping[str, Any] | None) -> "Thresholds":
+    def from_mapping(cls, config: Mapping[str, Any] | None) -> Thresholds:
         config = config or {}
         values: dict[str, Any] = {}
-        for name in ("human_request_limit", "fallback_limit", "unreadable_limit", "miss_limit", "repeat_limit",
-                     "complaint_limit", "insult_limit"):
+        for name in (
+            "human_request_limit",
+            "fallback_limit",
+            "unreadable_limit",
+            "miss_limit",
+            "repeat_limit",
+            "complaint_limit",
+            "insult_limit",
+        ):
             if config.get(name) is None:
                 continue
             value = config[name]
