@@ -13,7 +13,7 @@ from .emotion import frustration_of, turn_emotion
 from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, COMPLAINT_REPLY, ESCALATION_ACTIONS, FALLBACK,
                      HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, OUT_OF_SCOPE, PENDING_SLOT,
                      PROBLEM_ACTION, THANK, Turn, applied_events, awaiting_reply, customer_turns, is_external,
-                     is_paused, last_action, last_resume, session_start, slot_value, window_start)
+                     last_action, last_resume, session_start, slot_value, window_start)
 from .explanation import Signals, cn, request_explanation
 from .lexicon import CALM, Lexicon, default_lexicon
 from .repetition import _repeats
@@ -149,11 +149,15 @@ class Decision:
 
 def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = None,
            lexicon: Lexicon | None = None) -> Decision | None:
-    """The escalation decision for the newest events, or None (no opinion)."""
+    """The escalation decision for the newest events, or None (no opinion).
+
+    Whether the conversation is paused is not looked at here: after a handover the bridge keeps
+    the customer's messages from Rasa, and Rasa, paused by the action's `ConversationPaused`,
+    predicts nothing (EscalationPolicy is not asked: it checks `tracker.is_paused()` too)."""
     thresholds = thresholds or Thresholds()
     lexicon = lexicon if lexicon is not None else default_lexicon()
     applied = applied_events(events)
-    if not applied or is_paused(applied):
+    if not applied:
         return None
     user_index = awaiting_reply(applied)
     if user_index is None:
