@@ -4,8 +4,8 @@ that is a complaint said the other way round; abuse (event dicts built with conv
 from __future__ import annotations
 
 import pytest
-from convo import Convo, handed_over
 
+from convo import Convo, handed_over
 from jieli_dialogue import signals as sig
 from jieli_dialogue.signals import (
     ACTION_LISTEN,

@@ -4,8 +4,8 @@ insults, and the thresholds (event dicts built with convo.Convo)."""
 from __future__ import annotations
 
 import pytest
-from convo import Convo, order
 
+from convo import Convo, order
 from jieli_dialogue import signals as sig
 from jieli_dialogue.signals import (
     ANGRY,

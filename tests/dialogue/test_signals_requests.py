@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from convo import PENDING, Convo, asked, handed_over
 
+from convo import PENDING, Convo, asked, handed_over
 from jieli_dialogue.signals import (
     ACTION_LISTEN,
     ASK_ACTION,

@@ -5,8 +5,8 @@ convo.Convo)."""
 from __future__ import annotations
 
 import pytest
-from convo import Convo, order
 
+from convo import Convo, order
 from jieli_dialogue.signals import (
     CLARIFY_ACTION,
     HANDOVER_ACTION,

@@ -25,7 +25,7 @@ export function scan(text, fold = {}) {
   Array.from(String(text ?? "")).slice(0, MAX_CHARS).forEach((char, index) => {
     for (const piece of char.normalize("NFKC").toLowerCase()) {
       if (SKIP.test(piece)) { skipped = true; continue; }
-      plain.push(Object.hasOwn(fold, piece) ? fold[piece] : piece);
+      plain.push(Object.prototype.hasOwnProperty.call(fold, piece) ? fold[piece] : piece);
       owner.push(index);
       gap.push(skipped);
       skipped = false;
