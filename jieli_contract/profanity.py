@@ -37,7 +37,7 @@ MAX_CHARS = 4000  # longer texts are checked on their first MAX_CHARS characters
 
 # Simplified character → the Traditional and variant forms customers type for it (OpenCC t2s and
 # the variants jieli_nlu.normalize folds), for every character of the lexicon's words and allowed
-# phrases that has any. tests/nlu/test_profanity_fold.py checks it against OpenCC: add a line when a
+# phrases that has any. tests/nlu/test_profanity.py checks it against OpenCC: add a line when a
 # new word brings a new character.
 _FOLD_SOURCE = {
     "东": "東",
