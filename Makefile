@@ -19,8 +19,10 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu jieli_dialogue
 # The bridge's environment, tests and server (.venv, Python 3.11); the browser tests.
 include mk/bridge.mk
 include mk/browser.mk
-# The bridge's benchmark (bench/bench_bridge.py): make bench-bridge
+# The bridge's benchmark (bench/bench_bridge.py, code in bench/bridge/): make bench-bridge
 include mk/bench.mk
+# ruff over the Python code and the JS type check: make lint
+include mk/lint.mk
 test-browser: setup-bridge
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval calibrate bench clean
@@ -54,13 +56,13 @@ validate: setup ## Check the training data (rasa data validate)
 	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
 
 test-actions: setup ## pytest: actions, shop adapters, NLU components
-	$(RASA_PY) -m pytest -q tests/actions tests/nlu
+	$(RASA_PY) -m pytest tests/actions tests/nlu
 
 test-stories: train ## Run tests/test_stories.yml against the trained model
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
 test-dialogue: train ## pytest: escalation signals, EscalationPolicy, whole conversations in one process
-	$(RASA_PY) -m pytest -q tests/dialogue
+	$(RASA_PY) -m pytest tests/dialogue
 
 nlu-eval: train ## Every held-out set separately (tests/nlu/heldout.yml, tests/nlu/independent/), then 5-fold cross-validation on data/
 	$(RASA_PY) scripts/nlu_eval.py --model $(MODEL) --show-errors heldout --show-errors set_a
@@ -70,7 +72,7 @@ calibrate: train ## Fit the intent classifier's temperature on the calibration s
 	$(RASA_PY) scripts/calibrate_nlu.py --model $(MODEL) --write
 
 test-bot: train ## End-to-end replies through a running action server
-	$(RASA_PY) -m pytest -q tests/e2e
+	$(RASA_PY) -m pytest tests/e2e
 
 eval: train setup-bridge ## Play the scenarios of tests/scenarios/ through the bridge; report each handover
 	$(BRIDGE_PY) scripts/eval_scenarios.py --sealed independent_b --sealed independent_c --sealed independent_d --sealed independent_e
@@ -79,10 +81,9 @@ export-training: setup-bridge ## Write the review candidates designers accepted 
 	$(BRIDGE_PY) -m handover_bridge export-training
 
 test-learning: train setup-bridge ## Learning from agents: a real handover → review → export → rasa data validate → retrain → the bot answers (tests/learning, ~5 min)
-	$(BRIDGE_PY) -m pytest -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function \
-	  -W ignore::DeprecationWarning tests/learning
+	$(BRIDGE_PY) -m pytest -W ignore::DeprecationWarning tests/learning
 
-test: validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
+test: validate lint test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

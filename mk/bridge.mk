@@ -4,8 +4,8 @@ BRIDGE_VENV ?= .venv
 BRIDGE_PY   := $(BRIDGE_VENV)/bin/python
 BRIDGE_DIR  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 BRIDGE_TEST_ENV ?=
-BRIDGE_PYTEST = cd $(BRIDGE_DIR) && PYTHONPATH=$(BRIDGE_DIR) $(BRIDGE_TEST_ENV) $(BRIDGE_PY) -m pytest -q -p no:cacheprovider \
-	-o asyncio_default_fixture_loop_scope=function -W ignore::DeprecationWarning:websockets.legacy
+# pytest's options (-q, no cache, the asyncio loop scope, warnings): [tool.pytest.ini_options] in pyproject.toml
+BRIDGE_PYTEST = cd $(BRIDGE_DIR) && PYTHONPATH=$(BRIDGE_DIR) $(BRIDGE_TEST_ENV) $(BRIDGE_PY) -m pytest
 
 .PHONY: setup-bridge test-bridge test-bridge-sqlite test-bridge-postgres bridge bridge-migrate
 

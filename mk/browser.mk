@@ -21,5 +21,4 @@ setup-browser: ## Chromium, a CJK and an emoji font from apt (only when missing)
 	  $(BROWSER_PY) -m pip install --quiet --disable-pip-version-check playwright -c requirements/bridge.lock
 
 test-browser: setup-browser ## The widget and the agent console in headless Chromium (tests/browser)
-	cd $(BROWSER_DIR) && PYTHONPATH=$(BROWSER_DIR) $(BROWSER_PY) -m pytest -q -p no:cacheprovider \
-	  -o asyncio_default_fixture_loop_scope=function -W ignore::DeprecationWarning tests/browser
+	cd $(BROWSER_DIR) && PYTHONPATH=$(BROWSER_DIR) $(BROWSER_PY) -m pytest -W ignore::DeprecationWarning tests/browser

@@ -91,7 +91,7 @@ def problem_messages(turns: list[sig.Turn], lexicon: sig.Lexicon, pending_answer
         if turn.payload or not turn.normalized:
             continue
         stripped = sig.strip_request_words(turn.normalized, lexicon)
-        for word, _ in lexicon.profanity:
+        for word in lexicon.profanity.words:
             stripped = stripped.replace(word, " ")
         size = len(sig.content(stripped))
         has_order = bool(find_order_ids(turn.normalized))

@@ -1,6 +1,6 @@
 """GET /api/lexicon/profanity: the profanity lexicon the bridge flags abusive customer messages
-with, for the agent console's masking (static/console/protect.js), so there is one list
-(lexicon/profanity.yml, see services/abuse.py). Public: it is a word list, not data, and the
+with, and the folding table of the one matcher (jieli_contract/profanity.py), for the agent
+console's masking (static/console/protect.js), so there is one list (lexicon/profanity.yml). Public: it is a word list, not data, and the
 console needs it before anyone logs in."""
 from __future__ import annotations
 

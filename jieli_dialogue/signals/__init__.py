@@ -91,7 +91,8 @@ bot_challenge ("你是机器人吗") is deliberately not a signal.
 
 The decision (`decide`)
 -----------------------
-Only right after a customer message, never while the conversation is paused:
+Only right after a customer message (while the conversation is paused after a handover nobody asks:
+the bridge sends nothing to Rasa, and Rasa's `ConversationPaused` is the second fence):
 1. the bot asked for a description (`handover_pending`) → `action_handover`, whatever it says;
 2. an explicit request →
    first contact and a bare request (and `ask_description_first`) → `action_ask_handover_problem`;
@@ -106,7 +107,7 @@ Anything else: no opinion (the other policies decide).
 from __future__ import annotations
 
 # The code lives in one module per seam (each imports only the ones before it):
-#   events → lexicon → emotion → repetition → unhelped_turns → decision
+#   events → lexicon → emotion → repetition → unhelped_turns → thresholds → explanation → decision
 # Every name the old single module had is re-exported here, so `from jieli_dialogue import signals`
 # and `from jieli_dialogue.signals import X` work as before.
 from jieli_nlu.normalize import normalize_text
@@ -117,7 +118,7 @@ from .events import (ACTION_LISTEN, ANSWERS, ASK_ACTION, CLARIFY, CLARIFY_ACTION
                      HUMAN, INSULT, MAX_TEXT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, RATE, REPEAT_WINDOW,
                      REPHRASE_SIMILARITY, REQUEST_RATING, SMALLTALK, UNINFORMATIVE, _EXTERNAL_PREFIX, Turn,
                      _entities, _float, _intent, applied_events, awaiting_reply, customer_turns, is_external,
-                     is_paused, last_action, last_resume, session_start, slot_value, window_start)
+                     last_action, last_resume, session_start, slot_value, window_start)
 from .lexicon import (ANGRY, CALM, DEFAULT_LEXICON_PATH, LEVEL_CODES, LEXICON_ENV, PROJECT_ROOT, UPSET, _LATIN_WORD,
                       Lexicon, _cached_lexicon, default_lexicon, profanity_path, read_lexicon_file)
 from .emotion import (_CAPS_RUN, _EXCLAIM_RUN, _LATIN, _MIXED_RUN, _QUESTION_RUN, _REPEATED_CHAR, _REPEATED_WORD,
@@ -125,5 +126,6 @@ from .emotion import (_CAPS_RUN, _EXCLAIM_RUN, _LATIN, _MIXED_RUN, _QUESTION_RUN
 from .repetition import _CJK_OR_LATIN, _grams, _repeats, content, insists, similarity
 from .unhelped_turns import (asks_passed_over_again, describes_problem, explains_complaint, not_helped_text,
                              said_again, says_not_helped, strip_request_words, took_up, unhelped)
-from .decision import (CN_NUMBERS, Decision, Signals, Thresholds, _signals, cn, compute_signals, decide,
-                       request_explanation)
+from .thresholds import Thresholds
+from .explanation import CN_NUMBERS, Signals, cn, request_explanation
+from .decision import Decision, _signals, compute_signals, decide

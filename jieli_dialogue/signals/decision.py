@@ -1,12 +1,11 @@
-"""The thresholds, the signals for the newest customer message, and the escalation decision
-(see the package docstring)."""
+"""The signals for the newest customer message (`compute_signals`) and the escalation decision
+(`decide`); see the package docstring."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from jieli_contract import ANGRY_MIN
 from jieli_nlu.order_ids import find_order_ids
 from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
@@ -14,182 +13,12 @@ from .emotion import frustration_of, turn_emotion
 from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, COMPLAINT_REPLY, ESCALATION_ACTIONS, FALLBACK,
                      HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, OUT_OF_SCOPE, PENDING_SLOT,
                      PROBLEM_ACTION, THANK, Turn, applied_events, awaiting_reply, customer_turns, is_external,
-                     is_paused, last_action, last_resume, session_start, slot_value, window_start)
-from .lexicon import CALM, LEVEL_CODES, Lexicon, default_lexicon
+                     last_action, last_resume, session_start, slot_value, window_start)
+from .explanation import Signals, cn, request_explanation
+from .lexicon import CALM, Lexicon, default_lexicon
 from .repetition import _repeats
+from .thresholds import Thresholds
 from .unhelped_turns import describes_problem, explains_complaint, says_not_helped, unhelped
-
-
-# ---------------------------------------------------------------------------------------------
-# thresholds (EscalationPolicy's config in config.yml)
-
-@dataclass(frozen=True)
-class Thresholds:
-    """When the implicit signals hand over. A limit of 0 switches its rule off."""
-
-    human_request_limit: int = 1      # explicit requests in the window that hand over
-    fallback_limit: int = 3           # consecutive messages the bot did not understand
-    unreadable_limit: int = 2         # consecutive messages the bot could not read at all (Turn.unreadable)
-    miss_limit: int = 3               # consecutive messages the bot did not help with (unhelped_turns)
-    repeat_limit: int = 3             # times the same question is asked
-    complaint_limit: int = 2          # complain intents in the window
-    insult_limit: int = 2             # insult intents in the window (the first gets a calm answer)
-    frustration_threshold: float = ANGRY_MIN  # frustration (0..1) at which the customer is handed over
-    ask_description_first: bool = False  # True: a bare first-message request asks for the problem first
-    clarify_below: float = 0.0        # intent confidence under which the bot asks "您是想问…还是…？" (0: off)
-
-    @classmethod
-    def from_mapping(cls, config: Mapping[str, Any] | None) -> "Thresholds":
-        config = config or {}
-        values: dict[str, Any] = {}
-        for name in ("human_request_limit", "fallback_limit", "unreadable_limit", "miss_limit", "repeat_limit",
-                     "complaint_limit", "insult_limit"):
-            if config.get(name) is None:
-                continue
-            value = config[name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value or value < 0:
-                raise ValueError(f"{name} must be a whole number ≥ 0, not {value!r}")
-            values[name] = int(value)
-        if values.get("human_request_limit", 1) < 1:
-            raise ValueError("human_request_limit must be at least 1: a request for a person is never ignored")
-        if config.get("frustration_threshold") is not None:
-            value = config["frustration_threshold"]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise ValueError(f"frustration_threshold must be between 0 and 1 (0 switches it off), not {value!r}")
-            values["frustration_threshold"] = float(value)
-        if config.get("ask_description_first") is not None:
-            values["ask_description_first"] = bool(config["ask_description_first"])
-        if config.get("clarify_below") is not None:
-            value = config["clarify_below"]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise ValueError(f"clarify_below must be between 0 and 1 (0 switches it off), not {value!r}")
-            values["clarify_below"] = float(value)
-        return cls(**values)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-# ---------------------------------------------------------------------------------------------
-# the signals
-
-CN_NUMBERS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
-
-
-def cn(number: int) -> str:
-    return CN_NUMBERS.get(number, str(number))
-
-
-@dataclass(frozen=True)
-class Signals:
-    """Everything the escalation rules look at, for the newest customer message."""
-
-    explicit_request: bool = False
-    human_requests: int = 0
-    requests_since_resume: int = 0
-    consecutive_requests: int = 0
-    consecutive_fallbacks: int = 0
-    unreadable_turns: int = 0         # messages in a row the bot could not read at all (Turn.unreadable)
-    unhelped_turns: int = 0
-    repeat_count: int = 0
-    repeated_texts: tuple[str, ...] = ()
-    complaint: bool = False
-    complaints: int = 0
-    explains_complaint: bool = False
-    sarcasm: bool = False             # the newest message is a "thanks" that is a complaint (irony)
-    insult: bool = False
-    insults: int = 0
-    negative_words: tuple[str, ...] = ()
-    shouting: tuple[str, ...] = ()
-    shouting_score: float = 0.0
-    abusive_words: tuple[str, ...] = ()
-    message_score: float = 0.0
-    frustration: float = 0.0
-    frustration_level: str = CALM
-    window_frustration: float = 0.0
-    first_contact: bool = False
-    request_has_description: bool = False
-    pending_description: bool = False
-    customer_turns: int = 0
-
-    @property
-    def frustration_code(self) -> str:
-        return LEVEL_CODES[self.frustration_level]
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, tuple):
-                data[key] = list(value)
-        data["frustration_code"] = self.frustration_code
-        return data
-
-    def observed(self) -> list[dict]:
-        """Every signal present, with a one-line Chinese explanation for the agent."""
-        found: list[dict] = []
-
-        def add(name: str, explanation: str) -> None:
-            found.append({"name": name, "explanation": explanation})
-
-        if self.pending_description:
-            add("pending_description", "客户一开始就要求人工，机器人请他先描述问题，这是他的回答")
-        if self.explicit_request:
-            add("explicit_request", "客户明确要求人工客服")
-        if self.requests_since_resume >= 2:
-            add("human_requests", request_explanation(self))
-        if self.consecutive_fallbacks:
-            add("consecutive_fallbacks", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂")
-        if self.unreadable_turns >= 2:
-            add("unreadable_turns", f"连续{cn(self.unreadable_turns)}条消息无法识别（乱码、无文字内容或语音转写不成句）")
-        if self.unhelped_turns >= 2 and self.unhelped_turns > self.consecutive_fallbacks:
-            add("unhelped_turns", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙（没听懂、答非所问或客户说没用）")
-        if self.repeat_count >= 2:
-            add("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍")
-        if self.complaints:
-            add("complaint", "客户投诉" + (f"（{cn(self.complaints)}次）" if self.complaints > 1 else ""))
-        if self.explains_complaint:
-            add("explains_complaint", "客户投诉后按机器人的请求说明了情况")
-        if self.sarcasm:
-            add("sarcasm", "客户已经不满，这句「谢谢」是反话")
-        if self.insults:
-            add("insult", "客户出言辱骂" + (f"（{cn(self.insults)}次）" if self.insults > 1 else "") + "，已标记，可屏蔽")
-        if self.negative_words:
-            add("negative_emotion", "负面用语：" + "、".join(self.negative_words[:6]))
-        if self.shouting:
-            add("shouting", "语气激动：" + "、".join(self.shouting[:4]))
-        if self.abusive_words:
-            add("profanity", f"本条消息含不文明用语（{len(self.abusive_words)} 处，已标记）")
-        if self.frustration_level != CALM:
-            add("frustration", f"情绪{self.frustration_level}（{self.frustration:.2f}）")
-        return found
-
-    def triggers(self, thresholds: Thresholds) -> list[tuple[str, str]]:
-        """The implicit rules that fire: (reason code, Chinese explanation)."""
-        fired: list[tuple[str, str]] = []
-        if thresholds.unreadable_limit and self.unreadable_turns >= thresholds.unreadable_limit:
-            # nothing to clarify: a person reads garbled text and broken voice input better than a bot
-            fired.append(("bot_failure", f"连续{cn(self.unreadable_turns)}条消息机器人完全无法识别"))
-        elif thresholds.fallback_limit and self.consecutive_fallbacks >= thresholds.fallback_limit:
-            fired.append(("bot_failure", f"机器人连续{cn(self.consecutive_fallbacks)}次没听懂"))
-        elif (thresholds.miss_limit and self.unhelped_turns >= thresholds.miss_limit
-              and self.unhelped_turns > self.consecutive_fallbacks):   # pure fallbacks: fallback_limit
-            fired.append(("bot_failure", f"机器人连续{cn(self.unhelped_turns)}次没帮上忙"))
-        if thresholds.repeat_limit and self.repeat_count >= thresholds.repeat_limit:
-            fired.append(("repeated_question", f"同一个问题问了{cn(self.repeat_count)}遍"))
-        if thresholds.complaint_limit and self.complaints >= thresholds.complaint_limit and self.complaint:
-            fired.append(("complaint", f"客户{cn(self.complaints)}次投诉"))
-        elif (thresholds.complaint_limit and self.explains_complaint
-              and self.complaints + 1 >= thresholds.complaint_limit):
-            fired.append(("complaint", "客户投诉，并说明了情况"))
-        if thresholds.insult_limit and self.insults >= thresholds.insult_limit and self.insult:
-            fired.append(("abuse", f"客户{cn(self.insults)}次出言辱骂（已标记，可屏蔽）"))
-        elif (thresholds.insult_limit and self.insult and self.complaints
-              and self.insults + self.complaints >= thresholds.insult_limit):
-            # a complaint first, then abuse: the calm reply was for someone venting once
-            fired.append(("abuse", "客户投诉后又出言辱骂（已标记，可屏蔽）"))
-        if thresholds.frustration_threshold and self.window_frustration >= thresholds.frustration_threshold:
-            fired.append(("frustration", f"客户情绪{self.frustration_level}"))
-        return fired
 
 
 def compute_signals(events: Iterable[Mapping[str, Any]], lexicon: Lexicon | None = None) -> Signals:
@@ -316,22 +145,19 @@ class Decision:
         }
 
 
-def request_explanation(signals: Signals) -> str:
-    """"客户要求转人工", "客户连续两次要求人工", "客户三次要求人工"."""
-    if signals.consecutive_requests >= 2:
-        return f"客户连续{cn(signals.consecutive_requests)}次要求人工"
-    if signals.requests_since_resume >= 2:
-        return f"客户{cn(signals.requests_since_resume)}次要求人工"
-    return "客户要求转人工"
 
 
 def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = None,
            lexicon: Lexicon | None = None) -> Decision | None:
-    """The escalation decision for the newest events, or None (no opinion)."""
+    """The escalation decision for the newest events, or None (no opinion).
+
+    Whether the conversation is paused is not looked at here: after a handover the bridge keeps
+    the customer's messages from Rasa, and Rasa, paused by the action's `ConversationPaused`,
+    predicts nothing (EscalationPolicy is not asked: it checks `tracker.is_paused()` too)."""
     thresholds = thresholds or Thresholds()
     lexicon = lexicon if lexicon is not None else default_lexicon()
     applied = applied_events(events)
-    if not applied or is_paused(applied):
+    if not applied:
         return None
     user_index = awaiting_reply(applied)
     if user_index is None:

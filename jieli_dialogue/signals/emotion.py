@@ -7,8 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from jieli_nlu.normalize import normalize_text
-
 from .events import MAX_TEXT, Turn
 from .lexicon import Lexicon
 
@@ -77,7 +75,7 @@ def turn_emotion(turn: Turn, lexicon: Lexicon) -> TurnEmotion:
     negative = [w for w in _hits([(w, wt) for w, wt, _ in lexicon.negative], text,
                                  {w: p for w, _, p in lexicon.negative})
                 if not any(w in hit for _, _, hit in pattern_hits)]
-    profanity = _hits([(w, None) for w, _ in lexicon.profanity], text, dict(lexicon.profanity))
+    profanity = lexicon.profanity.matches(turn.text[:MAX_TEXT])
     shout_score, marks = shouting(turn.text)
     raw = (sum(weights[w] for w in negative) + sum(w for _, w, _ in pattern_hits)
            + lexicon.profanity_weight * len(profanity) + shout_score
@@ -87,37 +85,16 @@ def turn_emotion(turn: Turn, lexicon: Lexicon) -> TurnEmotion:
 
 
 def abusive_words(text: str, lexicon: Lexicon) -> list[str]:
-    """The profane words in a message (normalised first)."""
+    """The profane words in a customer message (jieli_contract.profanity); none in a button payload."""
     if not text or text.lstrip().startswith("/"):
         return []
-    plain = normalize_text(text[:MAX_TEXT])
-    for phrase in lexicon.profanity_allow:
-        plain = plain.replace(phrase, " ")
-    return _hits([(w, None) for w, _ in lexicon.profanity], plain, dict(lexicon.profanity))
+    return lexicon.profanity.matches(text[:MAX_TEXT])
 
 
 def mask_profanity(text: str, lexicon: Lexicon, mask: str = "*") -> str:
     """The text with every profane word (as `abusive_words` finds them) replaced by `mask`
-    characters, in the ORIGINAL text: Traditional or full-width profanity is masked too."""
-    if not text or not lexicon.profanity:
-        return text or ""
-    pieces = [normalize_text(ch) if not ch.isspace() else " " for ch in text]
-    joined, owner = "", []
-    for index, piece in enumerate(pieces):
-        joined += piece
-        owner.extend([index] * len(piece))
-    allowed: set[int] = set()
-    for phrase in lexicon.profanity_allow:
-        for match in re.finditer(re.escape(phrase), joined):
-            allowed.update(range(match.start(), match.end()))
-    hidden: set[int] = set()
-    for word, pattern in lexicon.profanity:
-        matches = pattern.finditer(joined) if pattern is not None else re.finditer(re.escape(word), joined)
-        for match in matches:
-            span = range(match.start(), match.end())
-            if not all(i in allowed for i in span):
-                hidden.update(owner[i] for i in span)
-    return "".join(mask if i in hidden else ch for i, ch in enumerate(text))
+    characters, in the ORIGINAL text: Traditional, spaced or full-width profanity is masked too."""
+    return lexicon.profanity.mask(text, mask)
 
 
 def frustration_of(emotions: Sequence[TurnEmotion], lexicon: Lexicon) -> float:

@@ -242,17 +242,6 @@ def last_resume(events: Sequence[Mapping[str, Any]]) -> int:
     return -1
 
 
-def is_paused(events: Sequence[Mapping[str, Any]]) -> bool:
-    paused = False
-    for event in events:
-        kind = event.get("event")
-        if kind == "pause":
-            paused = True
-        elif kind in ("resume", "restart", "session_started"):
-            paused = False
-    return paused
-
-
 def slot_value(events: Sequence[Mapping[str, Any]], name: str, default: Any = None) -> Any:
     """The value of a slot after these events (the last `slot` event for it)."""
     value = default

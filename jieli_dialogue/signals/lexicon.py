@@ -12,6 +12,7 @@ from typing import Any, Mapping
 import yaml
 
 from jieli_contract import ANGRY, ANGRY_MIN, CALM, LEVEL_CODES, UPSET, UPSET_MIN, frustration_level  # noqa: F401
+from jieli_contract.profanity import ProfanityLexicon
 from jieli_nlu.normalize import normalize_text
 
 # this file is jieli_dialogue/signals/lexicon.py: three folders below the repository root
@@ -32,15 +33,14 @@ class Lexicon:
 
     A message's score = the weights of the distinct `negative` entries and `patterns` found in
     its normalised text (an entry inside a longer hit is not counted again) + `profanity_weight`
-    per distinct profane word + its shouting score + `intent_bonus[intent]`, capped at
+    per distinct profane word (jieli_contract.profanity, the matcher the bridge and the console use) + its shouting score + `intent_bonus[intent]`, capped at
     `turn_cap`. The conversation's frustration = 1 − Π(1 − decay^k · score_k) over the last
     `turns` customer messages of the window (k = 0 for the newest).
     """
 
     negative: tuple[tuple[str, float, re.Pattern | None], ...] = ()
     patterns: tuple[tuple[re.Pattern, float], ...] = ()
-    profanity: tuple[tuple[str, re.Pattern | None], ...] = ()
-    profanity_allow: tuple[str, ...] = ()   # innocent phrases cut out first ("我妈的生日")
+    profanity: ProfanityLexicon = ProfanityLexicon()   # profanity.yml's words and allowed phrases
     insistence: tuple[str, ...] = ()
     not_helped: tuple[str, ...] = ()
     irony: tuple[str, ...] = ()
@@ -71,13 +71,10 @@ class Lexicon:
             if text:
                 negative.append((text, float(weight), pattern))
         patterns = tuple((re.compile(str(p)), float(w)) for p, w in (data.get("patterns") or {}).items())
-        profanity = tuple(e for e in (entry(w) for w in data.get("profanity") or []) if e[0])
         return cls(
             negative=tuple(negative),
             patterns=patterns,
-            profanity=profanity,
-            profanity_allow=tuple(t for t in (normalize_text(str(w)) for w in data.get("profanity_allow") or [])
-                                  if t),
+            profanity=ProfanityLexicon.of(data.get("profanity") or [], data.get("profanity_allow") or []),
             insistence=tuple(normalize_text(str(w)) for w in data.get("insistence") or [] if str(w).strip()),
             not_helped=tuple(normalize_text(str(w)) for w in data.get("not_helped") or [] if str(w).strip()),
             irony=tuple(normalize_text(str(w)) for w in data.get("irony") or [] if str(w).strip()),

@@ -9,6 +9,8 @@ import copy
 import itertools
 from typing import Any
 
+from jieli_dialogue.signals import ASK_ACTION, HANDOVER_ACTION, PENDING_SLOT
+
 START = 1732067400.0  # 2024-11-20 01:50:00 UTC
 
 
@@ -86,3 +88,21 @@ class Convo:
 def order(value: str, start: int = 0) -> dict:
     return {"entity": "order_id", "value": value, "start": start, "end": start + len(value),
             "extractor": "OrderIdExtractor"}
+
+
+# what the escalation tests build often
+PENDING = {"event": "slot", "name": PENDING_SLOT, "value": True}
+
+
+def asked(convo: Convo, text: str = "我的退款被拒绝了") -> Convo:
+    """A bare first-message request, answered with the ask action."""
+    return convo.user("转人工", "request_human").bot(ASK_ACTION, "请简单描述一下您遇到的问题，我马上为您转接人工客服～",
+                                                     events=[PENDING])
+
+
+def handed_over(convo: Convo, paused: bool = True) -> Convo:
+    convo.bot(HANDOVER_ACTION, "好的，已经为您转接人工客服", listen=False,
+              events=[{"event": "slot", "name": PENDING_SLOT, "value": None}])
+    if paused:
+        convo.pause().action("action_listen")  # what action_handover returns after a successful POST
+    return convo

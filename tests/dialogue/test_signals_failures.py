@@ -1,0 +1,248 @@
+"""jieli_dialogue.signals: fallbacks, unreadable messages, repeated questions, complaints and
+insults, and the thresholds (event dicts built with convo.Convo)."""
+
+from __future__ import annotations
+
+import pytest
+
+from convo import Convo, order
+from jieli_dialogue import signals as sig
+from jieli_dialogue.signals import (
+    ANGRY,
+    CALM,
+    HANDOVER_ACTION,
+    UPSET,
+    Thresholds,
+    compute_signals,
+    decide,
+)
+
+# ---------------------------------------------------------------------------------------------
+# fallbacks, repeats, complaints, insults
+
+
+def fallback_turns(n: int, via_action: bool = False) -> Convo:
+    convo = Convo()
+    for i in range(n):
+        if via_action:
+            convo.user(f"耳机第{i}次连不上", "product_usage", confidence=0.2).bot("action_default_fallback", "抱歉")
+        else:
+            convo.user(f"蓝牙耳机第{i}次连不上手机", "nlu_fallback", confidence=0.3).bot(
+                "utter_default", "抱歉，我没太明白"
+            )
+    return convo
+
+
+def test_three_fallbacks_in_a_row_hand_over():
+    # the fallback_limit rule on its own (unreadable_limit, below, fires earlier on nlu_fallback)
+    convo = fallback_turns(2).user("重置了也不行", "nlu_fallback", confidence=0.3)
+    decision = decide(convo.events, Thresholds(unreadable_limit=0))
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+    assert decision.explanations == ("机器人连续三次没听懂",)
+
+
+def test_two_messages_the_bot_could_not_read_at_all_hand_over():
+    # text broken on the way twice: a clarifying question cannot help, a person can
+    convo = Convo().user("锟斤拷锟斤拷锟斤拷", "nlu_fallback", confidence=0.0).bot("utter_default", "抱歉，我没太明白")
+    convo.user("æˆ‘è¦é€€æ¬¾ è¿™ä¸ª", "nlu_fallback", confidence=0.0)
+    signals = compute_signals(convo.events)
+    assert signals.unreadable_turns == 2
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+    assert decision.explanations == ("连续两条消息机器人完全无法识别",)
+    assert "unreadable_turns" in [o["name"] for o in signals.observed()]
+
+
+def test_emoji_only_then_filler_only_voice_input_hand_over_at_the_second():
+    convo = Convo().user("🙏🙏🙏", "out_of_scope", confidence=0.7).bot("utter_out_of_scope", "这个问题我暂时回答不了")
+    convo.user("那个 嗯 就是 呃 那个", "greet", confidence=0.5)
+    assert decide(convo.events).action == HANDOVER_ACTION
+
+
+def test_one_unreadable_message_or_an_unsure_one_between_does_not_hand_over():
+    convo = Convo().user("ｑｗｅｒ", "out_of_scope", confidence=0.6).bot("utter_default", "抱歉，我没太明白")
+    assert decide(convo.events) is None
+    # an understood question between two unreadable messages breaks the run
+    convo.user("退款几天到账", "refund").bot("action_refund", "……")
+    convo.user("锟斤拷锟斤拷", "nlu_fallback", confidence=0.0)
+    assert compute_signals(convo.events).unreadable_turns == 1
+    assert decide(convo.events) is None
+    # a button is never unreadable
+    convo2 = fallback_turns(1).user("/affirm", "affirm", confidence=1.0)
+    assert compute_signals(convo2.events).unreadable_turns == 0
+
+
+def test_a_meaningful_message_the_nlu_was_unsure_of_is_not_unreadable():
+    # "需要提供哪些信息" after an answer, or a technical detail: words the bot could ask about
+    convo = fallback_turns(1).user("左边那个滋滋的一直响", "nlu_fallback", confidence=0.2)
+    assert compute_signals(convo.events).unreadable_turns == 0
+    assert decide(convo.events) is None
+
+
+def test_unreadable_limit_comes_from_the_thresholds_and_zero_switches_it_off():
+    convo = Convo().user("锟斤拷锟斤拷锟斤拷", "nlu_fallback", confidence=0.0).bot("utter_default", "抱歉，我没太明白")
+    convo.user("😂😂😂", "out_of_scope", confidence=0.8)
+    assert decide(convo.events, Thresholds(unreadable_limit=3)) is None
+    assert decide(convo.events, Thresholds(unreadable_limit=0)) is None
+    assert Thresholds.from_mapping({"unreadable_limit": 4}).unreadable_limit == 4
+
+
+def test_fallback_actions_count_too():
+    convo = fallback_turns(2, via_action=True).user("重置了也不行", "nlu_fallback", confidence=0.3)
+    assert compute_signals(convo.events).consecutive_fallbacks == 3
+
+
+def test_an_understood_message_breaks_the_fallback_run():
+    convo = fallback_turns(2).user("退款什么时候到账", "refund").bot("action_refund", "……")
+    convo.user("还是连不上", "nlu_fallback", confidence=0.3)
+    assert compute_signals(convo.events).consecutive_fallbacks == 1
+    assert decide(convo.events) is None
+
+
+def test_nonsense_read_as_out_of_scope_is_not_understood_three_times_over():
+    convo = Convo().user("kjhkjh", "out_of_scope", confidence=0.83).bot("utter_out_of_scope", "这个我帮不上忙")
+    convo.user("？？", "out_of_scope", confidence=0.99).bot("utter_default", "抱歉，我没太明白")
+    convo.user("😂😂😂", "out_of_scope", confidence=0.91)
+    assert compute_signals(convo.events).consecutive_fallbacks == 3
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and "bot_failure" in decision.reasons
+
+
+def test_honest_questions_the_shop_cannot_answer_are_not_misses():
+    convo = Convo().user("今天杭州会下雨吗", "out_of_scope").bot("utter_out_of_scope", "这个我帮不上忙")
+    convo.user("那你给我讲个笑话吧", "out_of_scope")
+    assert compute_signals(convo.events).consecutive_fallbacks == 0
+    assert decide(convo.events) is None
+
+
+def test_rephrasings_close_in_meaning_are_the_same_question():
+    assert sig.similarity(sig.normalize_text("我的退款什么时候到"), sig.normalize_text("我的退款啥时候到账啊")) >= 0.5
+    convo = Convo().user("我的退款什么时候到", "refund").bot("action_refund", "一般 1–3 个工作日")
+    convo.user("我的退款啥时候到账啊", "payment")
+    signals = compute_signals(convo.events)
+    assert signals.repeat_count == 2 and signals.repeated_texts == ("我的退款什么时候到",)
+
+
+def test_the_same_intent_with_insistence_is_the_same_question_asked_again():
+    convo = Convo().user("退款什么时候到账", "refund").bot("action_refund", "一般 1–3 个工作日到账")
+    convo.user("我的退款到底什么时候能到", "refund").bot("action_refund", "一般 1–3 个工作日到账")
+    convo.user("钱怎么还没退回来", "refund")
+    decision = decide(convo.events)
+    assert decision.signals.repeat_count == 3
+    assert decision.action == HANDOVER_ACTION and "repeated_question" in decision.reasons
+
+
+def test_the_bot_repeating_its_answer_makes_the_next_same_intent_question_a_repeat():
+    convo = Convo().user("退款为什么被拒", "refund").bot("action_refund", "退款被驳回的常见原因有……")
+    convo.user("拒绝理由是什么", "refund").bot("action_refund", "退款被驳回的常见原因有……")
+    convo.user("我申请的是仅退款", "refund")
+    assert compute_signals(convo.events).repeat_count == 3
+
+
+def test_saying_the_answer_did_not_help_repeats_the_last_topic_whatever_the_intent():
+    convo = Convo().user("蓝牙耳机连上了但是左耳没声音", "product_usage").bot("action_product_usage", "配对方法……")
+    convo.user("左耳一直没声音 右耳正常", "product_usage").bot("action_product_usage", "您想了解哪一项？")
+    convo.user("重置了也不行 换手机也不行", "complain")
+    decision = decide(convo.events)
+    assert decision.signals.repeat_count == 3
+    assert decision.action == HANDOVER_ACTION and decision.reasons[0] == "repeated_question"
+    calm = Convo().user("优惠券怎么用", "coupon").bot("action_coupon", "……").user("能叠加吗", "coupon")
+    calm.bot("action_coupon", "……").user("还是算了", "deny")
+    assert compute_signals(calm.events).repeat_count == 0
+
+
+def test_different_questions_on_one_topic_are_not_repeats():
+    convo = Convo()
+    for text in ("优惠券怎么领", "优惠券怎么用", "优惠券能叠加吗"):
+        convo.user(text, "coupon").bot("action_coupon", f"关于「{text}」的回答")
+    convo.events.pop()
+    convo.events.pop()  # the last question is unanswered: the decision is due
+    assert compute_signals(convo.events).repeat_count < 3
+    assert decide(convo.events) is None
+
+
+def test_a_second_complaint_hands_over_the_first_does_not():
+    convo = Convo().user("快递员态度太差了 我要投诉", "complain")
+    assert decide(convo.events) is None
+    convo.bot("utter_complain", "非常抱歉给您带来了不好的体验").user("他把包裹直接扔在门口 东西丢了", "complain")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons[0] == "complaint"
+
+
+def test_one_insult_gets_a_calm_answer_a_second_hands_over():
+    convo = Convo().user("垃圾客服", "insult")
+    signals = compute_signals(convo.events)
+    assert decide(convo.events) is None and signals.frustration_level == UPSET
+    convo.bot("utter_insult", "理解您现在很着急").user("傻逼", "insult")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION
+    assert decision.reasons == ("abuse", "frustration")
+    assert decision.signals.abusive_words == ("傻逼",)
+
+
+def test_bot_challenge_alone_is_not_a_signal():
+    convo = Convo()
+    for _ in range(3):
+        convo.user("你是机器人吗", "bot_challenge").bot("utter_bot_challenge", "我是智能助理")
+    convo.user("你到底是不是机器人", "bot_challenge")
+    assert decide(convo.events) is None
+    assert compute_signals(convo.events).repeat_count == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# thresholds
+
+
+def test_thresholds_from_config():
+    thresholds = Thresholds.from_mapping(
+        {
+            "human_request_limit": 2,
+            "fallback_limit": 0,
+            "frustration_threshold": 0.8,
+            "ask_description_first": False,
+            "priority": 6,
+        }
+    )
+    assert thresholds == Thresholds(
+        human_request_limit=2, fallback_limit=0, frustration_threshold=0.8, ask_description_first=False
+    )
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"human_request_limit": 0},
+        {"fallback_limit": -1},
+        {"repeat_limit": 1.5},
+        {"frustration_threshold": 1.5},
+        {"insult_limit": "two"},
+    ],
+)
+def test_bad_thresholds_are_refused(config):
+    with pytest.raises(ValueError):
+        Thresholds.from_mapping(config)
+
+
+def test_a_limit_of_zero_switches_its_rule_off():
+    convo = fallback_turns(3).user("还是不行", "nlu_fallback", confidence=0.3)
+    assert decide(convo.events, Thresholds(fallback_limit=0, unreadable_limit=0)) is None
+
+
+def test_signals_serialise_to_json():
+    import json
+
+    convo = (
+        Convo().user("退款被拒了", "refund").bot("action_refund", "……").user("气死了 人工人工人工!!!", "request_human")
+    )
+    decision = decide(convo.events)
+    data = json.loads(json.dumps(decision.as_dict(), ensure_ascii=False))
+    assert data["action"] == HANDOVER_ACTION
+    assert data["signals"]["frustration_level"] in (CALM, UPSET, ANGRY)
+    assert data["thresholds"]["human_request_limit"] == 1
+    names = [o["name"] for o in decide(convo.events).signals.observed()]
+    assert "explicit_request" in names and "shouting" in names
+
+
+def test_order_numbers_count_as_description():
+    convo = Convo().user("2024111500034503 人工", "request_human", entities=[order("2024111500034503")])
+    assert compute_signals(convo.events).request_has_description
