@@ -1,3 +1,4 @@
+// @ts-check
 // Canned replies the team can edit: kept in localStorage (this browser), with Chinese defaults.
 const KEY = "jieli-console:canned:v1";
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Tiny DOM helpers for the agent console. Text is always set with textContent: nothing a customer,
 // the bot or an agent wrote is ever parsed as HTML.
 
