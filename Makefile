@@ -21,6 +21,8 @@ include mk/bridge.mk
 include mk/browser.mk
 # The bridge's benchmark (bench/bench_bridge.py): make bench-bridge
 include mk/bench.mk
+# The browser code's tooling: the widget bundle, the JS type check and unit tests (Node.js, npm)
+include mk/js.mk
 test-browser: setup-bridge
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval calibrate bench clean
@@ -82,7 +84,7 @@ test-learning: train setup-bridge ## Learning from agents: a real handover → r
 	$(BRIDGE_PY) -m pytest -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function \
 	  -W ignore::DeprecationWarning tests/learning
 
-test: validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
+test: lint-js test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)
