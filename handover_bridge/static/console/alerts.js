@@ -64,6 +64,9 @@ $("#sound-toggle").addEventListener("click", () => {
   if (S.sound) beep();
 });
 
+/**
+ * @param {string} text
+ */
 export function notify(text) {
   S.alerts += 1;
   document.body.dataset.alerts = String(S.alerts);

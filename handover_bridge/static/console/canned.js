@@ -21,6 +21,9 @@ export function loadCanned() {
   return DEFAULT_CANNED.map((c) => ({...c}));
 }
 
+/**
+ * @param {{title: string, text: string}[]} list
+ */
 export function saveCanned(list) {
   try { localStorage.setItem(KEY, JSON.stringify(list)); } catch (_) { /* storage off: this session only */ }
 }

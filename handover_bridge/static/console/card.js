@@ -38,36 +38,57 @@ export const IDENTITY_KEYS = new Set(["identity", "jieli_identity"]);
 export const STATES = {bot: "机器人", queued: "排队中", assigned: "人工服务中", closed: "已结束", ticket: "已留言"};
 export const TICKET_STATUS = {open: "待处理", answered: "已回复", closed: "已关闭"};
 
+/**
+ * @param {unknown} priority
+ */
 export function priorityLabel(priority) {
   const n = Number(priority);
   if (!Number.isFinite(n)) return null;
   return `P${n} ${PRIORITIES[Math.min(Math.max(n, 0), 3)]}`;
 }
 
+/**
+ * @param {unknown} category
+ */
 export function categoryLabel(category) {
   if (!category) return null;
   return CATEGORIES[String(category).toLowerCase()] || String(category);
 }
 
+/**
+ * @param {unknown} reason
+ */
 export function reasonLabel(reason) {
   if (!reason) return null;
   return REASONS[String(reason)] || String(reason);
 }
 
+/**
+ * @param {unknown} bridgeMetadata
+ */
 export function verifiedIdentity(bridgeMetadata) {
   const record = isObject(bridgeMetadata) ? bridgeMetadata.identity : null;
   return isObject(record) && record.verified === true && typeof record.customer_id === "string" ? record : null;
 }
 
+/**
+ * @param {Object<string, any>} meta
+ */
 export function claimsOf(meta) {
   return Object.fromEntries(Object.entries(meta).filter(([key]) => !IDENTITY_KEYS.has(key)));
 }
 
+/**
+ * @param {Object<string, any>} ident
+ */
 export function identityLine(ident) {
   return [ident.name, ident.customer_id, ident.tier ? String(ident.tier).toUpperCase() : null]
     .filter(Boolean).map((v) => show(v, 40)).join(" · ");
 }
 
+/**
+ * @param {Object<string, any>} source
+ */
 export function badges(source) {
   const list = [];
   const p = priorityLabel(source.priority);
@@ -82,10 +103,19 @@ export function badges(source) {
   return list;
 }
 
+/**
+ * The first value that is a string with more than blanks, else "".
+ * @param {...unknown} values
+ * @returns {string}
+ */
 export function firstText(...values) {
-  return values.find((v) => typeof v === "string" && v.trim()) || "";
+  return /** @type {string | undefined} */ (values.find((v) => typeof v === "string" && v.trim())) || "";
 }
 
+/**
+ * @param {Context} ctx
+ * @param {Object<string, any>} meta
+ */
 export function orderNumbers(ctx, meta) {
   const found = [];
   const add = (v) => {
@@ -103,6 +133,9 @@ export function orderNumbers(ctx, meta) {
   return found.slice(0, 6);
 }
 
+/**
+ * @param {Context} ctx
+ */
 export function frustrationOf(ctx) {
   const signals = isObject(ctx.signals) ? ctx.signals : {};
   const raw = [ctx.frustration, ctx.frustration_level, signals.frustration, signals.frustration_level]
@@ -123,6 +156,9 @@ export function frustrationOf(ctx) {
   return {value, key, label: {high: "高", mid: "中", low: "低"}[key]};
 }
 
+/**
+ * @param {Context} ctx
+ */
 export function signalChips(ctx) {
   const chips = [];
   const add = (label, value) => chips.push(h("span", {class: "chip signal", text: value === "" ? label : `${label} ${value}`}));
@@ -142,6 +178,9 @@ export function signalChips(ctx) {
   return chips;
 }
 
+/**
+ * @param {Context} ctx
+ */
 export function intentChips(ctx) {
   const list = Array.isArray(ctx.latest_intents) ? ctx.latest_intents : Array.isArray(ctx.intents) ? ctx.intents : [];
   return list.slice(-6).map((item) => {
@@ -154,12 +193,19 @@ export function intentChips(ctx) {
   });
 }
 
+/**
+ * @param {string} label
+ * @param {...any} value
+ */
 export function row(label, ...value) {
   const content = value.flat().filter((v) => v !== null && v !== undefined && v !== "");
   if (!content.length) return null;
   return h("div", {class: "row"}, h("dt", {text: label}), h("dd", {}, content));
 }
 
+/**
+ * @param {Object<string, any>} ident
+ */
 export function identityRows(ident) {
   const kv = (label, value) => (value ? h("span", {class: "kv"}, h("span", {class: "k", text: label}),
     h("span", {class: "v", text: show(value, 80)})) : null);
@@ -168,6 +214,13 @@ export function identityRows(ident) {
     kv("手机尾号", ident.phone_last4)];
 }
 
+/**
+ * @param {Chat} chat
+ * @param {Object<string, any>} ho
+ * @param {Context} ctx
+ * @param {Object<string, any>} meta
+ * @param {Object<string, any>} ident
+ */
 export function handoverCard(chat, ho, ctx, meta, ident) {
   if (!chat.handover) {
     return h("section", {class: "handover-card empty"}, h("h3", {text: "转人工卡片"}), h("p", {class: "muted", text: "这次会话没有转人工信息。"}));

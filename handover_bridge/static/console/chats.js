@@ -26,7 +26,12 @@ export function newChat(id) {
     typingUntil: 0, draft: "", revealed: new Set(), readonly: false};
 }
 
-/** A chat that is (now) mine: load its whole transcript once. */
+/**
+ * A chat that is (now) mine: load its whole transcript once.
+ * @param {string} conversationId
+ * @param {boolean} announce
+ * @param {Object<string, any>} [info]
+ */
 export function adoptChat(conversationId, announce, info) {
   if (!conversationId) return Promise.resolve();
   let chat = S.chats.get(conversationId);
@@ -42,6 +47,9 @@ export function adoptChat(conversationId, announce, info) {
   return chat.loading;
 }
 
+/**
+ * @param {Chat} chat
+ */
 async function loadTranscript(chat) {
   const data = await api("GET", `/conversations/${encodeURIComponent(chat.id)}`);
   applyTranscript(chat, data);
@@ -51,6 +59,10 @@ async function loadTranscript(chat) {
   renderChatList();
 }
 
+/**
+ * @param {Chat} chat
+ * @param {Object<string, any>} data
+ */
 export function applyTranscript(chat, data) {
   chat.state = data.state || chat.state;
   chat.handover = data.handover || chat.handover;
@@ -60,6 +72,11 @@ export function applyTranscript(chat, data) {
   for (const message of Array.isArray(data.messages) ? data.messages : []) addMessage(chat, message, true);
 }
 
+/**
+ * @param {Chat} chat
+ * @param {Object<string, any>} message
+ * @param {boolean} initial
+ */
 export function addMessage(chat, message, initial) {
   if (takeBySeq(chat, message) === null) return false;      // dedupe by seq
   if (message.client_msg_id && chat.pending.has(message.client_msg_id)) {
@@ -80,6 +97,9 @@ export function addMessage(chat, message, initial) {
   return true;
 }
 
+/**
+ * @param {Object<string, any>} frame
+ */
 export function onMessage(frame) {
   const chat = S.chats.get(frame.conversation_id);
   if (!chat) return;
@@ -87,6 +107,9 @@ export function onMessage(frame) {
   if (S.active === chat.id) renderTyping();
 }
 
+/**
+ * @param {Object<string, any>} frame
+ */
 export function onState(frame) {
   const id = frame.conversation_id;
   if (frame.state === "assigned" && isObject(frame.agent) && S.me && frame.agent.id === S.me.id) {
@@ -102,6 +125,9 @@ export function onState(frame) {
   scheduleQueueRefresh();
 }
 
+/**
+ * @param {Object<string, any>} frame
+ */
 export function onTyping(frame) {
   const chat = S.chats.get(frame.conversation_id);
   if (!chat || frame.sender !== "customer") return;
@@ -109,6 +135,9 @@ export function onTyping(frame) {
   if (S.active === chat.id) renderTyping();
 }
 
+/**
+ * @param {Object<string, any>} frame
+ */
 export function onAck(frame) {
   const chat = S.chats.get(frame.conversation_id);
   if (!chat) return;
@@ -117,6 +146,9 @@ export function onAck(frame) {
   }
 }
 
+/**
+ * @param {Object<string, any>} frame
+ */
 export function onError(frame) {
   const text = frame.message || "操作失败";
   if (frame.client_msg_id) {
@@ -131,6 +163,10 @@ export function onError(frame) {
   toast(text, "error");
 }
 
+/**
+ * @param {string} conversationId
+ * @param {string} why
+ */
 export function endChat(conversationId, why) {
   const chat = S.chats.get(conversationId);
   if (!chat || chat.ended) return;
@@ -143,6 +179,9 @@ export function endChat(conversationId, why) {
   renderChatList();
 }
 
+/**
+ * @param {string} conversationId
+ */
 export function removeChat(conversationId) {
   S.chats.delete(conversationId);
   if (S.active === conversationId) {
@@ -174,6 +213,11 @@ export function renderChatList() {
   }));
 }
 
+/**
+ * @param {Object<string, any>} meta
+ * @param {string} id
+ * @param {Object<string, any>} ident
+ */
 export function customerName(meta, id, ident) {
   if (ident) return `${show(ident.name || `顾客 ${ident.customer_id}`, 20)} ✓`;
   if (meta.customer_name) return `${show(meta.customer_name, 20)}（自述）`;

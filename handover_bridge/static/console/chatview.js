@@ -16,6 +16,9 @@ import {refreshTickets} from "./tickets.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
 
+/**
+ * @param {string} view
+ */
 export function showView(view) {
   S.view = view;
   $("#view-queue").hidden = view !== "queue";
@@ -28,6 +31,9 @@ export function showView(view) {
 
 for (const tab of $$(".tab")) tab.addEventListener("click", () => showView(tab.dataset.view));
 
+/**
+ * @param {string} conversationId
+ */
 export function openChat(conversationId) {
   const chat = S.chats.get(conversationId);
   if (!chat) return;
@@ -46,6 +52,9 @@ export function openChat(conversationId) {
   $("#reply").focus({preventScroll: true});
 }
 
+/**
+ * @param {string} conversationId
+ */
 export async function openPreview(conversationId) {
   try {
     const data = await api("GET", `/conversations/${encodeURIComponent(conversationId)}`);
@@ -123,6 +132,10 @@ export function renderChat() {
   scrollChat();
 }
 
+/**
+ * @param {Chat} chat
+ * @param {Object<string, any>} message
+ */
 export function isBotPart(chat, message) {
   const ho = isObject(chat.handover) ? chat.handover : null;
   if (!ho || !ho.queued_at) return false;
@@ -131,6 +144,10 @@ export function isBotPart(chat, message) {
   return Number.isFinite(queuedAt) && Number.isFinite(at) && at < queuedAt;
 }
 
+/**
+ * @param {Chat} chat
+ * @param {Object<string, any>} message
+ */
 export function appendToView(chat, message) {
   const node = renderMessage(chat, message);
   const container = isBotPart(chat, message) ? $("#bot-messages") : $("#live-messages");
@@ -150,6 +167,9 @@ export function scrollChat() {
   });
 }
 
+/**
+ * @param {Object<string, any>} message
+ */
 function senderLabel(message) {
   const payload = isObject(message.payload) ? message.payload : {};
   if (message.sender === "customer") return "顾客";
@@ -162,6 +182,10 @@ function senderLabel(message) {
   return "系统";
 }
 
+/**
+ * @param {Chat} chat
+ * @param {Object<string, any>} message
+ */
 export function renderMessage(chat, message) {
   const sender = ["customer", "bot", "agent", "system"].includes(message.sender) ? message.sender : "system";
   const payload = isObject(message.payload) ? message.payload : {};
@@ -185,6 +209,10 @@ export function renderMessage(chat, message) {
   return node;
 }
 
+/**
+ * @param {string} cid
+ * @param {string} text
+ */
 export function pendingNode(cid, text) {
   return h("div", {class: "msg msg-agent pending", dataset: {clientMsgId: cid}},
     h("div", {class: "who", text: "发送中…"}), h("div", {class: "bubble"}, h("span", {class: "text", text})));

@@ -65,6 +65,9 @@ export function renderCanned() {
     onclick: () => insertCanned(c.text)}, c.title)));
 }
 
+/**
+ * @param {string} text
+ */
 function insertCanned(text) {
   const box = $("#reply");
   if (box.disabled) return;
@@ -75,6 +78,9 @@ function insertCanned(text) {
   box.selectionStart = box.selectionEnd = start + text.length;
 }
 
+/**
+ * @param {{title: string, text: string}} item
+ */
 function cannedRow(item) {
   return h("div", {class: "canned-row"},
     h("input", {class: "canned-title", value: item.title, maxlength: "12", "aria-label": "标题", placeholder: "标题"}),

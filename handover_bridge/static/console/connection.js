@@ -57,7 +57,10 @@ function setOnline(online) {
 
 window.addEventListener("online", () => { if (S.token) socket.reconnectNow(); });
 
-/** @param {{type: string, [key: string]: any}} frame */
+/**
+ * @param {{type: string, [key: string]: any}} frame
+ * @param {Object<string, any>} frame
+ */
 function onFrame(frame) {
   switch (frame.type) {
     case "snapshot": onSnapshot(frame); break;

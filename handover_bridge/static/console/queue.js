@@ -24,6 +24,9 @@ export async function refreshQueue() {
   } catch (_) { /* offline: the socket's snapshot will bring it */ }
 }
 
+/**
+ * @param {Object<string, any>[]} items
+ */
 export function setQueue(items) {
   S.queue = items.filter((i) => isObject(i) && i.conversation_id);
   S.queueAt = Date.now();
@@ -74,6 +77,10 @@ export function tickWaits() {
   }
 }
 
+/**
+ * @param {string} conversationId
+ * @param {HTMLButtonElement | null} button
+ */
 export async function accept(conversationId, button) {
   if (button) button.disabled = true;
   S.accepting.add(conversationId);

@@ -65,7 +65,10 @@
     }
   };
   function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
+    const node = (
+      /** @type {any} */
+      document.createElement(tag)
+    );
     for (const [key, value] of Object.entries(attrs || {})) {
       if (value === void 0 || value === null || value === false) continue;
       if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);

@@ -89,7 +89,10 @@ function setOnline(online) {
 }
 
 // ---- frames from the bridge ------------------------------------------------------------------
-/** @param {{type: string, [key: string]: any}} frame */
+/**
+ * @param {{type: string, [key: string]: any}} frame
+ * @param {Object<string, any>} frame
+ */
 function onFrame(frame) {
   switch (frame.type) {
     case "message":

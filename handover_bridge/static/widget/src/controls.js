@@ -10,6 +10,10 @@ import {socket} from "./connection.js";
 import {removeTicketForm} from "./ticket.js";
 import {api} from "./api.js";
 
+/**
+ * @param {string} state
+ * @param {Object<string, any> | null} [agent]
+ */
 export function setState(state, agent) {
   if (typeof state !== "string") return;
   if (isObject(agent)) setAgent(agent);
@@ -32,6 +36,7 @@ export function setState(state, agent) {
  * (null: no agent online); null when the position is missing or not a number ≥ 1.
  * @param {{position?: unknown, ahead?: unknown, eta_seconds?: unknown, agents_online?: any}} frame
  * @returns {{position: number, ahead: number, eta_seconds: number | null, agents_online?: any} | null}
+ * @param {Object<string, any>} frame
  */
 export function queueOf(frame) {
   const position = Number(frame.position);
@@ -54,6 +59,9 @@ export function setQueue(frame, fromMessage) {
   emit("queue", {...W.queue});
 }
 
+/**
+ * @param {Object<string, any>} agent
+ */
 export function setAgent(agent) {
   if (!isObject(agent)) return;
   W.agent = {display_name: String(agent.display_name || "")};

@@ -65,6 +65,10 @@ export function identityToken() {
   return typeof token === "string" && token ? token : null;
 }
 
+/**
+ * @param {Object<string, any> | null} record
+ * @param {{code: string, message: string} | null} [error]
+ */
 export function setIdentity(record, error) {
   W.identity = isObject(record) && record.verified === true ? record : null;
   emit("identity", {verified: Boolean(W.identity), identity: W.identity, error: error || null});

@@ -14,6 +14,10 @@ import {removeTicketForm, showTicketForm} from "./ticket.js";
 
 /** @typedef {import("./state.js").Message} Message */
 
+/**
+ * @param {Object<string, any>} message
+ * @param {boolean} replay
+ */
 export function addMessage(message, replay) {
   const seq = takeBySeq(W, message);
   if (seq === null) return;                        // dedupe by seq
@@ -47,6 +51,9 @@ export function addMessage(message, replay) {
   emit("message", {message: publicMessage(message), replay: Boolean(replay)});
 }
 
+/**
+ * @param {Object<string, any>} message
+ */
 export function publicMessage(message) {
   const out = {seq: message.seq, sender: message.sender, text: message.text, created_at: message.created_at};
   if (message.payload) out.payload = message.payload;
@@ -54,6 +61,10 @@ export function publicMessage(message) {
   return out;
 }
 
+/**
+ * @param {HTMLElement} node
+ * @param {number} seq
+ */
 export function insertBySeq(node, seq) {
   node.dataset.seq = String(seq);
   const numbered = ui.log.querySelectorAll(".jl-msg[data-seq]");
@@ -71,12 +82,18 @@ export function insertBySeq(node, seq) {
   }
 }
 
+/**
+ * @param {Object<string, any>} message
+ */
 export function displayText(message) {
   if (message.sender === "customer" && W.buttonTitles.has(message.text)) return W.buttonTitles.get(message.text);
   if (message.sender === "customer" && message.text === "/request_human") return T.human;
   return typeof message.text === "string" ? message.text : "";
 }
 
+/**
+ * @param {Object<string, any>} message
+ */
 export function renderMessage(message) {
   const sender = ["customer", "bot", "agent", "system"].includes(message.sender) ? message.sender : "system";
   const payload = isObject(message.payload) ? message.payload : {};
@@ -115,12 +132,20 @@ export function renderMessage(message) {
   return node;
 }
 
+/**
+ * @param {Object<string, any>[] | null} buttons
+ */
 export function isRatingButtons(buttons) {
   if (buttons.length < 3 || buttons.length > 5) return false;
   return buttons.every((b) => RATING_PAYLOAD.test(String(b.payload || ""))) ||
     buttons.every((b, i) => String(b.title).trim().replace(/分|星/, "") === String(i + 1));
 }
 
+/**
+ * @param {Object<string, any>} message
+ * @param {Object<string, any>} payload
+ * @param {boolean} replay
+ */
 export function onPayload(message, payload, replay) {
   const type = payload.type;
   if (message.sender !== "system" || !type) return;
@@ -147,12 +172,19 @@ export function onPayload(message, payload, replay) {
   }
 }
 
+/**
+ * @param {string} type
+ */
 export function lastSeqOf(type) {
   let last = 0;
   for (const [seq, m] of W.messages) if (isObject(m.payload) && m.payload.type === type && seq > last) last = seq;
   return last;
 }
 
+/**
+ * @param {HTMLElement} node
+ * @param {number} seq
+ */
 export function insertAfterSeq(node, seq) {
   const anchor = ui.log.querySelector(`.jl-msg[data-seq="${seq}"]`);
   if (anchor) anchor.after(node);
@@ -160,6 +192,10 @@ export function insertAfterSeq(node, seq) {
 }
 
 // ---- rating ----------------------------------------------------------------------------------
+/**
+ * @param {number} seq
+ * @param {Object<string, any>[] | null} buttons
+ */
 export function ratingCard(seq, buttons) {
   const label = el("div", {class: "jl-stars-label"});
   const done = [...W.messages.values()].some((m) => isObject(m.payload) && m.payload.type === "rating_received" &&
@@ -174,8 +210,13 @@ export function ratingCard(seq, buttons) {
   return card;
 }
 
+/**
+ * @param {number} score
+ * @param {HTMLElement} card
+ * @param {Object<string, any>[] | null} buttons
+ */
 export async function rate(score, card, buttons) {
-  card.querySelectorAll(".jl-star").forEach((b) => {
+  /** @type {NodeListOf<HTMLButtonElement>} */ (card.querySelectorAll(".jl-star")).forEach((b) => {
     b.disabled = true;
     b.setAttribute("aria-pressed", String(Number(b.dataset.score) <= score));
   });
@@ -192,8 +233,11 @@ export async function rate(score, card, buttons) {
   }
 }
 
+/**
+ * @param {number} score
+ */
 export function disableRatings(score) {
-  ui.log.querySelectorAll(".jl-rating .jl-star").forEach((b) => {
+  /** @type {NodeListOf<HTMLButtonElement>} */ (ui.log.querySelectorAll(".jl-rating .jl-star")).forEach((b) => {
     b.disabled = true;
     if (score) b.setAttribute("aria-pressed", String(Number(b.dataset.score) <= score));
   });

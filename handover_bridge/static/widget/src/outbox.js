@@ -26,6 +26,9 @@ export function saveOutbox() {
   store.set(env.storeKey + ":outbox", W.outbox.map(({client_msg_id, text, payload}) => ({client_msg_id, text, payload})));
 }
 
+/**
+ * @param {string} clientMsgId
+ */
 export function removeFromOutbox(clientMsgId) {
   if (!clientMsgId) return;
   const before = W.outbox.length;
@@ -33,10 +36,16 @@ export function removeFromOutbox(clientMsgId) {
   if (W.outbox.length !== before) saveOutbox();
 }
 
+/**
+ * @param {string} clientMsgId
+ */
 export function pendingNode(clientMsgId) {
   return [...ui.log.querySelectorAll(".jl-msg--pending, .jl-msg--failed")].find((n) => n.dataset.clientMsgId === clientMsgId);
 }
 
+/**
+ * @param {OutboxItem} item
+ */
 export function renderPending(item) {
   const node = el("div", {class: "jl-msg jl-msg--customer jl-msg--pending", "data-sender": "customer"},
     el("div", {class: "jl-bubble", text: displayText({sender: "customer", text: item.text})}),
@@ -48,6 +57,10 @@ export function renderPending(item) {
   return node;
 }
 
+/**
+ * @param {HTMLElement} node
+ * @param {OutboxItem} item
+ */
 export function markFailed(node, item) {
   node.classList.remove("jl-msg--pending");
   node.classList.add("jl-msg--failed");
@@ -62,6 +75,9 @@ export function markFailed(node, item) {
   };
 }
 
+/**
+ * @param {OutboxItem} item
+ */
 export function sendFromOutbox(item) {
   if (item.failed) return;
   if (W.state === "bot") {
@@ -75,6 +91,7 @@ export function sendFromOutbox(item) {
 
 /** A quick-reply button of the bot: its title is what the customer says, its payload
  * ("/intent{…}") goes as `payload`, the one field the bridge lets reach Rasa as an intent
+ * @param {{title?: string, payload?: string}} button a button of the bot's message
  * (text from the customer is always text, a leading "/" included). */
 export function pressButton(button) {
   const payload = typeof button.payload === "string" && button.payload.startsWith("/") ? button.payload : null;

@@ -13,6 +13,10 @@ export function removeTicketForm() {
   ui.ticket = null;
 }
 
+/**
+ * @param {boolean} focus
+ * @param {number} [seq] the ticket offer's seq: the form goes right after it
+ */
 export function showTicketForm(focus, seq) {
   if (!["bot", "queued"].includes(W.state) && !focus) return;
   if (!ui.ticket) {

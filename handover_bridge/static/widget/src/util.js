@@ -12,9 +12,16 @@ export const store = {
   remove(key) { try { localStorage.removeItem(key); } catch (_) { /* ignore */ } },
 };
 
-/** el("div", {class: "x", onclick: fn}, "text", child…) — text children become text nodes. */
+/**
+ * el("div", {class: "x", onclick: fn}, "text", child…) — text children become text nodes.
+ * @template {string} K
+ * @param {K} tag
+ * @param {Object<string, any> | null} [attrs]
+ * @param {...any} children
+ * @returns {K extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[K] : HTMLElement}
+ */
 export function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
+  const node = /** @type {any} */ (document.createElement(tag));
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
@@ -45,11 +52,15 @@ export function newId() {
   return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
 }
 
+/**
+ * @param {string | null | undefined} iso
+ */
 export function clock(iso) {
   const date = iso ? new Date(iso) : new Date();
   if (Number.isNaN(date.getTime())) return "";
   return date.toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit", hour12: false});
 }
 
+/** @type {(v: unknown) => v is Object<string, any>} */
 export const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 export const RATING_PAYLOAD = /^\/rat(e|ing)\b/i;
