@@ -1,20 +1,33 @@
 // @ts-check
 // The chats this agent has (several at once): take a chat in and load its transcript once, add each
-// message by seq (the shared SeqLog: a resend after a reconnect is not shown twice), the frames about
-// a chat (message, state, typing, ack, error), end and remove a chat, and the list of chats.
+// message by seq (the shared SeqLog: a resend after a reconnect is not shown twice), a failed send,
+// end and remove a chat, and the list of chats.
 import {$, $$, h, isObject, show} from "./dom.js";
 import {countAbusiveChat, flaggedTexts, isAbusive} from "./protect.js";
 import {toast} from "./session.js";
 import {takeBySeq} from "../shared/socket.js";
 import {S, api} from "./state.js";
 import {notify, refreshAbuseCount} from "./alerts.js";
-import {STATES, claimsOf, verifiedIdentity} from "./card.js";
-import {appendToView, openChat, renderChat, showView} from "./chatview.js";
-import {renderTyping} from "./composer.js";
+import {claimsOf, verifiedIdentity} from "./card.js";
+import {appendToView} from "./transcript.js";
 import {send} from "./connection.js";
-import {scheduleQueueRefresh} from "./queue.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
+
+/** The chat view's part (chatview.js imports this module; console.js wires these in). */
+const view = {
+  /** @type {() => void} draw the open chat again */
+  renderChat: () => {},
+  /** @type {(view: string) => void} */
+  showView: () => {},
+  /** @type {(conversationId: string) => void} */
+  openChat: () => {},
+};
+
+/** @param {typeof view} handlers */
+export function wireChats(handlers) {
+  Object.assign(view, handlers);
+}
 
 /**
  * @param {string} id
@@ -55,7 +68,7 @@ async function loadTranscript(chat) {
   applyTranscript(chat, data);
   chat.loaded = true;
   send({type: "sync", conversation_id: chat.id, last_seq: chat.maxSeq});
-  if (S.active === chat.id) renderChat();
+  if (S.active === chat.id) view.renderChat();
   renderChatList();
 }
 
@@ -100,55 +113,6 @@ export function addMessage(chat, message, initial) {
 /**
  * @param {Object<string, any>} frame
  */
-export function onMessage(frame) {
-  const chat = S.chats.get(frame.conversation_id);
-  if (!chat) return;
-  addMessage(chat, frame, false);
-  if (S.active === chat.id) renderTyping();
-}
-
-/**
- * @param {Object<string, any>} frame
- */
-export function onState(frame) {
-  const id = frame.conversation_id;
-  if (frame.state === "assigned" && isObject(frame.agent) && S.me && frame.agent.id === S.me.id) {
-    adoptChat(id, !S.chats.has(id) && !S.accepting.has(id));
-  } else {
-    const chat = S.chats.get(id);
-    if (chat && !chat.ended && frame.state !== "assigned") {
-      endChat(id, frame.state === "queued" ? "会话已回到排队" : `会话${STATES[frame.state] || "已结束"}`);
-    } else if (chat && frame.state === "assigned" && isObject(frame.agent) && S.me && frame.agent.id !== S.me.id) {
-      endChat(id, `已由 ${frame.agent.display_name || "同事"} 接待`);
-    }
-  }
-  scheduleQueueRefresh();
-}
-
-/**
- * @param {Object<string, any>} frame
- */
-export function onTyping(frame) {
-  const chat = S.chats.get(frame.conversation_id);
-  if (!chat || frame.sender !== "customer") return;
-  chat.typingUntil = Date.now() + 5000;
-  if (S.active === chat.id) renderTyping();
-}
-
-/**
- * @param {Object<string, any>} frame
- */
-export function onAck(frame) {
-  const chat = S.chats.get(frame.conversation_id);
-  if (!chat) return;
-  if (Number.isInteger(frame.seq) && !chat.messages.has(frame.seq)) {
-    send({type: "sync", conversation_id: chat.id, last_seq: chat.maxSeq});
-  }
-}
-
-/**
- * @param {Object<string, any>} frame
- */
 export function onError(frame) {
   const text = frame.message || "操作失败";
   if (frame.client_msg_id) {
@@ -173,7 +137,7 @@ export function endChat(conversationId, why) {
   chat.ended = why;
   chat.state = "ended";
   if (S.active === conversationId) {
-    renderChat();
+    view.renderChat();
     toast(why);
   }
   renderChatList();
@@ -186,7 +150,7 @@ export function removeChat(conversationId) {
   S.chats.delete(conversationId);
   if (S.active === conversationId) {
     S.active = null;
-    showView("queue");
+    view.showView("queue");
   }
   renderChatList();
 }
@@ -203,7 +167,7 @@ export function renderChatList() {
     const lastText = last ? (isAbusive(last, chat.flagged) ? "（可能含有不当言辞）" : show(last.text, 40)) : "";
     return h("li", {class: `chat-item${S.active === chat.id ? " active" : ""}${chat.ended ? " ended" : ""}`,
       dataset: {conversationId: chat.id}},
-    h("button", {type: "button", class: "chat-open", onclick: () => openChat(chat.id)},
+    h("button", {type: "button", class: "chat-open", onclick: () => view.openChat(chat.id)},
       h("span", {class: "chat-name", text: customerName(meta, chat.id, verifiedIdentity(chat.metadata))}),
       chat.unread ? h("span", {class: "unread", "aria-label": `${chat.unread} 条未读`, text: String(chat.unread)}) : null,
       chat.abusive ? h("span", {class: "badge warn small", text: "不当言辞"}) : null,

@@ -1,22 +1,13 @@
 // @ts-check
-// The composer: the reply box (Enter sends; over the socket, else the same message over HTTP), the
-// typing notice both ways, and the canned replies (insert one; edit the list in a dialog).
+// The composer: the reply box (Enter sends; over the socket, else the same message over HTTP), telling
+// the customer the agent is typing, and the canned replies (insert one; edit the list in a dialog).
 import {$, $$, h, newId} from "./dom.js";
 import {DEFAULT_CANNED, resetCanned, saveCanned} from "./canned.js";
 import {toast} from "./session.js";
 import {S, api, currentChat} from "./state.js";
 import {addMessage, onError} from "./chats.js";
-import {pendingNode, scrollChat} from "./chatview.js";
+import {pendingNode, scrollChat} from "./transcript.js";
 import {send} from "./connection.js";
-
-export function refreshComposer() {
-  const chat = currentChat();
-  const usable = Boolean(chat && !chat.readonly && !chat.ended && chat.loaded);
-  $("#reply").disabled = !usable;
-  $("#send").disabled = !usable;
-  $("#reply").placeholder = !chat ? "" : chat.ended ? "会话已结束" :
-    S.online ? "输入回复，Enter 发送，Shift+Enter 换行" : "连接已断开，消息将通过 HTTP 发送";
-}
 
 async function sendReply() {
   const chat = currentChat();
@@ -50,14 +41,6 @@ $("#reply").addEventListener("input", () => {
   if (!chat || chat.readonly || Date.now() - S.lastTyping < 3000) return;
   if (send({type: "typing", conversation_id: chat.id})) S.lastTyping = Date.now();
 });
-
-export function renderTyping() {
-  const chat = currentChat();
-  const box = $("#typing");
-  const typing = chat && chat.typingUntil > Date.now();
-  box.hidden = !typing;
-  box.textContent = typing ? "顾客正在输入…" : "";
-}
 
 // ---- canned replies ------------------------------------------------------------------------------
 export function renderCanned() {

@@ -4,22 +4,32 @@
 // Plain JavaScript modules, no framework, no build step. Every text from a customer, the bot or an
 // agent is rendered with textContent (see dom.js): an HTML or script payload shows up literally.
 //
-// This module starts the page; the rest lives by concern:
-//   state.js       the shared state, the /api/agent helper      connection.js  the WebSocket (../shared/socket.js)
-//   queue.js       the waiting customers, accept               chats.js       my chats, messages by seq, frames
-//   chatview.js    tabs, the open chat, the transcript         card.js        the handover card and its labels
-//   composer.js    the reply box, typing, canned replies       dialogs.js     close and transfer
-//   tickets.js     left messages                               alerts.js      presence, sound, title, abuse count
-//   mask.js        masked abusive text                         dom.js, protect.js, canned.js, session.js
+// This module starts the page and wires the few calls that go up the import order (the modules import
+// each other in one direction only: no cycles). The rest lives by concern, from the bottom up:
+//   dom.js, protect.js, canned.js, session.js   helpers, masking rules, canned replies, login
+//   state.js       the shared state, the /api/agent helper      card.js        the handover card and its labels
+//   mask.js        masked abusive text                         alerts.js      presence, sound, title, abuse count
+//   transcript.js  messages, pending replies, typing           connection.js  the WebSocket (../shared/socket.js)
+//   tickets.js     left messages                               chats.js       my chats, messages by seq, the list
+//   dialogs.js     close and transfer                          chatview.js    tabs, the open chat, its card
+//   composer.js    the reply box, canned replies               queue.js       the waiting customers, accept
+//   frames.js      what each socket frame means
 import {$} from "./dom.js";
 import {forgetToken, resume, showLogin, wireLogin, wireLogout} from "./session.js";
 import {S, api, hooks} from "./state.js";
 import {ensureAudio, refreshAbuseCount, refreshSound} from "./alerts.js";
-import {closeSocket, connect} from "./connection.js";
-import {refreshQueue, tickWaits} from "./queue.js";
-import {showView} from "./chatview.js";
-import {renderCanned, renderTyping} from "./composer.js";
+import {renderTyping} from "./transcript.js";
+import {closeSocket, connect, wireConnection} from "./connection.js";
 import {refreshTickets} from "./tickets.js";
+import {wireChats} from "./chats.js";
+import {openChat, renderChat, showView, wireChatView} from "./chatview.js";
+import {renderCanned} from "./composer.js";
+import {accept, refreshQueue, tickWaits} from "./queue.js";
+import {onFrame} from "./frames.js";
+
+wireConnection({onFrame});
+wireChats({renderChat, showView, openChat});
+wireChatView({accept});
 
 // ---- login -------------------------------------------------------------------------------------
 wireLogin({

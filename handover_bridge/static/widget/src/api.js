@@ -1,20 +1,22 @@
 // @ts-check
 // The public API, window.Jieli (docs/widget.md): init, open, close, toggle, send, requestHuman,
-// login, logout, reset, and the read-only conversationId, identity, state, online.
+// login, logout, reset, and the read-only conversationId, identity, state, online. Each call may
+// come before the widget is mounted: those that need it mount it first.
 import {T} from "./words.js";
-import {VERSION, env} from "./config.js";
-import {isObject, newId, store} from "./util.js";
+import {VERSION} from "./config.js";
+import {isObject} from "./util.js";
 import {W, emit, ui} from "./state.js";
-import {cancelCreateRetry, ensureConversation, http, scheduleCreateRetry, setIdentity, syncIdentity} from "./conversation.js";
-import {socket} from "./connection.js";
+import {closePanel, openPanel} from "./controls.js";
+import {sendText} from "./outbox.js";
+import {login, reset, syncIdentity} from "./session.js";
 import {mount} from "./mount.js";
-import {refreshBadge, refreshControls, renderChips, renderWelcome, markSeen, scrollToEnd} from "./controls.js";
-import {removeTicketForm} from "./ticket.js";
-import {renderPending, saveOutbox, sendFromOutbox} from "./outbox.js";
 
 export const api = {
   version: VERSION,
-  /** Shop metadata (customer, order, page …) and appearance. Call once, before or after load. */
+  /**
+   * Shop metadata (customer, order, page …) and appearance. Call once, before or after load.
+   * @param {Object<string, any>} [options]
+   */
   init(options) {
     W.options = {...W.options, ...(isObject(options) ? options : {})};
     if (W.mounted) {
@@ -29,90 +31,51 @@ export const api = {
   },
   open() {
     if (!W.mounted) mount();
-    if (W.open) return;
-    W.open = true;
-    ui.root.classList.add("jl--open");
-    store.set(env.storeKey + ":open", true);
-    markSeen();
-    scrollToEnd();
-    if (!ui.input.disabled) ui.input.focus({preventScroll: true});
-    emit("open", {conversation_id: W.conversation && W.conversation.id});
+    openPanel();
   },
   close() {
-    if (!W.open) return;
-    W.open = false;
-    ui.root.classList.remove("jl--open");
-    store.set(env.storeKey + ":open", false);
-    ui.launcher.focus({preventScroll: true});
-    emit("close", {conversation_id: W.conversation && W.conversation.id});
+    closePanel();
   },
   toggle() { return W.open ? api.close() : api.open(); },
-  /** Send a message as the customer; `options.payload`: the button payload ("/intent{…}") it
-   * stands for. Retry-safe: one client_msg_id each. */
+  /**
+   * Send a message as the customer; `options.payload`: the button payload ("/intent{…}") it
+   * stands for. Retry-safe: one client_msg_id each.
+   * @param {unknown} text
+   * @param {{payload?: unknown}} [options]
+   */
   send(text, options) {
     if (!W.mounted) mount();
-    text = String(text || "");
-    if (!text.trim() || W.expired) return null;     // expired: the banner offers a new conversation
-    const item = {client_msg_id: newId(), text: text.slice(0, 2000)};
-    if (isObject(options) && typeof options.payload === "string") item.payload = options.payload.slice(0, 256);
-    W.outbox.push(item);
-    saveOutbox();
-    renderPending(item);
-    renderChips();
-    if (W.conversation) sendFromOutbox(item);
-    else ensureConversation().catch(() => scheduleCreateRetry());
-    return item.client_msg_id;
+    return sendText(text, options);
   },
   /** The 转人工 button. */
   requestHuman() {
     emit("handover", {phase: "requested"});
     return api.send(T.human, {payload: "/request_human"});
   },
-  /** The shop's signed identity token for the logged-in customer (docs/security.md): a running
+  /**
+   * The shop's signed identity token for the logged-in customer (docs/security.md): a running
    * conversation is logged in at once, a new one starts with it. Resolves to the verified
-   * identity (null until a conversation exists); rejects with {code, message} when refused. */
+   * identity (null until a conversation exists); rejects with {code, message} when refused.
+   * @param {unknown} token
+   */
   login(token) {
-    W.options = {...W.options, identityToken: typeof token === "string" && token ? token : null};
-    W.identitySent = W.options.identityToken;
-    if (!W.conversation || !W.options.identityToken) return Promise.resolve(null);
-    return http("POST", `/api/conversations/${encodeURIComponent(W.conversation.id)}/identity`,
-      {identity_token: W.options.identityToken})
-      .then((data) => { setIdentity(data.identity); return W.identity; },
-        (error) => {
-          emit("identity", {verified: Boolean(W.identity), identity: W.identity, error: {code: error.code, message: error.message}});
-          if (error.code !== "identity_mismatch") throw error;
-          api.reset(W.open);            // another customer's chat: theirs stays theirs, this one starts afresh
-          return null;
-        });
+    return login(token);
   },
-  /** The customer logged out of the shop: forget the token and start a new, anonymous conversation. */
+  /**
+   * The customer logged out of the shop: forget the token and start a new, anonymous conversation.
+   * @param {boolean} [open]
+   */
   logout(open) {
     W.options = {...W.options, identityToken: null};
     W.identity = null;
     api.reset(open);
   },
-  /** Forget the stored conversation (the next message starts a new one). */
+  /**
+   * Forget the stored conversation (the next message starts a new one).
+   * @param {boolean} [open]
+   */
   reset(open) {
-    socket.close();
-    cancelCreateRetry();
-    store.remove(env.storeKey);
-    store.remove(env.storeKey + ":outbox");
-    store.remove(env.storeKey + ":seen");
-    Object.assign(W, {conversation: null, state: "bot", agent: null, online: false, maxSeq: 0, outbox: [],
-      queue: null, unread: 0, seenSeq: 0, createFailed: false, replaying: false, expired: false});
-    socket.attempt = 0;
-    socket.failures = 0;
-    W.messages.clear();
-    if (ui.log) {
-      ui.log.replaceChildren();
-      removeTicketForm();
-      renderWelcome();
-      renderChips();
-      ui.root.dataset.online = "false";
-      refreshControls();
-      refreshBadge();
-    }
-    emit("state", {state: "bot", previous: null, agent: null});
+    reset(false);
     if (open) api.open();
   },
   get conversationId() { return W.conversation ? W.conversation.id : null; },

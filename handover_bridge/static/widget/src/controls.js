@@ -1,14 +1,12 @@
 // @ts-check
 // What the widget shows around the messages: the state (bot, queued, with an agent, ended), the
 // queue banner, the offline banner with its countdown, the header, the 转人工 button, typing, the
-// unread badge, the welcome and the suggestion chips.
+// unread badge, the welcome; opening and closing the panel.
 import {T} from "./words.js";
 import {env} from "./config.js";
 import {el, isObject, store} from "./util.js";
 import {W, emit, ui} from "./state.js";
 import {socket} from "./connection.js";
-import {removeTicketForm} from "./ticket.js";
-import {api} from "./api.js";
 
 /**
  * @param {string} state
@@ -143,27 +141,49 @@ export function renderWelcome() {
   ui.log.prepend(ui.welcome);
 }
 
-/** Suggestion chips: the newest bot message's buttons live under it; before any talk, starters. */
-export function renderChips() {
-  ui.chips.replaceChildren();
-  if (W.messages.size || W.outbox.length) return;
-  const starters = Array.isArray(W.options.suggestions) ? W.options.suggestions : T.suggestions;
-  for (const text of starters.slice(0, 6)) {
-    ui.chips.append(el("button", {class: "jl-qr", type: "button", onclick: () => api.send(String(text))}, String(text)));
-  }
-}
-
-export function refreshChips() {
-  renderChips();
-  // quick replies of older bot messages are spent once the customer has answered after them
-  const lastCustomer = Math.max(0, ...[...W.messages.values()].filter((m) => m.sender === "customer").map((m) => Number(m.seq)));
-  ui.log.querySelectorAll('.jl-msg--bot[data-seq] .jl-buttons .jl-qr').forEach((b) => {
-    const seq = Number(b.closest(".jl-msg").dataset.seq);
-    b.disabled = seq < lastCustomer;
-  });
-}
-
 export function scrollToEnd() {
   if (!ui.log) return;
   requestAnimationFrame(() => { ui.log.scrollTop = ui.log.scrollHeight; });
+}
+
+export function removeTicketForm() {
+  if (ui.ticket) ui.ticket.remove();
+  ui.ticket = null;
+}
+
+/**
+ * @param {HTMLElement} node
+ * @param {number} seq
+ */
+export function insertAfterSeq(node, seq) {
+  const anchor = ui.log.querySelector(`.jl-msg[data-seq="${seq}"]`);
+  if (anchor) anchor.after(node);
+  else ui.log.append(node);
+}
+
+export function autosize() {
+  ui.input.style.height = "auto";
+  ui.input.style.height = Math.min(120, ui.input.scrollHeight + 2) + "px";
+}
+
+/** Open the panel (mounted already: Jieli.open() mounts first). */
+export function openPanel() {
+  if (W.open) return;
+  W.open = true;
+  ui.root.classList.add("jl--open");
+  store.set(env.storeKey + ":open", true);
+  markSeen();
+  scrollToEnd();
+  if (!ui.input.disabled) ui.input.focus({preventScroll: true});
+  emit("open", {conversation_id: W.conversation && W.conversation.id});
+}
+
+/** Close the panel. */
+export function closePanel() {
+  if (!W.open) return;
+  W.open = false;
+  ui.root.classList.remove("jl--open");
+  store.set(env.storeKey + ":open", false);
+  ui.launcher.focus({preventScroll: true});
+  emit("close", {conversation_id: W.conversation && W.conversation.id});
 }

@@ -8,7 +8,6 @@ import {isObject, store} from "./util.js";
 import {W, emit} from "./state.js";
 import {connect, socket} from "./connection.js";
 import {refreshControls} from "./controls.js";
-import {api} from "./api.js";
 
 export function metadata() {
   const o = W.options;
@@ -90,15 +89,6 @@ function createConversation() {
     setIdentity(null, {code: error.code, message: error.message});
     return http("POST", "/api/conversations", {metadata: metadata()});
   });
-}
-
-/** A stored conversation and a token the bridge has not had on this page: log in (once per page).
- * The bridge refuses another customer's token for it (identity_mismatch): then start afresh. */
-export function syncIdentity() {
-  const token = identityToken();
-  if (!token || !W.conversation || token === W.identitySent) return;
-  W.identitySent = token;
-  api.login(token).catch(() => { /* refused: jieli:identity says why; the chat goes on anonymous */ });
 }
 
 export function ensureConversation() {

@@ -11,6 +11,8 @@
 import {configure, env} from "./config.js";
 import {store} from "./util.js";
 import {W} from "./state.js";
+import {wireConnection} from "./connection.js";
+import {socketHandlers} from "./session.js";
 import {mount} from "./mount.js";
 import {api} from "./api.js";
 
@@ -19,6 +21,7 @@ const global = /** @type {Window & {Jieli?: typeof api}} */ (window);
 if (!(global.Jieli && global.Jieli.version)) {             // loaded twice: keep the first
   // where the bridge is: read while this script runs (document.currentScript is gone afterwards)
   configure(/** @type {HTMLScriptElement | null} */ (document.currentScript));
+  wireConnection(socketHandlers);          // what the socket says and hears: session.js
   try {
     Object.defineProperty(window, "Jieli", {value: Object.freeze(api), writable: false, configurable: false, enumerable: true});
   } catch (_) {

@@ -8,9 +8,10 @@ import {T} from "./words.js";
 import {RATING_PAYLOAD, clock, el, isObject} from "./util.js";
 import {W, emit, ui} from "./state.js";
 import {http, ensureConversation} from "./conversation.js";
-import {markSeen, refreshBadge, refreshChips, refreshTyping, scrollToEnd, setAgent, setQueue} from "./controls.js";
-import {pendingNode, pressButton, removeFromOutbox} from "./outbox.js";
-import {removeTicketForm, showTicketForm} from "./ticket.js";
+import {insertAfterSeq, markSeen, refreshBadge, refreshTyping, removeTicketForm, scrollToEnd, setAgent, setQueue}
+  from "./controls.js";
+import {displayText, pendingNode, pressButton, refreshChips, removeFromOutbox} from "./outbox.js";
+import {showTicketForm} from "./ticket.js";
 
 /** @typedef {import("./state.js").Message} Message */
 
@@ -80,15 +81,6 @@ export function insertBySeq(node, seq) {
     const firstPending = ui.log.querySelector(".jl-msg--pending, .jl-msg--failed");
     ui.log.insertBefore(node, firstPending || null);
   }
-}
-
-/**
- * @param {Object<string, any>} message
- */
-export function displayText(message) {
-  if (message.sender === "customer" && W.buttonTitles.has(message.text)) return W.buttonTitles.get(message.text);
-  if (message.sender === "customer" && message.text === "/request_human") return T.human;
-  return typeof message.text === "string" ? message.text : "";
 }
 
 /**
@@ -179,16 +171,6 @@ export function lastSeqOf(type) {
   let last = 0;
   for (const [seq, m] of W.messages) if (isObject(m.payload) && m.payload.type === type && seq > last) last = seq;
   return last;
-}
-
-/**
- * @param {HTMLElement} node
- * @param {number} seq
- */
-export function insertAfterSeq(node, seq) {
-  const anchor = ui.log.querySelector(`.jl-msg[data-seq="${seq}"]`);
-  if (anchor) anchor.after(node);
-  else ui.log.append(node);
 }
 
 // ---- rating ----------------------------------------------------------------------------------

@@ -6,12 +6,11 @@ import {CSS} from "./styles.js";
 import {VERSION, env} from "./config.js";
 import {chatIcon, el, store} from "./util.js";
 import {W, emit, ui} from "./state.js";
-import {connect, reconnectNow} from "./connection.js";
-import {syncIdentity} from "./conversation.js";
-import {refreshControls, renderChips, renderWelcome, tick} from "./controls.js";
-import {cancelWait, renderPending, sendTyping, submitInput} from "./outbox.js";
+import {connect} from "./connection.js";
+import {autosize, closePanel, openPanel, refreshControls, renderWelcome, tick} from "./controls.js";
+import {cancelWait, renderChips, renderPending, requestHuman, sendText, sendTyping} from "./outbox.js";
 import {showTicketForm} from "./ticket.js";
-import {api} from "./api.js";
+import {reconnectNow, reset, syncIdentity} from "./session.js";
 
 export function mount() {
   if (W.mounted) return;
@@ -27,12 +26,12 @@ export function mount() {
   }
   ui.badge = el("span", {class: "jl-badge", hidden: true, "aria-hidden": "true"});
   ui.launcher = el("button", {class: "jl-launcher", type: "button", "aria-label": T.launcherOpen,
-    onclick: () => api.open()}, chatIcon(), el("span", {text: T.launcher}), ui.badge);
+    onclick: () => openPanel()}, chatIcon(), el("span", {text: T.launcher}), ui.badge);
   ui.title = el("div", {class: "jl-title", text: W.options.title || T.title});
   ui.subtitle = el("div", {class: "jl-subtitle", text: T.subtitleBot});
   ui.avatar = el("div", {class: "jl-avatar", "aria-hidden": "true", text: "接"});
   ui.close = el("button", {class: "jl-close", type: "button", "aria-label": T.closePanel, title: T.closePanel,
-    onclick: () => api.close()}, "×");
+    onclick: () => closePanel()}, "×");
   const header = el("header", {class: "jl-header"}, ui.avatar,
     el("div", {class: "jl-heading"}, ui.title, ui.subtitle), ui.close);
   ui.offlineText = el("span", {text: T.offline});
@@ -45,12 +44,12 @@ export function mount() {
     el("button", {class: "jl-link jl-leave", type: "button", onclick: () => showTicketForm(true)}, T.leaveMessage));
   ui.endedText = el("span", {class: "jl-queue-text"});
   ui.ended = el("div", {class: "jl-banner jl-ended", role: "status", hidden: true}, ui.endedText,
-    el("button", {class: "jl-link jl-restart", type: "button", onclick: () => api.reset(true)}, T.restart));
+    el("button", {class: "jl-link jl-restart", type: "button", onclick: () => reset(true)}, T.restart));
   ui.log = el("div", {class: "jl-log", role: "log", "aria-live": "polite", "aria-label": "聊天记录"});
   ui.typingText = el("span");
   ui.typing = el("div", {class: "jl-typing", hidden: true, "aria-live": "polite"}, ui.typingText, " ",
     el("span", {class: "jl-dots", "aria-hidden": "true"}, el("span"), el("span"), el("span")));
-  ui.human = el("button", {class: "jl-human", type: "button", onclick: () => api.requestHuman()}, T.human);
+  ui.human = el("button", {class: "jl-human", type: "button", onclick: () => requestHuman()}, T.human);
   ui.chips = el("span", {class: "jl-chips"});
   ui.bar = el("div", {class: "jl-bar"}, ui.human, ui.chips);
   ui.input = el("textarea", {class: "jl-input", rows: "1", maxlength: "2000", "aria-label": "输入消息",
@@ -72,7 +71,7 @@ export function mount() {
       event.preventDefault();
       submitInput();
     } else if (event.key === "Escape") {
-      api.close();
+      closePanel();
     }
   });
   ui.input.addEventListener("input", () => { autosize(); sendTyping(); });
@@ -93,11 +92,15 @@ export function mount() {
     syncIdentity();
   }
   refreshControls();
-  if (W.options.open || store.get(env.storeKey + ":open", false)) api.open();
+  if (W.options.open || store.get(env.storeKey + ":open", false)) openPanel();
   emit("ready", {conversation_id: W.conversation && W.conversation.id, state: W.state, version: VERSION});
 }
 
-export function autosize() {
-  ui.input.style.height = "auto";
-  ui.input.style.height = Math.min(120, ui.input.scrollHeight + 2) + "px";
+/** The composer's Enter or 发送: the typed text goes out. */
+function submitInput() {
+  const text = ui.input.value;
+  if (!text.trim() || ui.input.disabled) return;
+  ui.input.value = "";
+  autosize();
+  sendText(text);
 }

@@ -1,26 +1,16 @@
 // @ts-check
 // Sending: what the customer sends goes into the outbox (kept in localStorage) and is resent on every
 // reconnect until the bridge has stored it (its client_msg_id comes back); a failure can be retried
-// with a tap.
+// with a tap. The quick replies and the suggestion chips send from here too.
 import {T} from "./words.js";
 import {env} from "./config.js";
-import {el, store} from "./util.js";
-import {W, ui} from "./state.js";
+import {el, isObject, newId, store} from "./util.js";
+import {W, emit, ui} from "./state.js";
 import {sendFrame} from "./connection.js";
-import {autosize} from "./mount.js";
-import {displayText} from "./messages.js";
+import {ensureConversation, scheduleCreateRetry} from "./conversation.js";
 import {refreshTyping, scrollToEnd} from "./controls.js";
-import {api} from "./api.js";
 
 /** @typedef {import("./state.js").OutboxItem} OutboxItem */
-
-export function submitInput() {
-  const text = ui.input.value;
-  if (!text.trim() || ui.input.disabled) return;
-  ui.input.value = "";
-  autosize();
-  api.send(text);
-}
 
 export function saveOutbox() {
   store.set(env.storeKey + ":outbox", W.outbox.map(({client_msg_id, text, payload}) => ({client_msg_id, text, payload})));
@@ -95,7 +85,7 @@ export function sendFromOutbox(item) {
  * (text from the customer is always text, a leading "/" included). */
 export function pressButton(button) {
   const payload = typeof button.payload === "string" && button.payload.startsWith("/") ? button.payload : null;
-  return api.send(String(button.title || button.payload), payload ? {payload} : undefined);
+  return sendText(String(button.title || button.payload), payload ? {payload} : undefined);
 }
 
 export function flushOutbox() {
@@ -109,4 +99,61 @@ export function sendTyping() {
 
 export async function cancelWait() {
   if (!sendFrame({type: "cancel_wait"})) return;
+}
+
+/**
+ * Send a message as the customer (Jieli.send, once the widget is mounted); `options.payload`: the
+ * button payload ("/intent{…}") it stands for. Retry-safe: one client_msg_id each.
+ * @param {unknown} text
+ * @param {{payload?: unknown}} [options]
+ * @returns {string | null} its client_msg_id (null: nothing to send, or the conversation expired)
+ */
+export function sendText(text, options) {
+  const said = String(text || "");
+  if (!said.trim() || W.expired) return null;     // expired: the banner offers a new conversation
+  /** @type {OutboxItem} */
+  const item = {client_msg_id: newId(), text: said.slice(0, 2000)};
+  if (isObject(options) && typeof options.payload === "string") item.payload = options.payload.slice(0, 256);
+  W.outbox.push(item);
+  saveOutbox();
+  renderPending(item);
+  renderChips();
+  if (W.conversation) sendFromOutbox(item);
+  else ensureConversation().catch(() => scheduleCreateRetry());
+  return item.client_msg_id;
+}
+
+/** The 转人工 button. */
+export function requestHuman() {
+  emit("handover", {phase: "requested"});
+  return sendText(T.human, {payload: "/request_human"});
+}
+
+/**
+ * @param {Object<string, any>} message
+ */
+export function displayText(message) {
+  if (message.sender === "customer" && W.buttonTitles.has(message.text)) return W.buttonTitles.get(message.text);
+  if (message.sender === "customer" && message.text === "/request_human") return T.human;
+  return typeof message.text === "string" ? message.text : "";
+}
+
+/** Suggestion chips: the newest bot message's buttons live under it; before any talk, starters. */
+export function renderChips() {
+  ui.chips.replaceChildren();
+  if (W.messages.size || W.outbox.length) return;
+  const starters = Array.isArray(W.options.suggestions) ? W.options.suggestions : T.suggestions;
+  for (const text of starters.slice(0, 6)) {
+    ui.chips.append(el("button", {class: "jl-qr", type: "button", onclick: () => sendText(String(text))}, String(text)));
+  }
+}
+
+export function refreshChips() {
+  renderChips();
+  // quick replies of older bot messages are spent once the customer has answered after them
+  const lastCustomer = Math.max(0, ...[...W.messages.values()].filter((m) => m.sender === "customer").map((m) => Number(m.seq)));
+  ui.log.querySelectorAll('.jl-msg--bot[data-seq] .jl-buttons .jl-qr').forEach((b) => {
+    const seq = Number(b.closest(".jl-msg").dataset.seq);
+    b.disabled = seq < lastCustomer;
+  });
 }

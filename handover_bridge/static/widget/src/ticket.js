@@ -4,14 +4,7 @@ import {T} from "./words.js";
 import {el, isObject} from "./util.js";
 import {W, emit, ui} from "./state.js";
 import {ensureConversation, http} from "./conversation.js";
-import {scrollToEnd, setState} from "./controls.js";
-import {insertAfterSeq} from "./messages.js";
-import {api} from "./api.js";
-
-export function removeTicketForm() {
-  if (ui.ticket) ui.ticket.remove();
-  ui.ticket = null;
-}
+import {insertAfterSeq, openPanel, removeTicketForm, scrollToEnd, setState} from "./controls.js";
 
 /**
  * @param {boolean} focus
@@ -55,7 +48,7 @@ export function showTicketForm(focus, seq) {
   if (seq) insertAfterSeq(ui.ticket, seq);
   else if (!ui.ticket.isConnected) ui.log.append(ui.ticket);
   if (focus) {
-    api.open();
+    openPanel();
     ui.ticket.querySelector("textarea").focus();
   }
   scrollToEnd();
