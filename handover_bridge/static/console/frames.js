@@ -14,7 +14,6 @@ import {refreshTickets} from "./tickets.js";
 
 /**
  * @param {{type: string, [key: string]: any}} frame
- * @param {Object<string, any>} frame
  */
 export function onFrame(frame) {
   switch (frame.type) {

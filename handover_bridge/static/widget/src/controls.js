@@ -34,7 +34,6 @@ export function setState(state, agent) {
  * (null: no agent online); null when the position is missing or not a number ≥ 1.
  * @param {{position?: unknown, ahead?: unknown, eta_seconds?: unknown, agents_online?: any}} frame
  * @returns {{position: number, ahead: number, eta_seconds: number | null, agents_online?: any} | null}
- * @param {Object<string, any>} frame
  */
 export function queueOf(frame) {
   const position = Number(frame.position);

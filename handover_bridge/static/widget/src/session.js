@@ -78,7 +78,6 @@ function setOnline(online) {
 
 /**
  * @param {{type: string, [key: string]: any}} frame
- * @param {Object<string, any>} frame
  */
 function onFrame(frame) {
   switch (frame.type) {
