@@ -21,6 +21,8 @@ include mk/bridge.mk
 include mk/browser.mk
 # The bridge's benchmark (bench/bench_bridge.py, code in bench/bridge/): make bench-bridge
 include mk/bench.mk
+# The browser code's tooling: the widget bundle, the JS type check and unit tests (Node.js, npm)
+include mk/js.mk
 # ruff over the Python code and the JS type check: make lint
 include mk/lint.mk
 test-browser: setup-bridge
@@ -83,7 +85,7 @@ export-training: setup-bridge ## Write the review candidates designers accepted 
 test-learning: train setup-bridge ## Learning from agents: a real handover → review → export → rasa data validate → retrain → the bot answers (tests/learning, ~5 min)
 	$(BRIDGE_PY) -m pytest -W ignore::DeprecationWarning tests/learning
 
-test: validate lint test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
+test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

@@ -10,7 +10,7 @@ LINT_DIR  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 lint: lint-python ## ruff check and ruff format --check (Python), then the JS type check
 	$(MAKE) lint-js
 
-lint-python: ## ruff check . and ruff format --check . (settings in pyproject.toml)
+lint-python: setup-bridge ## ruff check . and ruff format --check . (settings in pyproject.toml)
 	@cd $(LINT_DIR) && [ -x $(RUFF) ] || { echo "error: $(RUFF) is missing (make setup-bridge)" >&2; exit 1; }
 	cd $(LINT_DIR) && $(RUFF) check .
 	cd $(LINT_DIR) && $(RUFF) format --check .

@@ -1,5 +1,6 @@
 """Static files: the customer widget (`/widget.js`, `/widget/…`), the agent console
-(`/console/…`) and, in demo mode only, the demo shop (`/shop/…`).
+(`/console/…`), the modules both use (`/shared/…`: the console imports them, the widget's bundle has
+them built in) and, in demo mode only, the demo shop (`/shop/…`).
 
 Files live in `handover_bridge/static/`. They are read when first asked for and kept in memory
 until they change on disk (checked by mtime and size). Every answer has a fitting content type,
@@ -7,7 +8,7 @@ an ETag (`If-None-Match` → 304) and a cache policy:
 
 - `/widget.js`: `public, max-age=300` — shops embed it by a fixed URL, so a fix reaches every
   shop within five minutes; it may be loaded from any origin (CORP cross-origin, ACAO *).
-- console and shop files: `no-cache` — always revalidated (cheap 304s), never stale after a
+- console, shared and shop files: `no-cache` — always revalidated (cheap 304s), never stale after a
   deploy.
 - HTML pages carry a Content-Security-Policy that allows only this origin (and its WebSocket),
   so even a slip in the console's rendering could not run injected script.
@@ -158,6 +159,11 @@ async def console_index(request: Request):
 async def console_file(request: Request, name: str):
     extra = _page_headers(request, frame=False) if name.endswith(".html") else None
     return _serve(request, _resolve("console", name), REVALIDATE, extra)
+
+
+@bp.route("/shared/<name:path>", methods=GET)
+async def shared_file(request: Request, name: str):
+    return _serve(request, _resolve("shared", name), REVALIDATE)
 
 
 # ---- the demo shop (demo mode only) -------------------------------------------------------------

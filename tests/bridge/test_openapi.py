@@ -194,8 +194,9 @@ class Scene:
             return agent, {}, {}
         if path.startswith("/ws/"):
             return {"Origin": ORIGIN}, {}, {}
-        if path.startswith(("/widget/", "/console/")) and path.endswith("{name}"):
-            return {}, {"name": "widget.js" if path.startswith("/widget/") else "console.js"}, {}
+        if path.startswith(("/widget/", "/console/", "/shared/")) and path.endswith("{name}"):
+            name = {"/widget/": "widget.js", "/console/": "console.js", "/shared/": "socket.js"}[path[:path.index("/", 1) + 1]]
+            return {}, {"name": name}, {}
         return {}, {}, {}
 
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Canned replies the team can edit: kept in localStorage (this browser), with Chinese defaults.
 const KEY = "jieli-console:canned:v1";
 
@@ -20,6 +21,9 @@ export function loadCanned() {
   return DEFAULT_CANNED.map((c) => ({...c}));
 }
 
+/**
+ * @param {{title: string, text: string}[]} list
+ */
 export function saveCanned(list) {
   try { localStorage.setItem(KEY, JSON.stringify(list)); } catch (_) { /* storage off: this session only */ }
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Jieli dashboard for the support lead: the figures of GET /api/agent/analytics for a period, as
 // numbers and hand-drawn SVG charts. Plain JavaScript modules, no framework, no CDN. Every text that
 // comes from the store (agent names, reasons) is set with textContent; no inline styles (the page's
@@ -110,7 +111,7 @@ async function load() {
     $("#from").value = current.from;
     $("#to").value = current.to;
   }
-  const query = new URLSearchParams(current.days ? {days: String(current.days)} : current).toString();
+  const query = new URLSearchParams(current.days ? {days: String(current.days)} : /** @type {Record<string, string>} */ (current)).toString();
   const ticket = ++S.loading;
   $("#content").setAttribute("aria-busy", "true");
   try {

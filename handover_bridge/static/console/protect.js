@@ -1,3 +1,4 @@
+// @ts-check
 // Agent protection: abusive customer messages are masked until the agent chooses to read them,
 // and each agent sees how many abusive chats they had today (kept in this browser's localStorage,
 // per agent and day).

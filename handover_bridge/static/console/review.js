@@ -1,3 +1,4 @@
+// @ts-check
 // Jieli review queue for conversation designers (GET/POST /api/agent/review/…): what customers
 // asked before and during a handover, what the agent answered; accept (edited) or reject each one,
 // then export the accepted ones as Rasa training data. Everything a customer or an agent wrote is

@@ -1,3 +1,4 @@
+// @ts-check
 // The login shared by the agent console, the dashboard and the review queue: the token in this tab's
 // sessionStorage, the /api/agent fetch helper, the login form, logout, and the toast. Each page keeps
 // its own state (the token lives in its S) and passes what differs as callbacks. Texts are set with
@@ -15,6 +16,8 @@ export const forgetToken = () => sessionStorage.removeItem(TOKEN_KEY);
  * throws an Error (message from `errors[code]`, the server's message, or the status) with .status and
  * .code; on a 401 (except for /login) onUnauthorized() is called first.
  */
+/** @typedef {Error & {status?: number, code?: string}} ApiError a failed call: the HTTP status and the error code */
+
 export function createApi({getToken, onUnauthorized = null, errors = null}) {
   return async function api(method, path, body) {
     const headers = {"Content-Type": "application/json"};
@@ -26,8 +29,8 @@ export function createApi({getToken, onUnauthorized = null, errors = null}) {
     try { data = await response.json(); } catch (_) { data = null; }
     if (!response.ok) {
       const code = data && data.error && data.error.code;
-      const error = new Error((errors && errors[code]) || (data && data.error && data.error.message)
-        || `请求失败（${response.status}）`);
+      const error = /** @type {ApiError} */ (new Error((errors && errors[code]) || (data && data.error && data.error.message)
+        || `请求失败（${response.status}）`));
       error.status = response.status;
       error.code = code;
       if (onUnauthorized && response.status === 401 && path !== "/login") onUnauthorized();
@@ -89,11 +92,18 @@ export async function resume({api, onToken, start, onFailure}) {
   }
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let toastTimer;
+
+/**
+ * @param {string} text
+ * @param {"info" | "error"} [kind]
+ */
 export function toast(text, kind = "info") {
   const box = $("#toast");
   box.textContent = text;
   box.dataset.kind = kind;
   box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
 }
