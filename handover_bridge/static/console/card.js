@@ -11,7 +11,7 @@ import {claimRows, frustrationOf, plain, reasonChips, signalChips} from "./hando
 export {frustrationOf, plain, signalChips, stateLabel};
 
 /** @typedef {import("./state.js").Chat} Chat */
-/** @typedef {Object<string, any>} Context the handover context (typed loosely for now) */
+/** @typedef {import("./contract_types.js").HandoverContext} Context the handover context (its JSON Schema: jieli_contract) */
 
 export const PRIORITIES = ["低", "普通", "高", "紧急"];
 // Who the customer is: only the identity record the bridge stored after checking the shop's signature
@@ -106,8 +106,8 @@ export function orderNumbers(ctx, meta) {
   add(ctx.order_id);
   if (Array.isArray(ctx.order_ids)) ctx.order_ids.forEach(add);
   if (isObject(ctx.slots)) add(ctx.slots.order_id);
-  if (isObject(ctx.entities)) add(ctx.entities.order_id);
-  if (isObject(ctx.order)) add(ctx.order.id);
+  if (Array.isArray(ctx.entities)) ctx.entities.filter((e) => e.entity === "order_id").forEach((e) => add(e.value));
+  if (isObject(ctx.order)) add(ctx.order.order_id);
   add(meta.current_order);
   add(meta.order_id);
   if (isObject(meta.order)) add(meta.order.id);
@@ -118,10 +118,10 @@ export function orderNumbers(ctx, meta) {
  * @param {Context} ctx
  */
 export function intentChips(ctx) {
-  const list = Array.isArray(ctx.latest_intents) ? ctx.latest_intents : Array.isArray(ctx.intents) ? ctx.intents : [];
+  const list = Array.isArray(ctx.intents) ? ctx.intents : [];
   return list.slice(-6).map((item) => {
     if (isObject(item)) {
-      const name = show(item.intent || item.name, 30);
+      const name = show(item.intent, 30);
       const confidence = Number(item.confidence);
       return h("span", {class: "chip", text: Number.isFinite(confidence) ? `${name} ${confidence.toFixed(2)}` : name});
     }
