@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..db import DuplicateKey
+from ..domain import states
+from ..domain.states import State
 from ..models import Message, utcnow
 from ..repositories import conversations as conversations_repo
 from ..repositories import handovers as handovers_repo
@@ -163,13 +165,13 @@ class ConversationService:
                 raise NotFound("conversation not found")
             result: dict[str, Any] = {"conversation_id": conversation.id, "state": conversation.state,
                                       "metadata": conversation.meta, "last_seq": conversation.next_seq}
-            if conversation.state == "queued" and conversation.handover_id:
+            if conversation.state == State.QUEUED and conversation.handover_id:
                 snap = await self.queue.snapshot(session)
                 handover = await handovers_repo.get(session, conversation.handover_id)
                 estimate = snap.estimate(handover)
                 result["queue"] = {"position": estimate.position, "eta_seconds": estimate.eta_seconds,
                                    "agents_online": estimate.agents_online}
-            if conversation.state == "assigned" and conversation.agent_id:
+            if conversation.state == State.ASSIGNED and conversation.agent_id:
                 names = await handovers_repo.agent_names(session, [conversation.agent_id])
                 result["agent"] = {"display_name": names.get(conversation.agent_id)}
         return result
@@ -241,11 +243,11 @@ class ConversationService:
         if message.abusive:
             self.ctx.metrics.abusive_messages.labels(state, str(agent_id or "")).inc()
         await self.ctx.publish(message_events(conversation_id, agent_id, [message]))
-        if state == "queued":
+        if state == State.QUEUED:
             await self.queue.add_waiting_message(conversation_id, {
                 "seq": message.seq, "text": message.text,
                 "created_at": message.created_at.isoformat() if message.created_at else None}, bool(message.abusive))
-        if state != "bot":
+        if not states.goes_to_bot(state):   # handed over: the customer talks to people now
             return state, [message]
         state, produced = await self._run_bot_turn(conversation_id, message, meta)
         return state, [message, *produced]
@@ -308,7 +310,7 @@ class ConversationService:
         self.ctx.metrics.messages.labels("bot").inc(len(stored))
         await self.ctx.publish(message_events(conversation_id, counter.agent_id, stored))
         produced = stored
-        if reply_to is not None and (counter.state != "bot" or first != reply_to + 1):
+        if reply_to is not None and (not states.goes_to_bot(counter.state) or first != reply_to + 1):
             # something else came of this turn (the handover notice when the action handed
             # over) or came between: read what belongs to it
             async with self.ctx.db.read() as session:
@@ -325,7 +327,7 @@ class ConversationService:
         events: list[Event] = []
         async with self.ctx.db.write() as session:
             conversation = await conversations_repo.get(session, conversation_id)
-            still_bot = conversation.state == "bot"
+            still_bot = states.goes_to_bot(conversation.state)
             last = await messages_repo.latest_reply(session, conversation_id)
             told = last is not None and last.sender == "system" and last.text in BOT_DOWN_NOTICES
             notices = []
@@ -382,7 +384,7 @@ class ConversationService:
                 # The process that started this turn is gone (crash): run the turn ourselves.
                 async with self.ctx.db.read() as session:
                     conversation = await conversations_repo.get(session, conversation_id)
-                if conversation.state == "bot":
+                if states.goes_to_bot(conversation.state):
                     await self._run_bot_turn(conversation_id, original, conversation.meta)
                 continue
             if time.monotonic() > deadline:
@@ -396,7 +398,7 @@ class ConversationService:
     async def _take_over(self, conversation_id: str, message: Message) -> bool:
         async with self.ctx.db.write() as session:
             conversation = await conversations_repo.get(session, conversation_id)
-            if conversation.state != "bot":   # handed over meanwhile: nothing goes to Rasa now
+            if not states.goes_to_bot(conversation.state):   # handed over meanwhile: nothing goes to Rasa now
                 await messages_repo.set_status(session, conversation_id, message.seq, "done")
                 return False
             return await messages_repo.set_status(session, conversation_id, message.seq, "retrying",
@@ -407,7 +409,7 @@ class ConversationService:
     async def typing(self, conversation_id: str) -> None:
         async with self.ctx.db.read() as session:
             conversation = await conversations_repo.get(session, conversation_id)
-        if conversation is not None and conversation.state == "assigned":
+        if conversation is not None and conversation.state == State.ASSIGNED:
             await self.ctx.publish([(topics(conversation_id, conversation.agent_id),
                                      {"type": "typing", "conversation_id": conversation_id,
                                       "sender": "customer"})])
@@ -418,7 +420,7 @@ class ConversationService:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            if not await conversations_repo.transition(session, conversation_id, ["queued"], "bot",
+            if not await conversations_repo.transition(session, conversation_id, [State.QUEUED], State.BOT,
                                                        actor="customer", handover_id=None,
                                                        detail={"reason": "cancel_wait"}):
                 raise Conflict("the conversation is not waiting for an agent", "not_queued")
@@ -427,10 +429,10 @@ class ConversationService:
             notice = await messages_repo.append(session, conversation_id, "system", texts.WAIT_CANCELLED)
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish([*message_events(conversation_id, None, [notice]),
-                                (topics(conversation_id, agents=True), state_frame(conversation_id, "bot"))])
+                                (topics(conversation_id, agents=True), state_frame(conversation_id, State.BOT))])
         await self._resume_bot(conversation_id)
         await self.queue.maintain()
-        return "bot", [notice]
+        return State.BOT, [notice]
 
     async def _resume_bot(self, conversation_id: str) -> None:
         try:

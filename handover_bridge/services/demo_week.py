@@ -25,6 +25,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..config import DEMO_AGENTS
+from ..domain import states
+from ..domain.states import State
 from ..models import Conversation, Handover, Message, ReviewCandidate, Ticket, utcnow
 from ..repositories import agents as agents_repo
 from ..repositories import demo as demo_repo
@@ -280,7 +282,7 @@ class _Builder:
         meta = {"demo": True, "demo_week": self.today.isoformat(), "customer_id": f"demo-{rng.randrange(10**5, 10**6)}",
                 "tier": tier, "current_order": f"2024{rng.randrange(10**11, 10**12)}", "page": "/shop/"}
         conversation = Conversation(id=f"{DEMO_PREFIX}{self.number:024x}", token_hash=secrets.token_hex(32),
-                                    state="bot", meta=meta, next_seq=0, created_at=start, updated_at=start)
+                                    state=states.INITIAL.value, meta=meta, next_seq=0, created_at=start, updated_at=start)
         return conversation, meta
 
     def _say(self, conversation: Conversation, when: datetime, sender: str, text: str,
@@ -292,6 +294,11 @@ class _Builder:
         conversation.updated_at = when
         self.messages.append(message)
         return message
+
+    @staticmethod
+    def _move(conversation: Conversation, to: State) -> None:
+        """The demo conversation's state changes as a real one's would (domain/states.py)."""
+        conversation.state = states.transition(conversation, to).value
 
     def _lines(self, rng: random.Random, conversation: Conversation, clock: datetime,
                lines: list[tuple[str, str]], order: str) -> datetime:
@@ -341,7 +348,7 @@ class _Builder:
             ticket.reply, ticket.answered_by = TICKET_REPLIES[which], rng.choice(self.agents).id
             self._say(conversation, answered, "system", texts.TICKET_ANSWERED.format(reply=ticket.reply),
                       payload={"type": "ticket_answered"})
-        conversation.state = "ticket"
+        self._move(conversation, State.TICKET)
         self.tickets.append(ticket)
 
     def _handover(self, rng: random.Random, start: datetime) -> None:
@@ -360,6 +367,7 @@ class _Builder:
         position = rng.randint(2, 6) if busy else rng.randint(1, 3)
         eta = position * rng.randint(40, 90)
         queued = clock + timedelta(seconds=1)
+        self._move(conversation, State.QUEUED)
         self._say(conversation, queued, "system", texts.queue_notice(position, eta),
                   payload={"type": "queue", "position": position, "eta_seconds": eta})
         priority = min(3, story["priority"] + (1 if meta["tier"] != "普通会员" else 0))
@@ -374,6 +382,7 @@ class _Builder:
         candidate: dict[str, Any] | None = None
         if outcome < 0.07:                                   # gave up waiting
             clock = queued + timedelta(seconds=_lognormal(rng, 150, 0.4, 60, 400))
+            self._move(conversation, State.BOT)
             self._say(conversation, clock, "system", texts.WAIT_CANCELLED)
             handover.closed_at, handover.resolution = clock, "cancelled_by_customer"
         elif outcome < 0.13:                                 # waited long, left a message
@@ -387,6 +396,7 @@ class _Builder:
             agent = rng.choice(self.agents)
             wait = _lognormal(rng, 150 if busy else 45, 0.7, 8, 900)
             accepted = queued + timedelta(seconds=wait)
+            self._move(conversation, State.ASSIGNED)
             self._say(conversation, accepted, "system", texts.AGENT_JOINED.format(name=agent.display_name),
                       payload={"type": "agent_joined", "agent": {"id": agent.id, "display_name": agent.display_name}})
             clock = accepted
@@ -407,8 +417,7 @@ class _Builder:
             handover.closed_at, handover.resolution = clock, rng.choice(["已解决", "已解决", "已解决", "已处理，待跟进"])
             handover.intent = story["intent"]
             handover.tags = [story["category"]]
-            if not returned:
-                conversation.state = "closed"
+            self._move(conversation, State.BOT if returned else State.CLOSED)
             self._say(conversation, clock + timedelta(seconds=2), "bot" if returned else "system", texts.ASK_RATING,
                       payload={"type": "rating_request", "scale": [1, 2, 3, 4, 5]})
             clock += timedelta(seconds=2)

@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.states import State
 from ..models import Agent, Conversation, Handover, utcnow
 from ..repositories import agents as agents_repo
 from ..repositories import conversations as conversations_repo
@@ -146,7 +147,7 @@ class QueueService:
         """Put what a queued customer wrote on their handover card (see with_waiting_message)."""
         async with self.ctx.db.write() as session:
             conversation = await conversations_repo.get(session, conversation_id)
-            if conversation is None or conversation.state != "queued" or not conversation.handover_id:
+            if conversation is None or conversation.state != State.QUEUED or not conversation.handover_id:
                 return
             handover = await handovers_repo.get(session, conversation.handover_id)
             if handover is None:
@@ -166,7 +167,7 @@ class QueueService:
     async def claim(self, session: AsyncSession, conversation: Conversation, agent: Agent,
                     actor: str) -> list[Event] | None:
         """Assign a queued conversation to an agent: one conditional UPDATE. None = lost the race."""
-        if not await conversations_repo.transition(session, conversation.id, ["queued"], "assigned",
+        if not await conversations_repo.transition(session, conversation.id, [State.QUEUED], State.ASSIGNED,
                                                    actor=actor, agent_id=agent.id,
                                                    detail={"agent": agent.username}):
             return None
@@ -185,7 +186,7 @@ class QueueService:
         return [
             *message_events(conversation.id, agent.id, [notice]),
             (topics(conversation.id, agent.id, agents=True),
-             state_frame(conversation.id, "assigned", agent=agent_info)),
+             state_frame(conversation.id, State.ASSIGNED, agent=agent_info)),
             (route, {"type": "agent_joined", "conversation_id": conversation.id, "agent": agent_info}),
         ]
 
@@ -195,7 +196,7 @@ class QueueService:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            if conversation.state != "queued":
+            if conversation.state != State.QUEUED:
                 raise Conflict("this conversation is not waiting (another agent may have taken it)",
                                "not_queued")
             if self.ctx.db.is_postgres:
@@ -285,7 +286,7 @@ class QueueService:
         async with self.ctx.db.write() as session:
             for handover, conversation, estimate in changed:
                 current = await conversations_repo.get(session, conversation.id)
-                if current is None or current.state != "queued" or current.handover_id != handover.id:
+                if current is None or current.state != State.QUEUED or current.handover_id != handover.id:
                     continue
                 if not await handovers_repo.set_position_if_changed(session, handover.id, estimate.position,
                                                                     estimate.eta_seconds):
@@ -321,7 +322,7 @@ class QueueService:
                             category: str | None = None) -> list[Event] | None:
         """An assigned conversation goes back to the front of the queue (agent dropped, or
         transferred to a skill)."""
-        if not await conversations_repo.transition(session, conversation.id, ["assigned"], "queued",
+        if not await conversations_repo.transition(session, conversation.id, [State.ASSIGNED], State.QUEUED,
                                                    actor=actor, agent_id=None, expect_agent=agent_id,
                                                    detail={"reason": reason, "from_agent": agent_id,
                                                            **({"skill": skill} if skill else {})}):
@@ -337,7 +338,7 @@ class QueueService:
                                             payload={"type": "requeued", "reason": reason})
         self.ctx.metrics.messages.labels("system").inc()
         return [*message_events(conversation.id, agent_id, [notice]),
-                (topics(conversation.id, agent_id, agents=True), state_frame(conversation.id, "queued"))]
+                (topics(conversation.id, agent_id, agents=True), state_frame(conversation.id, State.QUEUED))]
 
     async def offer_tickets_after_long_wait(self) -> None:
         cutoff = utcnow() - timedelta(seconds=self.ctx.settings.max_wait_seconds)
