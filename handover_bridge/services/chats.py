@@ -14,6 +14,7 @@ from ..edge import MAX_INT32, whole_number
 from ..domain.states import State
 from ..models import Agent, Message, utcnow
 from ..repositories import agents as agents_repo
+from ..repositories import append as append_path
 from ..repositories import conversations as conversations_repo
 from ..repositories import handovers as handovers_repo
 from ..repositories import messages as messages_repo
@@ -101,15 +102,17 @@ class ChatService:
         text = self.conversations.validate_text(text)
         client_msg_id = self.conversations.validate_client_msg_id(client_msg_id)
         try:
-            async with self.ctx.db.raw() as tx:
-                counter = await turns_repo.reserve(tx, conversation_id, 1)
-                if counter is None:
-                    raise NotFound("conversation not found")
+            def theirs(counter: append_path.Counter) -> None:
                 if counter.state != State.ASSIGNED or counter.agent_id != agent.id:
                     raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
-                [message] = await turns_repo.insert(tx, conversation_id, counter.next_seq, [{
+
+            async with self.ctx.db.raw() as tx:
+                counter, stored = await append_path.append(tx, conversation_id, [{
                     "sender": "agent", "text": text, "client_msg_id": client_msg_id,
-                    "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}}}])
+                    "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}}}], guard=theirs)
+                if counter is None:
+                    raise NotFound("conversation not found")
+                message = stored[0]
                 await turns_repo.mark_first_reply(tx, conversation_id)
         except DuplicateKey:   # a retry: the message is stored already
             async with self.ctx.db.read() as session:

@@ -27,8 +27,9 @@ from zoneinfo import ZoneInfo
 from ..config import DEMO_AGENTS
 from ..domain import states
 from ..domain.states import State
-from ..models import Conversation, Handover, Message, ReviewCandidate, Ticket, utcnow
+from ..models import Conversation, Handover, ReviewCandidate, Ticket, utcnow
 from ..repositories import agents as agents_repo
+from ..repositories import append as append_path
 from ..repositories import demo as demo_repo
 from . import abuse, texts
 from .context import Context
@@ -234,7 +235,8 @@ class DemoWeek:
                 await demo_repo.delete_conversations(session, [cid for cid, _ in existing])
             session.add_all(builder.conversations)
             await session.flush()
-            session.add_all(builder.messages + builder.tickets + [h for h, _ in builder.handovers])
+            await _append_messages(session, builder)
+            session.add_all(builder.tickets + [h for h, _ in builder.handovers])
             await session.flush()
             session.add_all([ReviewCandidate(handover_id=h.id, **fields)
                              for h, fields in builder.handovers if fields is not None])
@@ -243,6 +245,19 @@ class DemoWeek:
                             len(existing), (today - timedelta(days=DAYS - 1)).isoformat(), today.isoformat())
         log.warning("demo data: %s", result.describe())
         return result
+
+
+async def _append_messages(session, builder: "_Builder") -> None:
+    """Each demo conversation's messages, through the one append path (seqs 1, 2, 3 …); the
+    conversation's last activity stays that of its last message."""
+    by_conversation: dict[str, list[dict[str, Any]]] = {}
+    for conversation_id, item in builder.messages:
+        by_conversation.setdefault(conversation_id, []).append(item)
+    tx = append_path.in_session(session)
+    for conversation in builder.conversations:
+        items = by_conversation.get(conversation.id, [])
+        if items:
+            await append_path.append(tx, conversation.id, items, at=conversation.updated_at)
 
 
 class _Builder:
@@ -255,7 +270,7 @@ class _Builder:
         self.now = now
         self.agents = agents
         self.conversations: list[Conversation] = []
-        self.messages: list[Message] = []
+        self.messages: list[tuple[str, dict[str, Any]]] = []   # (conversation id, message) in order
         self.tickets: list[Ticket] = []
         self.handovers: list[tuple[Handover, dict[str, Any] | None]] = []
         self.number = 0
@@ -286,14 +301,12 @@ class _Builder:
         return conversation, meta
 
     def _say(self, conversation: Conversation, when: datetime, sender: str, text: str,
-             payload: dict[str, Any] | None = None) -> Message:
-        conversation.next_seq += 1
-        message = Message(conversation_id=conversation.id, seq=conversation.next_seq, sender=sender, text=text,
-                          payload=payload, status="done" if sender == "customer" else None,
-                          abusive=sender == "customer" and abuse.is_abusive(text), created_at=when)
+             payload: dict[str, Any] | None = None) -> None:
+        """A message, stored later through the one append path (which gives it its seq)."""
+        self.messages.append((conversation.id, {
+            "sender": sender, "text": text, "payload": payload, "status": "done" if sender == "customer" else None,
+            "abusive": sender == "customer" and abuse.is_abusive(text), "created_at": when}))
         conversation.updated_at = when
-        self.messages.append(message)
-        return message
 
     @staticmethod
     def _move(conversation: Conversation, to: State) -> None:
