@@ -15,11 +15,11 @@ migration 0003). An impossible transition raises InvalidTransition, a 409 Confli
 
 **Post-handover silence.** `goes_to_bot(state)` decides whether a customer message is sent to
 Rasa: only in bot mode. The bridge applies it when it stores the message (the message is
-`pending` only when it will get a bot turn: repositories/messages.append, which hands the same
-rule to PostgreSQL as a parameter) and before every bot turn (services/customer). Rasa's own
-`ConversationPaused` (returned by action_handover) is the second fence: should a message ever
-reach Rasa during a handover, the paused tracker stays silent. See docs/architecture.md,
-"Post-handover silence".
+`pending` only when it will get a bot turn: repositories/append.py, which hands the same
+rule to PostgreSQL as a parameter) and before every bot turn (the customer conversation
+service). Rasa's own `ConversationPaused` (returned by action_handover) is the second fence, not a
+second decision: should a message ever reach Rasa during a handover, the paused tracker stays
+silent. See docs/bridge.md, "Post-handover silence".
 
 `State` and `TRANSITIONS` have the names of the shared contract (jieli_contract.states), so
 they can be imported from there instead.

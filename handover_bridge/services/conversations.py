@@ -230,7 +230,10 @@ class ConversationService:
         """Store a customer message and run what it causes. Returns the conversation state and
         the stored message followed by every message it produced. The text is stored exactly as
         sent and reaches Rasa as text (a leading "/" included); `payload`, a button's payload
-        (check_button), is what Rasa gets instead when the customer pressed a button."""
+        (check_button), is what Rasa gets instead when the customer pressed a button.
+        Whether the message goes to Rasa at all is decided here, once, by the state machine
+        (states.goes_to_bot: only in bot mode — the post-handover silence; Rasa's pause is the
+        second fence, docs/bridge.md)."""
         text = self.validate_text(text)
         client_msg_id = self.validate_client_msg_id(client_msg_id)
         button = await self.check_button(conversation_id, payload)

@@ -69,3 +69,14 @@ async def test_a_client_asking_for_an_impossible_move_gets_409(harness):
     assert response.json()["error"]["code"] == "bad_state"
     assert "assigned" in response.json()["error"]["message"]
     assert await harness.state(customer) == "assigned"
+
+
+@pytest.mark.asyncio
+async def test_after_a_handover_nothing_the_customer_writes_reaches_rasa(harness):
+    customer = await harness.customer()
+    await harness.say(customer, "你好")
+    calls = len(harness.fake.webhook_calls)
+    await harness.handover(customer, reason="request_human")
+    answer = await harness.say(customer, "还在吗？")
+    assert answer["state"] == "queued" and [m["sender"] for m in answer["messages"]] == ["customer"]
+    assert len(harness.fake.webhook_calls) == calls
