@@ -325,7 +325,7 @@ class Settings:
             raise ConfigError("JIELI_RASA_TIMEOUT must be positive")
         if not (math.isfinite(self.customer_idle_hours) and self.customer_idle_hours > 0):
             raise ConfigError("JIELI_CUSTOMER_IDLE_HOURS must be a positive number of hours")
-        from .services.hours import BusinessHours  # validates the format and the timezone
+        from .domain.hours import BusinessHours  # validates the format and the timezone
         BusinessHours.parse(self.business_hours, self.timezone)
         return replace(self, **changes) if changes else self
 

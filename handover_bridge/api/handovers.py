@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..services.errors import Invalid, Unauthorized
-from ..services.security import same
+from ..domain.errors import Invalid, Unauthorized
+from ..services.infra.security import same
 from .common import bearer, body, bridge, reply
 
 bp = Blueprint("handovers", url_prefix="/api/handovers")

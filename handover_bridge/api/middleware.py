@@ -6,7 +6,7 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
 from ..edge import whole_number
-from ..services.errors import Forbidden
+from ..domain.errors import Forbidden
 
 CORS_PREFIXES = ("/api/conversations",)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from ..services.errors import Conflict
+from .errors import Conflict
 
 
 class State(str, Enum):

@@ -6,7 +6,7 @@
   is reusable. One candidate per handover (idempotent).
 * **Review.** A designer lists them, accepts (possibly edited) or rejects each one.
 * **Export.** `export` writes the accepted ones into `data/nlu/learned_from_agents.yml`
-  (services/training_export.py): examples under the tagged intent, or a new `faq/<key>` with the
+  (services/learning/training_export.py): examples under the tagged intent, or a new `faq/<key>` with the
   agent's answer as `utter_faq/<key>`; then they are `exported`. `make train` picks them up.
 
 No Sanic here (house style 2); SQL lives in repositories/review.py.
@@ -26,13 +26,13 @@ from typing import Any
 import yaml
 from sqlalchemy.exc import IntegrityError
 
-from ..config import PROJECT_ROOT
-from ..models import CANDIDATE_STATUSES, Agent, Handover, Message, ReviewCandidate, utcnow
-from ..repositories import handovers as handovers_repo
-from ..repositories import review as review_repo
+from ...config import PROJECT_ROOT
+from ...models import CANDIDATE_STATUSES, Agent, Handover, Message, ReviewCandidate, utcnow
+from ...repositories import handovers as handovers_repo
+from ...repositories import review as review_repo
 from . import training_export as tx
-from .context import Context
-from .errors import Invalid, NotFound, Unavailable
+from ..wiring.context import Context
+from ...domain.errors import Invalid, NotFound, Unavailable
 
 log = logging.getLogger("handover_bridge.review")
 

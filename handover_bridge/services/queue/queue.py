@@ -33,16 +33,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain.states import State
-from ..models import Agent, Conversation, Handover, utcnow
-from ..repositories import agents as agents_repo
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from . import texts
-from .context import Context
-from .errors import Conflict, NotFound
-from .frames import Event, message_events, queue_changed, state_frame, topics
+from ...domain.states import State
+from ...models import Agent, Conversation, Handover, utcnow
+from ...repositories import agents as agents_repo
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ...domain import texts
+from ..wiring.context import Context
+from ...domain.errors import Conflict, NotFound
+from ..infra.frames import Event, message_events, queue_changed, state_frame, topics
 
 log = logging.getLogger("handover_bridge.queue")
 

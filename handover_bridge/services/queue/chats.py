@@ -9,26 +9,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..db import DuplicateKey
-from ..edge import MAX_INT32, whole_number
-from ..domain.states import State
-from ..models import Agent, Message, utcnow
-from ..repositories import agents as agents_repo
-from ..repositories import append as append_path
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from ..repositories import turns as turns_repo
-from . import texts
-from .bot import BotUnavailable
-from .context import Context
-from .conversations import ConversationService
+from ...db import DuplicateKey
+from ...edge import MAX_INT32, whole_number
+from ...domain.states import State
+from ...models import Agent, Message, utcnow
+from ...repositories import agents as agents_repo
+from ...repositories import append as append_path
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ...repositories import turns as turns_repo
+from ...domain import texts
+from ..customer.bot import BotUnavailable
+from ..wiring.context import Context
+from ..customer.conversations import ConversationService
 from .agents import has_role
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .frames import Event, agent_topic, message_events, state_frame, topics
-from .priority import category_of
+from ...domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..infra.frames import Event, agent_topic, message_events, state_frame, topics
+from ...domain.priority import category_of
 from .queue import QueueService, handover_dict
-from .review import ReviewService
+from ..learning.review import ReviewService
 
 log = logging.getLogger("handover_bridge.chats")
 

@@ -24,16 +24,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..config import DEMO_AGENTS
-from ..domain import states
-from ..domain.states import State
-from ..models import Conversation, Handover, ReviewCandidate, Ticket, utcnow
-from ..repositories import agents as agents_repo
-from ..repositories import append as append_path
-from ..repositories import demo as demo_repo
-from . import abuse, texts
-from .context import Context
-from .errors import Forbidden, ServiceError
+from ...config import DEMO_AGENTS
+from ...domain import states
+from ...domain.states import State
+from ...models import Conversation, Handover, ReviewCandidate, Ticket, utcnow
+from ...repositories import agents as agents_repo
+from ...repositories import append as append_path
+from ...repositories import demo as demo_repo
+from .. import abuse
+from ...domain import texts
+from ..wiring.context import Context
+from ...domain.errors import Forbidden, ServiceError
 
 log = logging.getLogger("handover_bridge.demo")
 

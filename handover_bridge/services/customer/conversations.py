@@ -17,23 +17,24 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..db import DuplicateKey
-from ..domain import states
-from ..domain.states import State
-from ..models import Message, utcnow
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from ..repositories import turns as turns_repo
-from . import abuse, identity, texts
-from . import handover_claims as claims
+from ...db import DuplicateKey
+from ...domain import states
+from ...domain.states import State
+from ...models import Message, utcnow
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ...repositories import turns as turns_repo
+from .. import abuse
+from ...domain import identity, texts
+from ...domain import handover_claims as claims
 from .bot import BotReply, BotUnavailable, as_text
-from .context import Context
-from .errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
-from .frames import Event, message_events, state_frame, topics
+from ..wiring.context import Context
+from ...domain.errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
+from ..infra.frames import Event, message_events, state_frame, topics
 from .handover import HandoverService
-from .queue import TICKET_OFFER, QueueService
-from .security import new_conversation_id, new_token, same, token_hash
+from ..queue.queue import TICKET_OFFER, QueueService
+from ..infra.security import new_conversation_id, new_token, same, token_hash
 
 log = logging.getLogger("handover_bridge.conversations")
 
