@@ -26,7 +26,6 @@ from typing import Any
 import yaml
 from sqlalchemy.exc import IntegrityError
 
-from ...config import PROJECT_ROOT
 from ...models import CANDIDATE_STATUSES, Agent, Handover, Message, ReviewCandidate, utcnow
 from ...repositories import handovers as handovers_repo
 from ...repositories import review as review_repo
@@ -40,7 +39,6 @@ MAX_EXAMPLES = 12            # per candidate
 MAX_EXAMPLE_CHARS = tx.MAX_EXAMPLE_CHARS
 MAX_ANSWER_CHARS = 1000
 MAX_NOTE_CHARS = 500
-HELDOUT = Path(PROJECT_ROOT) / "tests" / "nlu" / "heldout.yml"
 
 # Intents of the domain an agent may not tag: Rasa's own, the hand-back rating, and the FAQ
 # retrieval intent (tick 「答复可复用」 instead: the answer becomes a new FAQ).
@@ -378,7 +376,7 @@ class ReviewService:
 
     def _plan(self, rows: list[dict[str, Any]], known: list[str], data_dir: Path) -> tx.ExportPlan:
         previous = tx.read_generated(data_dir / tx.GENERATED_FILE)
-        existing = tx.existing_examples(data_dir, [HELDOUT])
+        existing = tx.existing_examples(data_dir, [Path(self.ctx.settings.heldout_path)])
         return tx.plan_export(rows, known_origins=known, previous=previous, existing=existing)
 
 
