@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
+from ..domain.errors import Invalid
 from ..domain.states import State
 from ..services.queue.agents import agent_dict
-from ..domain.errors import Invalid
 from .common import after_param, bearer, body, bridge, client_ip, messages_out, reply
 
 bp = Blueprint("agent", url_prefix="/api/agent")

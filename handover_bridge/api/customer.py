@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..domain.states import State
 from ..domain.errors import RateLimited
+from ..domain.states import State
 from .common import after_param, bearer, body, bridge, client_ip, messages_out, reply
 
 bp = Blueprint("customer", url_prefix="/api/conversations")

@@ -11,18 +11,18 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from ...domain import handover_claims as claims
 from ...domain import states
+from ...domain.errors import Conflict, Invalid, NotFound
+from ...domain.priority import category_of, priority_of
 from ...domain.states import State
 from ...models import utcnow
 from ...repositories import conversations as conversations_repo
 from ...repositories import handovers as handovers_repo
 from ...repositories import messages as messages_repo
-from ...domain import handover_claims as claims
-from ..wiring.context import Context
-from ...domain.errors import Conflict, Invalid, NotFound
 from ..infra.frames import Event, queue_changed, state_frame, topics
-from ...domain.priority import category_of, priority_of
 from ..queue.queue import QueueService
+from ..wiring.context import Context
 
 log = logging.getLogger("handover_bridge.handover")
 

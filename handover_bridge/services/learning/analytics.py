@@ -20,10 +20,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ...config import CATEGORIES
+from ...domain.errors import Invalid
 from ...models import Handover, utcnow
 from ...repositories import analytics as repo
 from ..wiring.context import Context
-from ...domain.errors import Invalid
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 7

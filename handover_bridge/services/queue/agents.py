@@ -7,15 +7,15 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from ...domain import texts
+from ...domain.errors import Conflict, Invalid, RateLimited, Unauthorized
 from ...models import ROLES, Agent, utcnow
 from ...repositories import agents as agents_repo
 from ...repositories import conversations as conversations_repo
-from ...domain import texts
-from ..wiring.context import Context
-from ...domain.errors import Conflict, Invalid, RateLimited, Unauthorized
 from ..infra.frames import AGENTS, Event
-from .queue import QueueService
 from ..infra.security import LoginGate, hash_password, new_token, token_hash, verify_password, verify_unknown_user
+from ..wiring.context import Context
+from .queue import QueueService
 
 log = logging.getLogger("handover_bridge.agents")
 

@@ -10,8 +10,11 @@ import logging
 from typing import Any
 
 from ...db import DuplicateKey
-from ...edge import MAX_INT32, whole_number
+from ...domain import texts
+from ...domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ...domain.priority import category_of
 from ...domain.states import State
+from ...edge import MAX_INT32, whole_number
 from ...models import Agent, Message, utcnow
 from ...repositories import agents as agents_repo
 from ...repositories import append as append_path
@@ -19,16 +22,14 @@ from ...repositories import conversations as conversations_repo
 from ...repositories import handovers as handovers_repo
 from ...repositories import messages as messages_repo
 from ...repositories import turns as turns_repo
-from ...domain import texts
 from ..customer.bot import BotUnavailable
-from ..wiring.context import Context
 from ..customer.conversations import ConversationService
-from .agents import has_role
-from ...domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..infra.frames import Event, agent_topic, message_events, state_frame, topics
-from ...domain.priority import category_of
-from .queue import QueueService, handover_dict
 from ..learning.review import ReviewService
+from ..wiring.context import Context
+from .agents import has_role
+from .cards import handover_dict
+from .queue import QueueService
 
 log = logging.getLogger("handover_bridge.chats")
 

@@ -8,10 +8,10 @@ import logging
 import time
 
 from ...repositories import agents as agents_repo
-from .agents import AgentService
-from ..wiring.context import Context
-from .queue import QueueService
 from ..infra.ratelimit import MemoryRateLimiter
+from ..wiring.context import Context
+from .agents import AgentService
+from .queue import QueueService
 
 log = logging.getLogger("handover_bridge.sweeper")
 

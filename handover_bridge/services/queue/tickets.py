@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...domain import states
+from ...domain import states, texts
+from ...domain.errors import Conflict, Invalid, NotFound
 from ...domain.states import State
 from ...models import Agent, Ticket, utcnow
 from ...repositories import conversations as conversations_repo
 from ...repositories import handovers as handovers_repo
 from ...repositories import messages as messages_repo
 from ...repositories import tickets as tickets_repo
-from ...domain import texts
-from ..wiring.context import Context
 from ..customer.conversations import ConversationService
-from ...domain.errors import Conflict, Invalid, NotFound
 from ..infra.frames import AGENTS, message_events, state_frame, topics
+from ..wiring.context import Context
 from .queue import QueueService
 
 MAX_CONTACT = 100

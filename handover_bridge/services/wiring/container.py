@@ -6,24 +6,24 @@ import logging
 
 from ...config import DEMO_AGENTS, Settings
 from ...db import Database
+from ...domain.hours import BusinessHours
 from ...migrate import migrate
 from .. import abuse
-from ..queue.agents import AgentService
-from ..learning.analytics import AnalyticsService
 from ..customer.bot import RasaClient
-from ..queue.chats import ChatService
-from .context import Context
 from ..customer.conversations import ConversationService
-from ..infra.fanout import LocalFanout, RedisFanout
 from ..customer.handover import HandoverService
-from ...domain.hours import BusinessHours
+from ..infra.fanout import LocalFanout, RedisFanout
 from ..infra.hub import Hub
 from ..infra.metrics import Metrics, MetricsAccess, MetricsReader
-from ..queue.queue import QueueService
 from ..infra.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from ..learning.analytics import AnalyticsService
 from ..learning.review import ReviewService
+from ..queue.agents import AgentService
+from ..queue.chats import ChatService
+from ..queue.queue import QueueService
 from ..queue.sweeper import Sweeper
 from ..queue.tickets import TicketService
+from .context import Context
 
 log = logging.getLogger("handover_bridge")
 

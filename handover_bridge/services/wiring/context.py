@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from ...config import Settings
 from ...db import Database
+from ...domain.hours import BusinessHours
 from ..customer.bot import RasaClient
 from ..infra.fanout import Fanout
 from ..infra.frames import Event
-from ...domain.hours import BusinessHours
 from ..infra.hub import Hub
 from ..infra.metrics import Metrics
 from ..infra.ratelimit import RateLimiter
