@@ -65,8 +65,12 @@ class InvalidTransition(Conflict):
     """A state change the transition table does not allow (409)."""
 
     def __init__(self, current: Any, to: Any, code: str = "bad_state"):
-        super().__init__(f"a conversation that is {current} cannot become {to}", code)
+        super().__init__(f"a conversation that is {_name(current)} cannot become {_name(to)}", code)
         self.current, self.to = current, to
+
+
+def _name(state: Any) -> str:
+    return str(getattr(state, "value", state))
 
 
 def parse(value: Any) -> State:

@@ -102,11 +102,12 @@ class ChatService:
         """An agent's reply: one short transaction on the relay's hot path (repositories/turns)."""
         text = self.conversations.validate_text(text)
         client_msg_id = self.conversations.validate_client_msg_id(client_msg_id)
-        try:
-            def theirs(counter: append_path.Counter) -> None:
-                if counter.state != State.ASSIGNED or counter.agent_id != agent.id:
-                    raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
 
+        def theirs(counter: append_path.Counter) -> None:   # checked before anything is inserted
+            if counter.state != State.ASSIGNED or counter.agent_id != agent.id:
+                raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+
+        try:
             async with self.ctx.db.raw() as tx:
                 counter, stored = await append_path.append(tx, conversation_id, [{
                     "sender": "agent", "text": text, "client_msg_id": client_msg_id,
