@@ -112,3 +112,19 @@ def test_token_bucket():
     limiter = MemoryRateLimiter()
     assert [limiter.hit_now("k", 60, 2, 0.0) for _ in range(3)] == [0.0, 0.0, 1.0]
     assert limiter.hit_now("k", 60, 2, 1.0) == 0.0          # one token per second refills
+
+
+def test_the_held_out_set_is_a_setting_with_the_old_default(tmp_path):
+    from handover_bridge.config import PROJECT_ROOT
+
+    default = Settings.from_env({"JIELI_DEMO_MODE": "true"})
+    assert default.heldout_path == f"{PROJECT_ROOT}/tests/nlu/heldout.yml"
+    other = Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_HELDOUT_PATH": str(tmp_path / "h.yml")})
+    assert other.heldout_path == str(tmp_path / "h.yml")
+
+
+def test_a_bad_time_zone_is_a_config_error():
+    with pytest.raises(ConfigError, match="JIELI_TIMEZONE"):
+        Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_TIMEZONE": "Mars/Olympus"})
+    with pytest.raises(ConfigError, match="JIELI_BUSINESS_HOURS"):
+        Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_BUSINESS_HOURS": "nine to five"})
