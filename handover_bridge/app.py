@@ -7,7 +7,7 @@ import itertools
 from sanic import Sanic
 
 from .config import Settings
-from .services.container import Bridge
+from .services.wiring.container import Bridge
 
 _names = itertools.count(1)
 

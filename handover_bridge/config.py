@@ -13,18 +13,20 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jieli_contract as contract
+from .domain.hours import BusinessHours, InvalidHours
+from .secret_strength import (DEMO_ACTION_TOKEN, DEMO_IDENTITY_SECRET, DEMO_SECRET_KEY, GENERATE_HINT,
+                              MIN_SECRET_CHARS, secret_problem)
+
+__all__ = ["DEMO_ACTION_TOKEN", "DEMO_IDENTITY_SECRET", "DEMO_SECRET_KEY", "GENERATE_HINT", "MIN_SECRET_CHARS",
+           "ConfigError", "Settings", "secret_problem"]
 
 PREFIX = "JIELI_"
 
-DEMO_SECRET_KEY = "jieli-demo-secret-key--not-for-production"
-DEMO_ACTION_TOKEN = "jieli-demo-action-token--not-for-production"
-DEMO_IDENTITY_SECRET = "jieli-demo-identity-secret--not-for-production"
 DEMO_PASSWORD = "jieli-demo"
 DEMO_AGENTS = ("agent1", "agent2")
 DEMO_ORIGINS = ("http://127.0.0.1:8080", "http://localhost:8080")
@@ -33,32 +35,13 @@ DEMO_ORIGINS = ("http://127.0.0.1:8080", "http://localhost:8080")
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DOMAIN_PATH = os.path.join(PROJECT_ROOT, "domain.yml")
 DEFAULT_TRAINING_DATA_DIR = os.path.join(PROJECT_ROOT, "data", "nlu")
+# The NLU held-out test set: review never accepts a training example that is one of its texts.
+DEFAULT_HELDOUT_PATH = os.path.join(PROJECT_ROOT, "tests", "nlu", "heldout.yml")
 
 # The routing categories, their default skills and English aliases: jieli_contract's.
 CATEGORIES, CATEGORY_ALIASES = contract.CATEGORIES, contract.CATEGORY_ALIASES
 DEFAULT_CATEGORY_SKILLS = dict(contract.CATEGORY_SKILLS)
 
-_PLACEHOLDERS = {
-    "", "changeme", "change-me", "change_me", "secret", "password", "placeholder", "todo",
-    "xxx", "none", "null", "demo", "test", "token", "your-secret-key", "your-token",
-    DEMO_SECRET_KEY, DEMO_ACTION_TOKEN, DEMO_IDENTITY_SECRET,
-}
-# Words a made-up secret is built from ("your-secret-key-here", "changeme-changeme", "a-real-token-123"):
-# a secret that is these, runs and repeated characters but for fewer than 16 letters or digits is a
-# placeholder (secret_problem).
-_PLACEHOLDER_WORDS = frozenset("""
-    a an the my your our this that is it its me here there change changeme replace insert put set
-    secret secrets key keys token tokens password passwords passwd pass pwd passphrase code value string
-    test tests testing demo example examples sample placeholder todo fixme default dummy fake mock temp tmp
-    none null nil empty foo bar baz qux hello world admin root user login api auth bearer jwt session cookie
-    jieli bridge action actions metrics rasa app application server service prod production staging dev
-    develop development local localhost not for only use do very super long random real strong good new
-    please generate generated some one two three abc xyz qwerty letmein welcome s3cr3t p4ssw0rd
-""".split())
-_KEYBOARD_RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm")
-MIN_SECRET_CHARS = 32
-MIN_SECRET_BITS = 80      # Shannon estimate over the characters; 32 random hex digits give 100–120
-GENERATE_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 
 
@@ -79,61 +62,6 @@ def async_database_url(url: str) -> str:
         return url
     raise ConfigError(f"JIELI_DATABASE_URL: unsupported database URL {url.split(':', 1)[0]!r} "
                       "(use sqlite:///path or postgresql://user@host/db)")
-
-
-def _segments(word: str) -> bool:
-    """True when `word` is a placeholder word or made of several of at least three letters
-    ("yoursecretkeyhere")."""
-    if word in _PLACEHOLDER_WORDS:
-        return True
-    reachable = [True] + [False] * len(word)
-    for end in range(3, len(word) + 1):
-        reachable[end] = any(reachable[start] and word[start:end] in _PLACEHOLDER_WORDS
-                             for start in range(max(0, end - 12), end - 2))
-    return reachable[-1]
-
-
-def _runs(value: str) -> float:
-    """The share of neighbouring characters that follow each other on the keyboard or in the
-    alphabet (either way), or repeat."""
-    text = value.lower()
-    pairs = list(zip(text, text[1:]))
-    if not pairs:
-        return 1.0
-    steps = {pair for run in _KEYBOARD_RUNS for pair in zip(run, run[1:])}
-    return sum(1 for a, b in pairs if a == b or (a, b) in steps or (b, a) in steps) / len(pairs)
-
-
-def secret_problem(value: str) -> str | None:
-    """Why `value` is not a usable secret outside demo mode (a phrase that never repeats the
-    value), or None when it is fine."""
-    text = value.strip()
-    if not text:
-        return "is empty"
-    if len(text) < MIN_SECRET_CHARS:
-        return f"is too short ({len(text)} characters; at least {MIN_SECRET_CHARS})"
-    lowered = text.lower()
-    if lowered in _PLACEHOLDERS:
-        return "is a placeholder"
-    # what is left after placeholder words, xxx… and runs (123456, abcd) must be 16 characters or
-    # more: "your-secret-key-here-2024", "changeme-changeme-…", "a-real-secret-key-0123456789abcd"
-    def filler(w: str) -> bool:
-        return _segments(w) or len(w) >= 3 and len(set(w)) == 1 or len(w) >= 4 and _runs(w) >= 0.8
-
-    if sum(len(w) for w in re.findall(r"[a-z]+|[0-9]+", lowered) if not filler(w)) < 16:
-        return "looks like a placeholder (only words like secret, key, changeme, test, your … here)"
-    for period in range(1, len(text) // 2 + 1):
-        if all(text[i] == text[i % period] for i in range(len(text))):
-            return "is a repeated pattern"
-    distinct = len(set(text))
-    counts = [text.count(c) for c in set(text)]
-    bits = -sum(n * math.log2(n / len(text)) for n in counts)
-    if distinct < 8 or bits < MIN_SECRET_BITS:
-        return f"is low in entropy ({distinct} different characters, about {bits:.0f} bits; at least " \
-               f"{MIN_SECRET_BITS})"
-    if _runs(text) >= 0.6:
-        return "is mostly a keyboard or alphabet run"
-    return None
 
 
 def is_loopback_host(host: str) -> bool:
@@ -221,6 +149,7 @@ class Settings:
 
     domain_path: str = DEFAULT_DOMAIN_PATH              # Rasa domain: intents agents may tag
     training_data_dir: str = DEFAULT_TRAINING_DATA_DIR  # data/nlu: export-training writes here
+    heldout_path: str = DEFAULT_HELDOUT_PATH            # NLU held-out set: never exported as training
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, check_secrets: bool = True,
@@ -290,6 +219,7 @@ class Settings:
                                    else () if values["metrics_token"] else LOOPBACK_NETWORKS)
         values["domain_path"] = get("DOMAIN_PATH").strip() or DEFAULT_DOMAIN_PATH
         values["training_data_dir"] = get("TRAINING_DATA_DIR").strip() or DEFAULT_TRAINING_DATA_DIR
+        values["heldout_path"] = get("HELDOUT_PATH").strip() or DEFAULT_HELDOUT_PATH
         values.update(overrides)
         return cls(**values).validated(check_secrets=check_secrets)
 
@@ -315,8 +245,10 @@ class Settings:
             raise ConfigError("JIELI_RASA_TIMEOUT must be positive")
         if not (math.isfinite(self.customer_idle_hours) and self.customer_idle_hours > 0):
             raise ConfigError("JIELI_CUSTOMER_IDLE_HOURS must be a positive number of hours")
-        from .services.hours import BusinessHours  # validates the format and the timezone
-        BusinessHours.parse(self.business_hours, self.timezone)
+        try:   # the format and the time zone
+            BusinessHours.parse(self.business_hours, self.timezone)
+        except InvalidHours as error:
+            raise ConfigError(str(error)) from None
         return replace(self, **changes) if changes else self
 
     def check_secrets(self) -> None:

@@ -234,8 +234,7 @@ class _SqliteTransaction(RawTransaction):
         self.connection = connection
 
     def timestamp(self, value: datetime) -> str:
-        """SQLAlchemy's SQLite DATETIME storage format, in UTC (see models.UTCDateTime)."""
-        return value.astimezone(timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return sqlite_timestamp(value)
 
     async def fetchrow(self, sql, *args):
         cursor = self.connection.execute(_sqlite_sql(sql), args)
@@ -256,3 +255,36 @@ class _SqliteTransaction(RawTransaction):
 @functools.lru_cache(maxsize=64)
 def _sqlite_sql(sql: str) -> str:
     return _PLACEHOLDER.sub("?", sql)
+
+
+def sqlite_timestamp(value: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME storage format, in UTC (see models.UTCDateTime)."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class SessionTransaction(RawTransaction):
+    """The same `$1 …` statements inside an ORM unit of work (db.write()): its connection, its
+    transaction (repositories/append.in_session)."""
+
+    def __init__(self, session: AsyncSession):
+        self.session = session
+        self.is_postgres = session.bind.dialect.name == "postgresql"
+
+    def timestamp(self, value: datetime) -> Any:
+        return value if self.is_postgres else sqlite_timestamp(value)
+
+    async def fetchrow(self, sql, *args):
+        result = await self._run(sql, tuple(args))
+        return result.first() if result.returns_rows else None
+
+    async def executemany(self, sql, rows):
+        await self._run(sql, rows)
+
+    async def _run(self, sql: str, parameters):
+        from sqlalchemy.exc import IntegrityError
+
+        connection = await self.session.connection()
+        try:   # asyncpg takes $1 … itself (paramstyle numeric_dollar); sqlite3 wants ?
+            return await connection.exec_driver_sql(sql if self.is_postgres else _sqlite_sql(sql), parameters)
+        except IntegrityError as error:
+            raise DuplicateKey(str(error)) from None

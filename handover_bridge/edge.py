@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any
 
-from .services.errors import Invalid
+from .domain.errors import Invalid
 
 MAX_DEPTH = 32
 MAX_INT64 = 2**63 - 1         # ids in the store (BIGINT)

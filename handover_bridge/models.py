@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index,
+                        Integer, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-STATES = ("bot", "queued", "assigned", "closed", "ticket")
+from .domain import states
+
 SENDERS = ("customer", "bot", "agent", "system")
 PRESENCE = ("online", "away", "offline")
 TICKET_STATUSES = ("open", "answered", "closed")
@@ -52,7 +53,7 @@ class Conversation(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)        # 128-bit random hex
     token_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default="bot")
+    state: Mapped[str] = mapped_column(String(16), default=states.INITIAL.value)   # domain/states.py
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     handover_id: Mapped[int | None] = mapped_column(BigId)              # the open handover
@@ -60,7 +61,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_conversations_state", "state"),)
+    __table_args__ = (Index("ix_conversations_state", "state"),
+                      CheckConstraint(states.check_constraint_sql(), name="ck_conversations_state"))
 
 
 class Message(Base):

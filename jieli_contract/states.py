@@ -15,6 +15,12 @@ class State(str, Enum):
     CLOSED = "closed"
     TICKET = "ticket"
 
+    def __str__(self) -> str:   # "queued", not "State.QUEUED", in messages, logs and f-strings
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
 
 STATES: tuple[str, ...] = tuple(state.value for state in State)
 

@@ -58,7 +58,7 @@ def identity_token(scenario: dict, owners: dict[str, str], number: int) -> str |
     customer_id, else a customer of their own. `identity: anonymous` keeps one anonymous (the bot
     then asks for the phone's last four digits before it shows an order)."""
     from handover_bridge.config import DEMO_IDENTITY_SECRET
-    from handover_bridge.services.identity import shop_token
+    from handover_bridge.domain.identity import shop_token
 
     wanted = scenario.get("identity")
     if wanted == "anonymous":

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..services.agents import agent_dict
-from ..services.errors import Invalid
+from ..domain.errors import Invalid
+from ..domain.states import State
+from ..services.queue.agents import agent_dict
 from .common import after_param, bearer, body, bridge, client_ip, messages_out, reply
 
 bp = Blueprint("agent", url_prefix="/api/agent")
@@ -74,7 +75,7 @@ async def transcript(request: Request, conversation_id: str):
 async def accept(request: Request, conversation_id: str):
     b = bridge(request)
     await b.queue.accept(request.ctx.agent, conversation_id)
-    return reply({"state": "assigned", "conversation_id": conversation_id})
+    return reply({"state": State.ASSIGNED, "conversation_id": conversation_id})
 
 
 @bp.post("/conversations/<conversation_id>/messages")

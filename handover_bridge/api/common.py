@@ -7,11 +7,11 @@ from typing import Any
 from sanic import Request
 from sanic.response import HTTPResponse
 
+from ..domain.errors import Forbidden, Invalid
 from ..edge import MAX_INT32, load_json, whole_number
-from ..services.container import Bridge
-from ..services.agents import has_role
-from ..services.errors import Forbidden, Invalid
-from ..services.frames import message_dict
+from ..services.infra.frames import message_dict
+from ..services.queue.agents import has_role
+from ..services.wiring.container import Bridge
 
 
 def dumps(value: Any) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..services.errors import RateLimited
+from ..domain.errors import RateLimited
+from ..domain.states import State
 from .common import after_param, bearer, body, bridge, client_ip, messages_out, reply
 
 bp = Blueprint("customer", url_prefix="/api/conversations")
@@ -37,7 +38,7 @@ async def create(request: Request):
     data = body(request, required=False)
     conversation_id, token, identity = await bridge(request).conversations.create(
         data.get("metadata"), data.get("identity_token"))
-    return reply({"conversation_id": conversation_id, "token": token, "state": "bot", "identity": identity},
+    return reply({"conversation_id": conversation_id, "token": token, "state": State.BOT, "identity": identity},
                  status=201)
 
 
@@ -92,7 +93,7 @@ async def ticket(request: Request, conversation_id: str):
     b = await _open(request, conversation_id)
     data = body(request)
     created = await b.tickets.leave(conversation_id, data.get("message"), data.get("contact"))
-    return reply({"ticket": created, "state": "ticket"}, status=201)
+    return reply({"ticket": created, "state": State.TICKET}, status=201)
 
 
 @bp.route("/<conversation_id>/rating", methods=POST)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..services import identity
-from ..services.errors import NotFound
+from ..domain import identity
+from ..domain.errors import NotFound
 from .common import body, bridge, reply
 from .customer import check_ip_rate
 

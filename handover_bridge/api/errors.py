@@ -7,7 +7,7 @@ import math
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 
-from ..services.errors import RateLimited, ServiceError
+from ..domain.errors import RateLimited, ServiceError
 from .common import reply
 
 log = logging.getLogger("handover_bridge.api")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..services import handover_schema
-from ..services.errors import Invalid, Unauthorized
-from ..services.security import same
+from ..domain import handover_schema
+from ..domain.errors import Invalid, Unauthorized
+from ..services.infra.security import same
 from .common import bearer, body, bridge, reply
 
 bp = Blueprint("handovers", url_prefix="/api/handovers")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..services import health
+from ..services.infra import health
 from .common import bridge, reply
 
 bp = Blueprint("health")

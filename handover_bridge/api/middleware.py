@@ -5,8 +5,8 @@ from __future__ import annotations
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
+from ..domain.errors import Forbidden
 from ..edge import whole_number
-from ..services.errors import Forbidden
 
 CORS_PREFIXES = ("/api/conversations",)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
-from ..services.errors import Invalid
+from ..domain.errors import Invalid
 from .common import bearer, body, bridge, reply, require_role
 
 bp = Blueprint("review", url_prefix="/api/agent/review")

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, redirect
 
-from ..services.errors import NotFound
+from ..domain.errors import NotFound
 
 STATIC_ROOT = Path(__file__).resolve().parent.parent / "static"
 

@@ -13,11 +13,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..domain.errors import Invalid, ServiceError
 from ..edge import MAX_INT32, load_json
-from ..services.container import Bridge
-from ..services.errors import Invalid, ServiceError
-from ..services.frames import message_frame
-from ..services.hub import Subscriber
+from ..services.infra.frames import message_frame
+from ..services.infra.hub import Subscriber
+from ..services.wiring.container import Bridge
 from .common import dumps
 
 log = logging.getLogger("handover_bridge.ws")

@@ -12,9 +12,9 @@ from typing import Any
 
 from sanic import Blueprint, Request
 
-from ..services.agents import agent_dict
-from ..services.errors import Invalid
-from ..services.frames import AGENTS, agent_topic
+from ..domain.errors import Invalid
+from ..services.infra.frames import AGENTS, agent_topic
+from ..services.queue.agents import agent_dict
 from .common import bridge
 from .middleware import check_ws_origin
 from .ws import SocketSession, last_seq_of

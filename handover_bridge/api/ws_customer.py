@@ -12,8 +12,8 @@ from typing import Any
 
 from sanic import Blueprint, Request
 
-from ..services.errors import Invalid, ServiceError
-from ..services.frames import conversation_topic
+from ..domain.errors import Invalid, ServiceError
+from ..services.infra.frames import conversation_topic
 from .common import bridge
 from .customer import check_ip_rate
 from .middleware import check_ws_origin

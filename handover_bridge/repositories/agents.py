@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.states import State
 from ..models import Agent, AgentSession, Conversation, utcnow
 
 
@@ -82,7 +83,7 @@ async def sweep_needed(session: AsyncSession, silent_cutoff: datetime, grace_cut
     if await session.scalar(silent) is not None:
         return True
     stranded = (select(Conversation.id).join(Agent, Agent.id == Conversation.agent_id)
-                .where(Conversation.state == "assigned", Agent.presence == "offline",
+                .where(Conversation.state == State.ASSIGNED.value, Agent.presence == "offline",
                        Agent.offline_since < grace_cutoff).limit(1))
     return await session.scalar(stranded) is not None
 

@@ -42,7 +42,7 @@ def seconds_between(dialect: str, later: ColumnElement, earlier: ColumnElement) 
 
 
 def is_demo(dialect: str) -> ColumnElement:
-    """The conversation's metadata says {"demo": true} (demo data, services/demo_week.py). No cast
+    """The conversation's metadata says {"demo": true} (demo data, services/demo/demo_week.py). No cast
     that could fail on odd customer metadata: a plain text / number comparison."""
     if dialect == "postgresql":
         return func.json_extract_path_text(Conversation.meta, "demo") == "true"

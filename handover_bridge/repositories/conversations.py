@@ -1,4 +1,5 @@
-"""Conversations and their state transitions (every transition writes an audit row)."""
+"""Conversations and their state transitions: `transition` and `reassign` are the only writers of
+conversations.state; each checks the move against domain/states.py first and writes an audit row."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,6 +9,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain import states
+from ..domain.states import State
 from ..models import Audit, Conversation, Handover, ReviewCandidate, utcnow
 
 _UNSET: Any = object()
@@ -54,27 +57,33 @@ async def transition(session: AsyncSession, conversation_id: str, from_states: I
                      agent_id: int | None = _UNSET, expect_agent: int | None = _UNSET,
                      handover_id: int | None = _UNSET) -> bool:
     """Move a conversation between states with one conditional UPDATE; False if it was not in
-    one of `from_states` (someone else won). The audit row is written in the same transaction."""
-    from_states = tuple(from_states)
+    one of `from_states` (someone else won). Each `from → to` must be allowed by the transition
+    table (states.check: InvalidTransition otherwise, and nothing is written). The audit row is
+    written in the same transaction."""
+    from_states = tuple(states.parse(f) for f in from_states)
+    if not from_states:
+        raise ValueError("transition: no state to leave")
+    for leaving in from_states:
+        to_state = states.check(leaving, to_state)
     now = utcnow()
-    values: dict[str, Any] = {"state": to_state, "updated_at": now}
+    values: dict[str, Any] = {"state": to_state.value, "updated_at": now}
     if agent_id is not _UNSET:
         values["agent_id"] = agent_id
     if handover_id is not _UNSET:
         values["handover_id"] = handover_id
     statement = (update(Conversation)
-                 .where(Conversation.id == conversation_id, Conversation.state.in_(from_states))
+                 .where(Conversation.id == conversation_id, Conversation.state.in_([f.value for f in from_states]))
                  .values(**values)
                  .returning(Conversation.id))
     if expect_agent is not _UNSET:
         statement = statement.where(Conversation.agent_id == expect_agent)
     # Which state did we leave? With one from-state we know; otherwise read it first (the row
     # is ours to change in this transaction either way).
-    previous = from_states[0] if len(from_states) == 1 else await session.scalar(
+    previous = from_states[0].value if len(from_states) == 1 else await session.scalar(
         select(Conversation.state).where(Conversation.id == conversation_id))
     if (await session.execute(statement)).first() is None:
         return False
-    session.add(Audit(conversation_id=conversation_id, from_state=previous, to_state=to_state,
+    session.add(Audit(conversation_id=conversation_id, from_state=previous, to_state=to_state.value,
                       actor=actor, at=now, detail=detail or {}))
     return True
 
@@ -82,16 +91,17 @@ async def transition(session: AsyncSession, conversation_id: str, from_states: I
 async def reassign(session: AsyncSession, conversation_id: str, from_agent: int, to_agent: int,
                    *, actor: str, detail: dict[str, Any]) -> bool:
     """Transfer an assigned conversation from one agent to another (conditional, audited)."""
+    states.check(State.ASSIGNED, State.ASSIGNED)
     now = utcnow()
     result = await session.execute(
         update(Conversation)
-        .where(Conversation.id == conversation_id, Conversation.state == "assigned",
+        .where(Conversation.id == conversation_id, Conversation.state == State.ASSIGNED.value,
                Conversation.agent_id == from_agent)
         .values(agent_id=to_agent, updated_at=now)
         .returning(Conversation.id))
     if result.first() is None:
         return False
-    session.add(Audit(conversation_id=conversation_id, from_state="assigned", to_state="assigned",
+    session.add(Audit(conversation_id=conversation_id, from_state=State.ASSIGNED.value, to_state=State.ASSIGNED.value,
                       actor=actor, at=now, detail=detail))
     return True
 
@@ -100,7 +110,7 @@ async def lock_if_queued(session: AsyncSession, conversation_id: str) -> bool:
     """PostgreSQL: lock the row if it is still queued and nobody else holds it (SKIP LOCKED)."""
     found = await session.scalar(
         select(Conversation.id)
-        .where(Conversation.id == conversation_id, Conversation.state == "queued")
+        .where(Conversation.id == conversation_id, Conversation.state == State.QUEUED.value)
         .with_for_update(skip_locked=True))
     return found is not None
 
@@ -108,7 +118,7 @@ async def lock_if_queued(session: AsyncSession, conversation_id: str) -> bool:
 async def load_by_agent(session: AsyncSession, agent_ids: Iterable[int] | None = None) -> dict[int, int]:
     """How many assigned conversations each agent has."""
     statement = (select(Conversation.agent_id, func.count())
-                 .where(Conversation.state == "assigned", Conversation.agent_id.is_not(None))
+                 .where(Conversation.state == State.ASSIGNED.value, Conversation.agent_id.is_not(None))
                  .group_by(Conversation.agent_id))
     if agent_ids is not None:
         statement = statement.where(Conversation.agent_id.in_(list(agent_ids)))
@@ -117,7 +127,7 @@ async def load_by_agent(session: AsyncSession, agent_ids: Iterable[int] | None =
 
 async def assigned_to(session: AsyncSession, agent_id: int) -> list[Conversation]:
     result = await session.scalars(
-        select(Conversation).where(Conversation.state == "assigned", Conversation.agent_id == agent_id)
+        select(Conversation).where(Conversation.state == State.ASSIGNED.value, Conversation.agent_id == agent_id)
         .order_by(Conversation.updated_at))
     return list(result)
 
@@ -143,7 +153,7 @@ async def handled_by(session: AsyncSession, conversation_id: str, agent_id: int,
     named = await session.scalar(select(Audit.id).where(
         Audit.conversation_id == conversation_id,
         or_(Audit.actor == f"agent:{username}",
-            and_(Audit.to_state == "assigned", or_(Audit.detail["agent"].as_string() == username,
+            and_(Audit.to_state == State.ASSIGNED.value, or_(Audit.detail["agent"].as_string() == username,
                                                     Audit.detail["transfer_to"].as_string() == username)))).limit(1))
     return named is not None
 

@@ -1,4 +1,4 @@
-"""The demo week's rows (services/demo_week.py): find them and remove them. Demo conversations have
+"""The demo week's rows (services/demo/demo_week.py): find them and remove them. Demo conversations have
 ids that start with DEMO_PREFIX *and* metadata {"demo": true}; nothing else is ever touched."""
 from __future__ import annotations
 

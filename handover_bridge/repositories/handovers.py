@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..domain.states import State
 from ..models import Agent, Conversation, Handover, utcnow
 
 
@@ -43,7 +44,7 @@ async def queued(session: AsyncSession, skills: list[str] | None = None) -> list
     """Queued conversations with their open handover, in queue order."""
     statement = (select(Handover, Conversation)
                  .join(Conversation, Conversation.handover_id == Handover.id)
-                 .where(Conversation.state == "queued")
+                 .where(Conversation.state == State.QUEUED.value)
                  .order_by(*queue_order()))
     if skills is not None:
         statement = statement.where(Handover.skill.in_(skills))
@@ -55,7 +56,7 @@ async def next_queued_id(session: AsyncSession, skills: list[str] | None, *, ski
     `FOR UPDATE SKIP LOCKED`, so two bridges picking at once take different conversations."""
     statement = (select(Conversation.id)
                  .join(Handover, Conversation.handover_id == Handover.id)
-                 .where(Conversation.state == "queued")
+                 .where(Conversation.state == State.QUEUED.value)
                  .order_by(*queue_order()).limit(1))
     if skills is not None:
         statement = statement.where(Handover.skill.in_(skills))
@@ -88,7 +89,7 @@ async def mark_ticket_offered(session: AsyncSession, handover_id: int) -> bool:
 async def waiting_longer_than(session: AsyncSession, cutoff: datetime) -> list[Handover]:
     result = await session.scalars(
         select(Handover).join(Conversation, Conversation.handover_id == Handover.id)
-        .where(Conversation.state == "queued", Handover.queued_at < cutoff,
+        .where(Conversation.state == State.QUEUED.value, Handover.queued_at < cutoff,
                Handover.ticket_offered_at.is_(None)))
     return list(result)
 
@@ -112,7 +113,7 @@ async def latest_closed(session: AsyncSession, conversation_id: str) -> Handover
 
 async def count_queued(session: AsyncSession) -> int:
     return await session.scalar(select(func.count()).select_from(Conversation)
-                                .where(Conversation.state == "queued")) or 0
+                                .where(Conversation.state == State.QUEUED.value)) or 0
 
 
 async def agent_names(session: AsyncSession, ids: list[int]) -> dict[int, str]:

@@ -1,9 +1,7 @@
 """Messages with a per-conversation sequence number.
 
-`append` takes the next seq with `UPDATE conversations SET next_seq = next_seq + 1 … RETURNING`
-in the caller's transaction: the row lock (PostgreSQL) or the single writer (SQLite) makes it
-race-free, and a rolled-back insert gives its number back. (The bot-turn hot path does the same
-in plain driver SQL: repositories/turns.py.)
+`append` stores one message in the caller's unit of work through the one append path
+(repositories/append.py), which assigns every message's seq.
 """
 from __future__ import annotations
 
@@ -12,25 +10,19 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Conversation, Message, utcnow
+from ..models import Conversation, Message
+from . import append as append_path
 
 
 async def append(session: AsyncSession, conversation_id: str, sender: str, text: str, *,
                  payload: dict[str, Any] | None = None, client_msg_id: str | None = None,
                  reply_to: int | None = None, status: str | None = None) -> Message:
-    now = utcnow()
-    seq = await session.scalar(
-        update(Conversation).where(Conversation.id == conversation_id)
-        .values(next_seq=Conversation.next_seq + 1, updated_at=now)
-        .returning(Conversation.next_seq).execution_options(synchronize_session=False))
-    if seq is None:
+    counter, stored = await append_path.append(append_path.in_session(session), conversation_id, [{
+        "sender": sender, "text": text, "payload": payload, "client_msg_id": client_msg_id,
+        "reply_to": reply_to, "status": status}])
+    if counter is None:
         raise LookupError(conversation_id)
-    message = Message(conversation_id=conversation_id, seq=seq, sender=sender, text=text,
-                      payload=payload, client_msg_id=client_msg_id, reply_to=reply_to,
-                      status=status, created_at=now)
-    session.add(message)
-    await session.flush()
-    return message
+    return stored[0]
 
 
 async def by_client_id(session: AsyncSession, conversation_id: str, client_msg_id: str) -> Message | None:

@@ -130,7 +130,7 @@ CASES: dict[str, Callable[[], Tracker]] = {
 
 def bot_unavailable_body() -> dict:
     """The bridge's own handover when Rasa is down (handover_claims.bridge_context), for the pages."""
-    from handover_bridge.services import handover_claims as claims
+    from handover_bridge.domain import handover_claims as claims
 
     stored = [claims.StoredText(1, "我要退货 订单2024111500034503"), claims.StoredText(2, "你们能不能快点处理")]
     summary, context = claims.bridge_context(stored, {1: "2024-11-20T01:50:21+00:00", 2: "2024-11-20T01:50:28+00:00"})

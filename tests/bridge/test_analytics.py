@@ -38,7 +38,7 @@ from sqlalchemy import select
 
 from handover_bridge.models import Conversation, Handover, Message, Ticket
 from handover_bridge.services import abuse
-from handover_bridge.services.analytics import parse_period
+from handover_bridge.services.learning.analytics import parse_period
 
 from .conftest import PASSWORD
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handover_bridge.services.hours import BusinessHours
+from handover_bridge.domain.hours import BusinessHours
 
 from .conftest import wait_for
 

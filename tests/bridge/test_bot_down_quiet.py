@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handover_bridge.services import texts
+from handover_bridge.domain import texts
 
 
 pytestmark = pytest.mark.asyncio

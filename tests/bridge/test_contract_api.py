@@ -12,7 +12,7 @@ import jsonschema_rs
 import pytest
 
 import jieli_contract as contract
-from handover_bridge.services import handover_claims, handover_schema
+from handover_bridge.domain import handover_claims, handover_schema
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "handover"
 

@@ -13,7 +13,7 @@ from handover_bridge.config import Settings
 from handover_bridge.db import Database
 from handover_bridge.migrate import migrate
 from handover_bridge.models import Conversation
-from handover_bridge.repositories import turns
+from handover_bridge.repositories.append import append
 
 from .conftest import ACTION_TOKEN, SECRET
 
@@ -32,8 +32,7 @@ async def sqlite_db(tmp_path):
 
 async def _store(db: Database, text: str) -> int:
     async with db.raw() as tx:
-        counter = await turns.reserve(tx, "c" * 32, 1)
-        await turns.insert(tx, "c" * 32, counter.next_seq, [{"sender": "customer", "text": text}])
+        counter, _stored = await append(tx, "c" * 32, [{"sender": "customer", "text": text}])
     return counter.next_seq
 
 
@@ -67,7 +66,7 @@ async def test_a_failed_transaction_leaves_nothing_and_the_wal_is_checkpointed(s
     db, path = sqlite_db
     with pytest.raises(RuntimeError):
         async with db.raw() as tx:
-            await turns.reserve(tx, "c" * 32, 1)
+            await append(tx, "c" * 32, [{"sender": "customer", "text": "回滚"}])
             raise RuntimeError("boom")
     for n in range(200):
         await _store(db, f"消息{n}")

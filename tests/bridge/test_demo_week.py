@@ -1,4 +1,4 @@
-"""The demo week (services/demo_week.py, `python -m handover_bridge seed-demo-week`): refused
+"""The demo week (services/demo/demo_week.py, `python -m handover_bridge seed-demo-week`): refused
 outside demo mode, idempotent, replaced by a fresh week on a later day, never touching real
 conversations, and consistent with itself (seqs, times, states)."""
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from handover_bridge.models import Conversation, Handover, Message, ReviewCandidate, Ticket
-from handover_bridge.services.demo_week import DEMO_PREFIX, DemoWeek
-from handover_bridge.services.errors import Forbidden
+from handover_bridge.services.demo.demo_week import DEMO_PREFIX, DemoWeek
+from handover_bridge.domain.errors import Forbidden
 
 from .conftest import ROOT
 

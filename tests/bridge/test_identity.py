@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from handover_bridge.config import ConfigError, Settings
-from handover_bridge.services import identity
+from handover_bridge.domain import identity
 
 from .conftest import ACTION_TOKEN, IN_CI, ROOT, SECRET, Customer, start_harness, stop_harness
 

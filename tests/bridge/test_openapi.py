@@ -34,7 +34,7 @@ from handover_bridge.api.openapi import description
 from handover_bridge.app import create_app
 from handover_bridge.config import Settings
 
-from handover_bridge.services.identity import shop_token
+from handover_bridge.domain.identity import shop_token
 
 from .conftest import ACTION_TOKEN, ORIGIN, PASSWORD, start_harness, stop_harness
 

@@ -18,7 +18,7 @@ from handover_bridge.migrate import migrate
 from handover_bridge.models import utcnow
 from handover_bridge.repositories import agents as agents_repo
 from handover_bridge.repositories import conversations as conversations_repo
-from handover_bridge.services.security import hash_password
+from handover_bridge.services.infra.security import hash_password
 
 from .conftest import (ACTION_TOKEN, ORIGIN, PASSWORD, PG_URL, REDIS_URL, SECRET, Store, _pg_execute,
                        free_port, need_postgres, need_redis, recv_until, run_sync)

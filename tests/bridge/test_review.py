@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from handover_bridge.models import Handover, ReviewCandidate
-from handover_bridge.services import training_export as tx
+from handover_bridge.services.learning import training_export as tx
 
 from .conftest import PASSWORD, ROOT, AgentClient
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from handover_bridge.services import training_export as tx
+from handover_bridge.services.learning import training_export as tx
 from .conftest import IN_CI, ROOT, recv_json, recv_until, wait_for
 from .test_review import close, designer, export_into, handed_over_chat, review, training_copy
 
@@ -79,7 +79,7 @@ async def test_customer_text_with_a_leading_slash_reaches_rasa_as_text(harness):
 
 async def test_rasa_reads_the_escaped_text_as_text():
     """Rasa's own parser (after the project's normaliser) finds no intent in what the bridge sends."""
-    from handover_bridge.services.bot import as_text
+    from handover_bridge.services.customer.bot import as_text
 
     assert [as_text(t) for t in SLASHED] == AS_TEXT
     result = run_rasa("parse", *[as_text(t) for t in SLASHED], "/request_human")

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from handover_bridge.config import ConfigError, Settings, secret_problem
-from handover_bridge.services import agents as agents_service
+from handover_bridge.services.queue import agents as agents_service
 
 from .conftest import PASSWORD, ROOT, free_port, wait_for
 

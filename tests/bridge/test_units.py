@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import pytest
 
 from handover_bridge.config import ConfigError, Settings, async_database_url
-from handover_bridge.services.hours import BusinessHours
-from handover_bridge.services.priority import category_of, priority_of
-from handover_bridge.services.queue import Snapshot
-from handover_bridge.services.ratelimit import MemoryRateLimiter
-from handover_bridge.services.texts import queue_notice
+from handover_bridge.domain.hours import BusinessHours
+from handover_bridge.domain.priority import category_of, priority_of
+from handover_bridge.services.queue.queue import Snapshot
+from handover_bridge.services.infra.ratelimit import MemoryRateLimiter
+from handover_bridge.domain.texts import queue_notice
 
 GOOD = {"JIELI_SECRET_KEY": "Wk3ZqT9vLr2nXc7HbP4mJd8sYf1gQa6u", "JIELI_ACTION_TOKEN": "Ne5Rt8KyUw2Ip0OzLx3Cv7Bm4Hj9Gs6d"}
 
@@ -112,3 +112,19 @@ def test_token_bucket():
     limiter = MemoryRateLimiter()
     assert [limiter.hit_now("k", 60, 2, 0.0) for _ in range(3)] == [0.0, 0.0, 1.0]
     assert limiter.hit_now("k", 60, 2, 1.0) == 0.0          # one token per second refills
+
+
+def test_the_held_out_set_is_a_setting_with_the_old_default(tmp_path):
+    from handover_bridge.config import PROJECT_ROOT
+
+    default = Settings.from_env({"JIELI_DEMO_MODE": "true"})
+    assert default.heldout_path == f"{PROJECT_ROOT}/tests/nlu/heldout.yml"
+    other = Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_HELDOUT_PATH": str(tmp_path / "h.yml")})
+    assert other.heldout_path == str(tmp_path / "h.yml")
+
+
+def test_a_bad_time_zone_is_a_config_error():
+    with pytest.raises(ConfigError, match="JIELI_TIMEZONE"):
+        Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_TIMEZONE": "Mars/Olympus"})
+    with pytest.raises(ConfigError, match="JIELI_BUSINESS_HOURS"):
+        Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_BUSINESS_HOURS": "nine to five"})

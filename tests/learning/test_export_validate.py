@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handover_bridge.services import training_export as tx
+from handover_bridge.services.learning import training_export as tx
 
 from .rasa_project import KNOWN_NOTICE, ROOT, Project, need_rasa
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from .errors import Forbidden, Unauthorized
+from ...domain.errors import Forbidden, Unauthorized
 from .security import same
 
 log = logging.getLogger("handover_bridge.metrics")
@@ -47,7 +47,7 @@ class Metrics:
         self.abusive_messages = Counter("jieli_abusive_messages", "Customer messages flagged abusive",
                                         ["state", "agent_id"], registry=r)
         # Read from the store at most every JIELI_METRICS_CACHE_SECONDS (MetricsReader), over the last
-        # 24 hours (services/analytics.py, docs/analytics.md): the same in every process.
+        # 24 hours (services/learning/analytics.py, docs/analytics.md): the same in every process.
         self.containment = Gauge("jieli_containment_ratio_24h", "Conversations of the last 24 h where "
                                  "the customer spoke and there was neither a handover nor a ticket, as a "
                                  "share of those where the customer spoke", registry=r)

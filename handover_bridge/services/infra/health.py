@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Any
 
-from .context import Context
+from ..wiring.context import Context
 
 
 async def check(ctx: Context) -> tuple[bool, dict[str, Any]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Message
+from ...models import Message
 
 Event = tuple[tuple[str, ...], dict[str, Any]]   # (topics, frame)
 

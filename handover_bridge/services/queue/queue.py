@@ -33,15 +33,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Agent, Conversation, Handover, utcnow
-from ..repositories import agents as agents_repo
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from . import texts
-from .context import Context
-from .errors import Conflict, NotFound
-from .frames import Event, message_events, queue_changed, state_frame, topics
+from ...domain import texts
+from ...domain.errors import Conflict, NotFound
+from ...domain.states import State
+from ...models import Agent, Conversation, Handover, utcnow
+from ...repositories import agents as agents_repo
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ..infra.frames import Event, message_events, queue_changed, state_frame, topics
+from ..wiring.context import Context
+from .cards import handover_dict, with_waiting_message
 
 log = logging.getLogger("handover_bridge.queue")
 
@@ -146,7 +148,7 @@ class QueueService:
         """Put what a queued customer wrote on their handover card (see with_waiting_message)."""
         async with self.ctx.db.write() as session:
             conversation = await conversations_repo.get(session, conversation_id)
-            if conversation is None or conversation.state != "queued" or not conversation.handover_id:
+            if conversation is None or conversation.state != State.QUEUED or not conversation.handover_id:
                 return
             handover = await handovers_repo.get(session, conversation.handover_id)
             if handover is None:
@@ -166,7 +168,7 @@ class QueueService:
     async def claim(self, session: AsyncSession, conversation: Conversation, agent: Agent,
                     actor: str) -> list[Event] | None:
         """Assign a queued conversation to an agent: one conditional UPDATE. None = lost the race."""
-        if not await conversations_repo.transition(session, conversation.id, ["queued"], "assigned",
+        if not await conversations_repo.transition(session, conversation.id, [State.QUEUED], State.ASSIGNED,
                                                    actor=actor, agent_id=agent.id,
                                                    detail={"agent": agent.username}):
             return None
@@ -185,7 +187,7 @@ class QueueService:
         return [
             *message_events(conversation.id, agent.id, [notice]),
             (topics(conversation.id, agent.id, agents=True),
-             state_frame(conversation.id, "assigned", agent=agent_info)),
+             state_frame(conversation.id, State.ASSIGNED, agent=agent_info)),
             (route, {"type": "agent_joined", "conversation_id": conversation.id, "agent": agent_info}),
         ]
 
@@ -195,7 +197,7 @@ class QueueService:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            if conversation.state != "queued":
+            if conversation.state != State.QUEUED:
                 raise Conflict("this conversation is not waiting (another agent may have taken it)",
                                "not_queued")
             if self.ctx.db.is_postgres:
@@ -285,7 +287,7 @@ class QueueService:
         async with self.ctx.db.write() as session:
             for handover, conversation, estimate in changed:
                 current = await conversations_repo.get(session, conversation.id)
-                if current is None or current.state != "queued" or current.handover_id != handover.id:
+                if current is None or current.state != State.QUEUED or current.handover_id != handover.id:
                     continue
                 if not await handovers_repo.set_position_if_changed(session, handover.id, estimate.position,
                                                                     estimate.eta_seconds):
@@ -321,7 +323,7 @@ class QueueService:
                             category: str | None = None) -> list[Event] | None:
         """An assigned conversation goes back to the front of the queue (agent dropped, or
         transferred to a skill)."""
-        if not await conversations_repo.transition(session, conversation.id, ["assigned"], "queued",
+        if not await conversations_repo.transition(session, conversation.id, [State.ASSIGNED], State.QUEUED,
                                                    actor=actor, agent_id=None, expect_agent=agent_id,
                                                    detail={"reason": reason, "from_agent": agent_id,
                                                            **({"skill": skill} if skill else {})}):
@@ -337,7 +339,7 @@ class QueueService:
                                             payload={"type": "requeued", "reason": reason})
         self.ctx.metrics.messages.labels("system").inc()
         return [*message_events(conversation.id, agent_id, [notice]),
-                (topics(conversation.id, agent_id, agents=True), state_frame(conversation.id, "queued"))]
+                (topics(conversation.id, agent_id, agents=True), state_frame(conversation.id, State.QUEUED))]
 
     async def offer_tickets_after_long_wait(self) -> None:
         cutoff = utcnow() - timedelta(seconds=self.ctx.settings.max_wait_seconds)
@@ -352,54 +354,3 @@ class QueueService:
                                                        texts.LONG_WAIT_TICKET, payload=TICKET_OFFER)
                     events += message_events(handover.conversation_id, None, [offer])
         await self.ctx.publish(events)
-
-
-NOT_DESCRIBED = "（客户还没有描述问题）"   # what actions/handover_context.py writes when it has nothing
-MAX_WAITING_MESSAGES = 20
-WAITING_SUMMARY_CHARS = 60
-
-
-def with_waiting_message(context: dict[str, Any] | None, summary: str | None, message: dict[str, Any],
-                         abusive: bool) -> tuple[dict[str, Any], str | None]:
-    """The handover's context and summary with a message the customer wrote while queued.
-
-    A customer who asked for a person straight away is asked, while they wait, what the problem
-    is: their answer is added to `context.waiting_messages` and, when the bot had nothing to say
-    about the problem, becomes the problem and the summary's 客户诉求 — so the agent's card shows
-    it before they open the chat, and nobody has to ask again. An abusive message is kept in the
-    transcript but not put on the card."""
-    context = dict(context or {})
-    waiting = list(context.get("waiting_messages") or [])
-    waiting.append({"seq": message["seq"], "text": message["text"], "created_at": message.get("created_at")})
-    context["waiting_messages"] = waiting[-MAX_WAITING_MESSAGES:]
-    problem = dict(context.get("problem") or {})
-    if abusive or (problem.get("text") or "").strip():
-        return context, summary
-    text = " ".join(str(message["text"]).split())
-    problem["text"] = text
-    problem["messages"] = [*(problem.get("messages") or []), {"text": text, "while_waiting": True}]
-    context["problem"] = problem
-    if summary and NOT_DESCRIBED in summary:
-        clipped = text if len(text) <= WAITING_SUMMARY_CHARS else text[:WAITING_SUMMARY_CHARS] + "…"
-        summary = summary.replace(NOT_DESCRIBED, f"{clipped}（排队时补充）", 1)
-    return context, summary
-
-
-def handover_dict(handover: Handover) -> dict[str, Any]:
-    return {
-        "id": handover.id,
-        "reason": handover.reason,
-        "category": handover.category,
-        "skill": handover.skill,
-        "priority": handover.priority,
-        "summary": handover.summary,
-        "context": handover.context,
-        "queued_at": handover.queued_at.isoformat(),
-        "accepted_at": handover.accepted_at.isoformat() if handover.accepted_at else None,
-        "closed_at": handover.closed_at.isoformat() if handover.closed_at else None,
-        "agent_id": handover.agent_id,
-        "resolution": handover.resolution,
-        "tags": handover.tags,
-        "rating": handover.rating,
-        "ticket_offered": handover.ticket_offered_at is not None,
-    }

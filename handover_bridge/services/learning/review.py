@@ -6,7 +6,7 @@
   is reusable. One candidate per handover (idempotent).
 * **Review.** A designer lists them, accepts (possibly edited) or rejects each one.
 * **Export.** `export` writes the accepted ones into `data/nlu/learned_from_agents.yml`
-  (services/training_export.py): examples under the tagged intent, or a new `faq/<key>` with the
+  (services/learning/training_export.py): examples under the tagged intent, or a new `faq/<key>` with the
   agent's answer as `utter_faq/<key>`; then they are `exported`. `make train` picks them up.
 
 No Sanic here (house style 2); SQL lives in repositories/review.py.
@@ -16,134 +16,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.exc import IntegrityError
 
-from ..config import PROJECT_ROOT
-from ..models import CANDIDATE_STATUSES, Agent, Handover, Message, ReviewCandidate, utcnow
-from ..repositories import handovers as handovers_repo
-from ..repositories import review as review_repo
+from ...domain.errors import Invalid, NotFound, Unavailable
+from ...models import CANDIDATE_STATUSES, Agent, Handover, ReviewCandidate, utcnow
+from ...repositories import handovers as handovers_repo
+from ...repositories import review as review_repo
+from ..wiring.context import Context
 from . import training_export as tx
-from .context import Context
-from .errors import Invalid, NotFound, Unavailable
+from .examples import MAX_ANSWER_CHARS, MAX_EXAMPLE_CHARS, MAX_EXAMPLES, MAX_NOTE_CHARS, gather, usable_example
+from .intents import INTENT_LABELS, UNTAGGABLE, DomainIntents, Intent
+
+__all__ = ["INTENT_LABELS", "MAX_ANSWER_CHARS", "MAX_EXAMPLES", "MAX_EXAMPLE_CHARS", "UNTAGGABLE", "DomainIntents",
+           "Intent", "ReviewService", "candidate_dict", "gather", "usable_example", "write_atomic"]
 
 log = logging.getLogger("handover_bridge.review")
-
-MAX_EXAMPLES = 12            # per candidate
-MAX_EXAMPLE_CHARS = tx.MAX_EXAMPLE_CHARS
-MAX_ANSWER_CHARS = 1000
-MAX_NOTE_CHARS = 500
-HELDOUT = Path(PROJECT_ROOT) / "tests" / "nlu" / "heldout.yml"
-
-# Intents of the domain an agent may not tag: Rasa's own, the hand-back rating, and the FAQ
-# retrieval intent (tick 「答复可复用」 instead: the answer becomes a new FAQ).
-UNTAGGABLE = frozenset({"nlu_fallback", "request_rating", "rate", tx.FAQ_INTENT})
-# What the console shows for each intent (unknown ones show their name), topics first.
-INTENT_LABELS = {
-    "order_status": "查订单 / 物流", "cancel_order": "取消订单", "change_address": "修改地址",
-    "refund": "退款", "return_exchange": "退换货", "invoice": "发票", "payment": "支付",
-    "coupon": "优惠券 / 价保", "product_usage": "产品使用", "product_info": "商品咨询",
-    "out_of_scope": "超出范围", "complain": "投诉", "request_human": "要人工客服",
-    "bot_challenge": "问是不是机器人", "inform_order_id": "发订单号", "greet": "打招呼",
-    "goodbye": "告别", "thank": "感谢", "affirm": "确认", "deny": "否定", "insult": "辱骂",
-}
-# Customer messages that say nothing a bot could learn from, by the intent Rasa gave them.
-NOT_A_QUESTION = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_human",
-                            "insult", "request_rating", "rate", "inform_order_id"})
-# A request for a person, an empty pleasantry, or personal data: never a training example.
-_REQUEST = re.compile(r"人工|真人|活人|转接|转人|(^|[^a-z])rg([^a-z]|$)|ren ?gong", re.I)
-_PLEASANTRY = re.compile(r"^(好的?|嗯+|哦+|噢+|谢谢(你|您)?|多谢|感谢|ok|okay|收到|知道了|明白了?|懂了|你好|您好|在吗|在不在|"
-                         r"没有了|没了|行|可以|是的|对的?|不是|不用了?|拜拜|再见|好吧|哈+|呵+)+$")
-_PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-
-
-def _content(text: str) -> str:
-    """Letters and digits only, normalised: what a message says."""
-    return tx.dedupe_key(text)
-
-
-def usable_example(text: str, intent: str | None = None, abusive: bool = False) -> bool:
-    """Would this customer message make a sensible NLU example?"""
-    text = (text or "").strip()
-    if not text or text.startswith("/") or abusive or len(text) > MAX_EXAMPLE_CHARS:
-        return False
-    if intent in NOT_A_QUESTION:
-        return False
-    normal = tx.normalize(text)
-    if _REQUEST.search(normal) or _PHONE.search(normal) or _EMAIL.search(normal):
-        return False
-    content = _content(text)
-    letters = re.sub(r"[0-9]", "", content)
-    return len(letters) >= 3 and not _PLEASANTRY.match(content)
-
-
-@dataclass(frozen=True)
-class Intent:
-    name: str
-    label: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"name": self.name, "label": self.label}
-
-
-class DomainIntents:
-    """The intents of the Rasa domain file, re-read when it changes."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self._stamp: tuple[int, int] | None = None
-        self._intents: tuple[str, ...] = ()
-
-    def names(self) -> tuple[str, ...]:
-        try:
-            stat = os.stat(self.path)
-        except OSError:
-            raise Unavailable(f"the Rasa domain {self.path} cannot be read (JIELI_DOMAIN_PATH)",
-                              "domain_unavailable") from None
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp != self._stamp:
-            try:
-                with open(self.path, encoding="utf-8") as handle:
-                    data = yaml.safe_load(handle) or {}
-            except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
-                raise Unavailable(f"the Rasa domain {self.path} is not valid YAML: {error}",
-                                  "domain_unavailable") from None
-            names = []
-            for item in data.get("intents") or [] if isinstance(data, dict) else []:
-                name = next(iter(item), None) if isinstance(item, dict) else item
-                if isinstance(name, str) and name not in names:
-                    names.append(name)
-            self._intents, self._stamp = tuple(names), stamp
-        return self._intents
-
-    def taggable(self) -> list[Intent]:
-        names = [n for n in self.names() if n not in UNTAGGABLE]
-        order = {name: number for number, name in enumerate(INTENT_LABELS)}
-        names.sort(key=lambda n: (order.get(n, len(order)), n))
-        return [Intent(n, INTENT_LABELS.get(n, n)) for n in names]
-
-    def check(self, intent: Any, *, what: str = "intent") -> str | None:
-        """None, or a taggable intent of the domain; 400 otherwise."""
-        if intent is None or intent == "":
-            return None
-        if not isinstance(intent, str):
-            raise Invalid(f"{what} must be the name of an intent", "invalid_intent")
-        names = self.names()
-        if intent in UNTAGGABLE:
-            raise Invalid(f"{what} {intent!r} cannot be tagged; for a reusable answer set reusable: true",
-                          "invalid_intent")
-        if intent not in names:
-            raise Invalid(f"{what} {intent!r} is not an intent of the domain "
-                          f"({', '.join(i.name for i in self.taggable())})", "unknown_intent")
-        return intent
 
 
 def candidate_dict(candidate: ReviewCandidate, handover: Handover | None = None,
@@ -378,7 +269,7 @@ class ReviewService:
 
     def _plan(self, rows: list[dict[str, Any]], known: list[str], data_dir: Path) -> tx.ExportPlan:
         previous = tx.read_generated(data_dir / tx.GENERATED_FILE)
-        existing = tx.existing_examples(data_dir, [HELDOUT])
+        existing = tx.existing_examples(data_dir, [Path(self.ctx.settings.heldout_path)])
         return tx.plan_export(rows, known_origins=known, previous=previous, existing=existing)
 
 
@@ -404,62 +295,3 @@ def write_atomic(path: Path, text: str | None) -> None:
         raise
 
 
-# ---- what a closed handover holds ------------------------------------------------------------------
-
-def gather(handover: Handover, messages: Iterable[Message], window_start) -> dict[str, Any]:
-    """examples (customer questions before and during the handover), the default answer (the
-    agent's longest message), and what the bot thought it was."""
-    context = handover.context if isinstance(handover.context, dict) else {}
-    transcript_intents: dict[str, str] = {}
-    for entry in context.get("transcript") or []:
-        if isinstance(entry, dict) and entry.get("sender") == "customer" and isinstance(entry.get("text"), str):
-            if isinstance(entry.get("intent"), str):
-                transcript_intents[tx.dedupe_key(entry["text"])] = entry["intent"]
-    closed = handover.closed_at or utcnow()
-    before, during, agent_texts = [], [], []
-    for message in messages:
-        at = message.created_at
-        if message.sender == "customer":
-            if at < handover.queued_at and (window_start is None or at >= window_start):
-                before.append(message)
-            elif handover.queued_at <= at <= closed:
-                during.append(message)
-        elif message.sender == "agent" and handover.queued_at <= at <= closed and (message.text or "").strip():
-            agent_texts.append(message.text.strip())
-    examples: list[str] = []
-    seen: set[str] = set()
-    for message in [*before, *during]:
-        intent = transcript_intents.get(tx.dedupe_key(message.text))
-        if not usable_example(message.text, intent, bool(message.abusive)):
-            continue
-        text = tx.clean_example(message.text)
-        key = tx.dedupe_key(text)
-        if key in seen:
-            continue
-        seen.add(key)
-        examples.append(text)
-        if len(examples) >= MAX_EXAMPLES:
-            break
-    answer = tx.clean_answer(max(agent_texts, key=len)) if agent_texts else None
-    return {"examples": examples, "answer": answer[:MAX_ANSWER_CHARS] if answer else None,
-            "bot_intent": bot_intent_of(context)}
-
-
-def bot_intent_of(context: dict[str, Any]) -> str | None:
-    """What the bot took the problem for: the intent of the last problem message, else the last
-    customer intent that asks something."""
-    intents = [i if isinstance(i, dict) else {"intent": i} for i in context.get("intents") or []
-               if isinstance(i, str) or isinstance(i, dict) and isinstance(i.get("intent"), str)]
-    if not intents:   # older contexts: the intents of the customer turns in the transcript
-        intents = [{"turn": t.get("turn"), "intent": t["intent"]} for t in context.get("transcript") or []
-                   if isinstance(t, dict) and t.get("sender") == "customer" and isinstance(t.get("intent"), str)]
-    by_turn = {i.get("turn"): i["intent"] for i in intents}
-    problem = (context.get("problem") or {}).get("messages") if isinstance(context.get("problem"), dict) else None
-    for message in reversed(problem or []):
-        intent = by_turn.get(message.get("turn")) if isinstance(message, dict) else None
-        if intent and intent not in NOT_A_QUESTION:
-            return intent
-    for item in reversed(intents):
-        if item["intent"] not in NOT_A_QUESTION:
-            return item["intent"]
-    return intents[-1]["intent"] if intents else None

@@ -6,7 +6,7 @@ frustration and repeated requests for a person (from the action's context), a VI
 high order value each add one level.
 
 Tier and order value count only when the bridge can vouch for them: the tier of the customer's
-verified identity (metadata["identity"], services/identity.py), and an order's amount only when the
+verified identity (metadata["identity"], domain/identity.py), and an order's amount only when the
 action's context says it looked the order up for its verified owner (`context["order"]
 ["order_verified"] is True`). What the widget's metadata or the action's context merely claim (a
 `tier: svip`, an order `amount`) never raises priority. An explicit priority from the action is

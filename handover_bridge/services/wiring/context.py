@@ -4,15 +4,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..config import Settings
-from ..db import Database
-from .bot import RasaClient
-from .fanout import Fanout
-from .frames import Event
-from .hours import BusinessHours
-from .hub import Hub
-from .metrics import Metrics
-from .ratelimit import RateLimiter
+from ...config import Settings
+from ...db import Database
+from ...domain.hours import BusinessHours
+from ..customer.bot import RasaClient
+from ..infra.fanout import Fanout
+from ..infra.frames import Event
+from ..infra.hub import Hub
+from ..infra.metrics import Metrics
+from ..infra.ratelimit import RateLimiter
 
 
 @dataclass

@@ -7,11 +7,11 @@ import asyncio
 import logging
 import time
 
-from ..repositories import agents as agents_repo
+from ...repositories import agents as agents_repo
+from ..infra.ratelimit import MemoryRateLimiter
+from ..wiring.context import Context
 from .agents import AgentService
-from .context import Context
 from .queue import QueueService
-from .ratelimit import MemoryRateLimiter
 
 log = logging.getLogger("handover_bridge.sweeper")
 

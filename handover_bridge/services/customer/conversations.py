@@ -5,7 +5,8 @@ Sending is idempotent per `client_msg_id`: the first send stores the message (st
 while the bot turn runs) and the replies it produced (`reply_to` = its seq); a retry returns the
 same stored message and the same replies, waiting for the first call if it is still in flight.
 Rasa is called once. No database session is held while Rasa works (the action server calls
-back into the bridge during that time, and SQLite has a single writer).
+back into the bridge during that time, and SQLite has a single writer). The bot turn itself —
+Rasa's replies, Rasa down, a retry waiting for or taking over a turn — is in bot_turns.py.
 """
 from __future__ import annotations
 
@@ -13,27 +14,30 @@ import asyncio
 import json
 import logging
 import re
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..db import DuplicateKey
-from ..models import Message, utcnow
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from ..repositories import turns as turns_repo
-from . import abuse, identity, texts
-from . import handover_claims as claims
-from .bot import BotReply, BotUnavailable, as_text
-from .context import Context
-from .errors import Conflict, Invalid, NotFound, RateLimited, ServiceError, TooLarge, Unauthorized
-from .frames import Event, message_events, state_frame, topics
+from ...db import DuplicateKey
+from ...domain import identity, states, texts
+from ...domain.errors import Conflict, Invalid, NotFound, RateLimited, TooLarge, Unauthorized
+from ...domain.states import State
+from ...models import Message, utcnow
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ...repositories import turns as turns_repo
+from .. import abuse
+from ..infra.frames import message_events, state_frame, topics
+from ..infra.security import new_conversation_id, new_token, same, token_hash
+from ..queue.queue import QueueService
+from ..wiring.context import Context
+from .bot import BotUnavailable
+from .bot_turns import BOT_DOWN_NOTICES, BotTurns, rasa_message
 from .handover import HandoverService
-from .queue import TICKET_OFFER, QueueService
-from .security import new_conversation_id, new_token, same, token_hash
 
 log = logging.getLogger("handover_bridge.conversations")
+
+__all__ = ["BOT_DOWN_NOTICES", "ConversationService", "clean_metadata", "rasa_message"]
 
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_METADATA_BYTES = 8 * 1024
@@ -43,11 +47,10 @@ MAX_PAYLOAD_CHARS = 256
 # payload must be one the bot offered in this conversation (the buttons of its newest messages).
 WIDGET_PAYLOADS = frozenset({"/request_human"})
 OFFERED_LOOKBACK = 20     # bot messages with buttons searched for an offered payload
-POLL_SECONDS = 0.05
 CONVERSATION_EXPIRED = "会话已过期，为了您的信息安全，请重新开始对话～"
 
 
-class ConversationService:
+class ConversationService(BotTurns):
     def __init__(self, ctx: Context, queue: QueueService, handovers: HandoverService):
         self.ctx = ctx
         self.queue = queue
@@ -163,13 +166,13 @@ class ConversationService:
                 raise NotFound("conversation not found")
             result: dict[str, Any] = {"conversation_id": conversation.id, "state": conversation.state,
                                       "metadata": conversation.meta, "last_seq": conversation.next_seq}
-            if conversation.state == "queued" and conversation.handover_id:
+            if conversation.state == State.QUEUED and conversation.handover_id:
                 snap = await self.queue.snapshot(session)
                 handover = await handovers_repo.get(session, conversation.handover_id)
                 estimate = snap.estimate(handover)
                 result["queue"] = {"position": estimate.position, "eta_seconds": estimate.eta_seconds,
                                    "agents_online": estimate.agents_online}
-            if conversation.state == "assigned" and conversation.agent_id:
+            if conversation.state == State.ASSIGNED and conversation.agent_id:
                 names = await handovers_repo.agent_names(session, [conversation.agent_id])
                 result["agent"] = {"display_name": names.get(conversation.agent_id)}
         return result
@@ -228,7 +231,10 @@ class ConversationService:
         """Store a customer message and run what it causes. Returns the conversation state and
         the stored message followed by every message it produced. The text is stored exactly as
         sent and reaches Rasa as text (a leading "/" included); `payload`, a button's payload
-        (check_button), is what Rasa gets instead when the customer pressed a button."""
+        (check_button), is what Rasa gets instead when the customer pressed a button.
+        Whether the message goes to Rasa at all is decided here, once, by the state machine
+        (states.goes_to_bot: only in bot mode — the post-handover silence; Rasa's pause is the
+        second fence, docs/bridge.md)."""
         text = self.validate_text(text)
         client_msg_id = self.validate_client_msg_id(client_msg_id)
         button = await self.check_button(conversation_id, payload)
@@ -241,11 +247,11 @@ class ConversationService:
         if message.abusive:
             self.ctx.metrics.abusive_messages.labels(state, str(agent_id or "")).inc()
         await self.ctx.publish(message_events(conversation_id, agent_id, [message]))
-        if state == "queued":
+        if state == State.QUEUED:
             await self.queue.add_waiting_message(conversation_id, {
                 "seq": message.seq, "text": message.text,
                 "created_at": message.created_at.isoformat() if message.created_at else None}, bool(message.abusive))
-        if state != "bot":
+        if not states.goes_to_bot(state):   # handed over: the customer talks to people now
             return state, [message]
         state, produced = await self._run_bot_turn(conversation_id, message, meta)
         return state, [message, *produced]
@@ -269,145 +275,12 @@ class ConversationService:
             raise Conflict("本次会话已结束，请开始新的会话。", "conversation_closed")
         return message, counter.state, counter.agent_id, counter.metadata
 
-    async def _run_bot_turn(self, conversation_id: str, message: Message,
-                            meta: dict[str, Any]) -> tuple[str, list[Message]]:
-        key = (conversation_id, message.seq)
-        future = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            result = await self._bot_turn(conversation_id, message, meta)
-        except BaseException:
-            future.cancel()   # waiters re-read the store
-            raise
-        else:
-            future.set_result(None)
-            return result
-        finally:
-            self._inflight.pop(key, None)
-
-    async def _bot_turn(self, conversation_id: str, message: Message,
-                        meta: dict[str, Any]) -> tuple[str, list[Message]]:
-        started = time.perf_counter()
-        try:
-            replies = await self.ctx.bot.send(conversation_id, rasa_message(message), identity.rasa_metadata(
-                meta or {}, conversation_id, self.ctx.settings.action_token))
-            self.ctx.metrics.bot_latency.observe(time.perf_counter() - started)
-        except BotUnavailable as error:
-            self.ctx.metrics.bot_failures.inc()
-            log.warning("bot unavailable", extra={"fields": {"conversation_id": conversation_id,
-                                                             "error": str(error)}})
-            return await self._bot_down(conversation_id, message, str(error))
-        return await self.store_bot_replies(conversation_id, replies, reply_to=message.seq)
-
-    async def store_bot_replies(self, conversation_id: str, replies: list[BotReply], *,
-                                reply_to: int | None) -> tuple[str, list[Message]]:
-        async with self.ctx.db.raw(single_statement=True) as tx:
-            counter, stored = await turns_repo.store_replies(
-                tx, conversation_id, [(r.text, r.payload) for r in replies], reply_to)
-        first = counter.next_seq - len(replies) + 1
-        self.ctx.metrics.messages.labels("bot").inc(len(stored))
-        await self.ctx.publish(message_events(conversation_id, counter.agent_id, stored))
-        produced = stored
-        if reply_to is not None and (counter.state != "bot" or first != reply_to + 1):
-            # something else came of this turn (the handover notice when the action handed
-            # over) or came between: read what belongs to it
-            async with self.ctx.db.read() as session:
-                produced = await messages_repo.produced_by(session, conversation_id, reply_to)
-        return counter.state, produced
-
-    async def _bot_down(self, conversation_id: str, message: Message, error: str) -> tuple[str, list[Message]]:
-        """Rasa is down or slow: say so kindly once, then hand over (reason bot_unavailable, with
-        the bridge's own summary of what the customer wrote and the order numbers in it) when an
-        agent can take it, otherwise offer a ticket. While it stays down, later messages are
-        stored without another apology (nothing repeats on every message)."""
-        skill = self.ctx.settings.skill_for("其他")
-        available = await self.queue.agents_available(skill)
-        events: list[Event] = []
-        async with self.ctx.db.write() as session:
-            conversation = await conversations_repo.get(session, conversation_id)
-            still_bot = conversation.state == "bot"
-            last = await messages_repo.latest_reply(session, conversation_id)
-            told = last is not None and last.sender == "system" and last.text in BOT_DOWN_NOTICES
-            notices = []
-            if still_bot and available and not told:
-                notices.append(await messages_repo.append(session, conversation_id, "system",
-                                                          texts.BOT_UNAVAILABLE, reply_to=message.seq))
-            elif still_bot and not available and not told:
-                notices.append(await messages_repo.append(session, conversation_id, "system",
-                                                          texts.BOT_UNAVAILABLE_NO_AGENT, reply_to=message.seq))
-                offer = texts.NO_AGENT_TICKET if self.ctx.hours.is_open() else texts.OUTSIDE_HOURS_TICKET
-                notices.append(await messages_repo.append(session, conversation_id, "system", offer,
-                                                          payload=TICKET_OFFER, reply_to=message.seq))
-            await messages_repo.set_status(session, conversation_id, message.seq, "done")
-            events += message_events(conversation_id, conversation.agent_id, notices)
-            stored = await messages_repo.from_customer(session, conversation_id, 200) if still_bot and available \
-                else []
-        self.ctx.metrics.messages.labels("system").inc(len(notices))
-        await self.ctx.publish(events)
-        if still_bot and available:
-            summary, context = claims.bridge_context(
-                claims.stored_texts(stored),
-                {m.seq: m.created_at.isoformat() if m.created_at else None for m in stored})
-            context.update({"trigger": {"text": message.text, "seq": message.seq}, "error": error})
-            try:
-                await self.handovers.start(
-                    conversation_id, reason="bot_unavailable", category="其他", actor="system",
-                    summary=summary, context=context, reply_to=message.seq)
-            except ServiceError as failure:   # e.g. the action's own handover got there first
-                log.info("bot_unavailable handover skipped: %s", failure.message)
-        async with self.ctx.db.read() as session:
-            conversation = await conversations_repo.get(session, conversation_id)
-            produced = await messages_repo.produced_by(session, conversation_id, message.seq)
-        return conversation.state, produced
-
-    async def _replay(self, conversation_id: str, client_msg_id: str) -> tuple[str, list[Message]]:
-        """A retried send: wait for the first attempt if it is still running, then answer with
-        what it stored."""
-        deadline = time.monotonic() + self.ctx.settings.rasa_timeout + 5
-        while True:
-            async with self.ctx.db.read() as session:
-                original = await messages_repo.by_client_id(session, conversation_id, client_msg_id)
-            if original is None:
-                raise NotFound("conversation not found")
-            if original.status not in ("pending", "retrying"):
-                break
-            future = self._inflight.get((conversation_id, original.seq))
-            if future is not None:
-                await asyncio.wait({future}, timeout=max(0.1, deadline - time.monotonic()))
-                if time.monotonic() > deadline:
-                    break
-                continue
-            age = (utcnow() - original.created_at).total_seconds()
-            if age > self.ctx.settings.rasa_timeout + 1 and await self._take_over(conversation_id, original):
-                # The process that started this turn is gone (crash): run the turn ourselves.
-                async with self.ctx.db.read() as session:
-                    conversation = await conversations_repo.get(session, conversation_id)
-                if conversation.state == "bot":
-                    await self._run_bot_turn(conversation_id, original, conversation.meta)
-                continue
-            if time.monotonic() > deadline:
-                break
-            await asyncio.sleep(POLL_SECONDS)
-        async with self.ctx.db.read() as session:
-            conversation = await conversations_repo.get(session, conversation_id)
-            produced = await messages_repo.produced_by(session, conversation_id, original.seq)
-        return conversation.state, [original, *produced]
-
-    async def _take_over(self, conversation_id: str, message: Message) -> bool:
-        async with self.ctx.db.write() as session:
-            conversation = await conversations_repo.get(session, conversation_id)
-            if conversation.state != "bot":   # handed over meanwhile: nothing goes to Rasa now
-                await messages_repo.set_status(session, conversation_id, message.seq, "done")
-                return False
-            return await messages_repo.set_status(session, conversation_id, message.seq, "retrying",
-                                                  only_if="pending")
-
     # ---- other customer actions ----------------------------------------------------------------
 
     async def typing(self, conversation_id: str) -> None:
         async with self.ctx.db.read() as session:
             conversation = await conversations_repo.get(session, conversation_id)
-        if conversation is not None and conversation.state == "assigned":
+        if conversation is not None and conversation.state == State.ASSIGNED:
             await self.ctx.publish([(topics(conversation_id, conversation.agent_id),
                                      {"type": "typing", "conversation_id": conversation_id,
                                       "sender": "customer"})])
@@ -418,7 +291,7 @@ class ConversationService:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            if not await conversations_repo.transition(session, conversation_id, ["queued"], "bot",
+            if not await conversations_repo.transition(session, conversation_id, [State.QUEUED], State.BOT,
                                                        actor="customer", handover_id=None,
                                                        detail={"reason": "cancel_wait"}):
                 raise Conflict("the conversation is not waiting for an agent", "not_queued")
@@ -427,10 +300,10 @@ class ConversationService:
             notice = await messages_repo.append(session, conversation_id, "system", texts.WAIT_CANCELLED)
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish([*message_events(conversation_id, None, [notice]),
-                                (topics(conversation_id, agents=True), state_frame(conversation_id, "bot"))])
+                                (topics(conversation_id, agents=True), state_frame(conversation_id, State.BOT))])
         await self._resume_bot(conversation_id)
         await self.queue.maintain()
-        return "bot", [notice]
+        return State.BOT, [notice]
 
     async def _resume_bot(self, conversation_id: str) -> None:
         try:
@@ -464,20 +337,6 @@ def _offers(payload: dict[str, Any], wanted: str) -> bool:
         if isinstance(items, list) and any(isinstance(b, dict) and b.get("payload") == wanted for b in items):
             return True
     return False
-
-
-# What the customer is told when the bot is down: said once, not again until someone else speaks.
-BOT_DOWN_NOTICES = frozenset({texts.BOT_UNAVAILABLE, texts.BOT_UNAVAILABLE_NO_AGENT, texts.NO_AGENT_TICKET,
-                              texts.OUTSIDE_HOURS_TICKET})
-
-
-def rasa_message(message: Message) -> str:
-    """What Rasa gets for a stored customer message: the payload of the button pressed, or else
-    the text, as text (bot.as_text: a leading "/" never makes an intent)."""
-    button = message.payload if isinstance(message.payload, dict) else {}
-    if button.get("type") == "button" and isinstance(button.get("payload"), str):
-        return button["payload"]
-    return as_text(message.text)
 
 
 def clean_metadata(metadata: Any) -> dict[str, Any]:

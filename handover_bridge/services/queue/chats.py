@@ -9,24 +9,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..db import DuplicateKey
-from ..edge import MAX_INT32, whole_number
-from ..models import Agent, Message, utcnow
-from ..repositories import agents as agents_repo
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from ..repositories import turns as turns_repo
-from . import texts
-from .bot import BotUnavailable
-from .context import Context
-from .conversations import ConversationService
+from ...db import DuplicateKey
+from ...domain import texts
+from ...domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ...domain.priority import category_of
+from ...domain.states import State
+from ...edge import MAX_INT32, whole_number
+from ...models import Agent, Message, utcnow
+from ...repositories import agents as agents_repo
+from ...repositories import append as append_path
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ...repositories import turns as turns_repo
+from ..customer.bot import BotUnavailable
+from ..customer.conversations import ConversationService
+from ..infra.frames import Event, agent_topic, message_events, state_frame, topics
+from ..learning.review import ReviewService
+from ..wiring.context import Context
 from .agents import has_role
-from .errors import Conflict, Forbidden, Invalid, NotFound
-from .frames import Event, agent_topic, message_events, state_frame, topics
-from .priority import category_of
-from .queue import QueueService, handover_dict
-from .review import ReviewService
+from .cards import handover_dict
+from .queue import QueueService
 
 log = logging.getLogger("handover_bridge.chats")
 
@@ -68,7 +71,7 @@ class ChatService:
         """Who may read a conversation: a lead, any of them; every agent, a queue item (waiting
         for someone to take it) and their own chats (assigned to them now, or served, accepted,
         transferred or closed by them before); a designer, the chats in the review queue."""
-        if has_role(agent, "lead") or conversation.state == "queued" or conversation.agent_id == agent.id:
+        if has_role(agent, "lead") or conversation.state == State.QUEUED or conversation.agent_id == agent.id:
             return
         if await conversations_repo.handled_by(session, conversation.id, agent.id, agent.username):
             return
@@ -99,16 +102,19 @@ class ChatService:
         """An agent's reply: one short transaction on the relay's hot path (repositories/turns)."""
         text = self.conversations.validate_text(text)
         client_msg_id = self.conversations.validate_client_msg_id(client_msg_id)
+
+        def theirs(counter: append_path.Counter) -> None:   # checked before anything is inserted
+            if counter.state != State.ASSIGNED or counter.agent_id != agent.id:
+                raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+
         try:
             async with self.ctx.db.raw() as tx:
-                counter = await turns_repo.reserve(tx, conversation_id, 1)
+                counter, stored = await append_path.append(tx, conversation_id, [{
+                    "sender": "agent", "text": text, "client_msg_id": client_msg_id,
+                    "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}}}], guard=theirs)
                 if counter is None:
                     raise NotFound("conversation not found")
-                if counter.state != "assigned" or counter.agent_id != agent.id:
-                    raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
-                [message] = await turns_repo.insert(tx, conversation_id, counter.next_seq, [{
-                    "sender": "agent", "text": text, "client_msg_id": client_msg_id,
-                    "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}}}])
+                message = stored[0]
                 await turns_repo.mark_first_reply(tx, conversation_id)
         except DuplicateKey:   # a retry: the message is stored already
             async with self.ctx.db.read() as session:
@@ -128,7 +134,7 @@ class ChatService:
         conversation = await conversations_repo.get(session, conversation_id)
         if conversation is None:
             raise NotFound("conversation not found")
-        if conversation.state != "assigned" or conversation.agent_id != agent.id:
+        if conversation.state != State.ASSIGNED or conversation.agent_id != agent.id:
             raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
         return conversation
 
@@ -166,10 +172,10 @@ class ChatService:
                           ((agent_topic(agent.id),), {"type": "transferred_away",
                                                       "conversation_id": conversation_id, "to": info}),
                           (topics(conversation_id, target.id),
-                           state_frame(conversation_id, "assigned", agent=info)),
+                           state_frame(conversation_id, State.ASSIGNED, agent=info)),
                           (topics(conversation_id, target.id),
                            {"type": "agent_joined", "conversation_id": conversation_id, "agent": info})]
-                result = {"state": "assigned", "agent": info}
+                result = {"state": State.ASSIGNED, "agent": info}
             else:
                 new_category = category_of(category) if category is not None else None
                 new_skill = str(skill) if skill is not None else self.ctx.settings.skill_for(new_category)
@@ -180,7 +186,7 @@ class ChatService:
                     skill=new_skill, category=new_category) or []
                 if not events:
                     raise Conflict("the conversation changed meanwhile", "bad_state")
-                result = {"state": "queued", "skill": new_skill}
+                result = {"state": State.QUEUED, "skill": new_skill}
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish(events)
         await self.queue.maintain()
@@ -206,12 +212,12 @@ class ChatService:
             learned["intent"], learned["reusable"], learned["answer"] = self.review.check_close(intent, reusable, answer)
         elif intent is not None:
             raise Invalid("this bridge does not take an intent at close", "invalid_close")
-        to_state = "bot" if return_to_bot else "closed"
+        to_state = State.BOT if return_to_bot else State.CLOSED
         async with self.ctx.db.write() as session:
             conversation = await self._own(session, agent, conversation_id)
             handover = await handovers_repo.get(session, conversation.handover_id)
             if not await conversations_repo.transition(
-                    session, conversation_id, ["assigned"], to_state, actor=f"agent:{agent.username}",
+                    session, conversation_id, [State.ASSIGNED], to_state, actor=f"agent:{agent.username}",
                     agent_id=None, expect_agent=agent.id, handover_id=None,
                     detail={"resolution": resolution, "tags": tags}):
                 raise Conflict("the conversation changed meanwhile", "bad_state")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Agent, Ticket, utcnow
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from ..repositories import tickets as tickets_repo
-from . import texts
-from .context import Context
-from .conversations import ConversationService
-from .errors import Conflict, Invalid, NotFound
-from .frames import AGENTS, message_events, state_frame, topics
+from ...domain import states, texts
+from ...domain.errors import Conflict, Invalid, NotFound
+from ...domain.states import State
+from ...models import Agent, Ticket, utcnow
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ...repositories import tickets as tickets_repo
+from ..customer.conversations import ConversationService
+from ..infra.frames import AGENTS, message_events, state_frame, topics
+from ..wiring.context import Context
 from .queue import QueueService
 
 MAX_CONTACT = 100
@@ -47,11 +48,9 @@ class TicketService:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            if conversation.state not in ("bot", "queued"):
-                raise Conflict(f"a ticket cannot be left while the conversation is {conversation.state}",
-                               "bad_state")
+            states.transition(conversation, State.TICKET)   # from bot or queued (409 bad_state)
             handover_id = conversation.handover_id
-            if not await conversations_repo.transition(session, conversation_id, [conversation.state], "ticket",
+            if not await conversations_repo.transition(session, conversation_id, [conversation.state], State.TICKET,
                                                        actor="customer", handover_id=None,
                                                        detail={"contact_given": True}):
                 raise Conflict("the conversation changed meanwhile, please retry", "bad_state")
@@ -63,7 +62,7 @@ class TicketService:
                                                 payload={"type": "ticket", "ticket_id": ticket.id})
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish([*message_events(conversation_id, None, [notice]),
-                                (topics(conversation_id, agents=True), state_frame(conversation_id, "ticket")),
+                                (topics(conversation_id, agents=True), state_frame(conversation_id, State.TICKET)),
                                 ((AGENTS,), {"type": "ticket", "ticket": ticket_dict(ticket)})])
         await self.queue.maintain()
         return ticket_dict(ticket)

@@ -19,11 +19,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..config import CATEGORIES
-from ..models import Handover, utcnow
-from ..repositories import analytics as repo
-from .context import Context
-from .errors import Invalid
+from ...config import CATEGORIES
+from ...domain.errors import Invalid
+from ...models import Handover, utcnow
+from ...repositories import analytics as repo
+from ..wiring.context import Context
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 7

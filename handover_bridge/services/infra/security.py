@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .errors import RateLimited
+from ...domain.errors import RateLimited
 
 _hasher = PasswordHasher()
 # argon2 takes 64 MiB and ~50 ms of a core per hash: at most two at a time, so that a burst of

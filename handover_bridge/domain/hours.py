@@ -1,9 +1,16 @@
-"""Business hours ("09:00-22:00" in Asia/Shanghai by default): when agents are expected."""
+"""Business hours ("09:00-22:00" in Asia/Shanghai by default): when agents are expected.
+
+It imports nothing of the bridge: the settings (config.py) validate JIELI_BUSINESS_HOURS and
+JIELI_TIMEZONE with `BusinessHours.parse` and turn an InvalidHours into their ConfigError."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class InvalidHours(ValueError):
+    """A business-hours spec or time zone that cannot be read (the message names the setting)."""
 
 
 @dataclass(frozen=True)
@@ -15,19 +22,17 @@ class BusinessHours:
     @classmethod
     def parse(cls, spec: str, timezone_name: str) -> BusinessHours:
         """`HH:MM-HH:MM`; an empty spec means always open; an end before the start wraps midnight."""
-        from ..config import ConfigError
-
         try:
             zone = ZoneInfo(timezone_name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"JIELI_TIMEZONE: unknown time zone {timezone_name!r}") from None
+            raise InvalidHours(f"JIELI_TIMEZONE: unknown time zone {timezone_name!r}") from None
         if not spec.strip():
             return cls(0, 1440, zone)
         try:
             first, last = (part.strip() for part in spec.split("-"))
             start, end = _minutes(first), _minutes(last)
         except ValueError:
-            raise ConfigError(f"JIELI_BUSINESS_HOURS: expected HH:MM-HH:MM, got {spec!r}") from None
+            raise InvalidHours(f"JIELI_BUSINESS_HOURS: expected HH:MM-HH:MM, got {spec!r}") from None
         return cls(start, end, zone)
 
     def is_open(self, now: datetime | None = None) -> bool:
@@ -48,4 +53,4 @@ def _minutes(text: str) -> int:
     return h * 60 + m
 
 
-__all__ = ["BusinessHours"]
+__all__ = ["BusinessHours", "InvalidHours"]

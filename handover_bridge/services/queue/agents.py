@@ -7,15 +7,15 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from ..models import ROLES, Agent, utcnow
-from ..repositories import agents as agents_repo
-from ..repositories import conversations as conversations_repo
-from . import texts
-from .context import Context
-from .errors import Conflict, Invalid, RateLimited, Unauthorized
-from .frames import AGENTS, Event
+from ...domain import texts
+from ...domain.errors import Conflict, Invalid, RateLimited, Unauthorized
+from ...models import ROLES, Agent, utcnow
+from ...repositories import agents as agents_repo
+from ...repositories import conversations as conversations_repo
+from ..infra.frames import AGENTS, Event
+from ..infra.security import LoginGate, hash_password, new_token, token_hash, verify_password, verify_unknown_user
+from ..wiring.context import Context
 from .queue import QueueService
-from .security import LoginGate, hash_password, new_token, token_hash, verify_password, verify_unknown_user
 
 log = logging.getLogger("handover_bridge.agents")
 

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import logging
 
-from ..config import DEMO_AGENTS, Settings
-from ..db import Database
-from ..migrate import migrate
-from . import abuse
-from .agents import AgentService
-from .analytics import AnalyticsService
-from .bot import RasaClient
-from .chats import ChatService
+from ...config import DEMO_AGENTS, Settings
+from ...db import Database
+from ...domain.hours import BusinessHours
+from ...migrate import migrate
+from .. import abuse
+from ..customer.bot import RasaClient
+from ..customer.conversations import ConversationService
+from ..customer.handover import HandoverService
+from ..infra.fanout import LocalFanout, RedisFanout
+from ..infra.hub import Hub
+from ..infra.metrics import Metrics, MetricsAccess, MetricsReader
+from ..infra.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from ..learning.analytics import AnalyticsService
+from ..learning.review import ReviewService
+from ..queue.agents import AgentService
+from ..queue.chats import ChatService
+from ..queue.queue import QueueService
+from ..queue.sweeper import Sweeper
+from ..queue.tickets import TicketService
 from .context import Context
-from .conversations import ConversationService
-from .fanout import LocalFanout, RedisFanout
-from .handover import HandoverService
-from .hours import BusinessHours
-from .hub import Hub
-from .metrics import Metrics, MetricsAccess, MetricsReader
-from .queue import QueueService
-from .ratelimit import MemoryRateLimiter, RedisRateLimiter
-from .review import ReviewService
-from .sweeper import Sweeper
-from .tickets import TicketService
 
 log = logging.getLogger("handover_bridge")
 

@@ -11,16 +11,18 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from ..models import utcnow
-from ..repositories import conversations as conversations_repo
-from ..repositories import handovers as handovers_repo
-from ..repositories import messages as messages_repo
-from . import handover_claims as claims
-from .context import Context
-from .errors import Conflict, Invalid, NotFound
-from .frames import Event, queue_changed, state_frame, topics
-from .priority import category_of, priority_of
-from .queue import QueueService
+from ...domain import handover_claims as claims
+from ...domain import states
+from ...domain.errors import Conflict, Invalid, NotFound
+from ...domain.priority import category_of, priority_of
+from ...domain.states import State
+from ...models import utcnow
+from ...repositories import conversations as conversations_repo
+from ...repositories import handovers as handovers_repo
+from ...repositories import messages as messages_repo
+from ..infra.frames import Event, queue_changed, state_frame, topics
+from ..queue.queue import QueueService
+from ..wiring.context import Context
 
 log = logging.getLogger("handover_bridge.handover")
 
@@ -75,18 +77,17 @@ class HandoverService:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            if conversation.state in ("queued", "assigned"):
+            if conversation.state in (State.QUEUED, State.ASSIGNED):
                 snap = await self.queue.snapshot(session)
                 current = await handovers_repo.get(session, conversation.handover_id)
-                estimate = snap.estimate(current) if conversation.state == "queued" else None
+                estimate = snap.estimate(current) if conversation.state == State.QUEUED else None
                 answer = {"conversation_id": conversation_id, "handover_id": current.id,
                           "state": conversation.state, "already": True,
                           "queue_position": estimate.position if estimate else 0,
                           "eta_seconds": estimate.eta_seconds if estimate else 0,
                           "agents_online": estimate.agents_online if estimate else len(snap.online)}
                 return 200, answer, []
-            if conversation.state != "bot":
-                raise Conflict(f"the conversation is {conversation.state}, not with the bot", "bad_state")
+            states.transition(conversation, State.QUEUED)   # only from bot mode (409 bad_state)
             meta = conversation.meta or {}
             if actor == "action":   # the bridge's own contexts (bot_unavailable) need no check
                 stored = claims.stored_texts(await messages_repo.from_customer(session, conversation_id))
@@ -108,7 +109,7 @@ class HandoverService:
                 rank=now.timestamp() - level * self.ctx.settings.ageing_seconds, front=False,
                 queued_at=now, tags=[], idempotency_key=idempotency_key)
             if not await conversations_repo.transition(
-                    session, conversation_id, ["bot"], "queued", actor=actor, handover_id=handover.id,
+                    session, conversation_id, [State.BOT], State.QUEUED, actor=actor, handover_id=handover.id,
                     detail={"reason": reason, "category": category, "priority": level}):
                 raise Conflict("the conversation changed state, please retry", "bad_state")
             if reply_to is None:   # caused by the bot turn in flight (the action calls back)
@@ -123,7 +124,7 @@ class HandoverService:
                       **estimate.as_dict(), "ticket_offered": estimate.eta_seconds is None,
                       "priority": level, "category": category}
             await handovers_repo.update_fields(session, handover.id, response=answer)
-            events = [(topics(conversation_id, agents=True), state_frame(conversation_id, "queued")),
+            events = [(topics(conversation_id, agents=True), state_frame(conversation_id, State.QUEUED)),
                       *events, queue_changed()]
             return 201, answer, events
 

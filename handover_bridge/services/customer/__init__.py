@@ -1,0 +1,1 @@
+"""The customer's side: conversations and bot turns, the Rasa client, starting a handover."""

@@ -1,0 +1,1 @@
+"""Demo data: the demo week (refused outside demo mode)."""

@@ -1,0 +1,1 @@
+"""Learning from agents: the review queue, the training-data export, and the lead's analytics."""
