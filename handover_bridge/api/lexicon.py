@@ -7,7 +7,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from ..services import abuse
+from ..domain import abuse
 from .common import reply
 
 bp = Blueprint("lexicon", url_prefix="/api/lexicon")

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jieli_contract.states import TRANSITIONS, State
+from jieli_contract.states import TRANSITIONS, State, can_transition
 
 from .errors import Conflict
 
@@ -61,10 +61,7 @@ def parse(value: Any) -> State:
 
 
 def allowed(current: Any, to: Any) -> bool:
-    try:
-        return parse(to) in TRANSITIONS[parse(current)]
-    except ValueError:
-        return False
+    return can_transition(current, to)
 
 
 def check(current: Any, to: Any, *, code: str = "bad_state") -> State:

@@ -37,7 +37,7 @@ import pytest
 from sqlalchemy import select
 
 from handover_bridge.models import Conversation, Handover, Message, Ticket
-from handover_bridge.services import abuse
+from handover_bridge.domain import abuse
 from handover_bridge.services.learning.analytics import parse_period
 
 from .conftest import PASSWORD

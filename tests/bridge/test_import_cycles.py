@@ -80,4 +80,4 @@ def test_the_graph_sees_imports_inside_functions():
     graph = _graph()
     assert "handover_bridge.domain.hours" in graph["handover_bridge.config"]
     assert "handover_bridge.app" in graph["handover_bridge"]          # create_app's lazy import
-    assert "handover_bridge.services.abuse" in graph["handover_bridge.services.customer.conversations"]
+    assert "handover_bridge.domain.abuse" in graph["handover_bridge.services.customer.conversations"]

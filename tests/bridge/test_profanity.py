@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handover_bridge.services import abuse
+from handover_bridge.domain import abuse
 
 CASES = json.loads((Path(__file__).resolve().parents[1] / "cases" / "profanity.json").read_text(encoding="utf-8"))
 

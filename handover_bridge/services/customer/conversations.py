@@ -26,7 +26,7 @@ from ...repositories import conversations as conversations_repo
 from ...repositories import handovers as handovers_repo
 from ...repositories import messages as messages_repo
 from ...repositories import turns as turns_repo
-from .. import abuse
+from ...domain import abuse
 from ..infra.frames import message_events, state_frame, topics
 from ..infra.security import new_conversation_id, new_token, same, token_hash
 from ..queue.queue import QueueService

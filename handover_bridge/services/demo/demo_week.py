@@ -32,7 +32,7 @@ from ...models import Conversation, Handover, ReviewCandidate, Ticket, utcnow
 from ...repositories import agents as agents_repo
 from ...repositories import append as append_path
 from ...repositories import demo as demo_repo
-from .. import abuse
+from ...domain import abuse
 from ..wiring.context import Context
 from .stories import BOT_ONLY, HANDOVERS, TICKET_MESSAGES, TICKET_ONLY, TICKET_REPLIES
 

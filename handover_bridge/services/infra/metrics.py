@@ -42,7 +42,7 @@ class Metrics:
         self.sockets = Gauge("jieli_websockets", "Open WebSockets in this process", ["role"], registry=r)
         self.rate_limited = Counter("jieli_rate_limited", "Requests refused by a rate limit", ["scope"],
                                     registry=r)
-        # Agent protection: customer messages flagged abusive when stored (services/abuse.py), by the
+        # Agent protection: customer messages flagged abusive when stored (domain/abuse.py), by the
         # conversation's state then and the agent holding it ("" while the bot or the queue has it).
         self.abusive_messages = Counter("jieli_abusive_messages", "Customer messages flagged abusive",
                                         ["state", "agent_id"], registry=r)

@@ -8,7 +8,7 @@ from ...config import DEMO_AGENTS, Settings
 from ...db import Database
 from ...domain.hours import BusinessHours
 from ...migrate import migrate
-from .. import abuse
+from ...domain import abuse
 from ..customer.bot import RasaClient
 from ..customer.conversations import ConversationService
 from ..customer.handover import HandoverService
