@@ -3,6 +3,14 @@
 Importing the package only defines classes: policy files, database engines and HTTP sessions are
 created on first use (house style). The modules imported here define the actions of domain.yml.
 """
-from actions import (aftersales_actions, clarify_actions, confirm_actions, faq_actions,  # noqa: F401
-                     handover_actions, order_actions, problem_actions, product_actions,
-                     rating_actions)
+from actions import (  # noqa: F401
+                     aftersales_actions,
+                     clarify_actions,
+                     confirm_actions,
+                     faq_actions,
+                     handover_actions,
+                     order_actions,
+                     problem_actions,
+                     product_actions,
+                     rating_actions,
+)

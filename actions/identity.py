@@ -12,8 +12,9 @@ claimed: `claimed_identity` returns it for the agent to see as "顾客自述", n
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import jwt
 from rasa_sdk import Tracker

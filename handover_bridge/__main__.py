@@ -95,8 +95,8 @@ async def _export_training(settings: Settings, dry_run: bool) -> int:
     from types import SimpleNamespace
 
     from .db import Database
-    from .migrate import migrate
     from .domain.errors import ServiceError
+    from .migrate import migrate
     from .services.learning.review import ReviewService
 
     db = Database(settings)
@@ -136,8 +136,8 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _create_agent(settings: Settings, args) -> int:
-    from .services.wiring.container import Bridge
     from .domain.errors import ServiceError
+    from .services.wiring.container import Bridge
 
     password = os.environ.get("JIELI_NEW_AGENT_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
     bridge = Bridge(replace(settings, demo_mode=False) if not settings.demo_mode else settings)
@@ -157,9 +157,9 @@ async def _create_agent(settings: Settings, args) -> int:
 
 
 async def _seed_demo_week(settings: Settings, force: bool) -> int:
-    from .services.wiring.container import Bridge
-    from .services.demo.demo_week import DemoWeek
     from .domain.errors import ServiceError
+    from .services.demo.demo_week import DemoWeek
+    from .services.wiring.container import Bridge
 
     if not settings.demo_mode:
         print("refused: demo data is only seeded in demo mode (JIELI_DEMO_MODE=true), never in production",

@@ -32,19 +32,19 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
 
     for blueprint in (customer.bp, agent.bp, handovers.bp, health.bp, metrics.bp, ws_customer.bp, ws_agent.bp):
         app.blueprint(blueprint)
-    from .api import static_files   # widget, agent console, demo shop (static/)
+    from .api import static_files  # widget, agent console, demo shop (static/)
     app.blueprint(static_files.bp)
-    from .api import analytics, lexicon   # the lead's dashboard API; the profanity lexicon
+    from .api import analytics, lexicon  # the lead's dashboard API; the profanity lexicon
     app.blueprint(analytics.bp)
     app.blueprint(lexicon.bp)
-    from .api import contract   # jieli_contract's labels for the pages
+    from .api import contract  # jieli_contract's labels for the pages
     app.blueprint(contract.bp)
-    from .api import review   # learning from agents: review queue, intents, export
+    from .api import review  # learning from agents: review queue, intents, export
     app.blueprint(review.bp)
     if settings.demo_mode:   # the demo shop's "模拟登录": never registered outside demo mode
         from .api import demo_identity
         app.blueprint(demo_identity.bp)
-    from .api import openapi   # the API reference: /openapi.yaml, /openapi.json
+    from .api import openapi  # the API reference: /openapi.yaml, /openapi.json
     app.blueprint(openapi.bp)
     middleware.install(app)
 

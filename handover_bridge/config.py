@@ -18,9 +18,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import jieli_contract as contract
+
 from .domain.hours import BusinessHours, InvalidHours
-from .secret_strength import (DEMO_ACTION_TOKEN, DEMO_IDENTITY_SECRET, DEMO_SECRET_KEY, GENERATE_HINT,
-                              MIN_SECRET_CHARS, secret_problem)
+from .secret_strength import (
+    DEMO_ACTION_TOKEN,
+    DEMO_IDENTITY_SECRET,
+    DEMO_SECRET_KEY,
+    GENERATE_HINT,
+    MIN_SECRET_CHARS,
+    secret_problem,
+)
 
 __all__ = ["DEMO_ACTION_TOKEN", "DEMO_IDENTITY_SECRET", "DEMO_SECRET_KEY", "GENERATE_HINT", "MIN_SECRET_CHARS",
            "ConfigError", "Settings", "secret_problem"]

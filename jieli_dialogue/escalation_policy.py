@@ -121,7 +121,7 @@ class EscalationPolicy(Policy):
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "EscalationPolicy":
+             execution_context: ExecutionContext, **kwargs: Any) -> EscalationPolicy:
         lexicon = None
         try:
             with model_storage.read_from(resource) as directory:

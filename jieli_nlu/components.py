@@ -58,7 +58,7 @@ class ChineseNormalizer(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "ChineseNormalizer":
+    ) -> ChineseNormalizer:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -122,7 +122,7 @@ class OrderIdExtractor(GraphComponent, EntityExtractorMixin):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "OrderIdExtractor":
+    ) -> OrderIdExtractor:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

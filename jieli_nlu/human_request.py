@@ -47,7 +47,7 @@ class HumanRequestRules:
         self.person = re.compile("|".join(person_words)) if person_words else None
 
     @classmethod
-    def from_dict(cls, data: Dict[str, List[str]]) -> "HumanRequestRules":
+    def from_dict(cls, data: Dict[str, List[str]]) -> HumanRequestRules:
         return cls(data.get("request_patterns", []), data.get("negations", []),
                    data.get("non_service_compounds", []), data.get("non_service_patterns", []),
                    data.get("person_words", []))
@@ -110,7 +110,7 @@ class HumanRequestGuard(GraphComponent):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "HumanRequestGuard":
+               execution_context: ExecutionContext) -> HumanRequestGuard:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -123,7 +123,7 @@ class HumanRequestGuard(GraphComponent):
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "HumanRequestGuard":
+             execution_context: ExecutionContext, **kwargs: Any) -> HumanRequestGuard:
         with model_storage.read_from(resource) as directory:
             lexicon = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, HumanRequestRules.from_dict(lexicon), lexicon)

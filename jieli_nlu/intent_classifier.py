@@ -120,7 +120,7 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "CalibratedIntentClassifier":
+               execution_context: ExecutionContext) -> CalibratedIntentClassifier:
         return cls(config, model_storage, resource)
 
     # ------------------------------------------------------------------ training
@@ -153,7 +153,7 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "CalibratedIntentClassifier":
+             execution_context: ExecutionContext, **kwargs: Any) -> CalibratedIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 saved = joblib.load(directory / MODEL_FILE)

@@ -30,7 +30,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from jieli_nlu.normalize import normalize_text
-from jieli_nlu.problem_kinds import PROBLEM_ENTITY as PROBLEM, PROBLEM_LABELS
+from jieli_nlu.problem_kinds import PROBLEM_ENTITY as PROBLEM
+from jieli_nlu.problem_kinds import PROBLEM_LABELS
+
 LEXICON_FILE = "problems.json"
 
 
@@ -53,7 +55,7 @@ class ProblemRules:
                       for name, spec in (kinds or {}).items()]
 
     @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "ProblemRules":
+    def from_dict(cls, data: Dict[str, Any]) -> ProblemRules:
         return cls((data or {}).get("kinds") or {})
 
     def find(self, text: str) -> Optional[ProblemMatch]:
@@ -94,7 +96,7 @@ class ProblemReportExtractor(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ProblemReportExtractor":
+               execution_context: ExecutionContext) -> ProblemReportExtractor:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -110,7 +112,7 @@ class ProblemReportExtractor(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "ProblemReportExtractor":
+             execution_context: ExecutionContext, **kwargs: Any) -> ProblemReportExtractor:
         try:
             with model_storage.read_from(resource) as directory:
                 lexicon = json.loads((Path(directory) / LEXICON_FILE).read_text(encoding="utf-8"))

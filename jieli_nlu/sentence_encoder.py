@@ -83,7 +83,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "E5SentenceFeaturizer":
+               execution_context: ExecutionContext) -> E5SentenceFeaturizer:
         return cls(config, execution_context.node_name)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -107,7 +107,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "E5SentenceFeaturizer":
+             execution_context: ExecutionContext, **kwargs: Any) -> E5SentenceFeaturizer:
         return cls.create(config, model_storage, resource, execution_context)
 
 

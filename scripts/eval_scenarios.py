@@ -32,8 +32,8 @@ import httpx
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from supervise import ROOT, bridge_service, rasa_services, start_all, stop_all  # noqa: E402
 from ports import free_port  # noqa: E402
+from supervise import ROOT, bridge_service, rasa_services, start_all, stop_all  # noqa: E402
 
 if str(ROOT) not in sys.path:   # handover_bridge (signing the scenario customers)
     sys.path.insert(0, str(ROOT))

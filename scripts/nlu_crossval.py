@@ -17,7 +17,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from nlu_eval import expected_calibration_error, selective

@@ -120,14 +120,14 @@ class Owner:
         if not self.customer_id and not self.phone_last4:
             raise ValueError("an Owner needs a customer id or phone digits")
 
-    def owns(self, order: "Order") -> bool:
+    def owns(self, order: Order) -> bool:
         if self.customer_id and order.customer_id and order.customer_id == self.customer_id:
             return True
         last4 = phone_last4(order.phone)
         return bool(self.phone_last4 and last4 and last4 == self.phone_last4)
 
 
-def visible(order: "Order | None", owner: Owner | None) -> "Order | None":
+def visible(order: Order | None, owner: Owner | None) -> Order | None:
     """The order if ``owner`` may see it (or no owner was asked about), else None — the same
     answer as for an order that does not exist."""
     if order is None or owner is None or owner.owns(order):

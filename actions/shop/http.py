@@ -38,8 +38,19 @@ from urllib.parse import quote
 import requests
 
 from actions import timeutil
-from actions.shop.base import (CancelResult, Order, OrderItem, Owner, Refund, ShopAdapter, ShopUnavailable,
-                               TrackingEvent, amount_str, phone_last4, to_cents)
+from actions.shop.base import (
+    CancelResult,
+    Order,
+    OrderItem,
+    Owner,
+    Refund,
+    ShopAdapter,
+    ShopUnavailable,
+    TrackingEvent,
+    amount_str,
+    phone_last4,
+    to_cents,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,15 @@ import yaml
 from actions import timeutil
 from actions.settings import PROJECT_ROOT, get_settings
 from actions.shop.base import ORDER_STATUSES, REFUND_STATUSES, to_cents
-from actions.shop.sql import (ALL_TABLES, create_engine, create_schema, items_table, orders_table,
-                              refunds_table, tracking_table)
+from actions.shop.sql import (
+    ALL_TABLES,
+    create_engine,
+    create_schema,
+    items_table,
+    orders_table,
+    refunds_table,
+    tracking_table,
+)
 
 logger = logging.getLogger(__name__)
 

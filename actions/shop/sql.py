@@ -20,8 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from actions import timeutil
-from actions.shop.base import (CANCELLABLE, CancelResult, Order, OrderItem, Owner, Refund, ShopAdapter,
-                               ShopUnavailable, TrackingEvent, visible)
+from actions.shop.base import (
+    CANCELLABLE,
+    CancelResult,
+    Order,
+    OrderItem,
+    Owner,
+    Refund,
+    ShopAdapter,
+    ShopUnavailable,
+    TrackingEvent,
+    visible,
+)
 
 logger = logging.getLogger(__name__)
 

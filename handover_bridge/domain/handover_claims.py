@@ -273,7 +273,7 @@ TRANSCRIPT_MESSAGES = 20
 def order_ids_in(stored: Iterable[StoredText]) -> list[str]:
     """Every order number the customer typed, oldest first, each once (jieli_nlu.order_ids: the
     rule the bot's entity extractor uses, on NFKC text: full-width digits folded)."""
-    from jieli_nlu.order_ids import find_order_ids   # pure `re`; no Rasa, no OpenCC
+    from jieli_nlu.order_ids import find_order_ids  # pure `re`; no Rasa, no OpenCC
 
     seen: list[str] = []
     for message in stored:

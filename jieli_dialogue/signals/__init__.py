@@ -113,19 +113,92 @@ from __future__ import annotations
 from jieli_nlu.normalize import normalize_text
 from jieli_nlu.order_ids import find_order_ids
 
-from .events import (ACTION_LISTEN, ANSWERS, ASK_ACTION, CLARIFY, CLARIFY_ACTION, PROBLEM_ACTION, COMPLAIN, COMPLAINT_REPLY, DESCRIPTION_MIN_CHARS,
-                     ESCALATION_ACTIONS, ESCALATION_SLOT, FALLBACK, FALLBACK_ACTIONS, FOLLOW_UPS, HANDOVER_ACTION,
-                     HUMAN, INSULT, MAX_TEXT, NOT_A_QUESTION, OFFER_ACTION, PENDING_SLOT, RATE, REPEAT_WINDOW,
-                     REPHRASE_SIMILARITY, REQUEST_RATING, SMALLTALK, UNINFORMATIVE, _EXTERNAL_PREFIX, Turn,
-                     _entities, _float, _intent, applied_events, awaiting_reply, customer_turns, is_external,
-                     last_action, last_resume, session_start, slot_value, window_start)
-from .lexicon import (ANGRY, CALM, DEFAULT_LEXICON_PATH, LEVEL_CODES, LEXICON_ENV, PROJECT_ROOT, UPSET, _LATIN_WORD,
-                      Lexicon, _cached_lexicon, default_lexicon, profanity_path, read_lexicon_file)
-from .emotion import (_CAPS_RUN, _EXCLAIM_RUN, _LATIN, _MIXED_RUN, _QUESTION_RUN, _REPEATED_CHAR, _REPEATED_WORD,
-                      TurnEmotion, _hits, abusive_words, frustration_of, mask_profanity, shouting, turn_emotion)
-from .repetition import _CJK_OR_LATIN, _grams, _repeats, content, insists, similarity
-from .unhelped_turns import (asks_passed_over_again, describes_problem, explains_complaint, not_helped_text,
-                             said_again, says_not_helped, strip_request_words, took_up, unhelped)
-from .thresholds import Thresholds
-from .explanation import CN_NUMBERS, Signals, cn, request_explanation
 from .decision import Decision, _signals, compute_signals, decide
+from .emotion import (
+                     _CAPS_RUN,
+                     _EXCLAIM_RUN,
+                     _LATIN,
+                     _MIXED_RUN,
+                     _QUESTION_RUN,
+                     _REPEATED_CHAR,
+                     _REPEATED_WORD,
+                     TurnEmotion,
+                     _hits,
+                     abusive_words,
+                     frustration_of,
+                     mask_profanity,
+                     shouting,
+                     turn_emotion,
+)
+from .events import (
+                     _EXTERNAL_PREFIX,
+                     ACTION_LISTEN,
+                     ANSWERS,
+                     ASK_ACTION,
+                     CLARIFY,
+                     CLARIFY_ACTION,
+                     COMPLAIN,
+                     COMPLAINT_REPLY,
+                     DESCRIPTION_MIN_CHARS,
+                     ESCALATION_ACTIONS,
+                     ESCALATION_SLOT,
+                     FALLBACK,
+                     FALLBACK_ACTIONS,
+                     FOLLOW_UPS,
+                     HANDOVER_ACTION,
+                     HUMAN,
+                     INSULT,
+                     MAX_TEXT,
+                     NOT_A_QUESTION,
+                     OFFER_ACTION,
+                     PENDING_SLOT,
+                     PROBLEM_ACTION,
+                     RATE,
+                     REPEAT_WINDOW,
+                     REPHRASE_SIMILARITY,
+                     REQUEST_RATING,
+                     SMALLTALK,
+                     UNINFORMATIVE,
+                     Turn,
+                     _entities,
+                     _float,
+                     _intent,
+                     applied_events,
+                     awaiting_reply,
+                     customer_turns,
+                     is_external,
+                     last_action,
+                     last_resume,
+                     session_start,
+                     slot_value,
+                     window_start,
+)
+from .explanation import CN_NUMBERS, Signals, cn, request_explanation
+from .lexicon import (
+                     _LATIN_WORD,
+                     ANGRY,
+                     CALM,
+                     DEFAULT_LEXICON_PATH,
+                     LEVEL_CODES,
+                     LEXICON_ENV,
+                     PROJECT_ROOT,
+                     UPSET,
+                     Lexicon,
+                     _cached_lexicon,
+                     default_lexicon,
+                     profanity_path,
+                     read_lexicon_file,
+)
+from .repetition import _CJK_OR_LATIN, _grams, _repeats, content, insists, similarity
+from .thresholds import Thresholds
+from .unhelped_turns import (
+                     asks_passed_over_again,
+                     describes_problem,
+                     explains_complaint,
+                     not_helped_text,
+                     said_again,
+                     says_not_helped,
+                     strip_request_words,
+                     took_up,
+                     unhelped,
+)

@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from jieli_nlu.order_ids import find_order_ids
 from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
 from .emotion import frustration_of, turn_emotion
-from .events import (ACTION_LISTEN, ASK_ACTION, CLARIFY_ACTION, COMPLAIN, COMPLAINT_REPLY, ESCALATION_ACTIONS, FALLBACK,
-                     HANDOVER_ACTION, HUMAN, INSULT, NOT_A_QUESTION, OFFER_ACTION, OUT_OF_SCOPE, PENDING_SLOT,
-                     PROBLEM_ACTION, THANK, Turn, applied_events, awaiting_reply, customer_turns, is_external,
-                     last_action, last_resume, session_start, slot_value, window_start)
+from .events import (
+    ACTION_LISTEN,
+    ASK_ACTION,
+    CLARIFY_ACTION,
+    COMPLAIN,
+    COMPLAINT_REPLY,
+    ESCALATION_ACTIONS,
+    FALLBACK,
+    HANDOVER_ACTION,
+    HUMAN,
+    INSULT,
+    NOT_A_QUESTION,
+    OFFER_ACTION,
+    OUT_OF_SCOPE,
+    PENDING_SLOT,
+    PROBLEM_ACTION,
+    THANK,
+    Turn,
+    applied_events,
+    awaiting_reply,
+    customer_turns,
+    is_external,
+    last_action,
+    last_resume,
+    session_start,
+    slot_value,
+    window_start,
+)
 from .explanation import Signals, cn, request_explanation
 from .lexicon import CALM, Lexicon, default_lexicon
 from .repetition import _repeats

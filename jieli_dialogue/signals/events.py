@@ -2,8 +2,9 @@
 and the names of the intents, actions and slots the signals look for (see the package docstring)."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from jieli_nlu.nonsense import garbled, nonsense, only_fillers
 from jieli_nlu.normalize import normalize_text

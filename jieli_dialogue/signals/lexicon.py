@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -55,7 +56,7 @@ class Lexicon:
     source: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "Lexicon":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Lexicon:
         data = dict(data or {})
         scoring = data.get("scoring") or {}
 

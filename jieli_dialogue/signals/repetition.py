@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from .events import FALLBACK, FOLLOW_UPS, NOT_A_QUESTION, REPEAT_WINDOW, REPHRASE_SIMILARITY, Turn
 from .lexicon import Lexicon

@@ -2,12 +2,23 @@
 (`explains_complaint`) and whether a message describes a problem (see the package docstring)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from jieli_nlu.order_ids import find_order_ids
 
-from .events import (ANSWERS, COMPLAIN, COMPLAINT_REPLY, DESCRIPTION_MIN_CHARS, HUMAN, INSULT, NOT_A_QUESTION,
-                     OUT_OF_SCOPE, REPEAT_WINDOW, SMALLTALK, Turn)
+from .events import (
+    ANSWERS,
+    COMPLAIN,
+    COMPLAINT_REPLY,
+    DESCRIPTION_MIN_CHARS,
+    HUMAN,
+    INSULT,
+    NOT_A_QUESTION,
+    OUT_OF_SCOPE,
+    REPEAT_WINDOW,
+    SMALLTALK,
+    Turn,
+)
 from .lexicon import Lexicon
 from .repetition import content
 

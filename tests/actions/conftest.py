@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from actions import timeutil
+from actions.lookup_guard import get_guard
 from actions.settings import get_settings
 from actions.shop.factory import reset_adapters
 from actions.shop.seed import seed
-from actions.lookup_guard import get_guard
 from jieli_testkit import FROZEN_NOW, JIELI_ENV, TEST_ACTION_TOKEN, apply_env
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.order_actions import (ActionCancelOrder, ActionChangeAddress, ActionContinueOrder,
-                                   ActionOrderStatus)
+from actions.order_actions import ActionCancelOrder, ActionChangeAddress, ActionContinueOrder, ActionOrderStatus
 from actions.shop.factory import get_adapter
 from jieli_testkit import ASK_ORDER_ID, HUMAN, load_tracker, message, run_action
 

@@ -9,7 +9,6 @@ from actions.product_actions import ActionProductUsage
 from actions.shop.factory import get_adapter
 from jieli_testkit import ASK_ORDER_ID, HUMAN, load_tracker, message, question, run_action
 
-
 # ---------------------------------------------------------------------------------------------
 # product usage
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.rating_actions import THANKS_HIGH, THANKS_LOW, THANKS_MIDDLE, THANKS_UNKNOWN, ActionRatingThanks, parse_rating
+from actions.rating_actions import (
+    THANKS_HIGH,
+    THANKS_LOW,
+    THANKS_MIDDLE,
+    THANKS_UNKNOWN,
+    ActionRatingThanks,
+    parse_rating,
+)
 from jieli_testkit import HUMAN, load_tracker, message, run_action
 
 

@@ -36,8 +36,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from handover_bridge.models import Conversation, Handover, Message, Ticket
 from handover_bridge.domain import abuse
+from handover_bridge.models import Conversation, Handover, Message, Ticket
 from handover_bridge.services.learning.analytics import parse_period
 
 from .conftest import PASSWORD

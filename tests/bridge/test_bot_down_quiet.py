@@ -7,7 +7,6 @@ import pytest
 
 from handover_bridge.domain import texts
 
-
 pytestmark = pytest.mark.asyncio
 
 ORDER = "2024112000012301"                    # shop/demo_orders.yml

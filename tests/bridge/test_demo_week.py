@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
+from handover_bridge.domain.errors import Forbidden
 from handover_bridge.models import Conversation, Handover, Message, ReviewCandidate, Ticket
 from handover_bridge.services.demo.demo_week import DEMO_PREFIX, DemoWeek
-from handover_bridge.domain.errors import Forbidden
 
 from .conftest import ROOT
 

@@ -24,8 +24,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import (content_type_conformance, negative_data_rejection, not_a_server_error,
-                                 response_headers_conformance, response_schema_conformance, status_code_conformance)
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
@@ -33,7 +39,6 @@ from schemathesis.generation import GenerationMode
 from handover_bridge.api.openapi import description
 from handover_bridge.app import create_app
 from handover_bridge.config import Settings
-
 from handover_bridge.domain.identity import shop_token
 
 from .conftest import ACTION_TOKEN, ORIGIN, PASSWORD, start_harness, stop_harness
@@ -234,9 +239,9 @@ def fuzz_operation(operation, scene: Scene, failures: list[str]) -> Counter:
                 statuses[response.status_code] += 1
                 case.validate_response(response, checks=CHECKS)
             except (AssertionError, FailureGroup) as error:       # what schemathesis's checks found
-                failures.append(f"{method.upper()} {path} [{mode.value}]: {str(error)[:1500]}")
+                failures.append(f"{method.upper()} {path} [{mode.value}]: {str(error)[:1500]}")  # noqa: B023 (run() is called below, in this iteration)
             except Exception as error:  # noqa: BLE001 - a transport error is a failure too
-                failures.append(f"{method.upper()} {path} [{mode.value}]: {type(error).__name__}: {error}")
+                failures.append(f"{method.upper()} {path} [{mode.value}]: {type(error).__name__}: {error}")  # noqa: B023
 
         try:
             run()

@@ -20,8 +20,21 @@ from handover_bridge.repositories import agents as agents_repo
 from handover_bridge.repositories import conversations as conversations_repo
 from handover_bridge.services.infra.security import hash_password
 
-from .conftest import (ACTION_TOKEN, ORIGIN, PASSWORD, PG_URL, REDIS_URL, SECRET, Store, _pg_execute,
-                       free_port, need_postgres, need_redis, recv_until, run_sync)
+from .conftest import (
+    ACTION_TOKEN,
+    ORIGIN,
+    PASSWORD,
+    PG_URL,
+    REDIS_URL,
+    SECRET,
+    Store,
+    _pg_execute,
+    free_port,
+    need_postgres,
+    need_redis,
+    recv_until,
+    run_sync,
+)
 from .fake_rasa import FakeRasa
 from .processes import BridgeProcess
 
@@ -104,7 +117,7 @@ async def test_fifty_agents_claim_once_through_two_bridges(pg_store, fake_rasa, 
             return base, token
 
         agents = await asyncio.gather(*(login(i, name) for i, name in enumerate(names)))
-        for round_ in range(3):
+        for _ in range(3):
             created = (await http.post(f"{bridges[0].url}/api/conversations", json={})).json()
             cid = created["conversation_id"]
             handover = await http.post(f"{bridges[1].url}/api/handovers", json={"conversation_id": cid},
@@ -112,7 +125,7 @@ async def test_fifty_agents_claim_once_through_two_bridges(pg_store, fake_rasa, 
             assert handover.status_code == 201, handover.text
             assert handover.json()["agents_online"] == AGENTS
 
-            async def accept(base: str, token: str) -> int:
+            async def accept(base: str, token: str, cid: str = cid) -> int:
                 response = await http.post(f"{base}/api/agent/conversations/{cid}/accept",
                                            headers={"Authorization": f"Bearer {token}"})
                 return response.status_code
@@ -207,7 +220,7 @@ async def test_kill_9_mid_conversation_then_restart_loses_nothing(store, fake_ra
         in_flight = asyncio.create_task(send(10))
         await asyncio.sleep(0.2)
         bridge.kill9()
-        with pytest.raises(Exception):
+        with pytest.raises(httpx.TransportError):   # the connection died with the process
             await in_flight
         await asyncio.wait_for(reader, 5)
         fake_rasa.delay = 0.0

@@ -3,6 +3,7 @@ long waits."""
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 
 from .conftest import wait_for

@@ -12,7 +12,7 @@ from handover_bridge.db import Database
 from handover_bridge.migrate import alembic_config, migrate
 from handover_bridge.models import Base
 
-from .conftest import SECRET, ACTION_TOKEN
+from .conftest import ACTION_TOKEN, SECRET
 
 
 def _settings(store) -> Settings:

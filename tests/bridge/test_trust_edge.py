@@ -11,10 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import websockets
 
 from handover_bridge.services.learning import training_export as tx
-from .conftest import IN_CI, ROOT, recv_json, recv_until, wait_for
+
+from .conftest import IN_CI, ROOT, recv_json, recv_until
 from .test_review import close, designer, export_into, handed_over_chat, review, training_copy
 
 pytestmark = pytest.mark.asyncio

@@ -9,9 +9,9 @@ import pytest
 from handover_bridge.config import ConfigError, Settings, async_database_url
 from handover_bridge.domain.hours import BusinessHours
 from handover_bridge.domain.priority import category_of, priority_of
-from handover_bridge.services.queue.queue import Snapshot
-from handover_bridge.services.infra.ratelimit import MemoryRateLimiter
 from handover_bridge.domain.texts import queue_notice
+from handover_bridge.services.infra.ratelimit import MemoryRateLimiter
+from handover_bridge.services.queue.queue import Snapshot
 
 GOOD = {"JIELI_SECRET_KEY": "Wk3ZqT9vLr2nXc7HbP4mJd8sYf1gQa6u", "JIELI_ACTION_TOKEN": "Ne5Rt8KyUw2Ip0OzLx3Cv7Bm4Hj9Gs6d"}
 

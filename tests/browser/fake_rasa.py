@@ -29,7 +29,7 @@ from typing import Any
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from bridge.fake_rasa import RasaStandIn   # tests/ is on sys.path (pytest's rootdir-based import)
+from bridge.fake_rasa import RasaStandIn  # tests/ is on sys.path (pytest's rootdir-based import)
 
 ORDER_ID = re.compile(r"\d{12,20}")
 HUMAN = ("人工客服", "转人工", "/request_human", "找真人")

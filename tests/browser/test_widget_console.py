@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from .conftest import DESKTOP, PageWatch, shot
 from .pages import ORDER, W, conversation_id, login_console, open_shop, open_widget, queue_item, say
 
-
 # ---- 1. the news-report case, end to end ------------------------------------------------------------
 
 def test_news_case_end_to_end(bridge, contexts):
@@ -33,7 +32,6 @@ def test_news_case_end_to_end(bridge, contexts):
     assert "新会话" in agent.title()
 
     # the customer on the shop page
-    events = []
     open_shop(shopper, bridge)
     shopper.evaluate("""() => ["open", "message", "state", "handover", "queue"].forEach(t =>
         window.addEventListener("jieli:" + t, e => (window.__jieli = window.__jieli || []).push([t, e.detail])))""")

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from .conftest import DESKTOP, PHONE, PageWatch, shot
 from .pages import ORDER, W, conversation_id, login_console, open_shop, open_widget, queue_item, say, widget_seqs
 
-
 # ---- 2. reload and restart ------------------------------------------------------------------------
 
 def test_reload_and_bridge_restart_lose_nothing(bridge, contexts):

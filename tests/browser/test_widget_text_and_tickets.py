@@ -5,12 +5,10 @@ from __future__ import annotations
 import time
 
 import httpx
-
 from playwright.sync_api import expect
 
 from .conftest import DESKTOP, PageWatch, shot
-from .pages import W, XSS, conversation_id, login_console, open_shop, open_widget, queue_item, say
-
+from .pages import XSS, W, conversation_id, login_console, open_shop, open_widget, queue_item, say
 
 # ---- 3. a script payload is text -----------------------------------------------------------------
 

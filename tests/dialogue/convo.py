@@ -28,13 +28,13 @@ class Convo:
     def _now(self) -> float:
         return START + 7 * next(self._clock)
 
-    def action(self, name: str, policy: str | None = "RulePolicy") -> "Convo":
+    def action(self, name: str, policy: str | None = "RulePolicy") -> Convo:
         self.events.append({"event": "action", "name": name, "policy": policy, "confidence": 1.0,
                             "timestamp": self._now()})
         return self
 
     def user(self, text: str, intent: str, confidence: float = 0.95, entities: list[dict] | None = None,
-             metadata: dict | None = None, external: bool = False) -> "Convo":
+             metadata: dict | None = None, external: bool = False) -> Convo:
         message_id = f"m{next(self._ids):03d}"
         meta = {"is_external": True} if external else {**self.metadata, **(metadata or {})}
         entities = entities or []
@@ -50,12 +50,12 @@ class Convo:
                 self.slot("order_id", entity["value"])
         return self
 
-    def slot(self, name: str, value: Any) -> "Convo":
+    def slot(self, name: str, value: Any) -> Convo:
         self.events.append({"event": "slot", "name": name, "value": value, "timestamp": self._now()})
         return self
 
     def bot(self, action: str, *texts: str, buttons: list[dict] | None = None, listen: bool = True,
-            events: list[dict] | None = None, clarify: bool = False) -> "Convo":
+            events: list[dict] | None = None, clarify: bool = False) -> Convo:
         """The bot runs `action`, says `texts`, applies `events`, then listens. `clarify`: the texts
         are a question of the bot's own (a menu, "请发订单号"), as actions/common.ask marks them."""
         self.events.append({"event": "user_featurization", "use_text_for_featurization": False,
@@ -73,15 +73,15 @@ class Convo:
             self.action("action_listen")
         return self
 
-    def pause(self) -> "Convo":
+    def pause(self) -> Convo:
         self.events.append({"event": "pause", "timestamp": self._now()})
         return self
 
-    def resume(self) -> "Convo":
+    def resume(self) -> Convo:
         self.events.append({"event": "resume", "timestamp": self._now()})
         return self
 
-    def copy(self) -> "Convo":
+    def copy(self) -> Convo:
         return copy.deepcopy(self)
 
 

@@ -23,7 +23,6 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions.bridge_client import BridgeError, HandoverTicket
 
-
 # the secret the tests' bridge signs verified customers with (JIELI_ACTION_TOKEN of the action server)
 ACTION_TOKEN = "dialogue-test-action-token-0123456789abcdef"
 
@@ -87,7 +86,7 @@ class Reply:
 
 @dataclass
 class Conversation:
-    bot: "InProcessBot"
+    bot: InProcessBot
     sender: str = field(default_factory=lambda: f"c-{uuid.uuid4().hex[:12]}")
     metadata: dict = field(default_factory=dict)
     replies: list[Reply] = field(default_factory=list)

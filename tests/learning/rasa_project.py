@@ -41,7 +41,7 @@ class Project:
     path: Path
 
     @classmethod
-    def copy(cls, target: Path) -> "Project":
+    def copy(cls, target: Path) -> Project:
         target.mkdir(parents=True, exist_ok=True)
         for name in ("config.yml", "domain.yml"):
             shutil.copy2(ROOT / name, target / name)

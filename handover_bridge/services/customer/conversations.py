@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...db import DuplicateKey
-from ...domain import identity, states, texts
+from ...domain import abuse, identity, states, texts
 from ...domain.errors import Conflict, Invalid, NotFound, RateLimited, TooLarge, Unauthorized
 from ...domain.states import State
 from ...models import Message, utcnow
@@ -26,7 +26,6 @@ from ...repositories import conversations as conversations_repo
 from ...repositories import handovers as handovers_repo
 from ...repositories import messages as messages_repo
 from ...repositories import turns as turns_repo
-from ...domain import abuse
 from ..infra.frames import message_events, state_frame, topics
 from ..infra.security import new_conversation_id, new_token, same, token_hash
 from ..queue.queue import QueueService

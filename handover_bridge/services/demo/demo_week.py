@@ -25,14 +25,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ...config import DEMO_AGENTS
-from ...domain import states, texts
+from ...domain import abuse, states, texts
 from ...domain.errors import Forbidden, ServiceError
 from ...domain.states import State
 from ...models import Conversation, Handover, ReviewCandidate, Ticket, utcnow
 from ...repositories import agents as agents_repo
 from ...repositories import append as append_path
 from ...repositories import demo as demo_repo
-from ...domain import abuse
 from ..wiring.context import Context
 from .stories import BOT_ONLY, HANDOVERS, TICKET_MESSAGES, TICKET_ONLY, TICKET_REPLIES
 
@@ -126,7 +125,7 @@ class DemoWeek:
         return result
 
 
-async def _append_messages(session, builder: "_Builder") -> None:
+async def _append_messages(session, builder: _Builder) -> None:
     """Each demo conversation's messages, through the one append path (seqs 1, 2, 3 …); the
     conversation's last activity stays that of its last message."""
     by_conversation: dict[str, list[dict[str, Any]]] = {}

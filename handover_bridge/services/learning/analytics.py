@@ -176,7 +176,7 @@ class AnalyticsService:
                 "handovers": int(r["handovers"]), "closed": int(r["closed"]),
                 "handling_mean": _round(r["handling_mean"]), "ratings": int(r["ratings"]),
                 "rating_mean": _round(r["rating_mean"], 2)}
-        for agent_id, count in abusive.items():
+        for agent_id in abusive:
             agents.setdefault(agent_id, {"handovers": 0, "closed": 0, "handling_mean": None, "ratings": 0,
                                          "rating_mean": None})
         agent_list = []

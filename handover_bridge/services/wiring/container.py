@@ -6,9 +6,9 @@ import logging
 
 from ...config import DEMO_AGENTS, Settings
 from ...db import Database
+from ...domain import abuse
 from ...domain.hours import BusinessHours
 from ...migrate import migrate
-from ...domain import abuse
 from ..customer.bot import RasaClient
 from ..customer.conversations import ConversationService
 from ..customer.handover import HandoverService
