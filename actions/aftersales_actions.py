@@ -1,5 +1,6 @@
 """After-sales actions: refunds (progress, rejections, timelines, how to apply) and returns or
 exchanges."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker
@@ -29,8 +30,7 @@ def handle_refund(dispatcher: CollectingDispatcher, tracker: Tracker, continuing
             return opened.events
         order = opened.order
         refund = get_adapter().get_refund(order_id, opened.owner)
-        reply, buttons = (order_text.refund_reply(order, refund) if refund
-                          else order_text.no_refund_reply(order))
+        reply, buttons = order_text.refund_reply(order, refund) if refund else order_text.no_refund_reply(order)
         dispatcher.utter_message(text=reply, buttons=buttons)
         return events + opened.events
     if continuing:  # still no order number: ask again

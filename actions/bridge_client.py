@@ -9,6 +9,7 @@ Bearer token (JIELI_ACTION_TOKEN), an `Idempotency-Key` header so a retried requ
 customer once, a time-out per attempt (JIELI_BRIDGE_TIMEOUT) and one retry on network errors and
 5xx answers. Anything but 200/201 with a JSON object raises `BridgeError`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,15 @@ def _int(value: Any) -> int | None:
 
 
 class BridgeClient:
-    def __init__(self, base_url: str, token: str = "", timeout: float = 3.0, retries: int = 1,
-                 retry_delay: float = 0.2, session: requests.Session | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        token: str = "",
+        timeout: float = 3.0,
+        retries: int = 1,
+        retry_delay: float = 0.2,
+        session: requests.Session | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
@@ -61,8 +69,11 @@ class BridgeClient:
 
     def create_handover(self, context: dict, idempotency_key: str) -> HandoverTicket:
         url = self.base_url + HANDOVER_PATH
-        headers = {"Content-Type": "application/json", "Accept": "application/json",
-                   "Idempotency-Key": idempotency_key[:200]}
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Idempotency-Key": idempotency_key[:200],
+        }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         last_error = "no attempt"
@@ -87,9 +98,12 @@ class BridgeClient:
                 raise BridgeError("bridge answered with something that is not JSON") from error
             if not isinstance(body, dict):
                 raise BridgeError("bridge answered with unexpected JSON")
-            return HandoverTicket(queue_position=_int(body.get("queue_position")),
-                                  eta_seconds=_int(body.get("eta_seconds")),
-                                  agents_online=_int(body.get("agents_online")), data=body)
+            return HandoverTicket(
+                queue_position=_int(body.get("queue_position")),
+                eta_seconds=_int(body.get("eta_seconds")),
+                agents_online=_int(body.get("agents_online")),
+                data=body,
+            )
         raise BridgeError(f"bridge unreachable: {last_error}")
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ merely guesses — the 答非所问 customers hate — the bot offers its two li
 plus 转人工: "您是想问「退款」还是「退换货」？". The turn counts as not understood for escalation
 (jieli_dialogue/signals: FALLBACK_ACTIONS), so a customer it keeps failing reaches a person.
 """
+
 from __future__ import annotations
 
 from actions.common import HUMAN_BUTTON, JieliAction, ask
@@ -54,7 +55,11 @@ class ActionClarify(JieliAction):
         topics = likeliest_topics(tracker.latest_message or {})
         if not topics:
             topics = MENU[:2]
-        text = TWO.format(a=TOPICS[topics[0]], b=TOPICS[topics[1]]) if len(topics) == 2 else ONE.format(a=TOPICS[topics[0]])
+        text = (
+            TWO.format(a=TOPICS[topics[0]], b=TOPICS[topics[1]])
+            if len(topics) == 2
+            else ONE.format(a=TOPICS[topics[0]])
+        )
         buttons = [{"title": TOPICS[t], "payload": f"/{t}"} for t in topics] + [HUMAN_BUTTON]
         ask(dispatcher, text, buttons)
         return []

@@ -4,6 +4,7 @@ order-number rule.
 `JieliAction.run` runs the (blocking) handler in a worker thread and turns any failure into a
 short apology with a 转人工 button: an action never crashes the conversation.
 """
+
 from __future__ import annotations
 
 import abc
@@ -36,8 +37,7 @@ class JieliAction(Action, abc.ABC):
     """Base of every Jieli action (abstract, so rasa_sdk does not register it)."""
 
     @abc.abstractmethod
-    def name(self) -> str:
-        ...
+    def name(self) -> str: ...
 
     @abc.abstractmethod
     def handle(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
@@ -63,6 +63,7 @@ class JieliAction(Action, abc.ABC):
 
 # ---------------------------------------------------------------------------------------------
 # reading the tracker
+
 
 def latest_text(tracker: Tracker) -> str:
     text = (tracker.latest_message or {}).get("text")
@@ -138,13 +139,13 @@ def ask_order_id(dispatcher: CollectingDispatcher, topic: str) -> list[dict]:
     return [SlotSet("order_topic", topic)]
 
 
-def order_not_found(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str,
-                    topic: str) -> list[dict]:
+def order_not_found(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, topic: str) -> list[dict]:
     """Say the number was not found; forget it, and keep waiting for a number for ``topic``."""
     dispatcher.utter_message(
         text=f"没有查到订单 {order_id} 😥 麻烦核对一下订单号（在「我的订单 → 订单详情」里可以复制）。"
-             "如果确认没有错，我帮您转人工客服查一下。",
-        buttons=[HUMAN_BUTTON])
+        "如果确认没有错，我帮您转人工客服查一下。",
+        buttons=[HUMAN_BUTTON],
+    )
     events: list[dict] = []
     if tracker.get_slot("order_id") is not None:
         events.append(SlotSet("order_id", None))

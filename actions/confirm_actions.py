@@ -1,4 +1,5 @@
 """Yes / no answers: carried out according to the question waiting in `pending_confirm`."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
@@ -13,8 +14,10 @@ from jieli_dialogue import signals
 from jieli_nlu.normalize import normalize_text
 
 NOTHING_PENDING = "好的~ 还有什么可以帮您？"
-NOT_HELPED = ("抱歉没能帮上忙 😔 您可以说说具体是哪一步不行，我再帮您看看；"
-              "也可以直接转人工客服，刚才的聊天记录客服都能看到，不用重复说明。")
+NOT_HELPED = (
+    "抱歉没能帮上忙 😔 您可以说说具体是哪一步不行，我再帮您看看；"
+    "也可以直接转人工客服，刚才的聊天记录客服都能看到，不用重复说明。"
+)
 
 
 def _nothing_pending(dispatcher, tracker) -> None:
@@ -33,7 +36,7 @@ def _confirm_cancel(dispatcher, tracker) -> list[dict]:
     if not order_id:
         return done + ask_order_id(dispatcher, "cancel_order")
     owner = order_access.owner_for(tracker, str(order_id))
-    if owner is None:   # nothing proves the order is theirs (any more): ask first
+    if owner is None:  # nothing proves the order is theirs (any more): ask first
         return done + order_access.open_order(dispatcher, tracker, str(order_id), "cancel_order").events
     result = get_adapter().cancel_order(str(order_id), owner)
     if result.ok:
@@ -50,8 +53,10 @@ def _confirm_cancel(dispatcher, tracker) -> list[dict]:
         dispatcher.utter_message(text=text + "还有什么可以帮您？")
         return done
     if result.reason == "not_found" or result.order is None:
-        dispatcher.utter_message(text=f"没有查到订单 {order_id}，没能取消 😥 麻烦核对一下订单号，或者转人工客服帮您处理。",
-                                 buttons=[HUMAN_BUTTON])
+        dispatcher.utter_message(
+            text=f"没有查到订单 {order_id}，没能取消 😥 麻烦核对一下订单号，或者转人工客服帮您处理。",
+            buttons=[HUMAN_BUTTON],
+        )
         return done
     text, buttons = not_cancellable_reply(result.order, result)
     dispatcher.utter_message(text=text, buttons=buttons)

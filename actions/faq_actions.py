@@ -1,6 +1,7 @@
 """Policy questions answered straight from shop/policy.yml: invoices, payment, coupons and
 pre-sales product facts. The best-matching topic's answer, else a one-line overview with the
 section's topics as quick-reply buttons."""
+
 from __future__ import annotations
 
 import abc
@@ -16,8 +17,11 @@ class FaqAction(JieliAction, abc.ABC):
     def handle(self, dispatcher, tracker, domain):
         topic = policy.pick_topic(self.section, latest_text(tracker), topic_entity(tracker))
         if topic is None:
-            ask(dispatcher, policy.fmt(policy.section(self.section).get("overview")),
-                policy.section_buttons(self.intent, self.section))
+            ask(
+                dispatcher,
+                policy.fmt(policy.section(self.section).get("overview")),
+                policy.section_buttons(self.intent, self.section),
+            )
         else:
             answer_topic(dispatcher, topic)
         return []

@@ -16,6 +16,7 @@
 * `action_offer_handover` — an explicit request below `human_request_limit` (only when a
   designer raised the limit): offers help and says one more 转人工 hands over.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,16 +34,22 @@ from jieli_dialogue import signals as sig
 logger = logging.getLogger(__name__)
 
 ASK_PROBLEM_TEXT = "请简单描述一下您遇到的问题，我马上为您转接人工客服～"
-OFFER_TEXT = ("我可以为您转接人工客服 🙋 方便先说说遇到了什么问题吗？简单的问题我现在就能帮您查；"
-              "还是想找人工的话，再点一下「转人工」就行。")
-FALLBACK_TEXT = ("非常抱歉，现在没能为您接通人工客服 🙏 人工客服的服务时间是{service_hours}，"
-                 "您也可以拨打客服热线 {hotline}（{hotline_hours}）。"
-                 "或者直接在这里留言，写下您的问题、订单号和联系方式，客服会尽快联系您。")
+OFFER_TEXT = (
+    "我可以为您转接人工客服 🙋 方便先说说遇到了什么问题吗？简单的问题我现在就能帮您查；"
+    "还是想找人工的话，再点一下「转人工」就行。"
+)
+FALLBACK_TEXT = (
+    "非常抱歉，现在没能为您接通人工客服 🙏 人工客服的服务时间是{service_hours}，"
+    "您也可以拨打客服热线 {hotline}（{hotline_hours}）。"
+    "或者直接在这里留言，写下您的问题、订单号和联系方式，客服会尽快联系您。"
+)
 FALLBACK_PLAIN = "非常抱歉，现在没能为您接通人工客服 🙏 请稍后再试，或者直接在这里留言，客服会尽快联系您。"
 TICKET_OFFER = {"type": "ticket_offer"}
 # The customer asked for a person before saying what is wrong: hand over at once (never make them
 # ask twice), and ask while they wait — what they write in the queue reaches the agent's screen.
-ASK_WHILE_WAITING = "等待的时候，您可以先简单说说遇到了什么问题（有订单号的话也发一下），客服接入前就能看到，不用再重复说明～"
+ASK_WHILE_WAITING = (
+    "等待的时候，您可以先简单说说遇到了什么问题（有订单号的话也发一下），客服接入前就能看到，不用再重复说明～"
+)
 
 
 def queued_text(ticket: HandoverTicket) -> str:
@@ -54,13 +61,19 @@ def queued_text(ticket: HandoverTicket) -> str:
     position = f"您现在排在第 {ticket.queue_position} 位" if ticket.queue_position else ""
     if ticket.agents_online == 0:
         hours = policy.shop_info().get("service_hours", "")
-        return (text + (position + "。" if position else "")
-                + f"现在暂时没有在线的客服（人工服务时间 {hours}），客服上线后会按顺序接待您，"
-                  "着急的话也可以直接留言。" + tail + "。")
+        return (
+            text
+            + (position + "。" if position else "")
+            + f"现在暂时没有在线的客服（人工服务时间 {hours}），客服上线后会按顺序接待您，"
+            "着急的话也可以直接留言。" + tail + "。"
+        )
     details = [position] if position else []
     if ticket.eta_seconds is not None:
-        details.append("预计等待不到 1 分钟" if ticket.eta_seconds < 60
-                       else f"预计等待约 {math.ceil(ticket.eta_seconds / 60)} 分钟")
+        details.append(
+            "预计等待不到 1 分钟"
+            if ticket.eta_seconds < 60
+            else f"预计等待约 {math.ceil(ticket.eta_seconds / 60)} 分钟"
+        )
     if details:
         text += "，".join(details)
         if ticket.agents_online:
@@ -119,10 +132,17 @@ class ActionHandover(JieliAction):
             close = getattr(client, "close", None)
             if callable(close):
                 close()
-        logger.info("handed %s over: reason=%s category=%s priority=%s", tracker.sender_id, body["reason"],
-                    body["category"], body["priority"])
+        logger.info(
+            "handed %s over: reason=%s category=%s priority=%s",
+            tracker.sender_id,
+            body["reason"],
+            body["category"],
+            body["priority"],
+        )
         dispatcher.utter_message(text=queued_text(ticket))
-        if not body["context"]["problem"]["text"] and not (ticket.data.get("already") and ticket.data.get("state") == "assigned"):
+        if not body["context"]["problem"]["text"] and not (
+            ticket.data.get("already") and ticket.data.get("state") == "assigned"
+        ):
             dispatcher.utter_message(text=ASK_WHILE_WAITING)
         # Paused, the bot predicts nothing more, so Rasa would never log its usual action_listen.
         # Log it: when the bridge resumes the conversation, the next message (the triggered

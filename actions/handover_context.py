@@ -26,6 +26,7 @@ codes, labels, categories, tiers, the priority rule and the context's JSON Schem
 The signals are computed with `jieli_dialogue.signals`, the same code the EscalationPolicy runs;
 the policy's own decision (slot `escalation`) says which rules fired and with which thresholds.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -58,7 +59,9 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
     events = sig.applied_events(tracker.events or [])
     decision = tracker.get_slot(sig.ESCALATION_SLOT)
     try:
-        thresholds = sig.Thresholds.from_mapping((decision or {}).get("thresholds") if isinstance(decision, Mapping) else None)
+        thresholds = sig.Thresholds.from_mapping(
+            (decision or {}).get("thresholds") if isinstance(decision, Mapping) else None
+        )
     except ValueError:
         thresholds = sig.Thresholds()
     signals = sig.compute_signals(events, lexicon)
@@ -74,8 +77,12 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
 
     metadata: dict = {}
     for event in reversed(events):
-        if event.get("event") == "user" and not sig.is_external(event) and isinstance(event.get("metadata"), Mapping) \
-                and event["metadata"]:
+        if (
+            event.get("event") == "user"
+            and not sig.is_external(event)
+            and isinstance(event.get("metadata"), Mapping)
+            and event["metadata"]
+        ):
             metadata = dict(event["metadata"])
             break
     slots = {key: value for key, value in (tracker.slots or {}).items() if key != sig.ESCALATION_SLOT}
@@ -84,7 +91,7 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
     order_id = from_slot[0] if from_slot else (order_ids[-1] if order_ids else None)
     order = order_facts(order_id, tracker)
     customer = customer_of(tracker, metadata)
-    metadata.pop(JIELI_IDENTITY, None)   # a live credential for the action server: never to an agent
+    metadata.pop(JIELI_IDENTITY, None)  # a live credential for the action server: never to an agent
     priority, factors = priority_of(signals, thresholds, metadata, order, customer)
     category = category_of(turns, slots.get("order_topic"), problem)
     turn_numbers = {t.index: n for n, t in enumerate(turns, start=1)}
@@ -104,15 +111,29 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
         "priority_factors": factors,
         "problem": {
             "text": wants,
-            "messages": [{"turn": turn_numbers.get(t.index), "text": clip(sig.mask_profanity(t.text, lexicon)),
-                          "timestamp": iso(t.timestamp)} for t in problem],
+            "messages": [
+                {
+                    "turn": turn_numbers.get(t.index),
+                    "text": clip(sig.mask_profanity(t.text, lexicon)),
+                    "timestamp": iso(t.timestamp),
+                }
+                for t in problem
+            ],
         },
         "order_id": order_id,
         "order_ids": order_ids,
         "order": order,
         "entities": [{**e, "turn": turn_numbers.get(t.index)} for t in turns for e in t.entities],
-        "intents": [{"turn": turn_numbers.get(t.index), "intent": t.intent, "confidence": t.confidence,
-                     "timestamp": iso(t.timestamp)} for t in turns if t.intent],
+        "intents": [
+            {
+                "turn": turn_numbers.get(t.index),
+                "intent": t.intent,
+                "confidence": t.confidence,
+                "timestamp": iso(t.timestamp),
+            }
+            for t in turns
+            if t.intent
+        ],
         "frustration": signals.frustration,
         "frustration_level": signals.frustration_level,
         "human_requests": signals.requests_since_resume,
@@ -122,10 +143,11 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
             "values": signals.as_dict(),
             "thresholds": thresholds.as_dict(),
         },
-        "abuse": {"turns": [e["turn"] for e in abusive_turns],
-                  "words": sorted({w for e in abusive_turns for w in e.get("abuse_words", [])})},
-        "bot_answers": [{"turn": a["turn"], "action": a["action"], "text": clip(a["text"], 500)}
-                        for a in answers[-5:]],
+        "abuse": {
+            "turns": [e["turn"] for e in abusive_turns],
+            "words": sorted({w for e in abusive_turns for w in e.get("abuse_words", [])}),
+        },
+        "bot_answers": [{"turn": a["turn"], "action": a["action"], "text": clip(a["text"], 500)} for a in answers[-5:]],
         "slots": slots,
         "metadata": metadata,
         "customer": customer,
@@ -134,5 +156,11 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
         "channel": tracker.get_latest_input_channel(),
         "requested_at": timeutil.now_utc().isoformat(),
     }
-    return {"conversation_id": tracker.sender_id, "reason": reason, "category": category, "priority": priority,
-            "summary": summary, "context": context}
+    return {
+        "conversation_id": tracker.sender_id,
+        "reason": reason,
+        "category": category,
+        "priority": priority,
+        "summary": summary,
+        "context": context,
+    }

@@ -9,6 +9,7 @@ audience, expiry and that ``cid`` is this conversation; only then is the custome
 Everything else in the metadata (``customer_id``, ``tier``, ``identity`` …) is what the widget
 claimed: `claimed_identity` returns it for the agent to see as "顾客自述", never as identity.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,15 @@ def verify_token(token: Any, conversation_id: str, secret: str) -> VerifiedCusto
     if not secret or not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         return None
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-                            leeway=LEEWAY_SECONDS, options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
     except jwt.PyJWTError as error:
         logger.warning("conversation %s: jieli_identity refused (%s)", conversation_id, error)
         return None
@@ -78,5 +86,8 @@ def verified_customer(tracker: Tracker) -> VerifiedCustomer | None:
 
 def claimed_identity(metadata: Mapping[str, Any]) -> dict:
     """What the widget said about the customer, unverified (shown as 顾客自述)."""
-    return {key: metadata[key] for key in CLAIMED_KEYS
-            if isinstance(metadata.get(key), (str, int)) and str(metadata[key]).strip()}
+    return {
+        key: metadata[key]
+        for key in CLAIMED_KEYS
+        if isinstance(metadata.get(key), (str, int)) and str(metadata[key]).strip()
+    }

@@ -6,6 +6,7 @@ Kept in the action server's memory (one process; `python -m actions.server` runs
 reset from outside — not by a forged tracker or slot — and it is forgotten on restart. With several
 action-server replicas each counts its own; the limit then holds per replica (docs/orders-security.md).
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-MAX_KEYS = 100_000   # bound the memory a flood of new conversations can take
+MAX_KEYS = 100_000  # bound the memory a flood of new conversations can take
 
 
 class LookupGuard:

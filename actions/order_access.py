@@ -17,6 +17,7 @@ logged (conversation id, masked order number) and counted by `actions.lookup_gua
 conversation and per verified customer: past ``JIELI_ORDER_LOOKUP_LIMIT`` failures in
 ``JIELI_ORDER_LOOKUP_WINDOW`` seconds the bot looks nothing up until they age out.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,21 +42,26 @@ from jieli_nlu.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 # slots (domain.yml)
-VERIFY_SLOT = "order_verify"              # the order number waiting for the second factor
-VERIFIED_SLOT = "verified_orders"         # {order number: phone digits} verified in this conversation
+VERIFY_SLOT = "order_verify"  # the order number waiting for the second factor
+VERIFIED_SLOT = "verified_orders"  # {order number: phone digits} verified in this conversation
 FAILURES_SLOT = "second_factor_failures"  # wrong second-factor answers in this conversation
 
 ASK_SECOND_FACTOR = "为了保护您的订单信息，请先登录，或告诉我下单手机号的后四位～"
 ASK_LOGIN = "为了保护您的订单信息，订单详情需要登录后才能查看哦～登录后再发一下订单号，我马上帮您查。"
-NOT_IN_ACCOUNT = ("在您当前登录的账号下没有查到订单 {order_id} 😥 麻烦核对一下订单号；如果是用其他手机号下的单，"
-                  "告诉我下单手机号的后四位，我帮您核对～")
+NOT_IN_ACCOUNT = (
+    "在您当前登录的账号下没有查到订单 {order_id} 😥 麻烦核对一下订单号；如果是用其他手机号下的单，"
+    "告诉我下单手机号的后四位，我帮您核对～"
+)
 WRONG_DIGITS = "手机号后四位和这个订单对不上哦～麻烦再核对一下下单时用的手机号，也可以登录后再查。"
-NO_MORE_TRIES = ("为了保护您的订单信息，这边先不再核对手机号了。您可以登录后再查，"
-                 "或者转人工客服帮您处理～")
-NO_MORE_TRIES_VERIFIED = ("为了保护您的订单信息，这边先不再核对手机号了。您当前登录的账号下的订单可以直接问我；"
-                          "其他订单可以转人工客服帮您处理～")
-LOCKED = ("查询没对上的次数有点多，为了保护大家的订单信息，订单查询先暂停一会儿，大约 {minutes} 分钟后可以再试。"
-          "着急的话可以转人工客服帮您处理～")
+NO_MORE_TRIES = "为了保护您的订单信息，这边先不再核对手机号了。您可以登录后再查，或者转人工客服帮您处理～"
+NO_MORE_TRIES_VERIFIED = (
+    "为了保护您的订单信息，这边先不再核对手机号了。您当前登录的账号下的订单可以直接问我；"
+    "其他订单可以转人工客服帮您处理～"
+)
+LOCKED = (
+    "查询没对上的次数有点多，为了保护大家的订单信息，订单查询先暂停一会儿，大约 {minutes} 分钟后可以再试。"
+    "着急的话可以转人工客服帮您处理～"
+)
 NO_DIGITS = "没关系～登录后就能直接查看订单；也可以转人工客服，帮您核对身份后处理。"
 DIGITS_PLEASE = "告诉我下单手机号的后四位数字就可以啦（比如「尾号 1234」）～"
 NOTHING_TO_VERIFY = "好的～请问是哪个订单呢？把订单号发给我，我帮您核对。"
@@ -65,7 +71,7 @@ _MOBILE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 
 
 def mask(order_id: str) -> str:
-    """"2024111500034503" → "2024**********03" (for logs)."""
+    """ "2024111500034503" → "2024**********03" (for logs)."""
     order_id = str(order_id or "")
     if len(order_id) <= 6:
         return "*" * len(order_id)
@@ -109,8 +115,9 @@ def _failures(tracker: Tracker) -> int:
         return 0
 
 
-def owner_for(tracker: Tracker, order_id: str, customer: VerifiedCustomer | None = None,
-              digits: str | None = None) -> Owner | None:
+def owner_for(
+    tracker: Tracker, order_id: str, customer: VerifiedCustomer | None = None, digits: str | None = None
+) -> Owner | None:
     """What this customer can prove about ``order_id`` without being asked: the verified customer
     id, the digits verified earlier in the conversation (or ``digits`` given just now)."""
     customer = customer if customer is not None else verified_customer(tracker)
@@ -150,12 +157,18 @@ def _locked(dispatcher: CollectingDispatcher, seconds: float) -> Opened:
 
 def _refused(tracker: Tracker, order_id: str, customer: VerifiedCustomer | None, reason: str) -> None:
     get_guard().record_failure(guard_keys(tracker.sender_id, customer.customer_id if customer else None))
-    logger.warning("order lookup refused: conversation=%s order=%s reason=%s verified=%s",
-                   tracker.sender_id, mask(order_id), reason, bool(customer))
+    logger.warning(
+        "order lookup refused: conversation=%s order=%s reason=%s verified=%s",
+        tracker.sender_id,
+        mask(order_id),
+        reason,
+        bool(customer),
+    )
 
 
-def _ask_digits(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, topic: str,
-                text: str = ASK_SECOND_FACTOR) -> Opened:
+def _ask_digits(
+    dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, topic: str, text: str = ASK_SECOND_FACTOR
+) -> Opened:
     ask(dispatcher, text)
     events = [SlotSet(VERIFY_SLOT, order_id), SlotSet("order_topic", topic)]
     if tracker.get_slot("order_id") != order_id:
@@ -163,11 +176,11 @@ def _ask_digits(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: st
     return Opened(None, events=events)
 
 
-def _stop_offering(dispatcher: CollectingDispatcher, customer: VerifiedCustomer | None,
-                   events: list[dict]) -> Opened:
+def _stop_offering(dispatcher: CollectingDispatcher, customer: VerifiedCustomer | None, events: list[dict]) -> Opened:
     dispatcher.utter_message(text=NO_MORE_TRIES_VERIFIED if customer else NO_MORE_TRIES, buttons=[HUMAN_BUTTON])
-    return Opened(None, events=events + [SlotSet(VERIFY_SLOT, None), SlotSet("order_topic", None),
-                                         SlotSet("order_id", None)])
+    return Opened(
+        None, events=events + [SlotSet(VERIFY_SLOT, None), SlotSet("order_topic", None), SlotSet("order_id", None)]
+    )
 
 
 def open_order(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str, topic: str) -> Opened:
@@ -180,15 +193,18 @@ def open_order(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
     keys = guard_keys(tracker.sender_id, customer.customer_id if customer else None)
     wait = get_guard().blocked_for(keys, settings.order_lookup_limit, settings.order_lookup_window)
     if wait > 0:
-        logger.warning("order lookup blocked: conversation=%s order=%s (too many failed lookups)",
-                       tracker.sender_id, mask(order_id))
+        logger.warning(
+            "order lookup blocked: conversation=%s order=%s (too many failed lookups)",
+            tracker.sender_id,
+            mask(order_id),
+        )
         return _locked(dispatcher, wait)
 
     failures = _failures(tracker)
     may_offer = second_factor_enabled() and failures < settings.second_factor_tries
     fresh = latest_digits(tracker) if (may_offer and tracker.get_slot(VERIFY_SLOT) == order_id) else None
     owner = owner_for(tracker, order_id, customer, fresh)
-    if owner is None:   # anonymous, nothing verified for this order yet
+    if owner is None:  # anonymous, nothing verified for this order yet
         if not second_factor_enabled():
             dispatcher.utter_message(text=ASK_LOGIN)
             return Opened(None, events=[SlotSet("order_topic", topic)])
@@ -200,11 +216,13 @@ def open_order(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
     if order is not None:
         events: list[dict] = []
         if fresh:
-            events += [SlotSet(VERIFIED_SLOT, {**_verified_orders(tracker), order_id: fresh}),
-                       SlotSet(VERIFY_SLOT, None)]
+            events += [
+                SlotSet(VERIFIED_SLOT, {**_verified_orders(tracker), order_id: fresh}),
+                SlotSet(VERIFY_SLOT, None),
+            ]
         return Opened(order, owner, events)
 
-    if fresh:   # the digits did not match (or there is no such order: the same answer)
+    if fresh:  # the digits did not match (or there is no such order: the same answer)
         _refused(tracker, order_id, customer, "second_factor")
         failures += 1
         events = [SlotSet(FAILURES_SLOT, float(failures))]
@@ -217,8 +235,11 @@ def open_order(dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
     _refused(tracker, order_id, customer, "not_found_or_not_theirs")
     if customer and may_offer:
         return _ask_digits(dispatcher, tracker, order_id, topic, NOT_IN_ACCOUNT.format(order_id=order_id))
-    return Opened(None, events=order_not_found(dispatcher, tracker, order_id, topic)
-                  + ([SlotSet(VERIFY_SLOT, None)] if tracker.get_slot(VERIFY_SLOT) else []))
+    return Opened(
+        None,
+        events=order_not_found(dispatcher, tracker, order_id, topic)
+        + ([SlotSet(VERIFY_SLOT, None)] if tracker.get_slot(VERIFY_SLOT) else []),
+    )
 
 
 def pending_verification(tracker: Tracker) -> str | None:

@@ -1,5 +1,6 @@
 """Order actions: status and tracking, cancellation (asks to confirm), address changes, and
 carrying on once the customer sends the order number we asked for."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker
@@ -18,14 +19,16 @@ CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"}, {"title": "�
 # ---------------------------------------------------------------------------------------------
 # handlers (shared with action_continue_order)
 
+
 def handle_order_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
     order_id, events = resolve_order(tracker)
     if not order_id:
         topic = policy.pick_topic("shipping", latest_text(tracker), topic_entity(tracker))
         if topic is None:
             return ask_order_id(dispatcher, "order_status")
-        dispatcher.utter_message(text=policy.fmt(topic.get("answer")),
-                                 buttons=[HUMAN_BUTTON] if topic.get("offer_human") else [])
+        dispatcher.utter_message(
+            text=policy.fmt(topic.get("answer")), buttons=[HUMAN_BUTTON] if topic.get("offer_human") else []
+        )
         if topic.get("ask_order_id"):
             return ask_order_id(dispatcher, "order_status")
         return []
@@ -46,16 +49,28 @@ def not_cancellable_reply(order: Order, result: CancelResult | None = None) -> t
         return f"订单 {order.order_id} 已经是取消状态了，不需要再操作。", []
     if order.status == "shipped" or (order.is_shipped and order.status != "delivered"):
         carrier = policy.carrier(order.carrier)
-        text = policy.answer("order_help", "cancel_shipped", order_id=order.order_id,
-                             carrier=carrier["name"], tracking_no=order.tracking_no or "")
-        return text or f"订单 {order.order_id} 已经发货，没办法直接取消了。", [order_text.HOW_TO_RETURN_BUTTON, HUMAN_BUTTON]
+        text = policy.answer(
+            "order_help",
+            "cancel_shipped",
+            order_id=order.order_id,
+            carrier=carrier["name"],
+            tracking_no=order.tracking_no or "",
+        )
+        return text or f"订单 {order.order_id} 已经发货，没办法直接取消了。", [
+            order_text.HOW_TO_RETURN_BUTTON,
+            HUMAN_BUTTON,
+        ]
     if order.status == "delivered":
         days = order_text.shop_number("after_sales_days", 7)
-        return (f"订单 {order.order_id} 已经签收，不能取消了。不想要的话，签收 {days} 天内可以申请退货。",
-                [order_text.HOW_TO_RETURN_BUTTON, HUMAN_BUTTON])
+        return (
+            f"订单 {order.order_id} 已经签收，不能取消了。不想要的话，签收 {days} 天内可以申请退货。",
+            [order_text.HOW_TO_RETURN_BUTTON, HUMAN_BUTTON],
+        )
     status = policy.order_status_text(order.status)
-    return (f"订单 {order.order_id} 当前状态是「{status}」，不能再取消了。需要的话我帮您转人工客服看看。",
-            [HUMAN_BUTTON])
+    return (
+        f"订单 {order.order_id} 当前状态是「{status}」，不能再取消了。需要的话我帮您转人工客服看看。",
+        [HUMAN_BUTTON],
+    )
 
 
 def handle_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
@@ -92,12 +107,18 @@ def handle_change_address(dispatcher: CollectingDispatcher, tracker: Tracker) ->
         text = policy.answer("order_help", "change_address_unshipped", order_id=order_id)
     elif order.status == "shipped" or (order.status == "paid" and order.is_shipped):
         carrier = policy.carrier(order.carrier)
-        text = policy.answer("order_help", "change_address_shipped", order_id=order_id,
-                             carrier=carrier["name"], tracking_no=order.tracking_no or "",
-                             carrier_hotline=carrier["hotline"] or "")
+        text = policy.answer(
+            "order_help",
+            "change_address_shipped",
+            order_id=order_id,
+            carrier=carrier["name"],
+            tracking_no=order.tracking_no or "",
+            carrier_hotline=carrier["hotline"] or "",
+        )
     else:
-        text = policy.answer("order_help", "change_address_done", order_id=order_id,
-                             status_text=policy.order_status_text(order.status))
+        text = policy.answer(
+            "order_help", "change_address_done", order_id=order_id, status_text=policy.order_status_text(order.status)
+        )
         dispatcher.utter_message(text=text)
         return events
     dispatcher.utter_message(text=text, buttons=[HUMAN_BUTTON])
@@ -106,6 +127,7 @@ def handle_change_address(dispatcher: CollectingDispatcher, tracker: Tracker) ->
 
 # ---------------------------------------------------------------------------------------------
 # actions
+
 
 class ActionOrderStatus(JieliAction):
     def name(self) -> str:

@@ -1,5 +1,6 @@
 """How orders and refunds are worded for the customer: specific facts from the shop adapter,
 advice from the shop's policy. Pure functions returning (text, buttons)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -65,8 +66,7 @@ def refund_sentence(refund: Refund, order: Order) -> str:
     way = refund_way(order)
     when = f"您 {requested} 申请的退款 {amount} " if requested else f"您申请的退款 {amount} "
     if refund.status == "applied":
-        return (f"{when}已提交，我们会在 {shop_number('refund_review_hours', 48)} 小时内审核，"
-                f"通过后{way}。")
+        return f"{when}已提交，我们会在 {shop_number('refund_review_hours', 48)} 小时内审核，通过后{way}。"
     if refund.status == "processing":
         check = ""
         if refund.refund_type == "return_refund":
@@ -96,8 +96,10 @@ def refund_reply(order: Order, refund: Refund, name_order: bool = True) -> tuple
     sentence = refund_sentence(refund, order)
     buttons: list[dict] = []
     if is_dispatch_overdue(order):
-        lines = [f"订单 {order.order_id} 付款后超过 {shop_number('dispatch_hours', 48)} 小时还没发货，"
-                 "非常抱歉让您久等了！", sentence]
+        lines = [
+            f"订单 {order.order_id} 付款后超过 {shop_number('dispatch_hours', 48)} 小时还没发货，非常抱歉让您久等了！",
+            sentence,
+        ]
     else:
         lines = [f"订单 {order.order_id}：{sentence}" if name_order else sentence]
     if refund.status == "rejected":
@@ -116,8 +118,10 @@ def no_refund_reply(order: Order) -> tuple[str, list[dict]]:
     if order.is_cancellable:
         return text + cancel_offer(order), [CANCEL_BUTTON, HUMAN_BUTTON]
     if order.status == "shipped":
-        return (text + "订单已经发货，可以在派送时拒收，包裹退回仓库后为您退款；或者签收后申请退货退款。",
-                [HOW_TO_RETURN_BUTTON, HUMAN_BUTTON])
+        return (
+            text + "订单已经发货，可以在派送时拒收，包裹退回仓库后为您退款；或者签收后申请退货退款。",
+            [HOW_TO_RETURN_BUTTON, HUMAN_BUTTON],
+        )
     if order.status == "cancelled":
         return text + "订单已经取消" + ("。" if not order.paid_at else "，已付的款会原路退回。"), [HUMAN_BUTTON]
     how = policy.answer("refund", "how_to_apply")
@@ -131,25 +135,31 @@ def describe_order(order: Order, refund: Refund | None = None) -> tuple[str, lis
     buttons: list[dict] = []
     status = order.status
     if status == "pending_payment":
-        lines.append(f"{head(order)}还没付款，应付 {yuan(order.total_cents)}。下单后 "
-                     f"{shop_number('unpaid_cancel_minutes', 30)} 分钟内没付款会自动取消，"
-                     "需要的话请尽快在「我的订单」里完成付款。")
+        lines.append(
+            f"{head(order)}还没付款，应付 {yuan(order.total_cents)}。下单后 "
+            f"{shop_number('unpaid_cancel_minutes', 30)} 分钟内没付款会自动取消，"
+            "需要的话请尽快在「我的订单」里完成付款。"
+        )
     elif status == "paid" and not order.is_shipped:
         paid = timeutil.fmt_time(order.paid_at or order.created_at, now)
         deadline = dispatch_deadline(order)
         hours = shop_number("dispatch_hours", 48)
         if is_dispatch_overdue(order, now):
-            lines.append(f"{head(order)}是 {paid} 付的款，按承诺应该在 {timeutil.fmt_time(deadline, now)} "
-                         f"前发货，现在已经超时 {timeutil.fmt_duration(now - deadline)}还没发出，"
-                         "真的非常抱歉让您久等了！")
+            lines.append(
+                f"{head(order)}是 {paid} 付的款，按承诺应该在 {timeutil.fmt_time(deadline, now)} "
+                f"前发货，现在已经超时 {timeutil.fmt_duration(now - deadline)}还没发出，"
+                "真的非常抱歉让您久等了！"
+            )
             if refund:
                 lines.append(refund_sentence(refund, order))
             lines.append(cancel_offer(order).rstrip("。") + "；也可以转人工客服帮您加急处理。")
             buttons += [CANCEL_BUTTON, HUMAN_BUTTON]
         else:
             when = f"，最晚 {timeutil.fmt_time(deadline, now)} 前发出" if deadline else ""
-            lines.append(f"{head(order)}已付款，正在等待发货。您是 {paid} 付的款，我们承诺 {hours} 小时内"
-                         f"发货{when}；发货后随时可以找我查物流。")
+            lines.append(
+                f"{head(order)}已付款，正在等待发货。您是 {paid} 付的款，我们承诺 {hours} 小时内"
+                f"发货{when}；发货后随时可以找我查物流。"
+            )
             if refund:
                 lines.append(refund_sentence(refund, order))
                 if refund.status == "rejected":
@@ -162,13 +172,19 @@ def describe_order(order: Order, refund: Refund | None = None) -> tuple[str, lis
         if event:
             where = f"【{event.location}】" if event.location else ""
             when = timeutil.fmt_time(event.time, now)
-            line += f"最新物流（{when}）：{where}{event.description}。" if when else f"最新物流：{where}{event.description}。"
+            line += (
+                f"最新物流（{when}）：{where}{event.description}。"
+                if when
+                else f"最新物流：{where}{event.description}。"
+            )
         lines.append(line)
         if event is None:
             lines.append("物流信息一般在揽收后 24 小时内更新，稍后就能查到。")
         elif event.time is not None and now - event.time > STALE_TRACKING:
-            lines.append(f"物流已经 {timeutil.fmt_duration(now - event.time)}没有更新了，非常抱歉！"
-                         "我可以帮您转人工联系快递核实；确认丢件的话，我们负责补发或全额退款。")
+            lines.append(
+                f"物流已经 {timeutil.fmt_duration(now - event.time)}没有更新了，非常抱歉！"
+                "我可以帮您转人工联系快递核实；确认丢件的话，我们负责补发或全额退款。"
+            )
             buttons.append(HUMAN_BUTTON)
     elif status == "delivered":
         delivered = timeutil.fmt_time(order.delivered_at, now)

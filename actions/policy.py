@@ -4,6 +4,7 @@ them: lazy loading, placeholder formatting and keyword-based topic picking.
 Files are read on first use and re-read when their modification time changes, so a shop can edit
 its policy without restarting the action server.
 """
+
 from __future__ import annotations
 
 import functools
@@ -64,6 +65,7 @@ def load_manuals() -> dict:
 # ---------------------------------------------------------------------------------------------
 # placeholders
 
+
 def shop_info() -> dict[str, Any]:
     shop = load_policy().get("shop") or {}
     return {key: value for key, value in shop.items() if isinstance(value, (str, int, float))}
@@ -84,6 +86,7 @@ def fmt(text: Any, **extra: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # lookups with safe fallbacks
+
 
 def _mapping(name: str) -> dict:
     value = load_policy().get(name)
@@ -147,6 +150,7 @@ def answer(section_name: str, topic_id: str, **extra: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # keyword matching
 
+
 @functools.lru_cache(maxsize=8192)
 def _norm(keyword: str) -> str:
     return normalize_text(keyword)
@@ -173,8 +177,7 @@ def keyword_score(keywords: Any, normalized: str) -> tuple[int, int]:
     return sum(len(k) for k in hits), len(hits)
 
 
-def pick_topic(section_name: str | Iterable[dict], text: str | None,
-               topic_id: str | None = None) -> dict | None:
+def pick_topic(section_name: str | Iterable[dict], text: str | None, topic_id: str | None = None) -> dict | None:
     """The topic of a section that best matches ``text``.
 
     ``topic_id`` (the `topic` entity sent by a quick-reply button) wins when it names a topic.
@@ -204,8 +207,7 @@ def topic_buttons(intent: str, topic_list: Iterable[dict], featured: Any = None)
     ordered += [t for t in all_topics if t not in ordered and t.get("keywords")]
     buttons = []
     for topic in ordered[:MAX_BUTTONS]:
-        payload = "/" + intent + json.dumps({"topic": str(topic["id"])}, ensure_ascii=False,
-                                            separators=(",", ":"))
+        payload = "/" + intent + json.dumps({"topic": str(topic["id"])}, ensure_ascii=False, separators=(",", ":"))
         buttons.append({"title": str(topic.get("title") or topic["id"]), "payload": payload})
     return buttons
 
@@ -232,6 +234,7 @@ def reject_advice(reason: str | None) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # product manuals
+
 
 def products() -> list[dict]:
     return [p for p in (load_manuals().get("products") or []) if isinstance(p, dict) and p.get("id")]

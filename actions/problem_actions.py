@@ -5,6 +5,7 @@ beside the point, the bot says what it understood, the one policy line that appl
 (shop/policy.yml: problem_reports), asks for the order number when it has none, and offers a
 person. EscalationPolicy hands over on the customer's next message about it (docs/escalation.md).
 """
+
 from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
@@ -20,10 +21,9 @@ def problem_reply(kind: str, order_id: str | None) -> str:
     section = policy.section("problem_reports")
     kinds = section.get("kinds") or {}
     spec = kinds.get(kind) or kinds.get(DEFAULT_KIND) or {}
-    parts = [policy.fmt(spec.get("understood") or "非常抱歉，给您添麻烦了 🙏"),
-             policy.fmt(spec.get("policy") or "")]
+    parts = [policy.fmt(spec.get("understood") or "非常抱歉，给您添麻烦了 🙏"), policy.fmt(spec.get("policy") or "")]
     if spec.get("ask_order_id") is False:
-        pass   # not about an order (an account that will not log in)
+        pass  # not about an order (an account that will not log in)
     elif order_id:
         parts.append(policy.fmt(section.get("has_order_id") or "订单 {order_id} 我已经记下了，", order_id=order_id))
     else:

@@ -1,4 +1,5 @@
 """How to use a product, from the manuals in shop/manuals.yml."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
@@ -58,18 +59,26 @@ class ActionProductUsage(JieliAction):
             if found:
                 (product, topic), guessed = found, True
         if product is None:
-            buttons = [{"title": str(p.get("name") or p["id"]), "payload": payload("product_usage", topic=str(p["id"]))}
-                       for p in policy.products()[:MAX_PRODUCT_BUTTONS]]
+            buttons = [
+                {"title": str(p.get("name") or p["id"]), "payload": payload("product_usage", topic=str(p["id"]))}
+                for p in policy.products()[:MAX_PRODUCT_BUTTONS]
+            ]
             ask(dispatcher, "您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~", buttons)
             return []
         product_topics = policy.topics(product.get("topics"))
         if topic is None:
             topic = policy.pick_topic(product_topics, text)
         if topic is None:
-            ask(dispatcher, policy.fmt(product.get("intro") or f"{product.get('name')}的使用问题，您想了解哪一项？"),
-                policy.topic_buttons("product_usage", product_topics, product.get("featured")))
+            ask(
+                dispatcher,
+                policy.fmt(product.get("intro") or f"{product.get('name')}的使用问题，您想了解哪一项？"),
+                policy.topic_buttons("product_usage", product_topics, product.get("featured")),
+            )
         else:
-            answer_topic(dispatcher, topic, note=GUESSED_NOTE.format(name=product.get("name") or product["id"])
-                         if guessed else "")
+            answer_topic(
+                dispatcher,
+                topic,
+                note=GUESSED_NOTE.format(name=product.get("name") or product["id"]) if guessed else "",
+            )
         product_id = str(product["id"])
         return [] if tracker.get_slot("product") == product_id else [SlotSet("product", product_id)]

@@ -19,6 +19,7 @@ is allowed (`make demo` generates a fresh one for every run anyway).
 Host: `--host`, else `SANIC_HOST` (as rasa_sdk reads it), else 127.0.0.1 — never all interfaces
 unless asked. See docs/security.md for the network policy around Rasa and this server.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,16 +53,21 @@ def webhook_token(env: dict[str, str] | None = None) -> str:
     if _demo_mode(env):
         return token or DEMO_WEBHOOK_TOKEN
     if not token:
-        raise ConfigError(f"{TOKEN_VARIABLE} is not set: the action server answers only Rasa, which must "
-                          f"send this secret (endpoints.yml: action_endpoint.token). Generate one with "
-                          f"{GENERATE_HINT} and give the same value to Rasa's endpoints.yml "
-                          "(set JIELI_DEMO_MODE=true for a local demo)")
+        raise ConfigError(
+            f"{TOKEN_VARIABLE} is not set: the action server answers only Rasa, which must "
+            f"send this secret (endpoints.yml: action_endpoint.token). Generate one with "
+            f"{GENERATE_HINT} and give the same value to Rasa's endpoints.yml "
+            "(set JIELI_DEMO_MODE=true for a local demo)"
+        )
     if (why := secret_problem(token)) is not None or token == DEMO_WEBHOOK_TOKEN:
-        raise ConfigError(f"{TOKEN_VARIABLE} {why or 'is the demo value'}. Outside demo mode it must be at "
-                          f"least 32 random characters: generate one with {GENERATE_HINT}")
+        raise ConfigError(
+            f"{TOKEN_VARIABLE} {why or 'is the demo value'}. Outside demo mode it must be at "
+            f"least 32 random characters: generate one with {GENERATE_HINT}"
+        )
     if token == env.get("JIELI_ACTION_TOKEN", "").strip():
-        raise ConfigError(f"{TOKEN_VARIABLE} and JIELI_ACTION_TOKEN are the same value (use a different "
-                          "secret for each)")
+        raise ConfigError(
+            f"{TOKEN_VARIABLE} and JIELI_ACTION_TOKEN are the same value (use a different secret for each)"
+        )
     return token
 
 
@@ -86,11 +92,13 @@ def guard(app, token: str) -> None:
             return None
         if hmac.compare_digest(presented(request).encode(), expected):
             return None
-        logger.warning("refused %s %s from %s: missing or wrong webhook token", request.method,
-                       request.path, request.ip)
-        return response.json({"error": "unauthorized",
-                              "message": "the action server answers only Rasa: missing or wrong token"},
-                             status=401)
+        logger.warning(
+            "refused %s %s from %s: missing or wrong webhook token", request.method, request.path, request.ip
+        )
+        return response.json(
+            {"error": "unauthorized", "message": "the action server answers only Rasa: missing or wrong token"},
+            status=401,
+        )
 
     app.register_middleware(check_token, "request")
 
@@ -107,13 +115,13 @@ def create_app(token: str, actions_package: str = "actions"):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m actions.server", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m actions.server", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-p", "--port", type=int, default=DEFAULT_PORT, help="port (default 5055)")
     parser.add_argument("--host", default=None, help="address to listen on (default $SANIC_HOST or 127.0.0.1)")
     parser.add_argument("--actions", default="actions", help="package with the actions (default: actions)")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"),
-                        help="logging level (default INFO)")
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"), help="logging level (default INFO)")
     args = parser.parse_args(argv)
     try:
         token = webhook_token()

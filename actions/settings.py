@@ -23,6 +23,7 @@ message's metadata (``jieli_identity``, actions/identity.py).
 Nothing is read at import time; `get_settings()` reads once and caches. Tests call
 `get_settings.cache_clear()` after changing the environment.
 """
+
 from __future__ import annotations
 
 import functools
@@ -102,9 +103,8 @@ def get_settings() -> Settings:
         adapter = "sql"
     second_factor = _env("JIELI_ORDER_SECOND_FACTOR", "phone_last4").lower() or "phone_last4"
     if second_factor not in SECOND_FACTORS:
-        logger.warning("JIELI_ORDER_SECOND_FACTOR=%r is unknown (use phone_last4 or none); using none",
-                       second_factor)
-        second_factor = "none"   # an unknown setting must not open orders up
+        logger.warning("JIELI_ORDER_SECOND_FACTOR=%r is unknown (use phone_last4 or none); using none", second_factor)
+        second_factor = "none"  # an unknown setting must not open orders up
     return Settings(
         shop_adapter=adapter,
         shop_db_url=_env("JIELI_SHOP_DB_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'shop.db'}",

@@ -3,6 +3,7 @@ customer-facing wording of dates in Beijing time.
 
 Everything inside is timezone-aware UTC; the database stores naive UTC.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,9 @@ def parse_time(value, now: datetime | None = None, naive_tz=BEIJING) -> datetime
     match = _RELATIVE.match(text)
     if match and any(match.group(i) for i in range(2, 6)):
         sign, days, hours, minutes, seconds = match.groups()
-        delta = timedelta(days=int(days or 0), hours=int(hours or 0),
-                          minutes=int(minutes or 0), seconds=int(seconds or 0))
+        delta = timedelta(
+            days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0)
+        )
         return now - delta if sign == "-" else now + delta
     text = text.replace("Z", "+00:00")
     parsed = datetime.fromisoformat(text)  # raises ValueError on nonsense

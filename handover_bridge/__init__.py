@@ -2,6 +2,7 @@
 
 `create_app()` (handover_bridge.app) builds the Sanic app; `python -m handover_bridge` runs it.
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"

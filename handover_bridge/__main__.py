@@ -5,6 +5,7 @@ adds an agent
 (password from JIELI_NEW_AGENT_PASSWORD or a prompt);
 `python -m handover_bridge export-training [--dry-run]` writes the review candidates designers
 accepted into data/nlu/learned_from_agents.yml (JIELI_TRAINING_DATA_DIR), ready for `make train`."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,9 @@ from .jsonlog import logging_config
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m handover_bridge", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m handover_bridge", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the bridge (the default)")
     for p in (parser, serve):
@@ -35,13 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--display-name")
     create.add_argument("--skills", default="*", help="comma list of skills, * = all")
     create.add_argument("--max-concurrent", type=int, default=3)
-    create.add_argument("--roles", default="agent",
-                        help="comma list among agent, designer (review queue), lead (dashboard)")
-    seed = sub.add_parser("seed-demo-week", help="demo mode only: seed a week of demo conversations "
-                          "(dashboard, review queue); skipped when today's demo week is there")
+    create.add_argument(
+        "--roles", default="agent", help="comma list among agent, designer (review queue), lead (dashboard)"
+    )
+    seed = sub.add_parser(
+        "seed-demo-week",
+        help="demo mode only: seed a week of demo conversations "
+        "(dashboard, review queue); skipped when today's demo week is there",
+    )
     seed.add_argument("--force", action="store_true", help="replace the demo week even if seeded today")
-    export = sub.add_parser("export-training", help="write the accepted review candidates as Rasa "
-                            "training data (data/nlu/learned_from_agents.yml), then `make train`")
+    export = sub.add_parser(
+        "export-training",
+        help="write the accepted review candidates as Rasa "
+        "training data (data/nlu/learned_from_agents.yml), then `make train`",
+    )
     export.add_argument("--dry-run", action="store_true", help="print the file instead of writing it")
     args = parser.parse_args(argv)
 
@@ -61,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_export_training(settings, args.dry_run))
     if args.command == "seed-demo-week":
         return asyncio.run(_seed_demo_week(settings, args.force))
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers))
-                 if v is not None}
+    overrides = {
+        k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers)) if v is not None
+    }
     settings = replace(settings, **overrides)
     try:
-        settings.check_host()   # --host too: demo mode stays on loopback unless told otherwise
+        settings.check_host()  # --host too: demo mode stays on loopback unless told otherwise
     except ConfigError as error:
         print(f"handover_bridge: configuration error: {error}", file=sys.stderr)
         return 2
@@ -78,8 +88,7 @@ def _serve(settings: Settings) -> int:
 
     from .app import create_app, create_worker_app
 
-    options = dict(host=settings.host, port=settings.port, access_log=settings.access_log, motd=False,
-                   debug=False)
+    options = dict(host=settings.host, port=settings.port, access_log=settings.access_log, motd=False, debug=False)
     if settings.workers <= 1:
         app = create_app(settings)
         app.run(**options, single_process=True)
@@ -112,8 +121,10 @@ async def _export_training(settings: Settings, dry_run: bool) -> int:
         print(result["text"] or "# (nothing to export)", end="")
         return 0
     intents = ", ".join(f"{name} {count}" for name, count in sorted(result["intents"].items())) or "none"
-    print(f"{result['path']}: {result['entries']} entries, {result['examples']} examples "
-          f"({intents}), {result['faqs']} FAQ answers; {result['marked_exported']} candidates newly exported")
+    print(
+        f"{result['path']}: {result['entries']} entries, {result['examples']} examples "
+        f"({intents}), {result['faqs']} FAQ answers; {result['marked_exported']} candidates newly exported"
+    )
     for skipped in result["skipped"]:
         what = repr(skipped["example"]) if skipped["example"] else "the whole candidate"
         where = f" (already in {skipped['where']})" if skipped.get("where") else ""
@@ -144,9 +155,14 @@ async def _create_agent(settings: Settings, args) -> int:
     await bridge.start(background=False)
     try:
         skills = [s.strip() for s in args.skills.split(",") if s.strip()]
-        agent = await bridge.agents.create(args.username, password, display_name=args.display_name,
-                                           skills=skills, max_concurrent=args.max_concurrent,
-                                           roles=[r.strip() for r in args.roles.split(",") if r.strip()])
+        agent = await bridge.agents.create(
+            args.username,
+            password,
+            display_name=args.display_name,
+            skills=skills,
+            max_concurrent=args.max_concurrent,
+            roles=[r.strip() for r in args.roles.split(",") if r.strip()],
+        )
     except ServiceError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
@@ -162,8 +178,10 @@ async def _seed_demo_week(settings: Settings, force: bool) -> int:
     from .services.wiring.container import Bridge
 
     if not settings.demo_mode:
-        print("refused: demo data is only seeded in demo mode (JIELI_DEMO_MODE=true), never in production",
-              file=sys.stderr)
+        print(
+            "refused: demo data is only seeded in demo mode (JIELI_DEMO_MODE=true), never in production",
+            file=sys.stderr,
+        )
         return 2
     bridge = Bridge(settings)
     await bridge.start(background=False)

@@ -1,5 +1,6 @@
 """The Sanic application factory. Nothing happens at import time: `create_app()` wires routes and
 listeners; the store, Redis, the Rasa client and the background sweeper start in listeners."""
+
 from __future__ import annotations
 
 import itertools
@@ -19,8 +20,12 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
 
     settings = settings or Settings.from_env()
     number = next(_names)
-    app = Sanic("jieli_bridge" if number == 1 else f"jieli_bridge_{number}",
-                error_handler=JsonErrorHandler(), dumps=dumps, configure_logging=False)
+    app = Sanic(
+        "jieli_bridge" if number == 1 else f"jieli_bridge_{number}",
+        error_handler=JsonErrorHandler(),
+        dumps=dumps,
+        configure_logging=False,
+    )
     app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -33,18 +38,24 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     for blueprint in (customer.bp, agent.bp, handovers.bp, health.bp, metrics.bp, ws_customer.bp, ws_agent.bp):
         app.blueprint(blueprint)
     from .api import static_files  # widget, agent console, demo shop (static/)
+
     app.blueprint(static_files.bp)
     from .api import analytics, lexicon  # the lead's dashboard API; the profanity lexicon
+
     app.blueprint(analytics.bp)
     app.blueprint(lexicon.bp)
     from .api import contract  # jieli_contract's labels for the pages
+
     app.blueprint(contract.bp)
     from .api import review  # learning from agents: review queue, intents, export
+
     app.blueprint(review.bp)
-    if settings.demo_mode:   # the demo shop's "模拟登录": never registered outside demo mode
+    if settings.demo_mode:  # the demo shop's "模拟登录": never registered outside demo mode
         from .api import demo_identity
+
         app.blueprint(demo_identity.bp)
     from .api import openapi  # the API reference: /openapi.yaml, /openapi.json
+
     app.blueprint(openapi.bp)
     middleware.install(app)
 

@@ -8,6 +8,7 @@ setting and never echoes the value. In demo mode it uses fixed, clearly marked d
 restarted demo still accepts the tokens it handed out, and it listens on loopback only unless
 `JIELI_DEMO_ALLOW_PUBLIC=true`.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -29,8 +30,16 @@ from .secret_strength import (
     secret_problem,
 )
 
-__all__ = ["DEMO_ACTION_TOKEN", "DEMO_IDENTITY_SECRET", "DEMO_SECRET_KEY", "GENERATE_HINT", "MIN_SECRET_CHARS",
-           "ConfigError", "Settings", "secret_problem"]
+__all__ = [
+    "DEMO_ACTION_TOKEN",
+    "DEMO_IDENTITY_SECRET",
+    "DEMO_SECRET_KEY",
+    "GENERATE_HINT",
+    "MIN_SECRET_CHARS",
+    "ConfigError",
+    "Settings",
+    "secret_problem",
+]
 
 PREFIX = "JIELI_"
 
@@ -59,16 +68,20 @@ class ConfigError(ValueError):
 def async_database_url(url: str) -> str:
     """Accept the usual spellings and return an async SQLAlchemy URL."""
     url = url.strip()
-    for plain, driver in (("postgres://", "postgresql+asyncpg://"),
-                          ("postgresql://", "postgresql+asyncpg://"),
-                          ("postgresql+psycopg2://", "postgresql+asyncpg://"),
-                          ("sqlite://", "sqlite+aiosqlite://")):
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
         if url.startswith(plain):
-            return driver + url[len(plain):]
+            return driver + url[len(plain) :]
     if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
         return url
-    raise ConfigError(f"JIELI_DATABASE_URL: unsupported database URL {url.split(':', 1)[0]!r} "
-                      "(use sqlite:///path or postgresql://user@host/db)")
+    raise ConfigError(
+        f"JIELI_DATABASE_URL: unsupported database URL {url.split(':', 1)[0]!r} "
+        "(use sqlite:///path or postgresql://user@host/db)"
+    )
 
 
 def is_loopback_host(host: str) -> bool:
@@ -92,28 +105,29 @@ def _networks(value: str, name: str) -> tuple[str, ...]:
         try:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
-            raise ConfigError(f"{PREFIX}{name}: expected addresses or networks like 127.0.0.1, "
-                              f"10.0.0.0/8 or ::1, got {item!r}") from None
+            raise ConfigError(
+                f"{PREFIX}{name}: expected addresses or networks like 127.0.0.1, 10.0.0.0/8 or ::1, got {item!r}"
+            ) from None
     return items
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///var/bridge.db"
-    db_schema: str = ""                       # PostgreSQL schema (search_path); empty = default
+    db_schema: str = ""  # PostgreSQL schema (search_path); empty = default
     db_pool_size: int = 10
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
-    rasa_token: str = ""                      # Rasa's --auth-token, if it runs with one
+    rasa_token: str = ""  # Rasa's --auth-token, if it runs with one
     action_token: str = ""
     secret_key: str = ""
-    identity_secret: str = ""                 # the shop's key for customer identity tokens; empty = all anonymous
+    identity_secret: str = ""  # the shop's key for customer identity tokens; empty = all anonymous
     demo_mode: bool = False
     demo_password: str = DEMO_PASSWORD
-    demo_allow_public: bool = False           # demo mode on a non-loopback interface (refused unless true)
+    demo_allow_public: bool = False  # demo mode on a non-loopback interface (refused unless true)
     allowed_origins: tuple[str, ...] = ()
     redis_url: str = ""
     rasa_timeout: float = 8.0
@@ -128,8 +142,8 @@ class Settings:
     rate_login_ip_burst: int = 20
     rate_login_user_per_min: float = 10.0
     rate_login_user_burst: int = 10
-    login_queue: int = 8                      # logins waiting for a password check (2 run at once); more → 429
-    login_per_address: int = 2                # logins of one client address running or waiting
+    login_queue: int = 8  # logins waiting for a password check (2 run at once); more → 429
+    login_per_address: int = 2  # logins of one client address running or waiting
     business_hours: str = "00:00-24:00"
     timezone: str = "Asia/Shanghai"
     max_wait_seconds: int = 600
@@ -149,18 +163,19 @@ class Settings:
     # /metrics: a bearer token and/or client addresses; default loopback only when no token is set
     metrics_token: str = ""
     metrics_allow: tuple[str, ...] = LOOPBACK_NETWORKS
-    metrics_cache_seconds: float = 5.0        # store-derived figures are recomputed at most this often
+    metrics_cache_seconds: float = 5.0  # store-derived figures are recomputed at most this often
     access_log: bool = False
     log_level: str = "INFO"
-    profanity_lexicon: str = ""               # path; empty = lexicon/profanity.yml of this checkout
+    profanity_lexicon: str = ""  # path; empty = lexicon/profanity.yml of this checkout
 
-    domain_path: str = DEFAULT_DOMAIN_PATH              # Rasa domain: intents agents may tag
+    domain_path: str = DEFAULT_DOMAIN_PATH  # Rasa domain: intents agents may tag
     training_data_dir: str = DEFAULT_TRAINING_DATA_DIR  # data/nlu: export-training writes here
-    heldout_path: str = DEFAULT_HELDOUT_PATH            # NLU held-out set: never exported as training
+    heldout_path: str = DEFAULT_HELDOUT_PATH  # NLU held-out set: never exported as training
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, check_secrets: bool = True,
-                 **overrides: Any) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, check_secrets: bool = True, **overrides: Any
+    ) -> Settings:
         env = os.environ if env is None else env
         get = lambda name, default="": env.get(PREFIX + name, default)  # noqa: E731
         demo = _bool(get("DEMO_MODE", "false"), "DEMO_MODE")
@@ -180,16 +195,13 @@ class Settings:
             "demo_mode": demo,
             "demo_password": get("DEMO_PASSWORD") or DEMO_PASSWORD,
             "demo_allow_public": _bool(get("DEMO_ALLOW_PUBLIC", "false"), "DEMO_ALLOW_PUBLIC"),
-            "allowed_origins": tuple(o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",")
-                                     if o.strip()),
+            "allowed_origins": tuple(o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()),
             "redis_url": get("REDIS_URL").strip(),
             "rasa_timeout": _float(get("RASA_TIMEOUT", "8"), "RASA_TIMEOUT"),
             "max_message_chars": _int(get("MAX_MESSAGE_CHARS", "2000"), "MAX_MESSAGE_CHARS", 1),
             "max_body_bytes": _int(get("MAX_BODY_BYTES", str(64 * 1024)), "MAX_BODY_BYTES", 1024),
-            "rate_conversation_per_min": _float(get("RATE_CONVERSATION_PER_MIN", "30"),
-                                                "RATE_CONVERSATION_PER_MIN"),
-            "rate_conversation_burst": _int(get("RATE_CONVERSATION_BURST", "10"),
-                                            "RATE_CONVERSATION_BURST", 1),
+            "rate_conversation_per_min": _float(get("RATE_CONVERSATION_PER_MIN", "30"), "RATE_CONVERSATION_PER_MIN"),
+            "rate_conversation_burst": _int(get("RATE_CONVERSATION_BURST", "10"), "RATE_CONVERSATION_BURST", 1),
             "rate_ip_per_min": _float(get("RATE_IP_PER_MIN", "600"), "RATE_IP_PER_MIN"),
             "rate_ip_burst": _int(get("RATE_IP_BURST", "200"), "RATE_IP_BURST", 1),
             "rate_login_ip_per_min": _float(get("RATE_LOGIN_IP_PER_MIN", "30"), "RATE_LOGIN_IP_PER_MIN"),
@@ -202,12 +214,10 @@ class Settings:
             "timezone": get("TIMEZONE", cls.timezone),
             "max_wait_seconds": _int(get("MAX_WAIT_SECONDS", "600"), "MAX_WAIT_SECONDS", 1),
             "agent_grace_seconds": _int(get("AGENT_GRACE_SECONDS", "60"), "AGENT_GRACE_SECONDS", 0),
-            "heartbeat_timeout_seconds": _int(get("HEARTBEAT_TIMEOUT_SECONDS", "45"),
-                                              "HEARTBEAT_TIMEOUT_SECONDS", 1),
+            "heartbeat_timeout_seconds": _int(get("HEARTBEAT_TIMEOUT_SECONDS", "45"), "HEARTBEAT_TIMEOUT_SECONDS", 1),
             "auto_assign": _bool(get("AUTO_ASSIGN", "true"), "AUTO_ASSIGN"),
             "ageing_seconds": _int(get("AGEING_SECONDS", "120"), "AGEING_SECONDS", 1),
-            "default_handle_seconds": _int(get("DEFAULT_HANDLE_SECONDS", "180"),
-                                           "DEFAULT_HANDLE_SECONDS", 1),
+            "default_handle_seconds": _int(get("DEFAULT_HANDLE_SECONDS", "180"), "DEFAULT_HANDLE_SECONDS", 1),
             "category_skills": _category_skills(get("CATEGORY_SKILLS")),
             "agent_session_hours": _int(get("AGENT_SESSION_HOURS", "12"), "AGENT_SESSION_HOURS", 1),
             "customer_idle_hours": _float(get("CUSTOMER_IDLE_HOURS", "72"), "CUSTOMER_IDLE_HOURS"),
@@ -222,8 +232,9 @@ class Settings:
         }
         # /metrics addresses: as set, else loopback without a token and none (token only) with one
         allow = get("METRICS_ALLOW").strip()
-        values["metrics_allow"] = (_networks(allow, "METRICS_ALLOW") if allow
-                                   else () if values["metrics_token"] else LOOPBACK_NETWORKS)
+        values["metrics_allow"] = (
+            _networks(allow, "METRICS_ALLOW") if allow else () if values["metrics_token"] else LOOPBACK_NETWORKS
+        )
         values["domain_path"] = get("DOMAIN_PATH").strip() or DEFAULT_DOMAIN_PATH
         values["training_data_dir"] = get("TRAINING_DATA_DIR").strip() or DEFAULT_TRAINING_DATA_DIR
         values["heldout_path"] = get("HELDOUT_PATH").strip() or DEFAULT_HELDOUT_PATH
@@ -252,7 +263,7 @@ class Settings:
             raise ConfigError("JIELI_RASA_TIMEOUT must be positive")
         if not (math.isfinite(self.customer_idle_hours) and self.customer_idle_hours > 0):
             raise ConfigError("JIELI_CUSTOMER_IDLE_HOURS must be a positive number of hours")
-        try:   # the format and the time zone
+        try:  # the format and the time zone
             BusinessHours.parse(self.business_hours, self.timezone)
         except InvalidHours as error:
             raise ConfigError(str(error)) from None
@@ -265,21 +276,23 @@ class Settings:
             named.append(("JIELI_METRICS_TOKEN", self.metrics_token))
         if self.identity_secret:
             named.append(("JIELI_IDENTITY_SECRET", self.identity_secret))
-        if self.rasa_token:   # Rasa's --auth-token guards every tracker: as strong as the others
+        if self.rasa_token:  # Rasa's --auth-token guards every tracker: as strong as the others
             named.append(("JIELI_RASA_TOKEN", self.rasa_token))
         problems = [f"{name} {why}" for name, value in named if (why := secret_problem(value))]
         others = named
         seen: dict[str, str] = {}
         for name, value in others:
             if value.strip() and value.strip() in seen:
-                problems.append(f"{seen[value.strip()]} and {name} are the same value (use a different "
-                                "secret for each)")
+                problems.append(
+                    f"{seen[value.strip()]} and {name} are the same value (use a different secret for each)"
+                )
             seen.setdefault(value.strip(), name)
         if problems:
             raise ConfigError(
                 "; ".join(problems) + f". Outside demo mode every secret must be at least {MIN_SECRET_CHARS} "
                 f"random characters and differ from the others: generate one with {GENERATE_HINT} "
-                "(set JIELI_DEMO_MODE=true for a local demo)")
+                "(set JIELI_DEMO_MODE=true for a local demo)"
+            )
 
     def check_host(self) -> None:
         """Demo mode (fixed secrets, a known password) listens on loopback only unless
@@ -289,7 +302,8 @@ class Settings:
                 f"JIELI_HOST {self.host or '(all interfaces)'!r} is not a loopback address: demo mode "
                 "(fixed secrets, the known demo password) listens on 127.0.0.1, ::1 or localhost only. "
                 "Use JIELI_HOST=127.0.0.1, or set JIELI_DEMO_ALLOW_PUBLIC=true if you really mean to "
-                "show the demo on a network")
+                "show the demo on a network"
+            )
 
     @property
     def is_postgres(self) -> bool:

@@ -18,6 +18,7 @@ the background sweeper.
 Sessions always end through these context managers (commit, or rollback on error and on close),
 so the pool's own reset-on-return — one more round trip per unit of work — is switched off.
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,18 +44,29 @@ class Database:
         self.is_postgres = settings.is_postgres
         if self.is_postgres:
             connect_args = {"server_settings": {"search_path": settings.db_schema}} if settings.db_schema else {}
-            engine = create_async_engine(self.url, pool_size=settings.db_pool_size, max_overflow=20,
-                                         pool_reset_on_return=None, connect_args=connect_args)
+            engine = create_async_engine(
+                self.url,
+                pool_size=settings.db_pool_size,
+                max_overflow=20,
+                pool_reset_on_return=None,
+                connect_args=connect_args,
+            )
             self.writer = self.reader = engine
         else:
             _ensure_sqlite_dir(self.url)
             # check_same_thread=False: the hot path uses the connection from the loop's thread
             # while it holds it (pool of one), never at the same time as aiosqlite's thread
-            self.writer = create_async_engine(self.url, pool_size=1, max_overflow=0, pool_timeout=60,
-                                              pool_reset_on_return=None,
-                                              connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False})
-            self.reader = create_async_engine(self.url, pool_size=4, max_overflow=4,
-                                              pool_reset_on_return=None, connect_args={"timeout": BUSY_SECONDS})
+            self.writer = create_async_engine(
+                self.url,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=60,
+                pool_reset_on_return=None,
+                connect_args={"timeout": BUSY_SECONDS, "check_same_thread": False},
+            )
+            self.reader = create_async_engine(
+                self.url, pool_size=4, max_overflow=4, pool_reset_on_return=None, connect_args={"timeout": BUSY_SECONDS}
+            )
             _sqlite_setup(self.writer, begin="BEGIN IMMEDIATE", pragmas=("wal_autocheckpoint=0",))
             _sqlite_setup(self.reader, begin="BEGIN")
         self._write = async_sessionmaker(self.writer, expire_on_commit=False)
@@ -92,11 +104,11 @@ class Database:
                     async with driver.transaction():
                         yield _PostgresTransaction(driver)
                 except Exception as error:
-                    if _lost_connection(error):   # don't hand a dead connection out again
+                    if _lost_connection(error):  # don't hand a dead connection out again
                         await connection.invalidate()
                     raise
             else:
-                sqlite = driver._conn   # aiosqlite's sqlite3.Connection (see the module docstring)
+                sqlite = driver._conn  # aiosqlite's sqlite3.Connection (see the module docstring)
                 await _begin_immediate(driver, sqlite)
                 try:
                     yield _SqliteTransaction(sqlite)
@@ -130,7 +142,7 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-BUSY_SECONDS = 30   # how long a SQLite statement waits for another process's lock
+BUSY_SECONDS = 30  # how long a SQLite statement waits for another process's lock
 
 
 async def _begin_immediate(driver, sqlite) -> None:
@@ -155,10 +167,15 @@ def _sqlite_setup(engine: AsyncEngine, begin: str, pragmas: tuple[str, ...] = ()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None   # let us emit BEGIN (pysqlite's is broken)
+        dbapi_connection.isolation_level = None  # let us emit BEGIN (pysqlite's is broken)
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       f"busy_timeout={BUSY_SECONDS * 1000}", *pragmas):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            f"busy_timeout={BUSY_SECONDS * 1000}",
+            *pragmas,
+        ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -284,7 +301,7 @@ class SessionTransaction(RawTransaction):
         from sqlalchemy.exc import IntegrityError
 
         connection = await self.session.connection()
-        try:   # asyncpg takes $1 … itself (paramstyle numeric_dollar); sqlite3 wants ?
+        try:  # asyncpg takes $1 … itself (paramstyle numeric_dollar); sqlite3 wants ?
             return await connection.exec_driver_sql(sql if self.is_postgres else _sqlite_sql(sql), parameters)
         except IntegrityError as error:
             raise DuplicateKey(str(error)) from None

@@ -10,6 +10,7 @@ one place. Pure functions, no Sanic (the API layer and the services both use the
   sent.
 * `whole_number` checks integers from query strings and paths the same way.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,8 @@ from typing import Any
 from .domain.errors import Invalid
 
 MAX_DEPTH = 32
-MAX_INT64 = 2**63 - 1         # ids in the store (BIGINT)
-MAX_INT32 = 2**31 - 1         # seqs and agent ids in the store (INTEGER)
+MAX_INT64 = 2**63 - 1  # ids in the store (BIGINT)
+MAX_INT32 = 2**31 - 1  # seqs and agent ids in the store (INTEGER)
 
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 _SURROGATE = "\ud800-\udfff"
@@ -65,8 +66,9 @@ def load_json(raw: bytes | str, what: str = "request body") -> Any:
     try:
         data = json.loads(raw, parse_int=_int, parse_float=_float, parse_constant=_constant)
     except _OutOfRange:
-        raise Invalid(f"{what}: numbers must be finite, and whole numbers between -2^63 and 2^63-1",
-                      "number_out_of_range") from None
+        raise Invalid(
+            f"{what}: numbers must be finite, and whole numbers between -2^63 and 2^63-1", "number_out_of_range"
+        ) from None
     except RecursionError:
         raise Invalid(f"{what} is nested too deeply (at most {MAX_DEPTH} levels)", "json_too_deep") from None
     except (ValueError, UnicodeDecodeError):

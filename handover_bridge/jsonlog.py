@@ -1,4 +1,5 @@
 """Structured logs: one JSON object per line on stderr."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry.update(fields)
-        for key, value in vars(record).items():   # Sanic's access log adds host, request …
+        for key, value in vars(record).items():  # Sanic's access log adds host, request …
             if key not in _STANDARD and key != "fields" and not key.startswith("_"):
                 entry.setdefault(key, value)
         if record.exc_info:
@@ -38,8 +39,14 @@ def logging_config(level: str = "INFO") -> dict:
         "handlers": {"json": handler},
         "loggers": {
             name: {"level": level, "handlers": ["json"], "propagate": False}
-            for name in ("handover_bridge", "sanic.root", "sanic.error", "sanic.access", "sanic.server",
-                         "sanic.websockets")
+            for name in (
+                "handover_bridge",
+                "sanic.root",
+                "sanic.error",
+                "sanic.access",
+                "sanic.server",
+                "sanic.websockets",
+            )
         },
         "root": {"level": "WARNING", "handlers": ["json"]},
     }

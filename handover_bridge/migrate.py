@@ -4,6 +4,7 @@ At startup a server listener calls `migrate(db)`; `python -m handover_bridge mig
 same from the command line. On PostgreSQL an advisory lock makes concurrent starts (two bridges
 at once) wait for each other instead of racing on the schema.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 from .db import Database
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-_LOCK_KEY = 7_140_524_031   # arbitrary, constant: "the bridge is migrating"
+_LOCK_KEY = 7_140_524_031  # arbitrary, constant: "the bridge is migrating"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

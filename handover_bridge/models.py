@@ -1,4 +1,5 @@
 """The store: SQLAlchemy 2 ORM models. The schema itself is created by Alembic (migrations/)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -63,18 +64,20 @@ class Base(DeclarativeBase):
 class Conversation(Base):
     __tablename__ = "conversations"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)        # 128-bit random hex
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # 128-bit random hex
     token_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default=states.INITIAL.value)   # domain/states.py
+    state: Mapped[str] = mapped_column(String(16), default=states.INITIAL.value)  # domain/states.py
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
-    handover_id: Mapped[int | None] = mapped_column(BigId)              # the open handover
-    next_seq: Mapped[int] = mapped_column(Integer, default=0)            # last seq handed out
+    handover_id: Mapped[int | None] = mapped_column(BigId)  # the open handover
+    next_seq: Mapped[int] = mapped_column(Integer, default=0)  # last seq handed out
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_conversations_state", "state"),
-                      CheckConstraint(states.check_constraint_sql(), name="ck_conversations_state"))
+    __table_args__ = (
+        Index("ix_conversations_state", "state"),
+        CheckConstraint(states.check_constraint_sql(), name="ck_conversations_state"),
+    )
 
 
 class Message(Base):
@@ -87,7 +90,7 @@ class Message(Base):
     sender: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    reply_to: Mapped[int | None] = mapped_column(Integer)   # seq of the message that caused it
+    reply_to: Mapped[int | None] = mapped_column(Integer)  # seq of the message that caused it
     status: Mapped[str | None] = mapped_column(String(16))  # bot turn of a customer message
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)  # customer text the console masks
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -121,10 +124,10 @@ class Handover(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     rating: Mapped[int | None] = mapped_column(Integer)
-    intent: Mapped[str | None] = mapped_column(String(64))          # what it really was (agent, at close)
-    first_reply_at: Mapped[datetime | None] = mapped_column()       # the agent's first message
+    intent: Mapped[str | None] = mapped_column(String(64))  # what it really was (agent, at close)
+    first_reply_at: Mapped[datetime | None] = mapped_column()  # the agent's first message
     ticket_offered_at: Mapped[datetime | None] = mapped_column()
-    last_position: Mapped[int | None] = mapped_column(Integer)   # last pushed to the customer
+    last_position: Mapped[int | None] = mapped_column(Integer)  # last pushed to the customer
     last_eta: Mapped[int | None] = mapped_column(Integer)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # answer to that key
@@ -140,7 +143,7 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(64))
     skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    roles: Mapped[list[Any]] = mapped_column(JSON, default=lambda: ["agent"])   # agent, designer, lead
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=lambda: ["agent"])  # agent, designer, lead
     max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
     presence: Mapped[str] = mapped_column(String(16), default="offline")
     last_heartbeat: Mapped[datetime | None] = mapped_column()
@@ -189,13 +192,14 @@ class ReviewCandidate(Base):
     """What a closed handover can teach the bot: the customer's questions (their own words), the intent
     the agent says it really was, and the agent's answer when they marked it reusable. A designer
     accepts (possibly edited), or rejects it; accepted ones are exported as Rasa training data."""
+
     __tablename__ = "review_candidates"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     handover_id: Mapped[int] = mapped_column(BigId, ForeignKey("handovers.id"))
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
-    intent: Mapped[str | None] = mapped_column(String(64))      # tagged by the agent / designer
+    intent: Mapped[str | None] = mapped_column(String(64))  # tagged by the agent / designer
     bot_intent: Mapped[str | None] = mapped_column(String(64))  # what the bot thought
     examples: Mapped[list[Any]] = mapped_column(JSON, default=list)
     answer: Mapped[str | None] = mapped_column(Text)

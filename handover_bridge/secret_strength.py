@@ -4,6 +4,7 @@
 A secret must be at least MIN_SECRET_CHARS characters, not a placeholder (changeme,
 your-secret-key-here, xxxx…), not low in entropy, a repeated pattern or a keyboard run.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,14 +16,31 @@ DEMO_ACTION_TOKEN = "jieli-demo-action-token--not-for-production"
 DEMO_IDENTITY_SECRET = "jieli-demo-identity-secret--not-for-production"
 
 _PLACEHOLDERS = {
-    "", "changeme", "change-me", "change_me", "secret", "password", "placeholder", "todo",
-    "xxx", "none", "null", "demo", "test", "token", "your-secret-key", "your-token",
-    DEMO_SECRET_KEY, DEMO_ACTION_TOKEN, DEMO_IDENTITY_SECRET,
+    "",
+    "changeme",
+    "change-me",
+    "change_me",
+    "secret",
+    "password",
+    "placeholder",
+    "todo",
+    "xxx",
+    "none",
+    "null",
+    "demo",
+    "test",
+    "token",
+    "your-secret-key",
+    "your-token",
+    DEMO_SECRET_KEY,
+    DEMO_ACTION_TOKEN,
+    DEMO_IDENTITY_SECRET,
 }
 # Words a made-up secret is built from ("your-secret-key-here", "changeme-changeme", "a-real-token-123"):
 # a secret that is these, runs and repeated characters but for fewer than 16 letters or digits is a
 # placeholder (secret_problem).
-_PLACEHOLDER_WORDS = frozenset("""
+_PLACEHOLDER_WORDS = frozenset(
+    """
     a an the my your our this that is it its me here there change changeme replace insert put set
     secret secrets key keys token tokens password passwords passwd pass pwd passphrase code value string
     test tests testing demo example examples sample placeholder todo fixme default dummy fake mock temp tmp
@@ -30,10 +48,11 @@ _PLACEHOLDER_WORDS = frozenset("""
     jieli bridge action actions metrics rasa app application server service prod production staging dev
     develop development local localhost not for only use do very super long random real strong good new
     please generate generated some one two three abc xyz qwerty letmein welcome s3cr3t p4ssw0rd
-""".split())
+""".split()
+)
 _KEYBOARD_RUNS = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm")
 MIN_SECRET_CHARS = 32
-MIN_SECRET_BITS = 80      # Shannon estimate over the characters; 32 random hex digits give 100–120
+MIN_SECRET_BITS = 80  # Shannon estimate over the characters; 32 random hex digits give 100–120
 GENERATE_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
@@ -44,8 +63,9 @@ def _segments(word: str) -> bool:
         return True
     reachable = [True] + [False] * len(word)
     for end in range(3, len(word) + 1):
-        reachable[end] = any(reachable[start] and word[start:end] in _PLACEHOLDER_WORDS
-                             for start in range(max(0, end - 12), end - 2))
+        reachable[end] = any(
+            reachable[start] and word[start:end] in _PLACEHOLDER_WORDS for start in range(max(0, end - 12), end - 2)
+        )
     return reachable[-1]
 
 
@@ -71,6 +91,7 @@ def secret_problem(value: str) -> str | None:
     lowered = text.lower()
     if lowered in _PLACEHOLDERS:
         return "is a placeholder"
+
     # what is left after placeholder words, xxx… and runs (123456, abcd) must be 16 characters or
     # more: "your-secret-key-here-2024", "changeme-changeme-…", "a-real-secret-key-0123456789abcd"
     def filler(w: str) -> bool:
@@ -85,8 +106,7 @@ def secret_problem(value: str) -> str | None:
     counts = [text.count(c) for c in set(text)]
     bits = -sum(n * math.log2(n / len(text)) for n in counts)
     if distinct < 8 or bits < MIN_SECRET_BITS:
-        return f"is low in entropy ({distinct} different characters, about {bits:.0f} bits; at least " \
-               f"{MIN_SECRET_BITS})"
+        return f"is low in entropy ({distinct} different characters, about {bits:.0f} bits; at least {MIN_SECRET_BITS})"
     if _runs(text) >= 0.6:
         return "is mostly a keyboard or alphabet run"
     return None

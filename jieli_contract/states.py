@@ -15,7 +15,7 @@ class State(str, Enum):
     CLOSED = "closed"
     TICKET = "ticket"
 
-    def __str__(self) -> str:   # "queued", not "State.QUEUED", in messages, logs and f-strings
+    def __str__(self) -> str:  # "queued", not "State.QUEUED", in messages, logs and f-strings
         return self.value
 
     def __format__(self, spec: str) -> str:

@@ -36,6 +36,7 @@ Configuration (config.yml):
 
 The lexicon is read at training time and stored inside the model (like HumanRequestGuard's).
 """
+
 from __future__ import annotations
 
 import json
@@ -63,9 +64,7 @@ LEXICON_FILE = "frustration_lexicon.json"
 PRIORITY = 6  # RulePolicy 4, MemoizationPolicy 3, TEDPolicy 1
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=True)
 class EscalationPolicy(Policy):
     """Predicts the handover actions when the escalation rules fire (see the module docstring)."""
 
@@ -87,9 +86,15 @@ class EscalationPolicy(Policy):
             "lexicon_path": "lexicon/frustration.yml",
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 execution_context: ExecutionContext, featurizer: Optional[TrackerFeaturizer] = None,
-                 lexicon: Optional[Dict[Text, Any]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Optional[TrackerFeaturizer] = None,
+        lexicon: Optional[Dict[Text, Any]] = None,
+    ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         try:
             self.thresholds = signals.Thresholds.from_mapping(config)
@@ -101,8 +106,7 @@ class EscalationPolicy(Policy):
     # -----------------------------------------------------------------------------------------
     # training: nothing to learn; read the lexicon and check the domain
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain,
-              **kwargs: Any) -> Resource:
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         path = Path(self.config["lexicon_path"])
         try:
             self._lexicon_data = signals.read_lexicon_file(path)
@@ -115,13 +119,18 @@ class EscalationPolicy(Policy):
             if name not in domain.action_names_or_texts:
                 logger.warning("EscalationPolicy: '%s' is not in the domain; it will hand over instead", name)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / LEXICON_FILE).write_text(json.dumps(self._lexicon_data, ensure_ascii=False),
-                                                  encoding="utf-8")
+            (directory / LEXICON_FILE).write_text(json.dumps(self._lexicon_data, ensure_ascii=False), encoding="utf-8")
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> EscalationPolicy:
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> EscalationPolicy:
         lexicon = None
         try:
             with model_storage.read_from(resource) as directory:
@@ -149,15 +158,23 @@ class EscalationPolicy(Policy):
         known = domain.action_names_or_texts
         if decision.action not in known:
             if decision.action in (signals.ASK_ACTION, signals.OFFER_ACTION) and signals.HANDOVER_ACTION in known:
-                return signals.Decision(signals.HANDOVER_ACTION, ("request_human",),
-                                        (signals.request_explanation(decision.signals),),
-                                        decision.signals, decision.thresholds)
+                return signals.Decision(
+                    signals.HANDOVER_ACTION,
+                    ("request_human",),
+                    (signals.request_explanation(decision.signals),),
+                    decision.signals,
+                    decision.thresholds,
+                )
             return None
         return decision
 
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[Text, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         decision = self.decide(tracker, domain)
         if decision is None:
@@ -169,5 +186,4 @@ class EscalationPolicy(Policy):
             logger.debug("EscalationPolicy: %s because %s", decision.action, "; ".join(decision.explanations))
             if signals.ESCALATION_SLOT in {slot.name for slot in domain.slots}:
                 optional_events.append(SlotSet(signals.ESCALATION_SLOT, details))
-        return self._prediction(probabilities, optional_events=optional_events,
-                                diagnostic_data={"escalation": details})
+        return self._prediction(probabilities, optional_events=optional_events, diagnostic_data={"escalation": details})

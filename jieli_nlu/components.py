@@ -6,6 +6,7 @@
   tracker's `UserUttered` event; only the NLU parse sees the normalised text.
 * `OrderIdExtractor` — extracts the `order_id` entity with the rules of `jieli_nlu.order_ids`.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -33,9 +34,7 @@ from jieli_nlu.order_ids import find_order_ids
 ORDER_ID = "order_id"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
 class ChineseNormalizer(GraphComponent):
     """Normalises message text: Traditional → Simplified, full-width → half-width, case, punctuation."""
 
@@ -94,20 +93,24 @@ def _relocate(original: str, normalized: str, entities: List[Dict[Text, Any]]) -
     moved = []
     cursor = 0
     for entity in sorted(entities, key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0)):
-        piece = nlu_text(original[entity[ENTITY_ATTRIBUTE_START]:entity[ENTITY_ATTRIBUTE_END]])
+        piece = nlu_text(original[entity[ENTITY_ATTRIBUTE_START] : entity[ENTITY_ATTRIBUTE_END]])
         start = normalized.find(piece, cursor) if piece else -1
         if start < 0:
             continue  # the annotation does not survive normalisation; drop it rather than misalign
         end = start + len(piece)
         cursor = end
-        moved.append({**entity, ENTITY_ATTRIBUTE_START: start, ENTITY_ATTRIBUTE_END: end,
-                      ENTITY_ATTRIBUTE_VALUE: entity.get(ENTITY_ATTRIBUTE_VALUE, piece)})
+        moved.append(
+            {
+                **entity,
+                ENTITY_ATTRIBUTE_START: start,
+                ENTITY_ATTRIBUTE_END: end,
+                ENTITY_ATTRIBUTE_VALUE: entity.get(ENTITY_ATTRIBUTE_VALUE, piece),
+            }
+        )
     return moved
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class OrderIdExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts the shop's order number (entity `order_id`, digits only)."""
 

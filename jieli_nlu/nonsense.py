@@ -7,6 +7,7 @@ about the weather is answered honestly. `nonsense` tells them apart by rules a d
 the dialogue counts an out-of-scope message that is nonsense as not understood
 (`jieli_dialogue/signals/events.py`, `Turn.fell_back`).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from jieli_nlu.order_ids import find_order_ids
 
 # stickers as chat apps paste them ("[微笑]", "[表情]", "[图片]" is a picture, not nonsense)
 _STICKER = re.compile(r"\[(?!图片|视频|语音|文件|链接)[^\[\]]{1,4}\]")
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D\u20E3]")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u20e3]")
 _PUNCTUATION_AND_SPACE = re.compile(r"[\s\W_]+")
 _LATIN_OR_DIGITS = re.compile(r"[a-z0-9 ]+")
 _HELD_DOWN = re.compile(r"(.)\1{3,}")
@@ -24,10 +25,10 @@ _VOWELS = re.compile("[aeiouv]")
 
 
 def _keyboard_run(word: str, length: int = 4) -> bool:
-    """"asdf", "lkjh", "qwer": `length` neighbouring keys of one row, either way."""
+    """ "asdf", "lkjh", "qwer": `length` neighbouring keys of one row, either way."""
     for row in _KEYBOARD_ROWS:
         for reading in (row, row[::-1]):
-            if any(word[i:i + length] in reading for i in range(len(word) - length + 1)):
+            if any(word[i : i + length] in reading for i in range(len(word) - length + 1)):
                 return True
     return False
 
@@ -37,8 +38,10 @@ def _mashed(word: str) -> bool:
 
 
 # what voice input fills a sentence with when the customer has not found their words yet
-_FILLERS = re.compile("那个|这个|就是说|就是|嗯+|啊+|呃+|额+|哦+|喂+|哎呀|哎|唉|什么来着|怎么说呢|听得到吗|听得见吗|"
-                      "听到没|信号不好|不是|刚刚|刚才|然后|我想想|等一下|等等")
+_FILLERS = re.compile(
+    "那个|这个|就是说|就是|嗯+|啊+|呃+|额+|哦+|喂+|哎呀|哎|唉|什么来着|怎么说呢|听得到吗|听得见吗|"
+    "听到没|信号不好|不是|刚刚|刚才|然后|我想想|等一下|等等"
+)
 
 
 def only_fillers(normalized: str, at_least: int = 3) -> bool:
@@ -70,7 +73,7 @@ def nonsense(normalized: str) -> bool:
             return False
         words = re.findall(r"[a-z]+", text)
         if not words:
-            return len(content) >= 3          # "1111", "233333" is no order number
+            return len(content) >= 3  # "1111", "233333" is no order number
         return all(_mashed(w) for w in words)
     return False
 
@@ -82,7 +85,9 @@ _CONTENT = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff]|[\U0001F300-\U0001FAFF\u2
 
 
 # UTF-8 read as Latin-1 on the way: "æˆ‘è¦é€€æ¬¾" (我要退款)
-_LATIN1_MOJIBAKE = re.compile("[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2018-\u203a\u20ac\u2122]")
+_LATIN1_MOJIBAKE = re.compile(
+    "[\u00c0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc\u2018-\u203a\u20ac\u2122]"
+)
 
 
 def garbled(text: str) -> bool:

@@ -15,6 +15,7 @@ matching against the shop policy), so both see the same text:
 The customer's original text is never replaced in the tracker: Rasa keeps the text it received
 in the `UserUttered` event; only the NLU parse sees the normalised form.
 """
+
 from __future__ import annotations
 
 import functools

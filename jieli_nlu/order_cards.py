@@ -8,15 +8,39 @@ and miss the question after it. `compact_order_card` rewrites a card to what a c
 type: "订单号2024…", the product words, and the question. Only the NLU sees this form (the
 ChineseNormalizer applies it after `normalize_text`); the tracker keeps the original message.
 """
+
 from __future__ import annotations
 
 import re
 
 _ORDER_LABEL = re.compile(r"[【\[]\s*(?:订单编号|订单号码|订单号|订单)\s*[】\]]\s*[::]?\s*")
 _ORDER_FIELD = re.compile(r"(?:订单编号|订单号码)\s*[::]\s*")
-_FIELD_LABELS = ("商品名称", "商品", "宝贝", "规格", "颜色分类", "颜色", "尺码", "数量", "实付款", "实付",
-                 "应付款", "应付", "合计", "金额", "下单时间", "付款时间", "成交时间", "创建时间", "发货时间",
-                 "订单状态", "状态", "物流状态", "退款状态", "店铺")
+_FIELD_LABELS = (
+    "商品名称",
+    "商品",
+    "宝贝",
+    "规格",
+    "颜色分类",
+    "颜色",
+    "尺码",
+    "数量",
+    "实付款",
+    "实付",
+    "应付款",
+    "应付",
+    "合计",
+    "金额",
+    "下单时间",
+    "付款时间",
+    "成交时间",
+    "创建时间",
+    "发货时间",
+    "订单状态",
+    "状态",
+    "物流状态",
+    "退款状态",
+    "店铺",
+)
 _BRACKET_LABEL = re.compile(r"[【\[]\s*(?:" + "|".join(_FIELD_LABELS) + r")\s*[】\]]\s*[::]?\s*")
 _COLON_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:" + "|".join(_FIELD_LABELS) + r")\s*[::]\s*")
 _MONEY = re.compile(r"[¥￥]\s*\d+(?:\.\d+)?(?:元)?")

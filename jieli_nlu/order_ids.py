@@ -10,6 +10,7 @@ An order number is reported as digits only, with its character span in the text:
 Run it on normalised text (`jieli_nlu.normalize.normalize_text`), so full-width digits and
 Traditional keywords (訂單號) are already folded.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ classifier reads this view of the text beside the characters (`jieli_nlu/intent_
 huo", "tuihuo" and 退货 all read "tuihuo"); punctuation separates runs; digits are dropped (an order
 number says nothing about the intent). pypinyin's dictionary ships inside its wheel.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def to_pinyin(text: str) -> str:
-    """"人公客服, tui huo 2024…" → "rengongkefu tuihuo"."""
+    """ "人公客服, tui huo 2024…" → "rengongkefu tuihuo"."""
     from pypinyin import Style, lazy_pinyin
 
     runs = _SEPARATORS.split((text or "").lower())

@@ -4,6 +4,7 @@ One place for the kinds: the lexicon (lexicon/problems.yml) detects them, the po
 (shop/policy.yml: problem_reports) answers them, the escalation explains them to the agent.
 Pure data: nothing here imports Rasa.
 """
+
 PROBLEM_ENTITY = "problem"
 
 PROBLEM_LABELS = {

@@ -10,6 +10,7 @@ jieli_dialogue/signals: the problem-report rule).
 The rules live in a designer lexicon (lexicon/problems.yml: per kind, `patterns` and `unless`),
 applied to the normalised text; it is read at training time and stored inside the model.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,9 +51,14 @@ class ProblemRules:
         unknown = set(kinds or {}) - set(PROBLEM_LABELS)
         if unknown:
             raise ValueError(f"unknown problem kinds {sorted(unknown)}: add them to jieli_nlu/problem_kinds.py")
-        self.kinds = [(name, [re.compile(p) for p in spec.get("patterns") or []],
-                       [re.compile(p) for p in spec.get("unless") or []])
-                      for name, spec in (kinds or {}).items()]
+        self.kinds = [
+            (
+                name,
+                [re.compile(p) for p in spec.get("patterns") or []],
+                [re.compile(p) for p in spec.get("unless") or []],
+            )
+            for name, spec in (kinds or {}).items()
+        ]
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> ProblemRules:
@@ -87,16 +93,26 @@ class ProblemReportExtractor(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> Dict[Text, Any]:
         return {"lexicon_path": "lexicon/problems.yml"}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 lexicon: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        lexicon: Optional[Dict[str, Any]] = None,
+    ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage, self._resource = model_storage, resource
         self._lexicon = lexicon
         self.rules = ProblemRules.from_dict(lexicon) if lexicon is not None else None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> ProblemReportExtractor:
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ProblemReportExtractor:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -111,8 +127,14 @@ class ProblemReportExtractor(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> ProblemReportExtractor:
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> ProblemReportExtractor:
         try:
             with model_storage.read_from(resource) as directory:
                 lexicon = json.loads((Path(directory) / LEXICON_FILE).read_text(encoding="utf-8"))
@@ -133,7 +155,16 @@ class ProblemReportExtractor(GraphComponent, EntityExtractorMixin):
             found = self.rules.find(normalize_text(text))
             if found is None:
                 continue
-            entity = self.add_extractor_name([{"entity": PROBLEM, "value": found.kind, "start": found.start,
-                                               "end": found.end, "confidence_entity": 1.0}])
+            entity = self.add_extractor_name(
+                [
+                    {
+                        "entity": PROBLEM,
+                        "value": found.kind,
+                        "start": found.start,
+                        "end": found.end,
+                        "confidence_entity": 1.0,
+                    }
+                ]
+            )
             message.set(ENTITIES, message.get(ENTITIES, []) + entity, add_to_output=True)
         return messages

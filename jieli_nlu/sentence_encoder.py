@@ -10,6 +10,7 @@ The vectors are computed from the normalised text (see `ChineseNormalizer`), wit
 prefix. The encoder runs on one thread: the Rasa server is already one process per core, and a
 second thread only contends with TensorFlow's.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,7 +55,7 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     out = np.zeros((len(texts), model.dim), dtype=np.float32)
     todo = [(i, t[:MAX_CHARS]) for i, t in enumerate(texts) if t and t.strip()]
     for start in range(0, len(todo), BATCH):
-        chunk = todo[start:start + BATCH]
+        chunk = todo[start : start + BATCH]
         vectors = model.query([t for _, t in chunk])
         vectors = vectors.reshape(len(chunk), model.dim)
         for (i, _), vector in zip(chunk, vectors):
@@ -82,8 +83,13 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> E5SentenceFeaturizer:
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> E5SentenceFeaturizer:
         return cls(config, execution_context.node_name)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -102,12 +108,17 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
             return
         vectors = embed([m.get(TEXT) for m in messages])
         for message, vector in zip(messages, vectors):
-            self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1),
-                                         attribute=TEXT, message=message)
+            self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> E5SentenceFeaturizer:
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> E5SentenceFeaturizer:
         return cls.create(config, model_storage, resource, execution_context)
 
 

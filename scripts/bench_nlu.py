@@ -6,6 +6,7 @@ Parse latency is measured in process (Rasa's Agent, as `rasa run` uses it) on ev
 the held-out set, `--rounds` times after one warm-up round. `--train` also times `rasa train`
 from scratch: a new output folder and an empty Rasa cache, so nothing is reused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,23 @@ def time_training() -> float:
         env = {**os.environ, "RASA_CACHE_DIRECTORY": str(Path(tmp) / "cache"), "PYTHONPATH": str(ROOT)}
         started = time.perf_counter()
         subprocess.run(
-            [str(ROOT / ".venv-rasa/bin/rasa"), "train", "--out", str(Path(tmp) / "models"),
-             "--config", "config.yml", "--domain", "domain.yml", "--data", "data"],
-            cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(ROOT / ".venv-rasa/bin/rasa"),
+                "train",
+                "--out",
+                str(Path(tmp) / "models"),
+                "--config",
+                "config.yml",
+                "--domain",
+                "domain.yml",
+                "--data",
+                "data",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         return time.perf_counter() - started
 
@@ -67,8 +82,10 @@ def main() -> int:
     timings = sorted(asyncio.run(time_parsing(args.model, texts, args.rounds)))
     pct = lambda q: timings[min(len(timings) - 1, int(len(timings) * q))]  # noqa: E731
     print(f"parse: {len(timings)} parses of {len(texts)} messages")
-    print(f"  p50 {pct(0.50):.1f} ms   p90 {pct(0.90):.1f} ms   p99 {pct(0.99):.1f} ms   "
-          f"mean {statistics.fmean(timings):.1f} ms   max {timings[-1]:.1f} ms")
+    print(
+        f"  p50 {pct(0.50):.1f} ms   p90 {pct(0.90):.1f} ms   p99 {pct(0.99):.1f} ms   "
+        f"mean {statistics.fmean(timings):.1f} ms   max {timings[-1]:.1f} ms"
+    )
     print(f"  peak RSS of this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     if args.train:
         print(f"train from scratch: {time_training():.0f} s on {os.cpu_count()} cores")

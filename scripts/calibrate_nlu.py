@@ -11,6 +11,7 @@ there is a prior) that minimise the log loss of the true intent, prints accuracy
 expected calibration error (ECE) before and after, and with --write puts them into config.yml
 (retrain afterwards: `make train`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,9 +67,13 @@ def main() -> int:
         if not sources:
             print("the model has no CalibratedIntentClassifier (no intent_sources in its parse results)")
             return 1
-        rows.append((example.intent,
-                     {r["name"]: r["confidence"] for r in sources.get("prior") or []},
-                     {r["name"]: r["confidence"] for r in sources["lr"]}))
+        rows.append(
+            (
+                example.intent,
+                {r["name"]: r["confidence"] for r in sources.get("prior") or []},
+                {r["name"]: r["confidence"] for r in sources["lr"]},
+            )
+        )
 
     current = _current()
     print(f"calibration split {args.data}: {len(rows)} messages")

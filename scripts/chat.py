@@ -5,6 +5,7 @@
 Buttons are shown numbered: type the number to press one. An empty line fetches new messages
 (an agent's replies, queue updates). Ctrl-D or /quit ends the chat.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,11 @@ class Bridge:
             return json.loads(error.read() or b"{}")
 
     def send(self, text: str) -> list[dict]:
-        answer = self.call("POST", f"/api/conversations/{self.conversation}/messages",
-                           {"text": text, "client_msg_id": uuid.uuid4().hex})
+        answer = self.call(
+            "POST",
+            f"/api/conversations/{self.conversation}/messages",
+            {"text": text, "client_msg_id": uuid.uuid4().hex},
+        )
         if "error" in answer:
             print(f"(出错了：{answer['error']['message']})")
         return self.fetch()

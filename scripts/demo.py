@@ -12,6 +12,7 @@ Before the bridge starts, a week of demo conversations is seeded (`python -m han
 seed-demo-week`: marked as demo data, skipped when today's demo week is already there), so the
 dashboard and the review queue are not empty. Skip it with `--no-demo-data` or JIELI_DEMO_DATA=false.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,33 +34,59 @@ BRIDGE_PORT = int(os.environ.get("JIELI_PORT", "8080"))
 
 def seed_demo_week(env: dict[str, str]) -> None:
     """The demo week of conversations (dashboard, review queue); a failure only warns."""
-    result = subprocess.run([str(BRIDGE_PY), "-m", "handover_bridge", "seed-demo-week"], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), "JIELI_LOG_LEVEL": "ERROR", **env},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(BRIDGE_PY), "-m", "handover_bridge", "seed-demo-week"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "JIELI_LOG_LEVEL": "ERROR", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if result.returncode == 0:
         print(f"Demo data: {result.stdout.strip()}", flush=True)
     else:
-        print(f"warning: could not seed the demo week: {(result.stderr or result.stdout).strip()}",
-              file=sys.stderr, flush=True)
+        print(
+            f"warning: could not seed the demo week: {(result.stderr or result.stdout).strip()}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--no-demo-data", action="store_true",
-                        help="do not seed the demo week of conversations (also JIELI_DEMO_DATA=false)")
+    parser.add_argument(
+        "--no-demo-data",
+        action="store_true",
+        help="do not seed the demo week of conversations (also JIELI_DEMO_DATA=false)",
+    )
     args = parser.parse_args(argv)
     demo_data = not args.no_demo_data and os.environ.get("JIELI_DEMO_DATA", "true").strip().lower() not in (
-        "0", "false", "no", "off")
+        "0",
+        "false",
+        "no",
+        "off",
+    )
     log_dir = ROOT / "var" / "log"
     bridge_url = f"http://127.0.0.1:{BRIDGE_PORT}"
     action_token = secrets.token_urlsafe(24)  # fresh for every demo run, shared by both sides
     services = rasa_services(RASA_PORT, ACTION_PORT, ROOT / "models" / "jieli.tar.gz", log_dir)
     services[0].env.update({"JIELI_BRIDGE_URL": bridge_url, "JIELI_ACTION_TOKEN": action_token})
-    services.append(bridge_service(BRIDGE_PORT, RASA_PORT, ACTION_PORT, log_dir, {
-        "JIELI_DEMO_MODE": "true",
-        "JIELI_ACTION_TOKEN": action_token,
-        "JIELI_DATABASE_URL": os.environ.get("JIELI_DATABASE_URL", f"sqlite+aiosqlite:///{ROOT / 'var' / 'bridge.db'}"),
-    }, rasa_token=services[1].token))
+    services.append(
+        bridge_service(
+            BRIDGE_PORT,
+            RASA_PORT,
+            ACTION_PORT,
+            log_dir,
+            {
+                "JIELI_DEMO_MODE": "true",
+                "JIELI_ACTION_TOKEN": action_token,
+                "JIELI_DATABASE_URL": os.environ.get(
+                    "JIELI_DATABASE_URL", f"sqlite+aiosqlite:///{ROOT / 'var' / 'bridge.db'}"
+                ),
+            },
+            rasa_token=services[1].token,
+        )
+    )
     password = os.environ.get("JIELI_DEMO_PASSWORD", "jieli-demo")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if demo_data:
@@ -67,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Starting the action server, Rasa and the bridge (the model takes ~20 s to load) …", flush=True)
     try:
         start_all(services)
-        print(f"""
+        print(
+            f"""
 Jieli is running (demo mode, embedded SQLite store).
   demo shop with the widget   {bridge_url}/shop/
   agent console               {bridge_url}/console/
@@ -78,7 +106,9 @@ Jieli is running (demo mode, embedded SQLite store).
   logs                        var/log/
 Chat from a terminal instead: .venv/bin/python scripts/chat.py --url {bridge_url}
 Press Ctrl-C to stop.
-""", flush=True)
+""",
+            flush=True,
+        )
         while all(s.process.poll() is None for s in services):
             time.sleep(1)
         stopped = [s.name for s in services if s.process.poll() is not None]

@@ -13,6 +13,7 @@ problem in the customer's own words, and how long it took from sending the trigg
 until the chat was visible in the agents' queue (the acceptance asks for under one second).
 Exits 1 when a scenario fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ports import free_port  # noqa: E402
 from supervise import ROOT, bridge_service, rasa_services, start_all, stop_all  # noqa: E402
 
-if str(ROOT) not in sys.path:   # handover_bridge (signing the scenario customers)
+if str(ROOT) not in sys.path:  # handover_bridge (signing the scenario customers)
     sys.path.insert(0, str(ROOT))
 
 HANDED_OVER = {"queued", "assigned", "ticket"}
@@ -64,7 +65,9 @@ def identity_token(scenario: dict, owners: dict[str, str], number: int) -> str |
     if wanted == "anonymous":
         return None
     metadata = scenario.get("metadata") or {}
-    named = [m.group(1) for t in scenario["turns"] for m in ORDER_NUMBER.finditer(unicodedata.normalize("NFKC", str(t)))]
+    named = [
+        m.group(1) for t in scenario["turns"] for m in ORDER_NUMBER.finditer(unicodedata.normalize("NFKC", str(t)))
+    ]
     owner = next((owners[n] for n in named if n in owners), None)
     customer = str(wanted or owner or metadata.get("customer_id") or f"eval-customer-{number}")
     tier = metadata.get("tier") if not owner or owner == metadata.get("customer_id") else None
@@ -79,8 +82,11 @@ class Customer:
         self.headers = {"Authorization": f"Bearer {created['token']}"}
 
     def say(self, text: str) -> dict:
-        response = self.client.post(f"/api/conversations/{self.id}/messages", headers=self.headers,
-                                    json={"text": text, "client_msg_id": uuid.uuid4().hex})
+        response = self.client.post(
+            f"/api/conversations/{self.id}/messages",
+            headers=self.headers,
+            json={"text": text, "client_msg_id": uuid.uuid4().hex},
+        )
         response.raise_for_status()
         return response.json()
 
@@ -95,7 +101,7 @@ def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict, iden
     handed_over_at, visible_ms, item, replies = None, None, None, []
     for turn, text in enumerate(scenario["turns"], start=1):
         started = time.perf_counter()
-        answer = customer.say(str(text))   # a turn of digits alone is a number to YAML
+        answer = customer.say(str(text))  # a turn of digits alone is a number to YAML
         replies.append([m.get("text") for m in answer["messages"] if m["sender"] != "customer"])
         if handed_over_at is None and answer["state"] in HANDED_OVER:
             handed_over_at = turn
@@ -109,8 +115,13 @@ def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict, iden
         # what the agent's card holds once the customer is done: messages written while waiting
         # in the queue go on the card too (the bot asks for the problem after a bare 转人工)
         item = queued_item(client, agent_headers, customer.id) or item
-    result = {"name": scenario["name"], "handover_at": handed_over_at, "visible_ms": visible_ms,
-              "problems": [], "replies": replies}
+    result = {
+        "name": scenario["name"],
+        "handover_at": handed_over_at,
+        "visible_ms": visible_ms,
+        "problems": [],
+        "replies": replies,
+    }
     expected_at, expected_by = scenario.get("handover_at", "unset"), scenario.get("handover_by")
     if expected_by is not None:
         if handed_over_at is None or handed_over_at > expected_by:
@@ -148,58 +159,95 @@ def warm_up(client: httpx.Client) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scenarios", action="append",
-                        help="a scenario file (repeatable); default: every file in tests/scenarios/")
-    parser.add_argument("--sealed", action="append", default=[],
-                        help="a scenario file (name without .yml) whose failures are reported without the "
-                             "customer's turns or the bot's replies: a judge, not study material")
+    parser.add_argument(
+        "--scenarios", action="append", help="a scenario file (repeatable); default: every file in tests/scenarios/"
+    )
+    parser.add_argument(
+        "--sealed",
+        action="append",
+        default=[],
+        help="a scenario file (name without .yml) whose failures are reported without the "
+        "customer's turns or the bot's replies: a judge, not study material",
+    )
     parser.add_argument("--model", default=str(ROOT / "models" / "jieli.tar.gz"))
     parser.add_argument("-v", "--verbose", action="store_true", help="print the bot's replies")
     args = parser.parse_args()
     if not Path(args.model).exists():
         print("error: no trained model: run `make train` first", file=sys.stderr)
         return 2
-    files = [Path(f) for f in args.scenarios] if args.scenarios else sorted((ROOT / "tests" / "scenarios").glob("*.yml"))
+    files = (
+        [Path(f) for f in args.scenarios] if args.scenarios else sorted((ROOT / "tests" / "scenarios").glob("*.yml"))
+    )
     suites = [(f.stem, yaml.safe_load(f.read_text(encoding="utf-8"))) for f in files]
 
     tmp = Path(tempfile.mkdtemp(prefix="jieli-eval-"))
     shop_db = f"sqlite:///{tmp / 'shop.db'}"
-    subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "actions.shop.seed", "--db", shop_db,
-                    "--reset"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "actions.shop.seed", "--db", shop_db, "--reset"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     rasa_port, action_port, bridge_port = free_port(), free_port(), free_port()
     token = secrets.token_urlsafe(24)
     bridge_url = f"http://127.0.0.1:{bridge_port}"
     services = rasa_services(rasa_port, action_port, Path(args.model), tmp / "log")
-    services[0].env.update({"JIELI_SHOP_DB_URL": shop_db, "JIELI_SHOP_ADAPTER": "sql",
-                            "JIELI_BRIDGE_URL": bridge_url, "JIELI_ACTION_TOKEN": token})
-    services.append(bridge_service(bridge_port, rasa_port, action_port, tmp / "log", {
-        "JIELI_DEMO_MODE": "true", "JIELI_ACTION_TOKEN": token,
-        "JIELI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bridge.db'}",
-        "JIELI_AUTO_ASSIGN": "false", "JIELI_RATE_CONVERSATION_PER_MIN": "600",
-        "JIELI_RATE_IP_PER_MIN": "6000", "JIELI_RATE_IP_BURST": "1000",
-    }, rasa_token=services[1].token))
+    services[0].env.update(
+        {
+            "JIELI_SHOP_DB_URL": shop_db,
+            "JIELI_SHOP_ADAPTER": "sql",
+            "JIELI_BRIDGE_URL": bridge_url,
+            "JIELI_ACTION_TOKEN": token,
+        }
+    )
+    services.append(
+        bridge_service(
+            bridge_port,
+            rasa_port,
+            action_port,
+            tmp / "log",
+            {
+                "JIELI_DEMO_MODE": "true",
+                "JIELI_ACTION_TOKEN": token,
+                "JIELI_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bridge.db'}",
+                "JIELI_AUTO_ASSIGN": "false",
+                "JIELI_RATE_CONVERSATION_PER_MIN": "600",
+                "JIELI_RATE_IP_PER_MIN": "6000",
+                "JIELI_RATE_IP_BURST": "1000",
+            },
+            rasa_token=services[1].token,
+        )
+    )
     print("Starting the action server, Rasa and the bridge …", flush=True)
     start_all(services)
     results = []
     try:
         with httpx.Client(base_url=bridge_url, timeout=60, headers={"Origin": bridge_url}) as client:
-            login = client.post("/api/agent/login", json={
-                "username": "agent1", "password": os.environ.get("JIELI_DEMO_PASSWORD", "jieli-demo")})
+            login = client.post(
+                "/api/agent/login",
+                json={"username": "agent1", "password": os.environ.get("JIELI_DEMO_PASSWORD", "jieli-demo")},
+            )
             agent_headers = {"Authorization": f"Bearer {login.raise_for_status().json()['token']}"}
             warm_up(client)
             owners = demo_order_owners()
             for suite, scenarios in suites:
-                results += [(suite, s, run_scenario(client, agent_headers, s, identity_token(s, owners, len(results) + i)))
-                            for i, s in enumerate(scenarios)]
+                results += [
+                    (suite, s, run_scenario(client, agent_headers, s, identity_token(s, owners, len(results) + i)))
+                    for i, s in enumerate(scenarios)
+                ]
     finally:
         stop_all(services)
-    failed = sum(report(suite, [(s, r) for name, s, r in results if name == suite], args.verbose, suite in args.sealed)
-                 for suite, _ in suites)
+    failed = sum(
+        report(suite, [(s, r) for name, s, r in results if name == suite], args.verbose, suite in args.sealed)
+        for suite, _ in suites
+    )
     times = sorted(r["visible_ms"] for _, _, r in results if r["visible_ms"] is not None)
     if times:
-        print(f"\ntrigger message → chat visible in the agents' queue: max {times[-1]:.0f} ms, "
-              f"median {times[len(times) // 2]:.0f} ms over {len(times)} handovers")
+        print(
+            f"\ntrigger message → chat visible in the agents' queue: max {times[-1]:.0f} ms, "
+            f"median {times[len(times) // 2]:.0f} ms over {len(times)} handovers"
+        )
     gaps = sum(1 for _, _, r in results if r["problems"] and r.get("known_gap"))
     print(f"\n{len(results) - failed - gaps} passed, {failed} failed" + (f", {gaps} skipped" if gaps else ""))
     return 1 if failed else 0
@@ -212,8 +260,7 @@ def report(suite: str, played: list[tuple[dict, dict]], verbose: bool, sealed: b
         known = scenario.get("known_gap")
         if known:
             r["known_gap"] = known
-        mark = ("ok  " if not r["problems"] else "FAIL") if not known else (
-            "GAP " if r["problems"] else "ok* ")
+        mark = ("ok  " if not r["problems"] else "FAIL") if not known else ("GAP " if r["problems"] else "ok* ")
         turn = "—" if r["handover_at"] is None else f"turn {r['handover_at']}"
         seen = f", visible to agents in {r['visible_ms']:.0f} ms" if r["visible_ms"] is not None else ""
         print(f"  {mark} {r['name']}: handover {turn}{seen}")
@@ -227,10 +274,12 @@ def report(suite: str, played: list[tuple[dict, dict]], verbose: bool, sealed: b
                     print(f"         [{turn_no}] {(text or '').replace(chr(10), ' ')[:110]}")
     failed = sum(1 for _, r in played if r["problems"] and not r.get("known_gap"))
     gaps = sum(1 for _, r in played if r["problems"] and r.get("known_gap"))
-    print(f"  {suite}: {len(played) - failed - gaps} of {len(played)} passed"
-          + (f", {gaps} known gaps" if gaps else "") + (f", {failed} failed" if failed else ""))
+    print(
+        f"  {suite}: {len(played) - failed - gaps} of {len(played)} passed"
+        + (f", {gaps} known gaps" if gaps else "")
+        + (f", {failed} failed" if failed else "")
+    )
     return failed
-
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ itself — examples written in one style predicting another — not how the bot 
 that is what the independent held-out sets measure (`make nlu-eval`). The guard and fallback
 steps of the pipeline are left out; FAQ examples count as the intent `faq`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,9 +63,11 @@ def main() -> int:
         vectorizer = make_vectorizer(config).fit([texts[i] for i in train])
         model = make_classifier(config).fit(
             featurize(vectorizer, [texts[i] for i in train], vectors[train], float(config["e5_scale"])),
-            [labels[i] for i in train])
+            [labels[i] for i in train],
+        )
         probabilities = model.predict_proba(
-            featurize(vectorizer, [texts[i] for i in test], vectors[test], float(config["e5_scale"])))
+            featurize(vectorizer, [texts[i] for i in test], vectors[test], float(config["e5_scale"]))
+        )
         for i, row in zip(test, probabilities):
             p = combine({}, dict(zip(model.classes_, row)), 0.0, float(config["temperature"]))
             best = max(p, key=p.get)
@@ -77,11 +80,15 @@ def main() -> int:
     print(f"intent accuracy            {accuracy:.3f}  (min {args.min_accuracy})")
     print(f"request_human recall       {sum(human) / len(human):.3f}  ({sum(human)}/{len(human)})")
     print(f"ECE (10 bins)              {expected_calibration_error(confidence, correct):.3f}")
-    print(f"selective accuracy         {sel_acc:.3f} at 90% coverage (confidence ≥ {sel_conf:.2f}); "
-          f"accuracy ≥ 0.98 up to {reach:.0%} coverage")
+    print(
+        f"selective accuracy         {sel_acc:.3f} at 90% coverage (confidence ≥ {sel_conf:.2f}); "
+        f"accuracy ≥ 0.98 up to {reach:.0%} coverage"
+    )
     errors = Counter((t, p) for t, p in zip(labels, predicted) if t != p)
-    print("most common confusions (truth → predicted): "
-          + ", ".join(f"{t}→{p} {n}" for (t, p), n in errors.most_common(8)))
+    print(
+        "most common confusions (truth → predicted): "
+        + ", ".join(f"{t}→{p} {n}" for (t, p), n in errors.most_common(8))
+    )
     return 0 if accuracy >= args.min_accuracy else 1
 
 

@@ -15,6 +15,7 @@ sets are judges, not study material (tests/nlu/independent/README.md says which 
 Exits 1 when a figure is under its set's floor (FLOORS, regression guards, not targets) or when a
 held-out example also appears in the training data.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,6 +43,7 @@ TARGET_SELECTIVE = 0.98
 @dataclass
 class Floors:
     """The least a set must score for `make nlu-eval` to pass (what the model reached, minus noise)."""
+
     accuracy: float = 0.92
     human_recall: float = 0.98
     traps: int = 0
@@ -153,7 +155,9 @@ def report(name: str, examples: list[Example], results: list[dict], leaks: list[
     human_total = truth.count(HUMAN)
     human_hit = sum(1 for t, s in zip(truth, said) if t == HUMAN and s == HUMAN)
     human_recall = human_hit / human_total if human_total else 1.0
-    traps = [(e.text, s) for e, s in zip(examples, said) if e.intent != HUMAN and any(m in e.text for m in TRAP_MARKERS)]
+    traps = [
+        (e.text, s) for e, s in zip(examples, said) if e.intent != HUMAN and any(m in e.text for m in TRAP_MARKERS)
+    ]
     trap_hits = [text for text, s in traps if s == HUMAN]
     false_human = sum(1 for t, s in zip(truth, said) if t != HUMAN and s == HUMAN)
 
@@ -172,19 +176,25 @@ def report(name: str, examples: list[Example], results: list[dict], leaks: list[
     print(f"{'intent':<18}{'precision':>10}{'recall':>8}{'f1':>8}{'n':>6}")
     for label, p, r, f, n in zip(labels, precision, recall, f1, support):
         print(f"{label:<18}{p:>10.3f}{r:>8.3f}{f:>8.3f}{n:>6}")
-    print(f"intent accuracy            {accuracy:.3f}  (floor {floors.accuracy}; nlu_fallback counts as wrong: {fell_back})")
+    print(
+        f"intent accuracy            {accuracy:.3f}  (floor {floors.accuracy}; nlu_fallback counts as wrong: {fell_back})"
+    )
     print(f"top-intent accuracy        {top_accuracy:.3f}  (the best intent, also under nlu_fallback)")
     print(f"request_human recall       {human_recall:.3f}  ({human_hit}/{human_total}, floor {floors.human_recall})")
     print(f"asks for nobody → human    {false_human} of {len(truth) - human_total}")
     print(f"traps → human              {len(trap_hits)} of {len(traps)}  (max {floors.traps})")
     print(f"order_id extracted         {id_rate:.3f}  ({len(wanted) - len(id_misses)}/{len(wanted)})")
     print(f"ECE (10 bins)              {ece:.3f}")
-    print(f"selective accuracy         {sel_acc:.3f} at {COVERAGE:.0%} coverage (confidence ≥ {sel_conf:.2f}); "
-          f"accuracy ≥ {TARGET_SELECTIVE} up to {reach:.0%} coverage")
+    print(
+        f"selective accuracy         {sel_acc:.3f} at {COVERAGE:.0%} coverage (confidence ≥ {sel_conf:.2f}); "
+        f"accuracy ≥ {TARGET_SELECTIVE} up to {reach:.0%} coverage"
+    )
     print(f"also in training data      {len(leaks)}" + ("" if floors.independent else "  (must be 0)"))
     errors = Counter((t, s) for t, s in zip(truth, said) if t != s)
     if errors:
-        print("most common confusions (truth → said): " + ", ".join(f"{t}→{s} {n}" for (t, s), n in errors.most_common(8)))
+        print(
+            "most common confusions (truth → said): " + ", ".join(f"{t}→{s} {n}" for (t, s), n in errors.most_common(8))
+        )
     if show_errors:
         misses = defaultdict(list)
         for e, s, (_, c) in zip(examples, said, guesses):
@@ -202,8 +212,13 @@ def report(name: str, examples: list[Example], results: list[dict], leaks: list[
     # A set made from data/ must stay out of it; an independent set's author never saw data/, so
     # sharing a short message ("谢谢", "rg") with it is chance, not a leak.
     leaked = bool(leaks) and not floors.independent
-    failed = (accuracy < floors.accuracy or human_recall < floors.human_recall or len(trap_hits) > floors.traps
-              or id_rate < floors.order_ids or leaked)
+    failed = (
+        accuracy < floors.accuracy
+        or human_recall < floors.human_recall
+        or len(trap_hits) > floors.traps
+        or id_rate < floors.order_ids
+        or leaked
+    )
     print(f"{name}: {'FAILED' if failed else 'passed'}")
     return not failed
 
@@ -213,8 +228,12 @@ def main() -> int:
     parser.add_argument("--model", default="models/jieli.tar.gz")
     parser.add_argument("--data", action="append", help="a held-out set (repeatable); default: every set")
     parser.add_argument("--training", default="data/nlu", help="training data folder (leak check)")
-    parser.add_argument("--show-errors", action="append", default=[],
-                        help="print the misclassified messages of this set (name without .yml; repeatable)")
+    parser.add_argument(
+        "--show-errors",
+        action="append",
+        default=[],
+        help="print the misclassified messages of this set (name without .yml; repeatable)",
+    )
     args = parser.parse_args()
     quiet_rasa()
     from rasa.core.agent import Agent
@@ -232,8 +251,10 @@ def main() -> int:
         leaks = [e.text for e in examples if normalize_text(e.text) in seen]
         all_ok &= report(name, examples, results, leaks, name in args.show_errors)
     timings.sort()
-    print(f"\nparse latency over {len(timings)} messages: p50 {statistics.median(timings):.1f} ms, "
-          f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms")
+    print(
+        f"\nparse latency over {len(timings)} messages: p50 {statistics.median(timings):.1f} ms, "
+        f"p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms"
+    )
     print("NLU evaluation:", "passed" if all_ok else "FAILED")
     return 0 if all_ok else 1
 

@@ -1,4 +1,5 @@
 """A free TCP port on 127.0.0.1 for a process a script or test starts."""
+
 import socket
 
 

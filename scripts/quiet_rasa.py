@@ -1,4 +1,5 @@
 """Keep Rasa's and TensorFlow's logs and warnings out of a script's report."""
+
 import logging
 import warnings
 

@@ -9,6 +9,7 @@ requests without `?token=`; the bridge sends JIELI_RASA_TOKEN) and the action se
 it from the endpoints file written here). `rasa_services` makes fresh tokens for every start
 unless given; `Service.token` is what a client of that service must present.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,15 +38,25 @@ class Service:
     # lines in its log that mean it will never come up (start_all fails at once, not at the timeout)
     fatal_signs: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
-    token: str = ""       # what a client must present to this service (Rasa: ?token=), if anything
+    token: str = ""  # what a client must present to this service (Rasa: ?token=), if anything
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-               "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", **self.env}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            **self.env,
+        }
         out = open(self.log_path, "ab") if self.log_path else None
         self.process = subprocess.Popen(
-            self.argv, cwd=ROOT, env=env, stdout=out or subprocess.DEVNULL,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            self.argv,
+            cwd=ROOT,
+            env=env,
+            stdout=out or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def healthy(self) -> bool:
@@ -98,8 +109,15 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path, *,
-                  rasa_token: str | None = None, webhook_token: str | None = None) -> list[Service]:
+def rasa_services(
+    rasa_port: int,
+    action_port: int,
+    model: Path,
+    log_dir: Path,
+    *,
+    rasa_token: str | None = None,
+    webhook_token: str | None = None,
+) -> list[Service]:
     """The action server and the Rasa server (REST channel + HTTP API), both on 127.0.0.1, each
     answering only its one client: Rasa's HTTP API wants `rasa_token` (services[1].token: give it
     to the bridge as JIELI_RASA_TOKEN, see bridge_service), the action server wants `webhook_token`,
@@ -108,23 +126,37 @@ def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path, 
     webhook_token = webhook_token or new_token()
     log_dir.mkdir(parents=True, exist_ok=True)
     endpoints = log_dir / "endpoints.yml"  # next to the logs: no stray temporary folder
-    write_private(endpoints, "action_endpoint:\n"
-                             f'  url: "http://127.0.0.1:{action_port}/webhook"\n'
-                             f'  token: "{webhook_token}"\n')
+    write_private(
+        endpoints, f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  token: "{webhook_token}"\n'
+    )
     return [
         Service(
             "action server",
             [str(RASA_BIN / "python"), "-m", "actions.server", "-p", str(action_port), "--host", "127.0.0.1"],
             f"http://127.0.0.1:{action_port}/health",
             env={"SANIC_HOST": "127.0.0.1", "JIELI_ACTIONS_WEBHOOK_TOKEN": webhook_token},
-            log_path=log_dir / "actions.log",   # a refused token: it exits (code 2), start_all says so
+            log_path=log_dir / "actions.log",  # a refused token: it exits (code 2), start_all says so
             token=webhook_token,
         ),
         Service(
             "Rasa",
-            [str(RASA_BIN / "rasa"), "run", "--enable-api", "--auth-token", rasa_token, "-m", str(model),
-             "-i", "127.0.0.1", "-p", str(rasa_port), "--endpoints", str(endpoints), "--credentials",
-             str(ROOT / "credentials.yml")],
+            [
+                str(RASA_BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                rasa_token,
+                "-m",
+                str(model),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(rasa_port),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+            ],
             f"http://127.0.0.1:{rasa_port}/status?token={rasa_token}",
             log_path=log_dir / "rasa.log",
             fatal_signs=("Could not load model", "No agent loaded"),
@@ -133,17 +165,21 @@ def rasa_services(rasa_port: int, action_port: int, model: Path, log_dir: Path, 
     ]
 
 
-def bridge_service(port: int, rasa_port: int, action_port: int, log_dir: Path, env: dict[str, str],
-                   rasa_token: str = "") -> Service:
+def bridge_service(
+    port: int, rasa_port: int, action_port: int, log_dir: Path, env: dict[str, str], rasa_token: str = ""
+) -> Service:
     """The handover bridge (python -m handover_bridge) in its own environment (.venv); it talks
     to Rasa with `rasa_token` (rasa_services(...)[1].token)."""
     return Service(
         "bridge",
         [str(BRIDGE_PY), "-m", "handover_bridge", "--host", "127.0.0.1", "--port", str(port)],
         f"http://127.0.0.1:{port}/healthz",
-        env={"JIELI_RASA_URL": f"http://127.0.0.1:{rasa_port}",
-             "JIELI_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
-             **({"JIELI_RASA_TOKEN": rasa_token} if rasa_token else {}), **env},
+        env={
+            "JIELI_RASA_URL": f"http://127.0.0.1:{rasa_port}",
+            "JIELI_ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}",
+            **({"JIELI_RASA_TOKEN": rasa_token} if rasa_token else {}),
+            **env,
+        },
         log_path=log_dir / "bridge.log",
     )
 
@@ -163,8 +199,9 @@ def start_all(services: list[Service], timeout: float = 180) -> None:
                 pending.remove(service)
         if pending and time.monotonic() > deadline:
             stop_all(services)
-            raise RuntimeError("timed out waiting for " + ", ".join(s.name for s in pending)
-                               + "".join(s.log_tail() for s in pending))
+            raise RuntimeError(
+                "timed out waiting for " + ", ".join(s.name for s in pending) + "".join(s.log_tail() for s in pending)
+            )
         time.sleep(0.5)
 
 

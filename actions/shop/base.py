@@ -8,6 +8,7 @@ context an agent sees, seeding); the actions always pass one (actions/order_acce
 
 Amounts are kept in fen (integer cents) so they stay exact; times are aware UTC datetimes.
 """
+
 from __future__ import annotations
 
 import abc
@@ -15,8 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-ORDER_STATUSES = ("pending_payment", "paid", "shipped", "delivered", "cancelled",
-                  "refunding", "refunded", "refund_rejected")
+ORDER_STATUSES = (
+    "pending_payment",
+    "paid",
+    "shipped",
+    "delivered",
+    "cancelled",
+    "refunding",
+    "refunded",
+    "refund_rejected",
+)
 REFUND_STATUSES = ("applied", "processing", "approved", "rejected", "refunded")
 CANCELLABLE = ("pending_payment", "paid")
 
@@ -50,7 +59,7 @@ def yuan(cents: int | None) -> str:
 
 
 def amount_str(cents: int | None) -> str:
-    """"59.80" (for JSON and YAML)."""
+    """ "59.80" (for JSON and YAML)."""
     return yuan(cents).replace("¥", "")
 
 
@@ -89,7 +98,7 @@ class Order:
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
     cancelled_at: datetime | None = None
-    customer_id: str = ""      # the shop's id of the customer who placed the order ("" unknown)
+    customer_id: str = ""  # the shop's id of the customer who placed the order ("" unknown)
 
     @property
     def is_shipped(self) -> bool:
@@ -166,16 +175,14 @@ class ShopAdapter(abc.ABC):
     (or CancelResult reason not_found)."""
 
     @abc.abstractmethod
-    def get_order(self, order_id: str, owner: Owner | None = None) -> Order | None:
-        ...
+    def get_order(self, order_id: str, owner: Owner | None = None) -> Order | None: ...
 
     @abc.abstractmethod
     def get_refund(self, order_id: str, owner: Owner | None = None) -> Refund | None:
         """The latest refund request of the order, or None."""
 
     @abc.abstractmethod
-    def cancel_order(self, order_id: str, owner: Owner | None = None) -> CancelResult:
-        ...
+    def cancel_order(self, order_id: str, owner: Owner | None = None) -> CancelResult: ...
 
     def close(self) -> None:
         """Release connections (engines, HTTP sessions)."""

@@ -1,4 +1,5 @@
 """`get_adapter()`: the shop adapter the settings ask for, created on first use and cached."""
+
 from __future__ import annotations
 
 import threading

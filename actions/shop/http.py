@@ -28,6 +28,7 @@ told nothing that tells the two apart. An order may carry ``"customer_id"``: whe
 Time-outs, connection errors, 401, 5xx and unreadable answers raise `ShopUnavailable`; so does a
 403 to a request made without a customer (it means the bearer token is refused).
 """
+
 from __future__ import annotations
 
 import logging
@@ -75,24 +76,42 @@ def order_from_json(data: dict) -> Order:
     items = []
     for item in data.get("items") or []:
         if isinstance(item, dict) and item.get("name"):
-            items.append(OrderItem(name=_text(item["name"]), quantity=int(item.get("quantity") or 1),
-                                   unit_price_cents=to_cents(item.get("unit_price")),
-                                   sku=_text(item.get("sku")), spec=_text(item.get("spec")),
-                                   category=_text(item.get("category"))))
+            items.append(
+                OrderItem(
+                    name=_text(item["name"]),
+                    quantity=int(item.get("quantity") or 1),
+                    unit_price_cents=to_cents(item.get("unit_price")),
+                    sku=_text(item.get("sku")),
+                    spec=_text(item.get("spec")),
+                    category=_text(item.get("category")),
+                )
+            )
     events = []
     for event in data.get("tracking_events") or data.get("tracking") or []:
         if isinstance(event, dict) and event.get("description"):
-            events.append(TrackingEvent(time=_time(event.get("time")), description=_text(event["description"]),
-                                        location=_text(event.get("location"))))
+            events.append(
+                TrackingEvent(
+                    time=_time(event.get("time")),
+                    description=_text(event["description"]),
+                    location=_text(event.get("location")),
+                )
+            )
     return Order(
-        order_id=_text(data["order_id"]), status=_text(data["status"]), items=items,
+        order_id=_text(data["order_id"]),
+        status=_text(data["status"]),
+        items=items,
         total_cents=to_cents(data.get("total_amount")),
         payment_method=data.get("payment_method") or None,
-        recipient=_text(data.get("recipient")), phone=_text(data.get("phone")),
-        address=_text(data.get("address")), carrier=data.get("carrier") or None,
-        tracking_no=data.get("tracking_no") or None, tracking_events=events,
-        created_at=_time(data.get("created_at")), paid_at=_time(data.get("paid_at")),
-        shipped_at=_time(data.get("shipped_at")), delivered_at=_time(data.get("delivered_at")),
+        recipient=_text(data.get("recipient")),
+        phone=_text(data.get("phone")),
+        address=_text(data.get("address")),
+        carrier=data.get("carrier") or None,
+        tracking_no=data.get("tracking_no") or None,
+        tracking_events=events,
+        created_at=_time(data.get("created_at")),
+        paid_at=_time(data.get("paid_at")),
+        shipped_at=_time(data.get("shipped_at")),
+        delivered_at=_time(data.get("delivered_at")),
         cancelled_at=_time(data.get("cancelled_at")),
         customer_id=_text(data.get("customer_id")),
     )
@@ -103,8 +122,9 @@ def contradicts(order: Order, owner: Owner | None) -> bool:
     checked against a field of the order, and none matches."""
     if owner is None or owner.owns(order):
         return False
-    checkable = ((not owner.customer_id or bool(order.customer_id))
-                 and (not owner.phone_last4 or bool(phone_last4(order.phone))))
+    checkable = (not owner.customer_id or bool(order.customer_id)) and (
+        not owner.phone_last4 or bool(phone_last4(order.phone))
+    )
     return checkable
 
 
@@ -123,11 +143,15 @@ def refund_from_json(data: dict, order_id: str = "") -> Refund:
     if not data.get("status"):
         raise ValueError("a refund needs a status")
     return Refund(
-        order_id=_text(data.get("order_id") or order_id), status=_text(data["status"]),
-        amount_cents=to_cents(data.get("amount")), reason=_text(data.get("reason")),
-        reject_reason=_text(data.get("reject_reason")), refund_id=_text(data.get("refund_id")),
+        order_id=_text(data.get("order_id") or order_id),
+        status=_text(data["status"]),
+        amount_cents=to_cents(data.get("amount")),
+        reason=_text(data.get("reason")),
+        reject_reason=_text(data.get("reject_reason")),
+        refund_id=_text(data.get("refund_id")),
         refund_type=_text(data.get("type") or data.get("refund_type")),
-        requested_at=_time(data.get("requested_at")), updated_at=_time(data.get("updated_at")),
+        requested_at=_time(data.get("requested_at")),
+        updated_at=_time(data.get("updated_at")),
     )
 
 
@@ -139,32 +163,54 @@ def _iso(value) -> str | None:
 def order_to_json(order: Order) -> dict:
     """The API's JSON for an order (used by tests and by shops writing their own API)."""
     return {
-        "order_id": order.order_id, "status": order.status,
-        "items": [{"name": i.name, "quantity": i.quantity, "unit_price": amount_str(i.unit_price_cents),
-                   "sku": i.sku, "spec": i.spec, "category": i.category} for i in order.items],
-        "total_amount": amount_str(order.total_cents), "payment_method": order.payment_method,
-        "recipient": order.recipient, "phone": order.phone, "address": order.address,
-        "carrier": order.carrier, "tracking_no": order.tracking_no,
-        "tracking_events": [{"time": _iso(e.time), "location": e.location, "description": e.description}
-                            for e in order.tracking_events],
-        "created_at": _iso(order.created_at), "paid_at": _iso(order.paid_at),
-        "shipped_at": _iso(order.shipped_at), "delivered_at": _iso(order.delivered_at),
-        "cancelled_at": _iso(order.cancelled_at), "customer_id": order.customer_id or None,
+        "order_id": order.order_id,
+        "status": order.status,
+        "items": [
+            {
+                "name": i.name,
+                "quantity": i.quantity,
+                "unit_price": amount_str(i.unit_price_cents),
+                "sku": i.sku,
+                "spec": i.spec,
+                "category": i.category,
+            }
+            for i in order.items
+        ],
+        "total_amount": amount_str(order.total_cents),
+        "payment_method": order.payment_method,
+        "recipient": order.recipient,
+        "phone": order.phone,
+        "address": order.address,
+        "carrier": order.carrier,
+        "tracking_no": order.tracking_no,
+        "tracking_events": [
+            {"time": _iso(e.time), "location": e.location, "description": e.description} for e in order.tracking_events
+        ],
+        "created_at": _iso(order.created_at),
+        "paid_at": _iso(order.paid_at),
+        "shipped_at": _iso(order.shipped_at),
+        "delivered_at": _iso(order.delivered_at),
+        "cancelled_at": _iso(order.cancelled_at),
+        "customer_id": order.customer_id or None,
     }
 
 
 def refund_to_json(refund: Refund) -> dict:
     return {
-        "refund_id": refund.refund_id, "order_id": refund.order_id, "type": refund.refund_type,
-        "status": refund.status, "amount": amount_str(refund.amount_cents), "reason": refund.reason,
-        "reject_reason": refund.reject_reason, "requested_at": _iso(refund.requested_at),
+        "refund_id": refund.refund_id,
+        "order_id": refund.order_id,
+        "type": refund.refund_type,
+        "status": refund.status,
+        "amount": amount_str(refund.amount_cents),
+        "reason": refund.reason,
+        "reject_reason": refund.reject_reason,
+        "requested_at": _iso(refund.requested_at),
         "updated_at": _iso(refund.updated_at),
     }
 
 
 class HttpShopAdapter(ShopAdapter):
-    def __init__(self, base_url: str, token: str = "", timeout: float = 3.0,
-                 session: requests.Session | None = None):
+    def __init__(self, base_url: str, token: str = "", timeout: float = 3.0, session: requests.Session | None = None):
         self.base_url = (base_url or "").rstrip("/")
         self.token = token or ""
         self.timeout = timeout
@@ -184,8 +230,7 @@ class HttpShopAdapter(ShopAdapter):
             self._session.close()
             self._session = None
 
-    def _call(self, method: str, order_id: str, suffix: str = "",
-              owner: Owner | None = None) -> tuple[int, Any]:
+    def _call(self, method: str, order_id: str, suffix: str = "", owner: Owner | None = None) -> tuple[int, Any]:
         if not self.base_url:
             raise ShopUnavailable("JIELI_SHOP_API_URL is not set")
         url = f"{self.base_url}/orders/{quote(str(order_id), safe='')}{suffix}"
@@ -198,7 +243,7 @@ class HttpShopAdapter(ShopAdapter):
             raise ShopUnavailable(f"{method} {url}: {error}") from error
         status = response.status_code
         if status == 404 or (status == 403 and owner is not None):
-            return status, None   # unknown, or not this customer's: the same to the customer
+            return status, None  # unknown, or not this customer's: the same to the customer
         if status in (401, 403) or status >= 500:
             raise ShopUnavailable(f"{method} {url}: HTTP {status}")
         try:
@@ -220,8 +265,9 @@ class HttpShopAdapter(ShopAdapter):
         except (KeyError, TypeError, ValueError) as error:
             raise ShopUnavailable(f"GET order {order_id}: bad order JSON: {error}") from error
         if contradicts(order, owner):
-            logger.warning("shop API answered order %s for a customer it does not belong to: refused",
-                           order_id[:4] + "…")
+            logger.warning(
+                "shop API answered order %s for a customer it does not belong to: refused", order_id[:4] + "…"
+            )
             return None
         return order
 
@@ -250,6 +296,11 @@ class HttpShopAdapter(ShopAdapter):
         if 200 <= status < 300 and body.get("ok", True):
             return CancelResult(ok=True, order=order, refund=refund, message=_text(body.get("message")))
         if 400 <= status < 500 or body.get("ok") is False:
-            return CancelResult(ok=False, reason=_text(body.get("reason")) or "not_allowed",
-                                message=_text(body.get("message")), order=order, refund=refund)
+            return CancelResult(
+                ok=False,
+                reason=_text(body.get("reason")) or "not_allowed",
+                message=_text(body.get("message")),
+                order=order,
+                refund=refund,
+            )
         raise ShopUnavailable(f"POST cancel {order_id}: HTTP {status}")

@@ -7,6 +7,7 @@ orders of the file (their items, tracking events and refunds too) and touches no
 Relative times in the file ("-5d", "-2h30m") are taken from the moment of seeding, so run it
 with --reset before a demo to keep the story current.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,48 +51,76 @@ def build_rows(order: dict, now: datetime) -> dict[str, list[dict]]:
         raise ValueError(f"{order_id}: unknown status {status!r}")
     items = order.get("items") or []
     total = order.get("total_amount")
-    total_cents = to_cents(total) if total not in (None, "") else sum(
-        to_cents(i.get("unit_price")) * int(i.get("quantity") or 1) for i in items)
+    total_cents = (
+        to_cents(total)
+        if total not in (None, "")
+        else sum(to_cents(i.get("unit_price")) * int(i.get("quantity") or 1) for i in items)
+    )
     rows: dict[str, list[dict]] = {
-        "orders": [{
-            "order_id": order_id, "status": status, "total_cents": total_cents,
-            "payment_method": order.get("payment_method"), "recipient": order.get("recipient"),
-            "phone": str(order["phone"]) if order.get("phone") else None, "address": order.get("address"),
-            "carrier": order.get("carrier"),
-            "tracking_no": str(order["tracking_no"]) if order.get("tracking_no") else None,
-            "created_at": _t(order.get("created_at"), now), "paid_at": _t(order.get("paid_at"), now),
-            "shipped_at": _t(order.get("shipped_at"), now),
-            "delivered_at": _t(order.get("delivered_at"), now),
-            "cancelled_at": _t(order.get("cancelled_at"), now),
-            "updated_at": timeutil.naive_utc(now),
-            "customer_id": str(order["customer_id"]) if order.get("customer_id") else None,
-        }],
-        "items": [], "tracking": [], "refunds": [],
+        "orders": [
+            {
+                "order_id": order_id,
+                "status": status,
+                "total_cents": total_cents,
+                "payment_method": order.get("payment_method"),
+                "recipient": order.get("recipient"),
+                "phone": str(order["phone"]) if order.get("phone") else None,
+                "address": order.get("address"),
+                "carrier": order.get("carrier"),
+                "tracking_no": str(order["tracking_no"]) if order.get("tracking_no") else None,
+                "created_at": _t(order.get("created_at"), now),
+                "paid_at": _t(order.get("paid_at"), now),
+                "shipped_at": _t(order.get("shipped_at"), now),
+                "delivered_at": _t(order.get("delivered_at"), now),
+                "cancelled_at": _t(order.get("cancelled_at"), now),
+                "updated_at": timeutil.naive_utc(now),
+                "customer_id": str(order["customer_id"]) if order.get("customer_id") else None,
+            }
+        ],
+        "items": [],
+        "tracking": [],
+        "refunds": [],
     }
     for line_no, item in enumerate(items, start=1):
         if not item.get("name"):
             raise ValueError(f"{order_id}: item {line_no} has no name")
-        rows["items"].append({
-            "order_id": order_id, "line_no": line_no, "sku": item.get("sku"), "name": item["name"],
-            "spec": item.get("spec"), "category": item.get("category"),
-            "quantity": int(item.get("quantity") or 1), "unit_price_cents": to_cents(item.get("unit_price")),
-        })
+        rows["items"].append(
+            {
+                "order_id": order_id,
+                "line_no": line_no,
+                "sku": item.get("sku"),
+                "name": item["name"],
+                "spec": item.get("spec"),
+                "category": item.get("category"),
+                "quantity": int(item.get("quantity") or 1),
+                "unit_price_cents": to_cents(item.get("unit_price")),
+            }
+        )
     for event in order.get("tracking") or []:
-        rows["tracking"].append({
-            "order_id": order_id, "event_time": _t(event.get("time"), now),
-            "location": event.get("location"), "description": str(event.get("description") or ""),
-        })
+        rows["tracking"].append(
+            {
+                "order_id": order_id,
+                "event_time": _t(event.get("time"), now),
+                "location": event.get("location"),
+                "description": str(event.get("description") or ""),
+            }
+        )
     for number, refund in enumerate(order.get("refunds") or [], start=1):
         if refund.get("status") not in REFUND_STATUSES:
             raise ValueError(f"{order_id}: unknown refund status {refund.get('status')!r}")
-        rows["refunds"].append({
-            "refund_id": str(refund.get("refund_id") or f"RF{order_id}{number:02d}"), "order_id": order_id,
-            "refund_type": refund.get("type"), "status": refund["status"],
-            "amount_cents": to_cents(refund.get("amount") or total),
-            "reason": refund.get("reason"), "reject_reason": refund.get("reject_reason"),
-            "requested_at": _t(refund.get("requested_at"), now),
-            "updated_at": _t(refund.get("updated_at") or refund.get("requested_at"), now),
-        })
+        rows["refunds"].append(
+            {
+                "refund_id": str(refund.get("refund_id") or f"RF{order_id}{number:02d}"),
+                "order_id": order_id,
+                "refund_type": refund.get("type"),
+                "status": refund["status"],
+                "amount_cents": to_cents(refund.get("amount") or total),
+                "reason": refund.get("reason"),
+                "reject_reason": refund.get("reject_reason"),
+                "requested_at": _t(refund.get("requested_at"), now),
+                "updated_at": _t(refund.get("updated_at") or refund.get("requested_at"), now),
+            }
+        )
     return rows
 
 
@@ -104,8 +133,7 @@ def load_file(path: Path | str) -> list[dict]:
     return orders
 
 
-def seed(url: str, path: Path | str | None = None, reset: bool = False,
-         now: datetime | None = None) -> dict[str, int]:
+def seed(url: str, path: Path | str | None = None, reset: bool = False, now: datetime | None = None) -> dict[str, int]:
     """Create the schema and load the orders; returns {"inserted": n, "skipped": m}."""
     now = timeutil.as_utc(now) or timeutil.now_utc()
     orders = load_file(path or DEFAULT_FILE)
@@ -119,14 +147,20 @@ def seed(url: str, path: Path | str | None = None, reset: bool = False,
             if reset:
                 for table in ALL_TABLES:
                     conn.execute(sa.delete(table).where(table.c.order_id.in_(ids)))
-            existing = {row[0] for row in conn.execute(
-                sa.select(orders_table.c.order_id).where(orders_table.c.order_id.in_(ids)))}
+            existing = {
+                row[0]
+                for row in conn.execute(sa.select(orders_table.c.order_id).where(orders_table.c.order_id.in_(ids)))
+            }
             for rows in built:
                 if rows["orders"][0]["order_id"] in existing:
                     skipped += 1
                     continue
-                for table, key in ((orders_table, "orders"), (items_table, "items"),
-                                   (tracking_table, "tracking"), (refunds_table, "refunds")):
+                for table, key in (
+                    (orders_table, "orders"),
+                    (items_table, "items"),
+                    (tracking_table, "tracking"),
+                    (refunds_table, "refunds"),
+                ):
                     if rows[key]:
                         conn.execute(sa.insert(table), rows[key])
                 inserted += 1

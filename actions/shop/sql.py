@@ -8,6 +8,7 @@ the order and ``shop_orders.phone`` the phone it was placed with; an adapter cal
 answers only for orders whose customer id or phone's last four digits match (base.py). A
 database made before the column existed gets it on first use (`create_schema`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,7 +39,8 @@ logger = logging.getLogger(__name__)
 metadata = sa.MetaData()
 
 orders_table = sa.Table(
-    "shop_orders", metadata,
+    "shop_orders",
+    metadata,
     sa.Column("order_id", sa.String(32), primary_key=True),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("total_cents", sa.Integer, nullable=False, default=0),
@@ -58,7 +60,8 @@ orders_table = sa.Table(
 )
 
 items_table = sa.Table(
-    "shop_order_items", metadata,
+    "shop_order_items",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("order_id", sa.String(32), nullable=False, index=True),
     sa.Column("line_no", sa.Integer, nullable=False, default=1),
@@ -71,7 +74,8 @@ items_table = sa.Table(
 )
 
 tracking_table = sa.Table(
-    "shop_tracking_events", metadata,
+    "shop_tracking_events",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("order_id", sa.String(32), nullable=False, index=True),
     sa.Column("event_time", sa.DateTime),
@@ -80,7 +84,8 @@ tracking_table = sa.Table(
 )
 
 refunds_table = sa.Table(
-    "shop_refunds", metadata,
+    "shop_refunds",
+    metadata,
     sa.Column("refund_id", sa.String(40), primary_key=True),
     sa.Column("order_id", sa.String(32), nullable=False, index=True),
     sa.Column("refund_type", sa.String(32)),
@@ -117,7 +122,7 @@ def create_schema(engine: sa.engine.Engine) -> None:
         column = table.c[name]
         kind = column.type.compile(dialect=engine.dialect)
         with engine.begin() as conn:
-            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {name} {kind}'))
+            conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
             for index in table.indexes:
                 if [c.name for c in index.columns] == [name]:
                     index.create(conn, checkfirst=True)
@@ -160,17 +165,30 @@ class SqlShopAdapter(ShopAdapter):
         if row is None:
             return None
         data = _row_dict(row)
-        items = conn.execute(sa.select(items_table).where(items_table.c.order_id == order_id)
-                             .order_by(items_table.c.line_no, items_table.c.id)).all()
-        events = conn.execute(sa.select(tracking_table).where(tracking_table.c.order_id == order_id)
-                              .order_by(tracking_table.c.event_time, tracking_table.c.id)).all()
+        items = conn.execute(
+            sa.select(items_table)
+            .where(items_table.c.order_id == order_id)
+            .order_by(items_table.c.line_no, items_table.c.id)
+        ).all()
+        events = conn.execute(
+            sa.select(tracking_table)
+            .where(tracking_table.c.order_id == order_id)
+            .order_by(tracking_table.c.event_time, tracking_table.c.id)
+        ).all()
         return Order(
             order_id=data["order_id"],
             status=data["status"],
-            items=[OrderItem(name=i["name"], quantity=i["quantity"] or 1,
-                             unit_price_cents=i["unit_price_cents"] or 0, sku=i["sku"] or "",
-                             spec=i["spec"] or "", category=i["category"] or "")
-                   for i in map(_row_dict, items)],
+            items=[
+                OrderItem(
+                    name=i["name"],
+                    quantity=i["quantity"] or 1,
+                    unit_price_cents=i["unit_price_cents"] or 0,
+                    sku=i["sku"] or "",
+                    spec=i["spec"] or "",
+                    category=i["category"] or "",
+                )
+                for i in map(_row_dict, items)
+            ],
             total_cents=data["total_cents"] or 0,
             payment_method=data["payment_method"],
             recipient=data["recipient"] or "",
@@ -178,10 +196,14 @@ class SqlShopAdapter(ShopAdapter):
             address=data["address"] or "",
             carrier=data["carrier"],
             tracking_no=data["tracking_no"],
-            tracking_events=[TrackingEvent(time=timeutil.as_utc(e["event_time"]),
-                                           description=e["description"] or "",
-                                           location=e["location"] or "")
-                             for e in map(_row_dict, events)],
+            tracking_events=[
+                TrackingEvent(
+                    time=timeutil.as_utc(e["event_time"]),
+                    description=e["description"] or "",
+                    location=e["location"] or "",
+                )
+                for e in map(_row_dict, events)
+            ],
             created_at=timeutil.as_utc(data["created_at"]),
             paid_at=timeutil.as_utc(data["paid_at"]),
             shipped_at=timeutil.as_utc(data["shipped_at"]),
@@ -193,9 +215,13 @@ class SqlShopAdapter(ShopAdapter):
     @staticmethod
     def _refund_from(data: dict) -> Refund:
         return Refund(
-            order_id=data["order_id"], status=data["status"], amount_cents=data["amount_cents"] or 0,
-            reason=data["reason"] or "", reject_reason=data["reject_reason"] or "",
-            refund_id=data["refund_id"], refund_type=data["refund_type"] or "",
+            order_id=data["order_id"],
+            status=data["status"],
+            amount_cents=data["amount_cents"] or 0,
+            reason=data["reason"] or "",
+            reject_reason=data["reject_reason"] or "",
+            refund_id=data["refund_id"],
+            refund_type=data["refund_type"] or "",
             requested_at=timeutil.as_utc(data["requested_at"]),
             updated_at=timeutil.as_utc(data["updated_at"]),
         )
@@ -208,18 +234,23 @@ class SqlShopAdapter(ShopAdapter):
             raise ShopUnavailable(f"shop database error: {error}") from error
 
     def _owned(self, conn, order_id: str, owner: Owner) -> bool:
-        row = conn.execute(sa.select(orders_table.c.customer_id, orders_table.c.phone)
-                           .where(orders_table.c.order_id == order_id)).first()
+        row = conn.execute(
+            sa.select(orders_table.c.customer_id, orders_table.c.phone).where(orders_table.c.order_id == order_id)
+        ).first()
         if row is None:
             return False
         data = _row_dict(row)
-        return owner.owns(Order(order_id=order_id, status="", customer_id=data["customer_id"] or "",
-                                phone=data["phone"] or ""))
+        return owner.owns(
+            Order(order_id=order_id, status="", customer_id=data["customer_id"] or "", phone=data["phone"] or "")
+        )
 
     def get_refund(self, order_id: str, owner: Owner | None = None) -> Refund | None:
-        query = (sa.select(refunds_table).where(refunds_table.c.order_id == str(order_id))
-                 .order_by(refunds_table.c.requested_at.desc(), refunds_table.c.refund_id.desc())
-                 .limit(1))
+        query = (
+            sa.select(refunds_table)
+            .where(refunds_table.c.order_id == str(order_id))
+            .order_by(refunds_table.c.requested_at.desc(), refunds_table.c.refund_id.desc())
+            .limit(1)
+        )
         try:
             with self.engine.connect() as conn:
                 if owner is not None and not self._owned(conn, str(order_id), owner):
@@ -248,22 +279,40 @@ class SqlShopAdapter(ShopAdapter):
                 stored_now = timeutil.naive_utc(now)
                 changed = conn.execute(
                     sa.update(orders_table)
-                    .where(orders_table.c.order_id == order_id,
-                           orders_table.c.status == order.status,
-                           orders_table.c.shipped_at.is_(None))
+                    .where(
+                        orders_table.c.order_id == order_id,
+                        orders_table.c.status == order.status,
+                        orders_table.c.shipped_at.is_(None),
+                    )
                     .values(status="cancelled", cancelled_at=stored_now, updated_at=stored_now)
                 ).rowcount
                 if changed != 1:  # changed under our feet (shipped a moment ago …)
                     return CancelResult(ok=False, reason="not_allowed", order=order)
                 refund = None
                 if order.status == "paid" and order.total_cents > 0:
-                    refund = Refund(order_id=order_id, status="approved", amount_cents=order.total_cents,
-                                    reason="取消订单", refund_id="RF" + uuid.uuid4().hex[:16].upper(),
-                                    refund_type="refund_only", requested_at=now, updated_at=now)
-                    conn.execute(sa.insert(refunds_table).values(
-                        refund_id=refund.refund_id, order_id=order_id, refund_type=refund.refund_type,
-                        status=refund.status, amount_cents=refund.amount_cents, reason=refund.reason,
-                        reject_reason=None, requested_at=stored_now, updated_at=stored_now))
+                    refund = Refund(
+                        order_id=order_id,
+                        status="approved",
+                        amount_cents=order.total_cents,
+                        reason="取消订单",
+                        refund_id="RF" + uuid.uuid4().hex[:16].upper(),
+                        refund_type="refund_only",
+                        requested_at=now,
+                        updated_at=now,
+                    )
+                    conn.execute(
+                        sa.insert(refunds_table).values(
+                            refund_id=refund.refund_id,
+                            order_id=order_id,
+                            refund_type=refund.refund_type,
+                            status=refund.status,
+                            amount_cents=refund.amount_cents,
+                            reason=refund.reason,
+                            reject_reason=None,
+                            requested_at=stored_now,
+                            updated_at=stored_now,
+                        )
+                    )
                 order.status, order.cancelled_at = "cancelled", now
                 return CancelResult(ok=True, order=order, refund=refund)
         except sa.exc.SQLAlchemyError as error:

@@ -1,4 +1,5 @@
 """The agent console's HTTP API: /api/agent/…"""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -21,8 +22,7 @@ async def authenticate(request: Request):
 @bp.post("/login")
 async def login(request: Request):
     data = body(request)
-    token, agent = await bridge(request).agents.login(data.get("username"), data.get("password"),
-                                                      client_ip(request))
+    token, agent = await bridge(request).agents.login(data.get("username"), data.get("password"), client_ip(request))
     return reply({"token": token, "agent": agent_dict(agent)})
 
 
@@ -81,8 +81,9 @@ async def accept(request: Request, conversation_id: str):
 @bp.post("/conversations/<conversation_id>/messages")
 async def send(request: Request, conversation_id: str):
     data = body(request)
-    message = await bridge(request).chats.send(request.ctx.agent, conversation_id, data.get("text"),
-                                               data.get("client_msg_id"))
+    message = await bridge(request).chats.send(
+        request.ctx.agent, conversation_id, data.get("text"), data.get("client_msg_id")
+    )
     return reply({"messages": messages_out([message])})
 
 
@@ -95,19 +96,29 @@ async def typing(request: Request, conversation_id: str):
 @bp.post("/conversations/<conversation_id>/transfer")
 async def transfer(request: Request, conversation_id: str):
     data = body(request)
-    result = await bridge(request).chats.transfer(request.ctx.agent, conversation_id, to_agent=data.get("agent"),
-                                                  skill=data.get("skill"), category=data.get("category"))
+    result = await bridge(request).chats.transfer(
+        request.ctx.agent,
+        conversation_id,
+        to_agent=data.get("agent"),
+        skill=data.get("skill"),
+        category=data.get("category"),
+    )
     return reply(result)
 
 
 @bp.post("/conversations/<conversation_id>/close")
 async def close(request: Request, conversation_id: str):
     data = body(request, required=False)
-    result = await bridge(request).chats.close(request.ctx.agent, conversation_id,
-                                               return_to_bot=data.get("return_to_bot", True),
-                                               resolution=data.get("resolution"), tags=data.get("tags"),
-                                               intent=data.get("intent"), reusable=data.get("reusable"),
-                                               answer=data.get("answer"))
+    result = await bridge(request).chats.close(
+        request.ctx.agent,
+        conversation_id,
+        return_to_bot=data.get("return_to_bot", True),
+        resolution=data.get("resolution"),
+        tags=data.get("tags"),
+        intent=data.get("intent"),
+        reusable=data.get("reusable"),
+        answer=data.get("answer"),
+    )
     return reply(result)
 
 

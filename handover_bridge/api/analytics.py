@@ -7,6 +7,7 @@
 400 for a bad date, from after to, a period longer than 366 days, or an unknown time zone;
 401 without a valid token; 403 without the lead role. Figures: docs/analytics.md.
 """
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

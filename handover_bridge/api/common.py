@@ -1,4 +1,5 @@
 """Small helpers shared by the blueprints."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,7 @@ def body(request: Request, *, required: bool = True) -> dict[str, Any]:
         if required:
             raise Invalid("request body must be a JSON object", "invalid_json")
         return {}
-    data = load_json(raw)   # the edge: depth, number ranges, surrogates and control characters
+    data = load_json(raw)  # the edge: depth, number ranges, surrogates and control characters
     if not isinstance(data, dict):
         raise Invalid("request body must be a JSON object", "invalid_json")
     return data

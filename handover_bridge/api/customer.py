@@ -1,4 +1,5 @@
 """The customer (widget) HTTP API: /api/conversations…"""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -8,7 +9,7 @@ from ..domain.states import State
 from .common import after_param, bearer, body, bridge, client_ip, messages_out, reply
 
 bp = Blueprint("customer", url_prefix="/api/conversations")
-GET, POST = ["GET", "OPTIONS"], ["POST", "OPTIONS"]   # OPTIONS: CORS preflight (middleware)
+GET, POST = ["GET", "OPTIONS"], ["POST", "OPTIONS"]  # OPTIONS: CORS preflight (middleware)
 
 
 async def check_ip_rate(request: Request) -> None:
@@ -37,9 +38,11 @@ async def _open(request: Request, conversation_id: str):
 async def create(request: Request):
     data = body(request, required=False)
     conversation_id, token, identity = await bridge(request).conversations.create(
-        data.get("metadata"), data.get("identity_token"))
-    return reply({"conversation_id": conversation_id, "token": token, "state": State.BOT, "identity": identity},
-                 status=201)
+        data.get("metadata"), data.get("identity_token")
+    )
+    return reply(
+        {"conversation_id": conversation_id, "token": token, "state": State.BOT, "identity": identity}, status=201
+    )
 
 
 @bp.route("/<conversation_id>/identity", methods=POST)
@@ -60,14 +63,15 @@ async def view(request: Request, conversation_id: str):
 async def send(request: Request, conversation_id: str):
     b = await _open(request, conversation_id)
     data = body(request)
-    b.conversations.validate_text(data.get("text"))   # 413/400 before spending a rate token
+    b.conversations.validate_text(data.get("text"))  # 413/400 before spending a rate token
     await b.conversations.check_rate(conversation_id)
-    state, messages = await b.conversations.send(conversation_id, data.get("text"), data.get("client_msg_id"),
-                                                 data.get("payload"))
+    state, messages = await b.conversations.send(
+        conversation_id, data.get("text"), data.get("client_msg_id"), data.get("payload")
+    )
     return reply({"state": state, "messages": messages_out(messages)})
 
 
-@bp.route("/<conversation_id>/messages", methods=["GET"])   # OPTIONS: on the POST route
+@bp.route("/<conversation_id>/messages", methods=["GET"])  # OPTIONS: on the POST route
 async def history(request: Request, conversation_id: str):
     b = await _open(request, conversation_id)
     state, messages = await b.conversations.history(conversation_id, after_param(request))

@@ -1,6 +1,7 @@
 """Demo mode only (registered by create_app only when JIELI_DEMO_MODE=true): the demo shop's
 "模拟登录" — signs one of the seeded demo customers as a shop's backend would, so `make demo` shows
 a verified customer next to an anonymous one. Outside demo mode the route does not exist (404)."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -33,6 +34,7 @@ async def sign(request: Request):
     fields = identity.DEMO_CUSTOMERS.get(customer_id) if isinstance(customer_id, str) else None
     if fields is None:
         raise NotFound(f"demo customers are {', '.join(identity.DEMO_CUSTOMERS)}", "unknown_demo_customer")
-    token = identity.shop_token(bridge(request).settings.identity_secret, customer_id,
-                                lifetime=DEMO_TOKEN_SECONDS, **fields)
+    token = identity.shop_token(
+        bridge(request).settings.identity_secret, customer_id, lifetime=DEMO_TOKEN_SECONDS, **fields
+    )
     return reply({"identity_token": token, "customer": {"customer_id": customer_id, **fields}})

@@ -1,4 +1,5 @@
 """Every error is `{"error": {"code", "message"}}` with a fitting status, never an HTML page."""
+
 from __future__ import annotations
 
 import logging
@@ -12,9 +13,17 @@ from .common import reply
 
 log = logging.getLogger("handover_bridge.api")
 
-_SANIC_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                405: "method_not_allowed", 408: "request_timeout", 413: "request_too_large",
-                416: "range_not_satisfiable", 503: "unavailable"}
+_SANIC_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "request_too_large",
+    416: "range_not_satisfiable",
+    503: "unavailable",
+}
 
 
 class JsonErrorHandler(ErrorHandler):
@@ -31,7 +40,11 @@ class JsonErrorHandler(ErrorHandler):
             if status == 413:
                 message = "request body too large"
         else:
-            log.exception("unhandled error on %s %s", getattr(request, "method", "?"),
-                          getattr(request, "path", "?"), exc_info=exception)
+            log.exception(
+                "unhandled error on %s %s",
+                getattr(request, "method", "?"),
+                getattr(request, "path", "?"),
+                exc_info=exception,
+            )
             status, code, message = 500, "internal_error", "internal error"
         return reply({"error": {"code": code, "message": message}}, status=status, headers=headers)

@@ -1,4 +1,5 @@
 """POST /api/handovers — called by the action server (action_handover) with its own token."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -28,9 +29,15 @@ async def create(request: Request):
             raise Invalid(f"{field} must be text", f"invalid_{field}")
     if data.get("context") is not None and not isinstance(data.get("context"), dict):
         raise Invalid("context must be a JSON object", "invalid_context")
-    handover_schema.check(data)   # 422 invalid_handover: not the shape of jieli_contract's schema
+    handover_schema.check(data)  # 422 invalid_handover: not the shape of jieli_contract's schema
     status, answer = await b.handovers.start(
-        conversation_id, reason=data.get("reason") or "request_human", category=data.get("category"),
-        priority=data.get("priority"), summary=data.get("summary"), context=data.get("context") or {},
-        actor="action", idempotency_key=request.headers.get("idempotency-key"))
+        conversation_id,
+        reason=data.get("reason") or "request_human",
+        category=data.get("category"),
+        priority=data.get("priority"),
+        summary=data.get("summary"),
+        context=data.get("context") or {},
+        actor="action",
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
     return reply(answer, status=status)

@@ -1,4 +1,5 @@
 """GET /healthz: the store, Rasa and the action server (503 only when the store is down)."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

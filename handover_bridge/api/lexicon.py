@@ -2,6 +2,7 @@
 with, and the folding table of the one matcher (jieli_contract/profanity.py), for the agent
 console's masking (static/console/protect.js), so there is one list (lexicon/profanity.yml). Public: it is a word list, not data, and the
 console needs it before anyone logs in."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

@@ -3,6 +3,7 @@
 (JIELI_METRICS_TOKEN) or an allowed address (JIELI_METRICS_ALLOW, default loopback only when no
 token is set); 401/403 JSON otherwise, before any work. The store is read at most every
 JIELI_METRICS_CACHE_SECONDS (services/infra/metrics.py)."""
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request

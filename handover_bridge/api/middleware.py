@@ -1,5 +1,6 @@
 """CORS for the customer API (the widget runs on shop pages), security headers, and the
 Origin check of every WebSocket handshake (WebSockets are not covered by CORS)."""
+
 from __future__ import annotations
 
 from sanic import Request, Sanic
@@ -37,12 +38,15 @@ def install(app: Sanic) -> None:
             response = HTTPResponse(status=204)
             origin = allowed_origin(request)
             if origin:
-                response.headers.update({
-                    "Access-Control-Allow-Origin": origin,
-                    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                    "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                    "Access-Control-Max-Age": "600",
-                    "Vary": "Origin"})
+                response.headers.update(
+                    {
+                        "Access-Control-Allow-Origin": origin,
+                        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                        "Access-Control-Max-Age": "600",
+                        "Vary": "Origin",
+                    }
+                )
             return response
 
     @app.on_response

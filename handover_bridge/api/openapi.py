@@ -1,6 +1,7 @@
 """GET /openapi.yaml and /openapi.json: the API reference, `handover_bridge/openapi.yaml`, kept by
 hand next to the code (tests/bridge/test_openapi.py checks that it describes every route and fuzzes
 the bridge against it). Public, like the API it describes; read on first request, then cached."""
+
 from __future__ import annotations
 
 import functools
@@ -20,7 +21,7 @@ bp = Blueprint("openapi")
 def _spec() -> tuple[bytes, bytes]:
     text = SPEC_PATH.read_bytes()
     data = yaml.safe_load(text)
-    data.pop("x-static", None)   # anchors for the static pages' operations, expanded in `paths`
+    data.pop("x-static", None)  # anchors for the static pages' operations, expanded in `paths`
     return text, json.dumps(data, ensure_ascii=False).encode()
 
 
@@ -31,8 +32,9 @@ def description() -> dict:
 
 @bp.get("/openapi.yaml")
 async def openapi_yaml(request: Request):
-    return HTTPResponse(_spec()[0], content_type="application/yaml; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
+    return HTTPResponse(
+        _spec()[0], content_type="application/yaml; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @bp.get("/openapi.json")

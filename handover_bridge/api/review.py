@@ -10,6 +10,7 @@
 
 401 without a valid token, 403 `needs_designer` without the designer role, 400 for bad input.
 """
+
 from __future__ import annotations
 
 from sanic import Blueprint, Request
@@ -46,9 +47,11 @@ async def intents(request: Request):
 
 @bp.get("/candidates")
 async def candidates(request: Request):
-    data = await bridge(request).review.listing(request.args.get("status", "pending"),
-                                                limit=_number(request, "limit", 50, 200) or 50,
-                                                offset=_number(request, "offset", 0, 10**6))
+    data = await bridge(request).review.listing(
+        request.args.get("status", "pending"),
+        limit=_number(request, "limit", 50, 200) or 50,
+        offset=_number(request, "offset", 0, 10**6),
+    )
     return reply(data, headers=NO_STORE)
 
 
@@ -70,8 +73,7 @@ async def accept(request: Request, candidate_id: int):
 @bp.post("/candidates/<candidate_id:int>/reject")
 async def reject(request: Request, candidate_id: int):
     data = body(request, required=False)
-    return reply({"candidate": await bridge(request).review.reject(request.ctx.agent, candidate_id,
-                                                                   data.get("note"))})
+    return reply({"candidate": await bridge(request).review.reject(request.ctx.agent, candidate_id, data.get("note"))})
 
 
 @bp.post("/export")

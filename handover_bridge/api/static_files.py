@@ -13,6 +13,7 @@ an ETag (`If-None-Match` → 304) and a cache policy:
 - HTML pages carry a Content-Security-Policy that allows only this origin (and its WebSocket),
   so even a slip in the console's rendering could not run injected script.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,8 +66,11 @@ _cache: dict[Path, _Entry] = {}
 def _resolve(folder: str, name: str) -> Path:
     """The file `name` inside static/`folder`; 404 for anything outside it, hidden or unknown."""
     relative = PurePosixPath(name)
-    if (not name or relative.is_absolute() or any(part in ("", ".", "..") or part.startswith(".")
-                                                  for part in relative.parts)):
+    if (
+        not name
+        or relative.is_absolute()
+        or any(part in ("", ".", "..") or part.startswith(".") for part in relative.parts)
+    ):
         raise NotFound("file not found")
     if relative.suffix.lower() not in CONTENT_TYPES:
         raise NotFound("file not found")
@@ -99,18 +103,20 @@ def _origin(request: Request) -> tuple[str, str]:
 
 def _page_headers(request: Request, *, frame: bool) -> dict[str, str]:
     _, host = _origin(request)
-    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-           f"connect-src 'self' ws://{host} wss://{host}; font-src 'self'; object-src 'none'; "
-           "base-uri 'none'; form-action 'self'; "
-           + ("frame-ancestors 'self'" if frame else "frame-ancestors 'none'"))
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' ws://{host} wss://{host}; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; " + ("frame-ancestors 'self'" if frame else "frame-ancestors 'none'")
+    )
     headers = {"Content-Security-Policy": csp, "Referrer-Policy": "no-referrer"}
     if not frame:
         headers["X-Frame-Options"] = "DENY"
     return headers
 
 
-def _serve(request: Request, path: Path, cache: str, extra: dict[str, str] | None = None,
-           body_filter=None) -> HTTPResponse:
+def _serve(
+    request: Request, path: Path, cache: str, extra: dict[str, str] | None = None, body_filter=None
+) -> HTTPResponse:
     entry = _load(path)
     body, etag = entry.body, entry.etag
     if body_filter is not None:
@@ -145,6 +151,7 @@ async def widget_asset(request: Request, name: str):
 
 # ---- the agent console --------------------------------------------------------------------------
 
+
 @bp.route("/console", methods=GET, strict_slashes=True)
 async def console_root(request: Request):
     return redirect("/console/", status=301)
@@ -167,6 +174,7 @@ async def shared_file(request: Request, name: str):
 
 
 # ---- the demo shop (demo mode only) -------------------------------------------------------------
+
 
 def _demo_only(request: Request) -> None:
     if not request.app.ctx.bridge.settings.demo_mode:

@@ -5,6 +5,7 @@ fan-out and the socket (overflow → the socket is closed; the client resumes by
 Protocol: the client sends `{"type": "hello", "last_seq": N}` on every (re)connect; the server
 replays every message after N, then live frames follow. Nothing is lost, nothing doubled.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,11 +23,11 @@ from .common import dumps
 
 log = logging.getLogger("handover_bridge.ws")
 
-CLOSE_OVERFLOW = 1013   # "try again later": the client was too slow; it reconnects and resumes
+CLOSE_OVERFLOW = 1013  # "try again later": the client was too slow; it reconnects and resumes
 MAX_FRAME_CHARS = 16 * 1024
 REPLAY_PAGE = 500
 HELLO_WAIT_SECONDS = 10
-TYPING_INTERVAL_SECONDS = 1.0   # typing frames forwarded per socket (and conversation), at most
+TYPING_INTERVAL_SECONDS = 1.0  # typing frames forwarded per socket (and conversation), at most
 
 
 class SocketSession:
@@ -35,10 +36,10 @@ class SocketSession:
         self.bridge = bridge
         self.role = role
         self.subscriber = Subscriber(role, bridge.settings.ws_send_queue)
-        self.last: dict[str, int] = {}          # conversation → last seq sent on this socket
+        self.last: dict[str, int] = {}  # conversation → last seq sent on this socket
         self._lock = asyncio.Lock()
         self.ready = asyncio.Event()
-        self._typing: dict[str, float] = {}     # conversation → when a typing frame last went on
+        self._typing: dict[str, float] = {}  # conversation → when a typing frame last went on
         if not wait_for_hello:
             self.ready.set()
 
@@ -56,8 +57,8 @@ class SocketSession:
         conversation_id, seq = frame["conversation_id"], frame["seq"]
         last = self.last.get(conversation_id)
         if last is not None and seq <= last:
-            return                                       # already sent (replay or gap fill)
-        if last is not None and seq > last + 1:          # a frame overtook another: read the store
+            return  # already sent (replay or gap fill)
+        if last is not None and seq > last + 1:  # a frame overtook another: read the store
             await self._send_after(conversation_id, last)
             if seq <= self.last.get(conversation_id, 0):
                 return
@@ -101,7 +102,7 @@ class SocketSession:
         try:
             await asyncio.wait_for(self.ready.wait(), timeout=HELLO_WAIT_SECONDS)
         except asyncio.TimeoutError:
-            self.ready.set()   # no hello: deliver live frames from here on
+            self.ready.set()  # no hello: deliver live frames from here on
         queue = self.subscriber.queue
         while True:
             frame = await queue.get()
@@ -113,8 +114,11 @@ class SocketSession:
         hub, metrics = self.bridge.ctx.hub, self.bridge.metrics
         hub.subscribe(self.subscriber, *topics)
         metrics.sockets.labels(self.role).inc()
-        tasks = [asyncio.create_task(self.writer()), asyncio.create_task(self._reader(handle)),
-                 asyncio.create_task(self.subscriber.overflow.wait())]
+        tasks = [
+            asyncio.create_task(self.writer()),
+            asyncio.create_task(self._reader(handle)),
+            asyncio.create_task(self.subscriber.overflow.wait()),
+        ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             if tasks[2] in done:
@@ -141,7 +145,7 @@ class SocketSession:
                 await self.error("invalid_frame", "frames must be JSON text of at most 16 KiB")
                 continue
             try:
-                frame = load_json(raw, "frame")   # the edge, as for HTTP bodies
+                frame = load_json(raw, "frame")  # the edge, as for HTTP bodies
             except ServiceError as failure:
                 await self.error(failure.code, failure.message)
                 continue
@@ -152,7 +156,7 @@ class SocketSession:
                 await handle(frame)
             except ServiceError as failure:
                 await self.error(failure.code, failure.message, **client_msg_id_of(frame))
-            except Exception as error:   # noqa: BLE001 - one bad frame never ends the socket
+            except Exception as error:  # noqa: BLE001 - one bad frame never ends the socket
                 if is_closed(error):
                     raise
                 log.exception("socket frame %r failed", frame.get("type"))

@@ -5,6 +5,7 @@ Client → server: hello, heartbeat / ping, sync {conversation_id, last_seq}, me
 (my chats and the queue), message, state, queue_changed, presence, typing, agent_joined,
 transferred_away, ticket, ack, error, pong.
 """
+
 from __future__ import annotations
 
 import time
@@ -52,20 +53,33 @@ async def agent_socket(request: Request, ws):
         kind = frame["type"]
         if kind == "hello":
             await beat()
-            await session.send({"type": "snapshot", "agent": agent_dict(agent),
-                                "chats": await b.chats.my_chats(agent), "queue": await b.queue.items()})
+            await session.send(
+                {
+                    "type": "snapshot",
+                    "agent": agent_dict(agent),
+                    "chats": await b.chats.my_chats(agent),
+                    "queue": await b.queue.items(),
+                }
+            )
         elif kind in ("heartbeat", "ping"):
             await beat()
             await session.send({"type": "pong"})
         elif kind == "sync":
             conversation_id = conversation_id_of(frame)
-            await b.chats.check_readable(agent, conversation_id)   # 403/404 error frame otherwise
+            await b.chats.check_readable(agent, conversation_id)  # 403/404 error frame otherwise
             await session.replay(conversation_id, last_seq_of(frame))
         elif kind == "message":
-            message = await b.chats.send(agent, conversation_id_of(frame), frame.get("text"),
-                                         frame.get("client_msg_id"))
-            await session.send({"type": "ack", "client_msg_id": frame.get("client_msg_id"), "seq": message.seq,
-                                "conversation_id": frame["conversation_id"]})
+            message = await b.chats.send(
+                agent, conversation_id_of(frame), frame.get("text"), frame.get("client_msg_id")
+            )
+            await session.send(
+                {
+                    "type": "ack",
+                    "client_msg_id": frame.get("client_msg_id"),
+                    "seq": message.seq,
+                    "conversation_id": frame["conversation_id"],
+                }
+            )
         elif kind == "typing":
             conversation_id = conversation_id_of(frame)
             if session.typing_due(conversation_id):

@@ -4,6 +4,7 @@ Client → server: hello {last_seq}, message {text, client_msg_id, payload?}, ty
 a second goes on), rating {score}, cancel_wait, ping. Server → client: message, state, queue,
 typing, agent_joined, ack, error, pong. Every bad frame is answered with an error frame.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,7 @@ async def handshake(request: Request):
     """Before the upgrade: allowed Origin, IP rate, and a token that opens this conversation."""
     check_ws_origin(request)
     await check_ip_rate(request)
-    await bridge(request).conversations.authenticate(request.args.get("conversation_id", ""),
-                                                     request.args.get("token"))
+    await bridge(request).conversations.authenticate(request.args.get("conversation_id", ""), request.args.get("token"))
 
 
 @bp.websocket("/ws/customer")
@@ -46,13 +46,15 @@ async def customer_socket(request: Request, ws):
             frame = await sends.get()
             try:
                 await b.conversations.check_rate(conversation_id)
-                state, messages = await b.conversations.send(conversation_id, frame.get("text"),
-                                                             frame.get("client_msg_id"), frame.get("payload"))
-                await session.send({"type": "ack", "client_msg_id": frame.get("client_msg_id"),
-                                    "seq": messages[0].seq, "state": state})
+                state, messages = await b.conversations.send(
+                    conversation_id, frame.get("text"), frame.get("client_msg_id"), frame.get("payload")
+                )
+                await session.send(
+                    {"type": "ack", "client_msg_id": frame.get("client_msg_id"), "seq": messages[0].seq, "state": state}
+                )
             except ServiceError as failure:
                 await session.error(failure.code, failure.message, client_msg_id=frame.get("client_msg_id"))
-            except Exception as error:   # noqa: BLE001 - one failed send never stops the next ones
+            except Exception as error:  # noqa: BLE001 - one failed send never stops the next ones
                 if is_closed(error):
                     raise
                 log.exception("customer message from a socket failed")
@@ -60,17 +62,24 @@ async def customer_socket(request: Request, ws):
 
     async def handle(frame: dict[str, Any]) -> None:
         kind = frame["type"]
-        if kind != "ping":   # a socket left open past the idle time: conversation_expired frames
+        if kind != "ping":  # a socket left open past the idle time: conversation_expired frames
             await b.conversations.check_active(conversation_id)
         if kind == "hello":
             await session.replay(conversation_id, last_seq_of(frame))
             view = await b.conversations.view(conversation_id)
-            await session.send({"type": "state", "conversation_id": conversation_id, "state": view["state"],
-                                **({"agent": view["agent"]} if "agent" in view else {})})
+            await session.send(
+                {
+                    "type": "state",
+                    "conversation_id": conversation_id,
+                    "state": view["state"],
+                    **({"agent": view["agent"]} if "agent" in view else {}),
+                }
+            )
             if "queue" in view:
                 queue = view["queue"]
-                await session.send({"type": "queue", "conversation_id": conversation_id, **queue,
-                                    "ahead": queue["position"] - 1})
+                await session.send(
+                    {"type": "queue", "conversation_id": conversation_id, **queue, "ahead": queue["position"] - 1}
+                )
         elif kind == "message":
             b.conversations.validate_text(frame.get("text"))
             try:

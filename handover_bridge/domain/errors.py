@@ -1,4 +1,5 @@
 """Errors a service raises; the API layer turns them into `{"error": {"code", "message"}}`."""
+
 from __future__ import annotations
 
 

@@ -27,6 +27,7 @@ Matching tolerates what happens to a message on its way through Rasa and the act
 whitespace, the leading "/" the bridge strips before Rasa (bot.as_text), profanity masked with
 "*" by the action, and a clipped end ("…"). Pure functions: no Sanic, no database.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,10 +39,10 @@ from typing import Any
 import jieli_contract as contract
 
 FIELD = "客户诉求"
-NOT_DESCRIBED = "（客户还没有描述问题）"    # what actions/handover_context.py writes when it has nothing
+NOT_DESCRIBED = "（客户还没有描述问题）"  # what actions/handover_context.py writes when it has nothing
 SUMMARY_CHARS = 60
-OWN_MESSAGES = 3               # the customer's latest messages quoted when the action's are not found
-MAX_REPORTED = 5               # unverified texts kept in bridge_check (clipped)
+OWN_MESSAGES = 3  # the customer's latest messages quoted when the action's are not found
+MAX_REPORTED = 5  # unverified texts kept in bridge_check (clipped)
 REPORTED_CHARS = 200
 BRIDGE_ONLY_REASONS = contract.BRIDGE_ONLY_REASONS
 BRIDGE_KEYS = frozenset({"waiting_messages", "bridge_check"})
@@ -52,9 +53,10 @@ _CLIPPED = "…"
 @dataclass(frozen=True)
 class StoredText:
     """A stored customer message, as the check needs it."""
+
     seq: int
     text: str
-    payload: str | None = None      # the button payload Rasa got instead of the text
+    payload: str | None = None  # the button payload Rasa got instead of the text
     abusive: bool = False
 
 
@@ -74,7 +76,7 @@ def stored_texts(messages: Iterable[Any]) -> list[StoredText]:
 class Checked:
     context: dict[str, Any]
     summary: str
-    trusted: bool                    # the action's priority and signals may be used
+    trusted: bool  # the action's priority and signals may be used
     notes: list[str] = field(default_factory=list)
 
 
@@ -139,8 +141,7 @@ def own_problem(stored: list[StoredText]) -> list[StoredText]:
     return typed[-OWN_MESSAGES:]
 
 
-def check(context: dict[str, Any], summary: str | None, reason: str,
-          stored: list[StoredText]) -> Checked:
+def check(context: dict[str, Any], summary: str | None, reason: str, stored: list[StoredText]) -> Checked:
     """Cross-check the action's context against the stored customer messages (see the module
     docstring); returns the context and summary to store and whether the claims held."""
     # keys only the bridge writes (what the customer wrote while waiting, this check) are never taken
@@ -170,7 +171,7 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
         report(claimed_text)
     if claimed_text.strip() and not text_holds:
         notes.append("problem_text_not_found")
-    said = said_in_summary(summary)          # the summary's own 客户诉求 is a claim too
+    said = said_in_summary(summary)  # the summary's own 客户诉求 is a claim too
     said_holds = all(find(p, index, part=True) is not None for p in said)
     if said and not said_holds:
         report("；".join(said))
@@ -183,12 +184,22 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
         # the action's were not the customer's, or it said nothing in Jieli's shape: their own words
         chosen, source = own_problem(stored), "bridge"
     else:
-        chosen, source = [], "none"      # the action found nothing about the problem (a bare 转人工)
+        chosen, source = [], "none"  # the action found nothing about the problem (a bare 转人工)
     rebuilt = dict(problem)
     rebuilt["text"] = "；".join(tidy(m.text) for m in chosen)
-    rebuilt["messages"] = [{**({k: v for k, v in item.items() if k != "text"}), "text": tidy(match.text),
-                            "seq": match.seq, "verified": True} for item, match in found] if found else \
-        [{"text": tidy(m.text), "seq": m.seq, "verified": True} for m in chosen]
+    rebuilt["messages"] = (
+        [
+            {
+                **({k: v for k, v in item.items() if k != "text"}),
+                "text": tidy(match.text),
+                "seq": match.seq,
+                "verified": True,
+            }
+            for item, match in found
+        ]
+        if found
+        else [{"text": tidy(m.text), "seq": m.seq, "verified": True} for m in chosen]
+    )
     rebuilt["source"] = source
     if problem or chosen:
         context["problem"] = rebuilt
@@ -201,7 +212,7 @@ def check(context: dict[str, Any], summary: str | None, reason: str,
         for entry in transcript:
             if isinstance(entry, dict) and entry.get("sender") in ("customer", "user"):
                 if not key(entry.get("text")):
-                    continue        # no text: nothing to show, nothing claimed
+                    continue  # no text: nothing to show, nothing claimed
                 if find(entry.get("text"), index) is None:
                     dropped += 1
                     report(entry.get("text"))
@@ -239,14 +250,14 @@ def said_in_summary(summary: str | None) -> list[str]:
         text = unicodedata.normalize("NFKC", part).strip()
         if not text.startswith(FIELD):
             continue
-        text = text[len(FIELD):].lstrip(":： ")
+        text = text[len(FIELD) :].lstrip(":： ")
         text = text.replace(unicodedata.normalize("NFKC", NOT_DESCRIBED), "").replace("(排队时补充)", "")
         pieces += [p.strip().rstrip(_CLIPPED) for p in re.split(r"[；;]", text) if p.strip().rstrip(_CLIPPED)]
     return pieces
 
 
 def summary_with(wants: str, summary: str | None) -> str:
-    """"客户诉求：<the customer's own words> / <the rest of the action's summary>"."""
+    """ "客户诉求：<the customer's own words> / <the rest of the action's summary>"."""
     head = f"{FIELD}：{clip(tidy(wants), SUMMARY_CHARS) if wants.strip() else NOT_DESCRIBED}"
     rest = []
     for part in (summary or "").split(" / "):
@@ -258,13 +269,16 @@ def summary_with(wants: str, summary: str | None) -> str:
 
 def untrusted_context(context: dict[str, Any]) -> dict[str, Any]:
     """The context without the action's signals (what derived priority reads from it)."""
-    return {k: v for k, v in context.items()
-            if k not in ("frustration", "human_requests", "signals", "priority", "priority_factors", "tier", "order")}
+    return {
+        k: v
+        for k, v in context.items()
+        if k not in ("frustration", "human_requests", "signals", "priority", "priority_factors", "tier", "order")
+    }
 
 
 # ---- the bridge's own context, when there is no bot to build one (Rasa down) ------------------------
 
-BOT_DOWN = "bot_unavailable"      # a reason code of jieli_contract
+BOT_DOWN = "bot_unavailable"  # a reason code of jieli_contract
 BOT_DOWN_REASON = "智能助手暂时不可用"
 MAX_ORDER_IDS = 5
 TRANSCRIPT_MESSAGES = 20
@@ -285,8 +299,9 @@ def order_ids_in(stored: Iterable[StoredText]) -> list[str]:
     return seen[-MAX_ORDER_IDS:]
 
 
-def bridge_context(stored: list[StoredText], created_at: dict[int, str | None] | None = None
-                   ) -> tuple[str, dict[str, Any]]:
+def bridge_context(
+    stored: list[StoredText], created_at: dict[int, str | None] | None = None
+) -> tuple[str, dict[str, Any]]:
     """(summary, context) for a handover the bridge starts itself: the customer's own recent
     messages as 客户诉求 and transcript, every order number they typed. Same keys as the action's
     context where they mean the same (problem, order_id, order_ids, transcript)."""
@@ -294,12 +309,14 @@ def bridge_context(stored: list[StoredText], created_at: dict[int, str | None] |
     problem = own_problem(stored)
     orders = order_ids_in(stored)
     wants = "；".join(tidy(m.text) for m in problem)
-    summary = " / ".join([
-        f"{FIELD}：{clip(wants, SUMMARY_CHARS) if wants else NOT_DESCRIBED}",
-        f"订单号：{'、'.join(orders) if orders else '无'}",
-        "机器人已答复：无（智能助手暂时不可用）",
-        f"转人工原因：{BOT_DOWN_REASON}",
-    ])
+    summary = " / ".join(
+        [
+            f"{FIELD}：{clip(wants, SUMMARY_CHARS) if wants else NOT_DESCRIBED}",
+            f"订单号：{'、'.join(orders) if orders else '无'}",
+            "机器人已答复：无（智能助手暂时不可用）",
+            f"转人工原因：{BOT_DOWN_REASON}",
+        ]
+    )
     recent = stored[-TRANSCRIPT_MESSAGES:]
     context = {
         "version": contract.CONTEXT_VERSION,
@@ -307,13 +324,24 @@ def bridge_context(stored: list[StoredText], created_at: dict[int, str | None] |
         "summary": summary,
         "reason": BOT_DOWN,
         "reasons": [{"code": BOT_DOWN, "explanation": BOT_DOWN_REASON}],
-        "problem": {"text": wants, "source": "bridge",
-                    "messages": [{"seq": m.seq, "text": tidy(m.text), "verified": True} for m in problem]},
+        "problem": {
+            "text": wants,
+            "source": "bridge",
+            "messages": [{"seq": m.seq, "text": tidy(m.text), "verified": True} for m in problem],
+        },
         "order_id": orders[-1] if orders else None,
         "order_ids": orders,
-        "transcript": [{"seq": m.seq, "sender": "customer", "text": m.text, "timestamp": created_at.get(m.seq),
-                        **({"abusive": True} if m.abusive else {}), **({"button": True} if m.payload else {})}
-                       for m in recent],
+        "transcript": [
+            {
+                "seq": m.seq,
+                "sender": "customer",
+                "text": m.text,
+                "timestamp": created_at.get(m.seq),
+                **({"abusive": True} if m.abusive else {}),
+                **({"button": True} if m.payload else {}),
+            }
+            for m in recent
+        ],
         "transcript_truncated": len(stored) > len(recent),
     }
     return summary, context

@@ -2,6 +2,7 @@
 
 It imports nothing of the bridge: the settings (config.py) validate JIELI_BUSINESS_HOURS and
 JIELI_TIMEZONE with `BusinessHours.parse` and turn an InvalidHours into their ConfigError."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ class InvalidHours(ValueError):
 
 @dataclass(frozen=True)
 class BusinessHours:
-    start: int   # minutes after midnight
-    end: int     # minutes after midnight; 1440 = midnight at the end of the day
+    start: int  # minutes after midnight
+    end: int  # minutes after midnight; 1440 = midnight at the end of the day
     zone: ZoneInfo
 
     @classmethod

@@ -19,6 +19,7 @@ widget put under `jieli_identity` is dropped.
 
 Pure functions over settings values: no Sanic, no store.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,6 +55,7 @@ _PHONE_LAST4 = re.compile(r"^[0-9]{4}$")
 class IdentityRefused(Invalid):
     """The identity token is not one this bridge accepts (bad signature, expired, malformed …).
     `reason` says why, for the log; the message says it to the caller."""
+
     status, code = 400, "invalid_identity"
 
     def __init__(self, message: str, reason: str, code: str | None = None):
@@ -74,8 +76,13 @@ class Identity:
 
     def record(self) -> dict[str, Any]:
         """What the conversation's metadata keeps under "identity"."""
-        return {"verified": True, "customer_id": self.customer_id, "tier": self.tier, "name": self.name,
-                "phone_last4": self.phone_last4}
+        return {
+            "verified": True,
+            "customer_id": self.customer_id,
+            "tier": self.tier,
+            "name": self.name,
+            "phone_last4": self.phone_last4,
+        }
 
 
 def _refuse(reason: str, message: str = "登录信息无效或已过期，请重新登录后再试。") -> IdentityRefused:
@@ -90,8 +97,10 @@ def verify(token: Any, secret: str, *, now: float | None = None) -> Identity:
     if len(token) > MAX_TOKEN_CHARS:
         raise _refuse("too_long", f"identity_token is longer than {MAX_TOKEN_CHARS} characters")
     if not secret:
-        raise IdentityNotConfigured("这个客服入口还没有开通登录身份验证，请联系店铺。"
-                                    "(the bridge has no JIELI_IDENTITY_SECRET)", "not_configured")
+        raise IdentityNotConfigured(
+            "这个客服入口还没有开通登录身份验证，请联系店铺。(the bridge has no JIELI_IDENTITY_SECRET)",
+            "not_configured",
+        )
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -100,9 +109,19 @@ def verify(token: Any, secret: str, *, now: float | None = None) -> Identity:
         raise _refuse(f"algorithm {str(header.get('alg'))[:16]!r} refused")
     moment = time.time() if now is None else now
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], leeway=LEEWAY_SECONDS,
-                            options={"require": ["sub", "exp"], "verify_aud": False, "verify_iat": False,
-                                     "verify_exp": False, "verify_nbf": False})
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            leeway=LEEWAY_SECONDS,
+            options={
+                "require": ["sub", "exp"],
+                "verify_aud": False,
+                "verify_iat": False,
+                "verify_exp": False,
+                "verify_nbf": False,
+            },
+        )
     except jwt.InvalidSignatureError:
         raise _refuse("bad_signature") from None
     except jwt.MissingRequiredClaimError as error:
@@ -110,10 +129,12 @@ def verify(token: Any, secret: str, *, now: float | None = None) -> Identity:
     except jwt.PyJWTError as error:
         raise _refuse(type(error).__name__) from None
     _check_times(claims, moment)
-    return Identity(customer_id=_customer_id(claims.get("sub")),
-                    tier=_optional(claims, "tier", MAX_TIER_CHARS),
-                    name=_optional(claims, "name", MAX_NAME_CHARS),
-                    phone_last4=_phone_last4(claims.get("phone_last4")))
+    return Identity(
+        customer_id=_customer_id(claims.get("sub")),
+        tier=_optional(claims, "tier", MAX_TIER_CHARS),
+        name=_optional(claims, "name", MAX_NAME_CHARS),
+        phone_last4=_phone_last4(claims.get("phone_last4")),
+    )
 
 
 def _check_times(claims: dict[str, Any], now: float) -> None:
@@ -121,8 +142,9 @@ def _check_times(claims: dict[str, Any], now: float) -> None:
     validity: exp − iat, and exp − now, each ≤ 24 h (+ leeway)."""
     exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
     for name, value in (("exp", exp), ("iat", iat), ("nbf", nbf)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not math.isfinite(value)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+        ):
             raise _refuse(f"{name}_not_a_number")
     if exp + LEEWAY_SECONDS <= now:
         raise _refuse("expired", "登录已过期，请刷新页面重新登录。")
@@ -130,15 +152,15 @@ def _check_times(claims: dict[str, Any], now: float) -> None:
         raise _refuse("issued_in_the_future")
     if nbf is not None and nbf > now + LEEWAY_SECONDS:
         raise _refuse("not_yet_valid")
-    if exp - now > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS or (
-            iat is not None and exp - iat > MAX_LIFETIME_SECONDS):
+    if exp - now > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS or (iat is not None and exp - iat > MAX_LIFETIME_SECONDS):
         raise _refuse("lifetime_over_24h", "identity_token may be valid for at most 24 hours (exp − iat)")
 
 
 def _customer_id(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_CUSTOMER_ID_CHARS:
-        raise _refuse("bad_sub", f"identity_token's sub must be the customer id, a string of 1–"
-                                 f"{MAX_CUSTOMER_ID_CHARS} characters")
+        raise _refuse(
+            "bad_sub", f"identity_token's sub must be the customer id, a string of 1–{MAX_CUSTOMER_ID_CHARS} characters"
+        )
     return value.strip()
 
 
@@ -168,8 +190,16 @@ DEMO_CUSTOMERS: dict[str, dict[str, str | None]] = {
 }
 
 
-def shop_token(secret: str, customer_id: str, *, tier: str | None = None, name: str | None = None,
-               phone_last4: str | None = None, lifetime: int = 3600, now: float | None = None) -> str:
+def shop_token(
+    secret: str,
+    customer_id: str,
+    *,
+    tier: str | None = None,
+    name: str | None = None,
+    phone_last4: str | None = None,
+    lifetime: int = 3600,
+    now: float | None = None,
+) -> str:
     """An identity token as the shop's backend signs it for its logged-in customer."""
     issued = int(time.time() if now is None else now)
     claims: dict[str, Any] = {"sub": customer_id, "iat": issued, "exp": issued + lifetime}
@@ -178,6 +208,7 @@ def shop_token(secret: str, customer_id: str, *, tier: str | None = None, name: 
 
 
 # ---- the stored record --------------------------------------------------------------------------
+
 
 def verified(metadata: Any) -> dict[str, Any] | None:
     """The verified identity record of a conversation's metadata, or None (anonymous)."""
@@ -197,13 +228,19 @@ def with_identity(metadata: dict[str, Any], record: dict[str, Any] | None) -> di
 
 # ---- bridge → Rasa → action server ----------------------------------------------------------------
 
-def rasa_token(record: dict[str, Any], conversation_id: str, action_token: str, *,
-               now: float | None = None) -> str:
+
+def rasa_token(record: dict[str, Any], conversation_id: str, action_token: str, *, now: float | None = None) -> str:
     """The per-turn `jieli_identity` token for the action server (signed with JIELI_ACTION_TOKEN)."""
     issued = int(time.time() if now is None else now)
-    claims = {"iss": RASA_ISSUER, "aud": RASA_AUDIENCE, "sub": record["customer_id"],
-              "tier": record.get("tier") or None, "cid": conversation_id,
-              "iat": issued, "exp": issued + RASA_TOKEN_SECONDS}
+    claims = {
+        "iss": RASA_ISSUER,
+        "aud": RASA_AUDIENCE,
+        "sub": record["customer_id"],
+        "tier": record.get("tier") or None,
+        "cid": conversation_id,
+        "iat": issued,
+        "exp": issued + RASA_TOKEN_SECONDS,
+    }
     return jwt.encode(claims, action_token, algorithm=ALGORITHM)
 
 

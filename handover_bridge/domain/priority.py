@@ -13,6 +13,7 @@ action's context says it looked the order up for its verified owner (`context["o
 taken less one level for each such claim the bridge cannot vouch for (the action may have counted
 it), but never below what the bridge derives itself, nor above what the action said.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -58,10 +59,12 @@ def derived_priority(context: dict[str, Any], metadata: dict[str, Any]) -> int:
     signals = context.get("signals") if isinstance(context.get("signals"), dict) else {}
     return contract.priority(
         frustration=_number(context.get("frustration", signals.get("frustration"))),
-        human_requests=_number(context.get("human_requests", signals.get("human_requests",
-                                                                         signals.get("repeated_requests")))),
+        human_requests=_number(
+            context.get("human_requests", signals.get("human_requests", signals.get("repeated_requests")))
+        ),
         verified_tier=(verified(metadata) or {}).get("tier"),
-        verified_order_value=verified_order_value(context)).level
+        verified_order_value=verified_order_value(context),
+    ).level
 
 
 def verified_vip(metadata: dict[str, Any]) -> bool:
@@ -98,7 +101,8 @@ def _unvouched_levels(context: dict[str, Any], metadata: dict[str, Any]) -> int:
         amounts.append(_first_amount(order.get("amount"), order.get("total"), order.get("total_amount")))
     verified_value = verified_order_value(context)
     if any(a is not None and a >= HIGH_ORDER_VALUE for a in amounts) and not (
-            verified_value is not None and verified_value >= HIGH_ORDER_VALUE):
+        verified_value is not None and verified_value >= HIGH_ORDER_VALUE
+    ):
         levels += 1
     return levels
 

@@ -24,6 +24,7 @@ silent. See docs/bridge.md, "Post-handover silence".
 `State` and `TRANSITIONS` are the shared contract's (jieli_contract.states): defined there once,
 enforced here.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,8 +33,20 @@ from jieli_contract.states import TRANSITIONS, State, can_transition
 
 from .errors import Conflict
 
-__all__ = ["INITIAL", "OPEN", "TO_BOT", "TRANSITIONS", "InvalidTransition", "State", "allowed", "check", "check_constraint_sql",
-           "goes_to_bot", "parse", "transition"]
+__all__ = [
+    "INITIAL",
+    "OPEN",
+    "TO_BOT",
+    "TRANSITIONS",
+    "InvalidTransition",
+    "State",
+    "allowed",
+    "check",
+    "check_constraint_sql",
+    "goes_to_bot",
+    "parse",
+    "transition",
+]
 
 
 INITIAL = State.BOT

@@ -1,4 +1,5 @@
 """Everything the bridge itself says to a customer: warm, short, clear."""
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,7 @@ TICKET_ANSWERED = "客服回复了您的留言：{reply}"
 
 
 def queue_notice(position: int, eta_seconds: int | None) -> str:
-    """"正在为您转接人工客服,前面还有 {n} 位,预计等待 {m} 分钟"."""
+    """ "正在为您转接人工客服,前面还有 {n} 位,预计等待 {m} 分钟"."""
     ahead = max(position - 1, 0)
     if eta_seconds is None:
         return NO_AGENT_TICKET

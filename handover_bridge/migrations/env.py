@@ -3,6 +3,7 @@
 Used standalone (`alembic -x …` is not needed): without a connection it builds one from the
 JIELI_* settings, so `alembic -c <config with script_location> upgrade head` also works.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +16,12 @@ target_metadata = Base.metadata
 
 
 def run_on(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,4 +1,5 @@
 """Agents, their presence, and their login sessions."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -71,8 +72,11 @@ async def mark_assigned(session: AsyncSession, agent_id: int) -> None:
 async def expire_silent(session: AsyncSession, cutoff: datetime) -> list[int]:
     """Agents marked online/away whose last heartbeat is older than `cutoff` go offline."""
     result = await session.execute(
-        update(Agent).where(Agent.presence != "offline", Agent.last_heartbeat < cutoff)
-        .values(presence="offline", offline_since=Agent.last_heartbeat).returning(Agent.id))
+        update(Agent)
+        .where(Agent.presence != "offline", Agent.last_heartbeat < cutoff)
+        .values(presence="offline", offline_since=Agent.last_heartbeat)
+        .returning(Agent.id)
+    )
     return [row[0] for row in result.all()]
 
 
@@ -82,28 +86,33 @@ async def sweep_needed(session: AsyncSession, silent_cutoff: datetime, grace_cut
     silent = select(Agent.id).where(Agent.presence != "offline", Agent.last_heartbeat < silent_cutoff).limit(1)
     if await session.scalar(silent) is not None:
         return True
-    stranded = (select(Conversation.id).join(Agent, Agent.id == Conversation.agent_id)
-                .where(Conversation.state == State.ASSIGNED.value, Agent.presence == "offline",
-                       Agent.offline_since < grace_cutoff).limit(1))
+    stranded = (
+        select(Conversation.id)
+        .join(Agent, Agent.id == Conversation.agent_id)
+        .where(
+            Conversation.state == State.ASSIGNED.value, Agent.presence == "offline", Agent.offline_since < grace_cutoff
+        )
+        .limit(1)
+    )
     return await session.scalar(stranded) is not None
 
 
 async def offline_before(session: AsyncSession, cutoff: datetime) -> list[int]:
-    result = await session.scalars(select(Agent.id).where(Agent.presence == "offline",
-                                                          Agent.offline_since < cutoff))
+    result = await session.scalars(select(Agent.id).where(Agent.presence == "offline", Agent.offline_since < cutoff))
     return list(result)
 
 
 async def create_session(session: AsyncSession, agent_id: int, token_hash: str, expires_at: datetime) -> None:
-    session.add(AgentSession(agent_id=agent_id, token_hash=token_hash, expires_at=expires_at,
-                             created_at=utcnow()))
+    session.add(AgentSession(agent_id=agent_id, token_hash=token_hash, expires_at=expires_at, created_at=utcnow()))
     await session.flush()
 
 
 async def by_session(session: AsyncSession, token_hash: str) -> Agent | None:
     return await session.scalar(
-        select(Agent).join(AgentSession, AgentSession.agent_id == Agent.id)
-        .where(AgentSession.token_hash == token_hash, AgentSession.expires_at > utcnow()))
+        select(Agent)
+        .join(AgentSession, AgentSession.agent_id == Agent.id)
+        .where(AgentSession.token_hash == token_hash, AgentSession.expires_at > utcnow())
+    )
 
 
 async def delete_session(session: AsyncSession, token_hash: str) -> None:

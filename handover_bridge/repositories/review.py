@@ -1,4 +1,5 @@
 """Review candidates: what closed handovers can teach the bot (models.ReviewCandidate)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,11 +26,11 @@ async def by_handover(session: AsyncSession, handover_id: int) -> ReviewCandidat
     return await session.scalar(select(ReviewCandidate).where(ReviewCandidate.handover_id == handover_id))
 
 
-async def listing(session: AsyncSession, statuses: list[str] | None, *, limit: int,
-                  offset: int = 0) -> list[tuple[ReviewCandidate, Handover]]:
+async def listing(
+    session: AsyncSession, statuses: list[str] | None, *, limit: int, offset: int = 0
+) -> list[tuple[ReviewCandidate, Handover]]:
     """Candidates with their handover; pending first by age (oldest first), others newest first."""
-    statement = (select(ReviewCandidate, Handover)
-                 .join(Handover, Handover.id == ReviewCandidate.handover_id))
+    statement = select(ReviewCandidate, Handover).join(Handover, Handover.id == ReviewCandidate.handover_id)
     if statuses:
         statement = statement.where(ReviewCandidate.status.in_(statuses))
     if statuses == ["pending"]:
@@ -50,14 +51,16 @@ async def for_export(session: AsyncSession) -> list[ReviewCandidate]:
     result = await session.scalars(
         select(ReviewCandidate)
         .where(ReviewCandidate.status.in_(("accepted", "exported")), ReviewCandidate.demo.is_(False))
-        .order_by(ReviewCandidate.reviewed_at.asc(), ReviewCandidate.id.asc()))
+        .order_by(ReviewCandidate.reviewed_at.asc(), ReviewCandidate.id.asc())
+    )
     return list(result)
 
 
 async def origins(session: AsyncSession) -> list[tuple[str, int]]:
     """(conversation_id, handover_id) of every non-demo candidate, whatever its status."""
-    rows = await session.execute(select(ReviewCandidate.conversation_id, ReviewCandidate.handover_id)
-                                 .where(ReviewCandidate.demo.is_(False)))
+    rows = await session.execute(
+        select(ReviewCandidate.conversation_id, ReviewCandidate.handover_id).where(ReviewCandidate.demo.is_(False))
+    )
     return [(c, h) for c, h in rows.all()]
 
 
@@ -71,25 +74,32 @@ async def mark_exported(session: AsyncSession, ids: list[int], at: datetime, rev
         return 0
     result = await session.execute(
         update(ReviewCandidate)
-        .where(ReviewCandidate.id.in_(ids), ReviewCandidate.status == "accepted",
-               ReviewCandidate.reviewed_at <= reviewed_before)
+        .where(
+            ReviewCandidate.id.in_(ids),
+            ReviewCandidate.status == "accepted",
+            ReviewCandidate.reviewed_at <= reviewed_before,
+        )
         .values(status="exported", exported_at=at)
-        .returning(ReviewCandidate.id))
+        .returning(ReviewCandidate.id)
+    )
     return len(result.all())
 
 
 async def conversation_messages(session: AsyncSession, conversation_id: str, limit: int = 5000) -> list[Message]:
-    result = await session.scalars(select(Message).where(Message.conversation_id == conversation_id)
-                                   .order_by(Message.seq).limit(limit))
+    result = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.seq).limit(limit)
+    )
     return list(result)
 
 
 async def previous_closed(session: AsyncSession, conversation_id: str, before_id: int) -> Handover | None:
     """The conversation's handover closed before this one (its close starts this one's window)."""
     return await session.scalar(
-        select(Handover).where(Handover.conversation_id == conversation_id, Handover.id < before_id,
-                               Handover.closed_at.is_not(None))
-        .order_by(Handover.id.desc()).limit(1))
+        select(Handover)
+        .where(Handover.conversation_id == conversation_id, Handover.id < before_id, Handover.closed_at.is_not(None))
+        .order_by(Handover.id.desc())
+        .limit(1)
+    )
 
 
 async def agent_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:

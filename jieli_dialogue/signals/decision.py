@@ -1,5 +1,6 @@
 """The signals for the newest customer message (`compute_signals`) and the escalation decision
 (`decide`); see the package docstring."""
+
 from __future__ import annotations
 
 import re
@@ -68,13 +69,15 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         return Signals()
     latest = window[-1]
     earlier_session = [t for t in session if t.index < latest.index]
-    handover_before = any(e.get("event") == "action" and e.get("name") == HANDOVER_ACTION
-                          for e in applied[session_start(applied):latest.index])
+    handover_before = any(
+        e.get("event") == "action" and e.get("name") == HANDOVER_ACTION
+        for e in applied[session_start(applied) : latest.index]
+    )
     since_resume = [t for t in session if t.index > last_resume(applied)]
-    recent = since_resume[-lexicon.turns:]   # frustration looks at no more than these
+    recent = since_resume[-lexicon.turns :]  # frustration looks at no more than these
     emotions = [turn_emotion(t, lexicon) for t in recent]
     frustration = frustration_of(emotions, lexicon)
-    window_frustration = frustration_of(emotions[max(0, len(recent) - len(window)):], lexicon)
+    window_frustration = frustration_of(emotions[max(0, len(recent) - len(window)) :], lexicon)
     consecutive_requests = 0
     for turn in reversed(since_resume):
         if turn.intent != HUMAN:
@@ -84,15 +87,16 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
     ironic = [t for t in sarcastic_thanks(recent, emotions, lexicon) if t.index >= window[0].index]
     # insults: the NLU's insult intent, or abuse inside another message ("你们是不是脑子有病 问个退款这么费劲")
     abusive = {t.index for t in window if t.intent == INSULT} | {
-        t.index for t, e in zip(recent, emotions) if e.profanity and t.index >= window[0].index}
+        t.index for t, e in zip(recent, emotions) if e.profanity and t.index >= window[0].index
+    }
     sarcasm = bool(ironic) and ironic[-1] is recent[-1] and recent[-1] is latest
     repeated = _repeats(latest, window[:-1], lexicon)
     negative_words: list[str] = []
-    for emotion in emotions[-lexicon.turns:]:
+    for emotion in emotions[-lexicon.turns :]:
         for word in emotion.negative_words + emotion.patterns:
             if word not in negative_words:
                 negative_words.append(word)
-    pending = bool(slot_value(applied[:latest.index], PENDING_SLOT))
+    pending = bool(slot_value(applied[: latest.index], PENDING_SLOT))
     return Signals(
         explicit_request=latest.intent == HUMAN,
         human_requests=sum(1 for t in window if t.intent == HUMAN),
@@ -101,8 +105,9 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         consecutive_fallbacks=consecutive_fallbacks,
         unreadable_turns=unreadable_streak(window),
         unhelped_turns=unhelped(window, lexicon),
-        repeat_count=(1 + len(repeated)) if repeated or latest.intent not in NOT_A_QUESTION
-        or latest.intent == FALLBACK else 0,
+        repeat_count=(1 + len(repeated))
+        if repeated or latest.intent not in NOT_A_QUESTION or latest.intent == FALLBACK
+        else 0,
         repeated_texts=tuple(t.text for t in repeated),
         complaint=latest.intent == COMPLAIN or sarcasm,
         complaints=sum(1 for t in window if t.intent == COMPLAIN) + len(ironic),
@@ -149,6 +154,7 @@ def sarcastic_thanks(recent: list[Turn], emotions: list, lexicon: Lexicon) -> li
 # ---------------------------------------------------------------------------------------------
 # the decision
 
+
 @dataclass(frozen=True)
 class Decision:
     """What the escalation rules say to do now, and why."""
@@ -170,10 +176,9 @@ class Decision:
         }
 
 
-
-
-def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = None,
-           lexicon: Lexicon | None = None) -> Decision | None:
+def decide(
+    events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = None, lexicon: Lexicon | None = None
+) -> Decision | None:
     """The escalation decision for the newest events, or None (no opinion).
 
     Whether the conversation is paused is not looked at here: after a handover the bridge keeps
@@ -188,38 +193,45 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
     if user_index is None:
         last = last_action(applied)
         if last in ESCALATION_ACTIONS or (last == COMPLAINT_REPLY and _last_intent(applied) == THANK):
-            return Decision(ACTION_LISTEN)   # after its own answer (a sarcastic thanks included), listen
+            return Decision(ACTION_LISTEN)  # after its own answer (a sarcastic thanks included), listen
         return None
     if is_external(applied[user_index]):
         return None
-    session = customer_turns(applied, session_start(applied))   # read once: the signals and the rules below
+    session = customer_turns(applied, session_start(applied))  # read once: the signals and the rules below
     signals = _signals(applied, lexicon, session)
     if not signals.customer_turns:
         return None
 
     def handover(reasons: list[tuple[str, str]]) -> Decision:
-        return Decision(HANDOVER_ACTION, tuple(r for r, _ in reasons), tuple(e for _, e in reasons),
-                        signals, thresholds)
+        return Decision(
+            HANDOVER_ACTION, tuple(r for r, _ in reasons), tuple(e for _, e in reasons), signals, thresholds
+        )
 
     if signals.pending_description:
         reasons = [("request_human", "客户一开始就要求人工，已按要求补充问题")]
         return handover(reasons + [r for r in signals.triggers(thresholds) if r[0] != "request_human"])
     if signals.explicit_request:
         if thresholds.ask_description_first and signals.first_contact and not signals.request_has_description:
-            return Decision(ASK_ACTION, ("ask_description",), ("客户首句就要求人工，先请他描述问题",),
-                            signals, thresholds)
+            return Decision(
+                ASK_ACTION, ("ask_description",), ("客户首句就要求人工，先请他描述问题",), signals, thresholds
+            )
         if signals.human_requests >= thresholds.human_request_limit:
             return handover([("request_human", request_explanation(signals))] + signals.triggers(thresholds))
-        return Decision(OFFER_ACTION, ("below_request_limit",),
-                        (f"客户要求人工（{signals.human_requests}/{thresholds.human_request_limit}）",),
-                        signals, thresholds)
+        return Decision(
+            OFFER_ACTION,
+            ("below_request_limit",),
+            (f"客户要求人工（{signals.human_requests}/{thresholds.human_request_limit}）",),
+            signals,
+            thresholds,
+        )
     fired = signals.triggers(thresholds)
     if fired:
         return handover(fired)
     if signals.sarcasm:
         # not "不客气": the bot apologises as for a complaint (the next complaint hands over)
-        return Decision(COMPLAINT_REPLY, ("sarcasm",), ("客户已经不满，这句「谢谢」是反话，按投诉回应",),
-                        signals, thresholds)
+        return Decision(
+            COMPLAINT_REPLY, ("sarcasm",), ("客户已经不满，这句「谢谢」是反话，按投诉回应",), signals, thresholds
+        )
     turns = window_turns(applied, session)
     latest = turns[-1] if turns else None
     reported = [t for t in turns[:-1] if PROBLEM_ACTION in t.actions]
@@ -248,9 +260,13 @@ def decide(events: Iterable[Mapping[str, Any]], thresholds: Thresholds | None = 
         misses = unhelped(turns[:-1], lexicon, next_turn=latest) + 1
         if thresholds.miss_limit and misses >= thresholds.miss_limit:
             return handover([("bot_failure", f"机器人连续{cn(misses)}次没帮上忙")])
-        return Decision(CLARIFY_ACTION, ("unsure",),
-                        (f"没把握理解客户的意思（{latest.intent} {latest.confidence:.2f}），先问清楚",),
-                        signals, thresholds)
+        return Decision(
+            CLARIFY_ACTION,
+            ("unsure",),
+            (f"没把握理解客户的意思（{latest.intent} {latest.confidence:.2f}），先问清楚",),
+            signals,
+            thresholds,
+        )
     return None
 
 
@@ -293,8 +309,10 @@ NOT_GOING_ON = frozenset({THANK, "goodbye", "deny", "greet"})
 
 
 # "好了", "能用了", "不用转人工了": the problem went away (not "修不好了", "还是不行")
-SOLVED = re.compile(r"(?<![不没])(能用了|正常了|解决了|搞定了|修好了|弄好了|找到了)|(^|[,.!?\s])好了|没事了|没问题了"
-                    r"|不用转人工|不用人工|不用了")
+SOLVED = re.compile(
+    r"(?<![不没])(能用了|正常了|解决了|搞定了|修好了|弄好了|找到了)|(^|[,.!?\s])好了|没事了|没问题了"
+    r"|不用转人工|不用人工|不用了"
+)
 
 
 def went_away(turn: Turn) -> bool:
@@ -312,8 +330,9 @@ def continues_problem(turn: Turn) -> bool:
 
 
 # Answers the bot asked for, and messages the bot need not understand word for word to answer well.
-CLEAR_ENOUGH = frozenset({HUMAN, "affirm", "deny", "inform_order_id", "inform_phone_last4", "greet", "thank",
-                          "goodbye", FALLBACK})
+CLEAR_ENOUGH = frozenset(
+    {HUMAN, "affirm", "deny", "inform_order_id", "inform_phone_last4", "greet", "thank", "goodbye", FALLBACK}
+)
 
 
 def unsure(turn: Turn, thresholds: Thresholds, previous: Turn | None = None) -> bool:
@@ -325,5 +344,5 @@ def unsure(turn: Turn, thresholds: Thresholds, previous: Turn | None = None) -> 
     if turn.intent in CLEAR_ENOUGH or find_order_ids(turn.normalized):
         return False
     if previous is not None and previous.intent == turn.intent and not previous.fell_back:
-        return False   # a follow-up on the topic just answered ("需要提供哪些信息" after the invoice answer)
+        return False  # a follow-up on the topic just answered ("需要提供哪些信息" after the invoice answer)
     return turn.confidence < thresholds.clarify_below

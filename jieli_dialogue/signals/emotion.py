@@ -1,5 +1,6 @@
 """Emotion in one customer message — negative words, profanity, shouting — and the frustration
 score over the recent ones (see `Lexicon` and the package docstring)."""
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,7 @@ def _hits(entries: Iterable[tuple[str, Any]], text: str, patterns: dict[str, re.
     found = []
     for word, *_ in entries:
         pattern = patterns.get(word)
-        if (pattern.search(text) if pattern is not None else word in text):
+        if pattern.search(text) if pattern is not None else word in text:
             found.append(word)
     # a word inside a longer hit is not counted again (气死 inside 气死我了)
     return [w for w in found if not any(w != other and w in other for other in found)]
@@ -73,16 +74,28 @@ def turn_emotion(turn: Turn, lexicon: Lexicon) -> TurnEmotion:
     weights = {w: wt for w, wt, _ in lexicon.negative}
     pattern_hits = [(p.pattern, w, m.group(0)) for p, w in lexicon.patterns for m in [p.search(text)] if m]
     # a word inside a pattern's hit is counted once, by the pattern (还没 inside 还没发货)
-    negative = [w for w in _hits([(w, wt) for w, wt, _ in lexicon.negative], text,
-                                 {w: p for w, _, p in lexicon.negative})
-                if not any(w in hit for _, _, hit in pattern_hits)]
+    negative = [
+        w
+        for w in _hits([(w, wt) for w, wt, _ in lexicon.negative], text, {w: p for w, _, p in lexicon.negative})
+        if not any(w in hit for _, _, hit in pattern_hits)
+    ]
     profanity = lexicon.profanity.matches(turn.text[:MAX_TEXT])
     shout_score, marks = shouting(turn.text)
-    raw = (sum(weights[w] for w in negative) + sum(w for _, w, _ in pattern_hits)
-           + lexicon.profanity_weight * len(profanity) + shout_score
-           + lexicon.intent_bonus.get(turn.intent or "", 0.0))
-    return TurnEmotion(tuple(negative), tuple(m for _, _, m in pattern_hits), tuple(profanity), tuple(marks),
-                       round(shout_score, 3), round(min(lexicon.turn_cap, raw), 3))
+    raw = (
+        sum(weights[w] for w in negative)
+        + sum(w for _, w, _ in pattern_hits)
+        + lexicon.profanity_weight * len(profanity)
+        + shout_score
+        + lexicon.intent_bonus.get(turn.intent or "", 0.0)
+    )
+    return TurnEmotion(
+        tuple(negative),
+        tuple(m for _, _, m in pattern_hits),
+        tuple(profanity),
+        tuple(marks),
+        round(shout_score, 3),
+        round(min(lexicon.turn_cap, raw), 3),
+    )
 
 
 def abusive_words(text: str, lexicon: Lexicon) -> list[str]:
@@ -101,6 +114,6 @@ def mask_profanity(text: str, lexicon: Lexicon, mask: str = "*") -> str:
 def frustration_of(emotions: Sequence[TurnEmotion], lexicon: Lexicon) -> float:
     """Noisy-OR of the newest `lexicon.turns` message scores, older ones decayed."""
     remaining = 1.0
-    for k, emotion in enumerate(reversed(list(emotions)[-lexicon.turns:])):
-        remaining *= 1.0 - (lexicon.decay ** k) * emotion.score
+    for k, emotion in enumerate(reversed(list(emotions)[-lexicon.turns :])):
+        remaining *= 1.0 - (lexicon.decay**k) * emotion.score
     return round(1.0 - remaining, 3)

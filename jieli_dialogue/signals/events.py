@@ -1,5 +1,6 @@
 """Reading the tracker's events: the applied events, customer turns, the session and the window,
 and the names of the intents, actions and slots the signals look for (see the package docstring)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,8 +32,8 @@ ACTION_LISTEN = "action_listen"
 HANDOVER_ACTION = "action_handover"
 ASK_ACTION = "action_ask_handover_problem"
 OFFER_ACTION = "action_offer_handover"
-PROBLEM_ACTION = "action_problem_report"   # a reported problem named, one policy line, a person offered
-CLARIFY_ACTION = "action_clarify"   # "您是想问…还是…？": the bot is not sure what the customer means
+PROBLEM_ACTION = "action_problem_report"  # a reported problem named, one policy line, a person offered
+CLARIFY_ACTION = "action_clarify"  # "您是想问…还是…？": the bot is not sure what the customer means
 ESCALATION_ACTIONS = frozenset({HANDOVER_ACTION, ASK_ACTION, OFFER_ACTION, CLARIFY_ACTION, PROBLEM_ACTION})
 # A message answered with one of these was not understood: it counts for fallback_limit and miss_limit.
 FALLBACK_ACTIONS = frozenset({"action_default_fallback", "utter_default", CLARIFY_ACTION})
@@ -46,10 +47,10 @@ ANSWERS = frozenset({"inform_order_id", "inform_phone_last4", "affirm", "deny"})
 PENDING_SLOT = "handover_pending"
 ESCALATION_SLOT = "escalation"
 
-REPHRASE_SIMILARITY = 0.5   # char-bigram cosine at or above which two messages ask the same thing
-REPEAT_WINDOW = 6           # earlier customer messages compared with the newest one
-DESCRIPTION_MIN_CHARS = 4   # content characters left after removing request words
-MAX_TEXT = 2000             # characters of a message looked at
+REPHRASE_SIMILARITY = 0.5  # char-bigram cosine at or above which two messages ask the same thing
+REPEAT_WINDOW = 6  # earlier customer messages compared with the newest one
+DESCRIPTION_MIN_CHARS = 4  # content characters left after removing request words
+MAX_TEXT = 2000  # characters of a message looked at
 
 _EXTERNAL_PREFIX = "EXTERNAL: "
 
@@ -57,22 +58,23 @@ _EXTERNAL_PREFIX = "EXTERNAL: "
 # ---------------------------------------------------------------------------------------------
 # reading events
 
+
 @dataclass
 class Turn:
     """One customer message and what the bot did after it."""
 
-    index: int                      # position in the applied events
-    text: str                       # as the customer typed it (or the button payload)
+    index: int  # position in the applied events
+    text: str  # as the customer typed it (or the button payload)
     intent: str | None
     confidence: float | None
     entities: list[dict]
     timestamp: float | None
     metadata: dict
     message_id: str | None
-    payload: bool                   # a button payload such as /request_human
-    actions: list[str] = field(default_factory=list)   # actions run after it (not action_listen)
-    replies: list[str] = field(default_factory=list)   # texts the bot said after it
-    asked: bool = False             # the bot answered with a question of its own (metadata clarify)
+    payload: bool  # a button payload such as /request_human
+    actions: list[str] = field(default_factory=list)  # actions run after it (not action_listen)
+    replies: list[str] = field(default_factory=list)  # texts the bot said after it
+    asked: bool = False  # the bot answered with a question of its own (metadata clarify)
     _normalized: str | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -91,10 +93,12 @@ class Turn:
         """Not understood: nlu_fallback, answered with a fallback or a clarifying question, read as
         out of scope though it says nothing at all ("kjhkjh", "？？", "😂😂😂"), or voice input that
         is only filler words ("那个 嗯 就是说 喂喂"), whatever intent it was given."""
-        return (self.intent == FALLBACK or any(a in FALLBACK_ACTIONS for a in self.actions)
-                or (self.intent == OUT_OF_SCOPE and nonsense(self.normalized))
-                or only_fillers(self.normalized))
-
+        return (
+            self.intent == FALLBACK
+            or any(a in FALLBACK_ACTIONS for a in self.actions)
+            or (self.intent == OUT_OF_SCOPE and nonsense(self.normalized))
+            or only_fillers(self.normalized)
+        )
 
     @property
     def unreadable(self) -> bool:
@@ -103,7 +107,7 @@ class Turn:
         a message with nothing in it ("kjhkjh", "😂😂😂", "？？"), or voice input that is only filler
         words. A clarifying question cannot help with these; two in a row go to a person."""
         if self.payload or not (self.text or "").strip():
-            return False   # a button, or an intent with no text (trigger_intent, a test story)
+            return False  # a button, or an intent with no text (trigger_intent, a test story)
         return garbled(self.text) or nonsense(self.normalized) or only_fillers(self.normalized)
 
 
@@ -194,11 +198,17 @@ def customer_turns(events: Sequence[Mapping[str, Any]], start: int = 0) -> list[
             text = text[:MAX_TEXT]
             intent, confidence = _intent(event)
             payload = text.lstrip().startswith("/")
-            current = Turn(index=index, text=text, intent=intent, confidence=confidence, entities=_entities(event),
-                           timestamp=_float(event.get("timestamp")),
-                           metadata=dict(event["metadata"]) if isinstance(event.get("metadata"), Mapping) else {},
-                           message_id=event.get("message_id") if isinstance(event.get("message_id"), str) else None,
-                           payload=payload)
+            current = Turn(
+                index=index,
+                text=text,
+                intent=intent,
+                confidence=confidence,
+                entities=_entities(event),
+                timestamp=_float(event.get("timestamp")),
+                metadata=dict(event["metadata"]) if isinstance(event.get("metadata"), Mapping) else {},
+                message_id=event.get("message_id") if isinstance(event.get("message_id"), str) else None,
+                payload=payload,
+            )
             turns.append(current)
         elif kind == "action" and current is not None:
             name = event.get("name")

@@ -1,5 +1,6 @@
 """The frustration lexicon (lexicon/frustration.yml and profanity.yml beside it), compiled and cached,
 and the frustration levels it draws (see the package docstring)."""
+
 from __future__ import annotations
 
 import functools
@@ -28,6 +29,7 @@ _LATIN_WORD = re.compile(r"^[a-z0-9 ]+$")
 # ---------------------------------------------------------------------------------------------
 # the lexicon
 
+
 @dataclass(frozen=True)
 class Lexicon:
     """lexicon/frustration.yml, compiled.
@@ -41,7 +43,7 @@ class Lexicon:
 
     negative: tuple[tuple[str, float, re.Pattern | None], ...] = ()
     patterns: tuple[tuple[re.Pattern, float], ...] = ()
-    profanity: ProfanityLexicon = ProfanityLexicon()   # profanity.yml's words and allowed phrases
+    profanity: ProfanityLexicon = ProfanityLexicon()  # profanity.yml's words and allowed phrases
     insistence: tuple[str, ...] = ()
     not_helped: tuple[str, ...] = ()
     irony: tuple[str, ...] = ()
@@ -113,8 +115,11 @@ def read_lexicon_file(path: str | os.PathLike) -> dict:
             profane = yaml.safe_load(handle) or {}
         if not isinstance(profane, dict):
             raise ValueError(f"{profanity_path(path)}: the profanity lexicon must be a mapping")
-        data = {**data, "profanity": list(profane.get("words") or []),
-                "profanity_allow": list(profane.get("allow") or [])}
+        data = {
+            **data,
+            "profanity": list(profane.get("words") or []),
+            "profanity_allow": list(profane.get("allow") or []),
+        }
     Lexicon.from_dict(data)  # fail early on a bad regular expression or weight
     return data
 
@@ -133,7 +138,8 @@ def default_lexicon(path: str | os.PathLike | None = None) -> Lexicon:
         chosen = PROJECT_ROOT / chosen
     try:
         profane = profanity_path(chosen)
-        return _cached_lexicon(str(chosen), os.stat(chosen).st_mtime_ns,
-                               os.stat(profane).st_mtime_ns if profane.exists() else 0)
+        return _cached_lexicon(
+            str(chosen), os.stat(chosen).st_mtime_ns, os.stat(profane).st_mtime_ns if profane.exists() else 0
+        )
     except (OSError, ValueError, yaml.YAMLError, re.error):
         return Lexicon()

@@ -1,5 +1,6 @@
 """The repeated question: text similarity, insistence, and which earlier messages the newest
 one asks again (`repeat_count` in the package docstring)."""
+
 from __future__ import annotations
 
 import math
@@ -16,6 +17,7 @@ _CJK_OR_LATIN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffa-z]")
 # ---------------------------------------------------------------------------------------------
 # text measures
 
+
 def content(text: str) -> str:
     """Chinese characters and Latin letters of a normalised text (digits, spaces, punctuation
     and emoji removed): what similarity and "does it describe anything" look at."""
@@ -26,7 +28,7 @@ def _grams(text: str) -> Counter:
     chars = content(text)
     if len(chars) < 2:
         return Counter([chars]) if chars else Counter()
-    return Counter(chars[i:i + 2] for i in range(len(chars) - 1))
+    return Counter(chars[i : i + 2] for i in range(len(chars) - 1))
 
 
 def similarity(a: str, b: str) -> float:
@@ -44,8 +46,7 @@ def insists(text: str, lexicon: Lexicon) -> bool:
 
 def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Turn]:
     """The earlier messages the newest one asks again (see the module docstring)."""
-    candidates = [t for t in earlier[-REPEAT_WINDOW:]
-                  if not t.payload or t.intent == latest.intent]
+    candidates = [t for t in earlier[-REPEAT_WINDOW:] if not t.payload or t.intent == latest.intent]
     candidates = [t for t in candidates if t.intent not in NOT_A_QUESTION or t.intent == FALLBACK]
     if latest.intent in FOLLOW_UPS and insists(latest.normalized, lexicon):
         # "重置了也不行" — a complaint (or a message the bot did not understand) saying the last
@@ -66,9 +67,16 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
     same_topic = latest.intent not in NOT_A_QUESTION
     matched = []
     for turn in candidates:
-        if latest.normalized and turn.normalized and similarity(turn.normalized, latest.normalized) >= REPHRASE_SIMILARITY:
+        if (
+            latest.normalized
+            and turn.normalized
+            and similarity(turn.normalized, latest.normalized) >= REPHRASE_SIMILARITY
+        ):
             matched.append(turn)
-        elif same_topic and turn.intent == latest.intent and (
-                insists(latest.normalized, lexicon) or latest.intent in looping):
+        elif (
+            same_topic
+            and turn.intent == latest.intent
+            and (insists(latest.normalized, lexicon) or latest.intent in looping)
+        ):
             matched.append(turn)
     return matched

@@ -1,5 +1,6 @@
 """Did the bot help? The messages it did not help with (`unhelped_turns`), a complaint taken up
 (`explains_complaint`) and whether a message describes a problem (see the package docstring)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -41,7 +42,7 @@ def describes_problem(turn: Turn, lexicon: Lexicon) -> bool:
 
 
 def says_not_helped(turn: Turn, lexicon: Lexicon) -> bool:
-    """"没用", "还是不行", "答非所问": the message says the bot's last answer did not help."""
+    """ "没用", "还是不行", "答非所问": the message says the bot's last answer did not help."""
     return not_helped_text(turn.normalized, lexicon)
 
 
@@ -53,8 +54,12 @@ def not_helped_text(normalized: str, lexicon: Lexicon) -> bool:
 def took_up(question: Turn, answer: Turn) -> bool:
     """Whether `answer` takes up the question the bot asked after `question`: a button, an order
     number, yes/no, or more about the same intent."""
-    return (answer.payload or answer.intent in ANSWERS or answer.intent == question.intent
-            or any(e.get("entity") == "order_id" for e in answer.entities))
+    return (
+        answer.payload
+        or answer.intent in ANSWERS
+        or answer.intent == question.intent
+        or any(e.get("entity") == "order_id" for e in answer.entities)
+    )
 
 
 def said_again(turn: Turn, after: Turn) -> bool:
@@ -69,8 +74,10 @@ def asks_passed_over_again(latest: Turn, earlier: Sequence[Turn]) -> bool:
     if latest.payload or latest.intent in NOT_A_QUESTION or latest.entities:
         return False
     recent = list(earlier[-REPEAT_WINDOW:])
-    return any(turn.intent == latest.intent and turn.asked and not took_up(turn, after)
-               for turn, after in zip(recent, recent[1:] + [latest]))
+    return any(
+        turn.intent == latest.intent and turn.asked and not took_up(turn, after)
+        for turn, after in zip(recent, recent[1:] + [latest])
+    )
 
 
 def unhelped(turns: Sequence[Turn], lexicon: Lexicon, next_turn: Turn | None = None) -> int:
@@ -82,12 +89,13 @@ def unhelped(turns: Sequence[Turn], lexicon: Lexicon, next_turn: Turn | None = N
         turn = turns[position]
         after = turns[position + 1] if position + 1 < len(turns) else next_turn
         if turn.fell_back or turn.intent == OUT_OF_SCOPE:
-            missed = True   # not understood, or "这个问题我暂时回答不了": either way, not helped
+            missed = True  # not understood, or "这个问题我暂时回答不了": either way, not helped
         elif after is None:
             missed = says_not_helped(turn, lexicon) or asks_passed_over_again(turn, turns[:position])
         else:
-            missed = ((turn.asked and not took_up(turn, after)) or says_not_helped(after, lexicon)
-                      or said_again(turn, after))
+            missed = (
+                (turn.asked and not took_up(turn, after)) or says_not_helped(after, lexicon) or said_again(turn, after)
+            )
         if not missed:
             break
         count += 1
@@ -97,7 +105,6 @@ def unhelped(turns: Sequence[Turn], lexicon: Lexicon, next_turn: Turn | None = N
 def explains_complaint(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> bool:
     """The newest message takes up the bot's `utter_complain` after a complaint (module docstring)."""
     if not earlier or latest.intent in SMALLTALK or latest.intent in (HUMAN, COMPLAIN, INSULT):
-        return False   # a second complaint counts as itself; a request for a person is explicit
+        return False  # a second complaint counts as itself; a request for a person is explicit
     previous = earlier[-1]
-    return (previous.intent == COMPLAIN and COMPLAINT_REPLY in previous.actions
-            and describes_problem(latest, lexicon))
+    return previous.intent == COMPLAIN and COMPLAINT_REPLY in previous.actions and describes_problem(latest, lexicon)

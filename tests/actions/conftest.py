@@ -6,6 +6,7 @@
   settings point to it (SQL adapter, no bridge);
 * trackers are built from the JSON tracker dumps in fixtures/ (see jieli_testkit.load_tracker).
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,13 @@ def shop_db(tmp_path, seeded_template, monkeypatch, frozen_clock) -> str:
     path = tmp_path / "shop.db"
     shutil.copy(seeded_template, path)
     url = f"sqlite:///{path}"
-    apply_env(monkeypatch, JIELI_SHOP_ADAPTER="sql", JIELI_SHOP_DB_URL=url, JIELI_BRIDGE_URL="",
-              JIELI_ACTION_TOKEN=TEST_ACTION_TOKEN)
+    apply_env(
+        monkeypatch,
+        JIELI_SHOP_ADAPTER="sql",
+        JIELI_SHOP_DB_URL=url,
+        JIELI_BRIDGE_URL="",
+        JIELI_ACTION_TOKEN=TEST_ACTION_TOKEN,
+    )
     get_guard().reset()
     yield url
     get_guard().reset()
@@ -60,5 +66,3 @@ def env(monkeypatch):
         apply_env(monkeypatch, **{**current, **values})
 
     return setter
-
-

@@ -1,5 +1,6 @@
 """Helpers for the action tests (a module of its own, so test files can import it by a name that
 clashes with nothing: `from jieli_testkit import ...`)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,10 +18,22 @@ from actions.shop.factory import reset_adapters
 FROZEN_NOW = datetime(2024, 11, 20, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
-JIELI_ENV = ("JIELI_SHOP_ADAPTER", "JIELI_SHOP_DB_URL", "JIELI_SHOP_API_URL", "JIELI_SHOP_API_TOKEN",
-             "JIELI_SHOP_API_TIMEOUT", "JIELI_POLICY_PATH", "JIELI_MANUALS_PATH", "JIELI_BRIDGE_URL",
-             "JIELI_ACTION_TOKEN", "JIELI_BRIDGE_TIMEOUT", "JIELI_ORDER_SECOND_FACTOR",
-             "JIELI_SECOND_FACTOR_TRIES", "JIELI_ORDER_LOOKUP_LIMIT", "JIELI_ORDER_LOOKUP_WINDOW")
+JIELI_ENV = (
+    "JIELI_SHOP_ADAPTER",
+    "JIELI_SHOP_DB_URL",
+    "JIELI_SHOP_API_URL",
+    "JIELI_SHOP_API_TOKEN",
+    "JIELI_SHOP_API_TIMEOUT",
+    "JIELI_POLICY_PATH",
+    "JIELI_MANUALS_PATH",
+    "JIELI_BRIDGE_URL",
+    "JIELI_ACTION_TOKEN",
+    "JIELI_BRIDGE_TIMEOUT",
+    "JIELI_ORDER_SECOND_FACTOR",
+    "JIELI_SECOND_FACTOR_TRIES",
+    "JIELI_ORDER_LOOKUP_LIMIT",
+    "JIELI_ORDER_LOOKUP_WINDOW",
+)
 # the secret the tests' bridge signs verified customers with (JIELI_ACTION_TOKEN)
 TEST_ACTION_TOKEN = "test-action-token-0123456789abcdef-jieli"
 
@@ -33,16 +46,30 @@ def demo_owners() -> dict[str, str]:
     return {str(o["order_id"]): str(o["customer_id"]) for o in data["orders"] if o.get("customer_id")}
 
 
-def identity_token(customer_id: str, conversation_id: str, secret: str = TEST_ACTION_TOKEN, tier: str | None = None,
-                   ttl: int = 600, **overrides) -> str:
+def identity_token(
+    customer_id: str,
+    conversation_id: str,
+    secret: str = TEST_ACTION_TOKEN,
+    tier: str | None = None,
+    ttl: int = 600,
+    **overrides,
+) -> str:
     """A `jieli_identity` as the bridge signs it (the identity contract, point 3)."""
     import time
 
     import jwt
 
     now = int(time.time())
-    claims = {"iss": "jieli-bridge", "aud": "jieli-actions", "sub": customer_id, "tier": tier,
-              "cid": conversation_id, "iat": now, "exp": now + ttl, **overrides}
+    claims = {
+        "iss": "jieli-bridge",
+        "aud": "jieli-actions",
+        "sub": customer_id,
+        "tier": tier,
+        "cid": conversation_id,
+        "iat": now,
+        "exp": now + ttl,
+        **overrides,
+    }
     return jwt.encode({k: v for k, v in claims.items() if v is not ...}, secret, algorithm="HS256")
 
 
@@ -56,9 +83,16 @@ def apply_env(monkeypatch, **values: str) -> None:
     reset_adapters()
 
 
-def load_tracker(name: str, *, text: str | None = None, intent: str | None = None,
-                 entities: list[dict] | None = None, slots: dict | None = None,
-                 customer: str | None = None, as_owner: bool = False) -> Tracker:
+def load_tracker(
+    name: str,
+    *,
+    text: str | None = None,
+    intent: str | None = None,
+    entities: list[dict] | None = None,
+    slots: dict | None = None,
+    customer: str | None = None,
+    as_owner: bool = False,
+) -> Tracker:
     """A Tracker from fixtures/<name>.json, optionally with the latest message or slots replaced.
     ``customer``: the latest message carries a `jieli_identity` signed for that customer;
     ``as_owner``: for the customer who placed the order the tracker is about (entity, else slot)."""
@@ -79,13 +113,21 @@ def load_tracker(name: str, *, text: str | None = None, intent: str | None = Non
     state["latest_message"] = parse if (text, intent, entities) != (None, None, None) else data["latest_message"]
     state["slots"] = {**data.get("slots", {}), **(slots or {})}
     if as_owner:
-        order_id = next((str(e.get("value")) for e in state["latest_message"].get("entities") or []
-                         if isinstance(e, dict) and e.get("entity") == "order_id"), None) or str(state["slots"].get("order_id") or "")
-        customer = demo_owners().get(order_id, "C1001")   # an unknown order: some logged-in customer
+        order_id = next(
+            (
+                str(e.get("value"))
+                for e in state["latest_message"].get("entities") or []
+                if isinstance(e, dict) and e.get("entity") == "order_id"
+            ),
+            None,
+        ) or str(state["slots"].get("order_id") or "")
+        customer = demo_owners().get(order_id, "C1001")  # an unknown order: some logged-in customer
     if customer:
         latest = state["latest_message"] = copy.deepcopy(state["latest_message"])
-        latest["metadata"] = {**(latest.get("metadata") or {}),
-                              "jieli_identity": identity_token(customer, state["sender_id"])}
+        latest["metadata"] = {
+            **(latest.get("metadata") or {}),
+            "jieli_identity": identity_token(customer, state["sender_id"]),
+        }
     return Tracker.from_dict(state)
 
 
@@ -102,8 +144,16 @@ def texts(messages: list[dict]) -> list[str | None]:
 
 def message(text: str | None = None, buttons: list[dict] | None = None, response: str | None = None) -> dict:
     """A message exactly as CollectingDispatcher stores it."""
-    return {"text": text, "buttons": buttons or [], "elements": [], "custom": {}, "template": response,
-            "response": response, "image": None, "attachment": None}
+    return {
+        "text": text,
+        "buttons": buttons or [],
+        "elements": [],
+        "custom": {},
+        "template": response,
+        "response": response,
+        "image": None,
+        "attachment": None,
+    }
 
 
 HUMAN = {"title": "转人工", "payload": "/request_human"}
@@ -119,6 +169,7 @@ ASK_ORDER_ID = question("麻烦发一下您的订单号哦（在「我的订单 
 
 # ---------------------------------------------------------------------------------------------
 # a real HTTP server on 127.0.0.1, in a thread
+
 
 class LocalServer:
     """Serves ``respond(method, path, headers, body) -> (status, payload[, delay_seconds])`` on
@@ -137,8 +188,12 @@ class LocalServer:
 
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                record = {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                          "body": json.loads(raw) if raw else None}
+                record = {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": json.loads(raw) if raw else None,
+                }
                 server_self.requests.append(record)
                 status, payload, *rest = respond(self.command, self.path, record["headers"], record["body"])
                 if rest and rest[0]:
@@ -161,8 +216,7 @@ class LocalServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self):
         self.thread.start()

@@ -1,6 +1,7 @@
 """action_handover with a fake bridge client (success and failure; the context it builds:
 test_handover_context.py), the ask / offer actions, and the real bridge client against a local HTTP server
 (headers, idempotency key, one retry, time-outs)."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,17 @@ from actions.handover_actions import ActionAskHandoverProblem, ActionHandover, A
 from actions.settings import get_settings
 from jieli_testkit import HUMAN, LocalServer, closed_port_url, load_tracker, message, run_action
 
-FALLBACK = ("非常抱歉，现在没能为您接通人工客服 🙏 人工客服的服务时间是每天 9:00–22:00，"
-            "您也可以拨打客服热线 400-820-5151（每天 9:00–21:00）。"
-            "或者直接在这里留言，写下您的问题、订单号和联系方式，客服会尽快联系您。")
-TICKET_OFFER = {"type": "ticket_offer", "service_hours": "每天 9:00–22:00", "hotline": "400-820-5151",
-                "hotline_hours": "每天 9:00–21:00"}
+FALLBACK = (
+    "非常抱歉，现在没能为您接通人工客服 🙏 人工客服的服务时间是每天 9:00–22:00，"
+    "您也可以拨打客服热线 400-820-5151（每天 9:00–21:00）。"
+    "或者直接在这里留言，写下您的问题、订单号和联系方式，客服会尽快联系您。"
+)
+TICKET_OFFER = {
+    "type": "ticket_offer",
+    "service_hours": "每天 9:00–22:00",
+    "hotline": "400-820-5151",
+    "hotline_hours": "每天 9:00–21:00",
+}
 ORDER = "2024111500034503"
 PAUSED = [ConversationPaused(), ActionExecuted("action_listen")]  # paused, then listening for the resume
 
@@ -49,19 +56,25 @@ def bridge(monkeypatch):
         fake = FakeBridge(**kwargs)
         monkeypatch.setattr(handover_actions, "get_bridge_client", lambda: fake)
         return fake
+
     return install
 
 
 # ---------------------------------------------------------------------------------------------
 # action_handover
 
+
 def test_handover_queues_and_pauses(bridge):
     fake = bridge(ticket=HandoverTicket(queue_position=2, eta_seconds=95, agents_online=3))
     tracker = load_tracker("handover_after_refund")
     events, messages = run_action(ActionHandover(), tracker)
     assert events == PAUSED
-    assert messages == [message("好的，已经为您转接人工客服 🙋 您现在排在第 2 位，预计等待约 2 分钟（当前 3 位客服在线）。"
-                                "我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~")]
+    assert messages == [
+        message(
+            "好的，已经为您转接人工客服 🙋 您现在排在第 2 位，预计等待约 2 分钟（当前 3 位客服在线）。"
+            "我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~"
+        )
+    ]
     [(body, key)] = fake.calls
     assert key == "handover:c-handover:m005"
     assert fake.closed
@@ -75,16 +88,26 @@ def test_handover_clears_the_escalation_slots_and_pauses(bridge):
     assert events == [SlotSet("handover_pending", None), SlotSet("escalation", None), *PAUSED]
 
 
-@pytest.mark.parametrize("ticket,text", [
-    (HandoverTicket(1, 30, 1), "好的，已经为您转接人工客服 🙋 您现在排在第 1 位，预计等待不到 1 分钟（当前 1 位客服在线）。"
-                               "我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~"),
-    (HandoverTicket(4, None, 0, {"ticket_offered": True}),
-     "好的，已经为您转接人工客服 🙋 您现在排在第 4 位。现在暂时没有在线的客服（人工服务时间 每天 9:00–22:00），"
-     "客服上线后会按顺序接待您，着急的话也可以直接留言。我们刚才的聊天记录客服都能看到，您不用再重复说明。"),
-    (HandoverTicket(), "好的，已经为您转接人工客服 🙋 我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~"),
-    (HandoverTicket(0, 0, 2, {"already": True, "state": "assigned"}),
-     "客服已经在为您处理啦，请稍等片刻～我们刚才的聊天记录客服都能看到，您不用再重复说明。"),
-])
+@pytest.mark.parametrize(
+    "ticket,text",
+    [
+        (
+            HandoverTicket(1, 30, 1),
+            "好的，已经为您转接人工客服 🙋 您现在排在第 1 位，预计等待不到 1 分钟（当前 1 位客服在线）。"
+            "我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~",
+        ),
+        (
+            HandoverTicket(4, None, 0, {"ticket_offered": True}),
+            "好的，已经为您转接人工客服 🙋 您现在排在第 4 位。现在暂时没有在线的客服（人工服务时间 每天 9:00–22:00），"
+            "客服上线后会按顺序接待您，着急的话也可以直接留言。我们刚才的聊天记录客服都能看到，您不用再重复说明。",
+        ),
+        (HandoverTicket(), "好的，已经为您转接人工客服 🙋 我们刚才的聊天记录客服都能看到，您不用再重复说明，请稍等~"),
+        (
+            HandoverTicket(0, 0, 2, {"already": True, "state": "assigned"}),
+            "客服已经在为您处理啦，请稍等片刻～我们刚才的聊天记录客服都能看到，您不用再重复说明。",
+        ),
+    ],
+)
 def test_queued_text(ticket, text):
     assert queued_text(ticket) == text
 
@@ -121,36 +144,49 @@ def test_broken_policy_still_apologises(bridge, env, tmp_path):
     bridge(error=BridgeError("down"))
     events, messages = run_action(ActionHandover(), load_tracker("handover_after_refund"))
     assert events == []
-    assert messages == [apology("非常抱歉，现在没能为您接通人工客服 🙏 请稍后再试，或者直接在这里留言，客服会尽快联系您。",
-                                {"type": "ticket_offer"})]
+    assert messages == [
+        apology(
+            "非常抱歉，现在没能为您接通人工客服 🙏 请稍后再试，或者直接在这里留言，客服会尽快联系您。",
+            {"type": "ticket_offer"},
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
 # the ask and offer actions
 
+
 def test_ask_for_the_problem_when_a_bridge_is_configured(env):
     env(JIELI_BRIDGE_URL="http://127.0.0.1:8080")
-    events, messages = run_action(ActionAskHandoverProblem(), load_tracker("bad_input", text="轉人工客服!!!",
-                                                                           intent="request_human"))
+    events, messages = run_action(
+        ActionAskHandoverProblem(), load_tracker("bad_input", text="轉人工客服!!!", intent="request_human")
+    )
     assert events == [SlotSet("handover_pending", True)]
     assert messages == [message("请简单描述一下您遇到的问题，我马上为您转接人工客服～")]
 
 
 def test_without_a_bridge_the_ask_action_apologises_at_once():
-    events, messages = run_action(ActionAskHandoverProblem(), load_tracker("bad_input", text="转人工",
-                                                                           intent="request_human"))
+    events, messages = run_action(
+        ActionAskHandoverProblem(), load_tracker("bad_input", text="转人工", intent="request_human")
+    )
     assert events == [] and messages == [apology()]
 
 
 def test_offer_before_the_request_limit():
     events, messages = run_action(ActionOfferHandover(), load_tracker("bad_input", text="人工", intent="request_human"))
     assert events == []
-    assert messages == [message("我可以为您转接人工客服 🙋 方便先说说遇到了什么问题吗？简单的问题我现在就能帮您查；"
-                                "还是想找人工的话，再点一下「转人工」就行。", buttons=[HUMAN])]
+    assert messages == [
+        message(
+            "我可以为您转接人工客服 🙋 方便先说说遇到了什么问题吗？简单的问题我现在就能帮您查；"
+            "还是想找人工的话，再点一下「转人工」就行。",
+            buttons=[HUMAN],
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
 # the real client, against a local bridge
+
 
 def scripted(*answers):
     """A bridge that gives the scripted answers in turn (the last one repeats)."""
@@ -158,6 +194,7 @@ def scripted(*answers):
 
     def respond(method, path, headers, body):
         return queue.pop(0) if len(queue) > 1 else queue[0]
+
     return respond
 
 
@@ -222,7 +259,11 @@ def test_client_from_settings(env):
     env(JIELI_BRIDGE_URL="http://127.0.0.1:8080/", JIELI_ACTION_TOKEN="tok", JIELI_BRIDGE_TIMEOUT="2.5")
     configured = get_bridge_client()
     assert (configured.base_url, configured.token, configured.timeout, configured.retries) == (
-        "http://127.0.0.1:8080", "tok", 2.5, 1)
+        "http://127.0.0.1:8080",
+        "tok",
+        2.5,
+        1,
+    )
     configured.close()
 
 

@@ -1,5 +1,6 @@
 """Orders belong to someone: the verified customer (actions/identity.py), the second factor and the
 enumeration guard (actions/order_access.py), through the real order actions on the seeded shop."""
+
 from __future__ import annotations
 
 import logging
@@ -16,20 +17,25 @@ from actions.order_actions import ActionCancelOrder, ActionChangeAddress, Action
 from actions.shop.factory import get_adapter
 from jieli_testkit import HUMAN, TEST_ACTION_TOKEN, identity_token, load_tracker, message, question, run_action
 
-SHIPPED = "2024111800045604"        # C1002's earphones, phone 13600004444
-PAID = "2024112000023402"           # C1002's night lights, paid, phone 13900002222
+SHIPPED = "2024111800045604"  # C1002's earphones, phone 13600004444
+PAID = "2024112000023402"  # C1002's night lights, paid, phone 13900002222
 ASK = question(order_access.ASK_SECOND_FACTOR)
 
 
 def anonymous_status(order_id: str = SHIPPED, **metadata):
-    tracker = load_tracker("order_status_shipped", text=f"订单号{order_id}到哪了",
-                           entities=[{"entity": "order_id", "value": order_id}], slots={"order_id": order_id})
+    tracker = load_tracker(
+        "order_status_shipped",
+        text=f"订单号{order_id}到哪了",
+        entities=[{"entity": "order_id", "value": order_id}],
+        slots={"order_id": order_id},
+    )
     tracker.latest_message["metadata"] = metadata
     return tracker
 
 
-def digits_answer(text: str, order_id: str = SHIPPED, topic: str = "order_status", failures: float | None = None,
-                  **extra):
+def digits_answer(
+    text: str, order_id: str = SHIPPED, topic: str = "order_status", failures: float | None = None, **extra
+):
     slots = {"order_id": order_id, "order_verify": order_id, "order_topic": topic, **extra}
     if failures is not None:
         slots["second_factor_failures"] = failures
@@ -43,6 +49,7 @@ def said(messages) -> str:
 # ---------------------------------------------------------------------------------------------
 # who is verified
 
+
 def test_only_a_valid_bridge_token_for_this_conversation_verifies():
     tracker = anonymous_status()
     sender = tracker.sender_id
@@ -54,8 +61,11 @@ def test_only_a_valid_bridge_token_for_this_conversation_verifies():
         "wrong audience": identity_token("C1002", sender, aud="jieli-bridge"),
         "wrong issuer": identity_token("C1002", sender, iss="the-widget"),
         "no expiry": identity_token("C1002", sender, exp=...),
-        "alg none": jwt.encode({"iss": "jieli-bridge", "aud": "jieli-actions", "sub": "C1002", "cid": sender,
-                                "iat": 1, "exp": 4102444800}, None, algorithm="none"),
+        "alg none": jwt.encode(
+            {"iss": "jieli-bridge", "aud": "jieli-actions", "sub": "C1002", "cid": sender, "iat": 1, "exp": 4102444800},
+            None,
+            algorithm="none",
+        ),
         "garbage": "not-a-token",
     }
     results = {}
@@ -84,6 +94,7 @@ def test_claimed_metadata_is_not_identity():
 # ---------------------------------------------------------------------------------------------
 # anonymous customers
 
+
 def test_anonymous_order_question_asks_to_log_in_or_give_the_digits():
     events, messages = run_action(ActionOrderStatus(), anonymous_status())
     assert messages == [ASK]
@@ -96,10 +107,13 @@ def test_anonymous_customer_gets_the_same_question_for_an_order_that_does_not_ex
     assert messages == [ASK]
 
 
-@pytest.mark.parametrize("action,fixture,topic", [
-    (ActionCancelOrder, "cancel_paid", "cancel_order"),
-    (ActionChangeAddress, "change_address_unshipped", "change_address"),
-])
+@pytest.mark.parametrize(
+    "action,fixture,topic",
+    [
+        (ActionCancelOrder, "cancel_paid", "cancel_order"),
+        (ActionChangeAddress, "change_address_unshipped", "change_address"),
+    ],
+)
 def test_anonymous_cancel_and_address_change_need_the_second_factor(action, fixture, topic):
     events, messages = run_action(action(), load_tracker(fixture))
     assert messages == [ASK]
@@ -108,8 +122,12 @@ def test_anonymous_cancel_and_address_change_need_the_second_factor(action, fixt
 
 
 def test_anonymous_refund_record_needs_the_second_factor():
-    tracker = load_tracker("refund_timeline", text="我的退款怎么样了", entities=[{"entity": "order_id", "value": "2024111500034503"}],
-                           slots={"order_id": "2024111500034503"})
+    tracker = load_tracker(
+        "refund_timeline",
+        text="我的退款怎么样了",
+        entities=[{"entity": "order_id", "value": "2024111500034503"}],
+        slots={"order_id": "2024111500034503"},
+    )
     _, messages = run_action(ActionRefund(), tracker)
     assert messages == [ASK] and "78.30" not in said(messages)
 
@@ -124,6 +142,7 @@ def test_affirm_without_proof_cancels_nothing():
 
 # ---------------------------------------------------------------------------------------------
 # the second factor
+
 
 @pytest.mark.parametrize("text", ["4444", "尾号4444", "后四位是 4444", "手机号13600004444", "尾號４４４４"])
 def test_the_right_digits_carry_on_with_the_question(text):
@@ -164,7 +183,9 @@ def test_wrong_digits_get_a_kind_retry_then_a_polite_stop():
     assert messages == [message(order_access.NO_MORE_TRIES, buttons=[HUMAN])]
     assert SlotSet("second_factor_failures", 3.0) in events and SlotSet("order_verify", None) in events
     # no more offers in this conversation, even for the right digits or another order
-    _, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped", slots={"second_factor_failures": 3.0}))
+    _, messages = run_action(
+        ActionOrderStatus(), load_tracker("order_status_shipped", slots={"second_factor_failures": 3.0})
+    )
     assert messages == [message(order_access.NO_MORE_TRIES, buttons=[HUMAN])]
 
 
@@ -183,6 +204,7 @@ def test_login_only_shops_do_not_offer_the_digits(env):
 
 # ---------------------------------------------------------------------------------------------
 # verified customers
+
 
 def test_the_verified_owner_sees_the_order_without_being_asked():
     _, messages = run_action(ActionOrderStatus(), load_tracker("order_status_shipped", customer="C1002"))
@@ -207,11 +229,13 @@ def test_a_verified_customer_may_open_a_family_order_with_its_digits():
 # ---------------------------------------------------------------------------------------------
 # enumeration
 
+
 def test_failed_lookups_stop_lookups_for_a_while_and_are_logged(caplog):
     caplog.set_level(logging.WARNING, logger="actions.order_access")
     for number in range(5):
-        _, messages = run_action(ActionVerifyOrder(), digits_answer(f"尾号{1000 + number}",
-                                                                    order_id=f"20241120000{number:05d}"))
+        _, messages = run_action(
+            ActionVerifyOrder(), digits_answer(f"尾号{1000 + number}", order_id=f"20241120000{number:05d}")
+        )
         assert "暂停" not in said(messages)
     refused = [r for r in caplog.records if "order lookup refused" in r.getMessage()]
     assert len(refused) == 5
@@ -225,9 +249,12 @@ def test_failed_lookups_stop_lookups_for_a_while_and_are_logged(caplog):
 
 def test_the_limit_follows_a_verified_customer_into_a_new_conversation():
     for number in range(5):
-        tracker = load_tracker("order_status_shipped", text=f"订单号20241120000{number:05d}",
-                               entities=[{"entity": "order_id", "value": f"20241120000{number:05d}"}],
-                               slots={"order_id": f"20241120000{number:05d}"})
+        tracker = load_tracker(
+            "order_status_shipped",
+            text=f"订单号20241120000{number:05d}",
+            entities=[{"entity": "order_id", "value": f"20241120000{number:05d}"}],
+            slots={"order_id": f"20241120000{number:05d}"},
+        )
         tracker.latest_message["metadata"] = {"jieli_identity": identity_token("C1001", tracker.sender_id)}
         run_action(ActionOrderStatus(), tracker)
     other = load_tracker("order_status_news_case")
@@ -264,11 +291,15 @@ def test_masked_order_numbers():
 
 
 def test_logging_in_while_the_bot_waits_for_the_digits_carries_on():
-    """"好了" after logging in on the shop page: the next message is verified, the question goes on."""
+    """ "好了" after logging in on the shop page: the next message is verified, the question goes on."""
     from actions.confirm_actions import ActionHandleAffirm as Affirm
 
-    tracker = load_tracker("affirm_nothing_pending", text="好了，登录了", intent="affirm",
-                           slots={"order_id": SHIPPED, "order_verify": SHIPPED, "order_topic": "order_status"})
+    tracker = load_tracker(
+        "affirm_nothing_pending",
+        text="好了，登录了",
+        intent="affirm",
+        slots={"order_id": SHIPPED, "order_verify": SHIPPED, "order_topic": "order_status"},
+    )
     tracker.latest_message["metadata"] = {"jieli_identity": identity_token("C1002", tracker.sender_id)}
     _, messages = run_action(Affirm(), tracker)
     assert "SF1428305566704" in said(messages)
@@ -277,8 +308,12 @@ def test_logging_in_while_the_bot_waits_for_the_digits_carries_on():
 def test_no_digits_is_fine_and_other_ways_are_offered():
     from actions.confirm_actions import ActionHandleDeny
 
-    tracker = load_tracker("affirm_nothing_pending", text="不记得了", intent="deny",
-                           slots={"order_id": SHIPPED, "order_verify": SHIPPED, "order_topic": "order_status"})
+    tracker = load_tracker(
+        "affirm_nothing_pending",
+        text="不记得了",
+        intent="deny",
+        slots={"order_id": SHIPPED, "order_verify": SHIPPED, "order_topic": "order_status"},
+    )
     events, messages = run_action(ActionHandleDeny(), tracker)
     assert messages == [message(order_access.NO_DIGITS, buttons=[HUMAN])]
     assert events == [SlotSet("order_verify", None)]

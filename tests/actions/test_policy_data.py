@@ -1,5 +1,6 @@
 """shop/policy.yml, shop/manuals.yml and shop/demo_orders.yml: well formed, consistent, and the
 keyword matching picks the right answers."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,13 @@ from actions.shop.base import ORDER_STATUSES, REFUND_STATUSES
 from jieli_testkit import ROOT
 
 SECTIONS = ["shipping", "return_exchange", "refund", "invoice", "payment", "coupon", "product_info", "order_help"]
-PER_ORDER = {"order_id": "2024112000023402", "carrier": "顺丰速运", "tracking_no": "SF1", "carrier_hotline": "95338",
-             "status_text": "已签收"}
+PER_ORDER = {
+    "order_id": "2024112000023402",
+    "carrier": "顺丰速运",
+    "tracking_no": "SF1",
+    "carrier_hotline": "95338",
+    "status_text": "已签收",
+}
 ASCII_PUNCT_IN_CHINESE = re.compile(r"[\u4e00-\u9fff][,;:!?][\u4e00-\u9fff]")
 
 
@@ -81,32 +87,35 @@ def test_wordings_cover_every_status_method_and_carrier():
     assert policy.carrier("韵达快递") == {"name": "韵达快递", "hotline": ""}
 
 
-@pytest.mark.parametrize("section,text,expected", [
-    ("refund", "退款什么时候到账啊", "timeline"),
-    ("refund", "我的退款被驳回了 为什么？？？", "rejected"),
-    ("refund", "怎么申请仅退款", "refund_only"),
-    ("refund", "退款进度怎么样了？", "progress"),
-    ("return_exchange", "退货运费谁出？", "shipping_fee"),
-    ("return_exchange", "药能退吗 拆封了", "exclusions"),
-    ("return_exchange", "衣服大了想换小一号", "exchange"),
-    ("return_exchange", "退货地址是多少", "return_address"),
-    ("invoice", "要开增值税专用发票", "vat_special"),
-    ("invoice", "發票抬頭寫錯了", "change_title"),
-    ("invoice", "之前的订单能补开发票吗", "reissue"),
-    ("payment", "付款失败怎么办", "failed"),
-    ("payment", "能用花呗分期吗", "huabei"),
-    ("payment", "支持货到付款吗", "cod"),
-    ("payment", "安装师傅多收了人工费", "fees"),
-    ("coupon", "优惠券过期了", "expired"),
-    ("coupon", "满减和优惠券能叠加吗", "rules"),
-    ("product_info", "人工草坪有货吗", "stock"),
-    ("product_info", "安装人工费怎么算", "installation"),
-    ("product_info", "是纯人工缝制的吗", "material"),
-    ("shipping", "新疆能发吗", "remote"),
-    ("shipping", "物流三天没更新了", "no_update"),
-    ("shipping", "你们发什么快递", "carriers"),
-    ("shipping", "能发ＳＦ顺丰吗？", "carriers"),
-])
+@pytest.mark.parametrize(
+    "section,text,expected",
+    [
+        ("refund", "退款什么时候到账啊", "timeline"),
+        ("refund", "我的退款被驳回了 为什么？？？", "rejected"),
+        ("refund", "怎么申请仅退款", "refund_only"),
+        ("refund", "退款进度怎么样了？", "progress"),
+        ("return_exchange", "退货运费谁出？", "shipping_fee"),
+        ("return_exchange", "药能退吗 拆封了", "exclusions"),
+        ("return_exchange", "衣服大了想换小一号", "exchange"),
+        ("return_exchange", "退货地址是多少", "return_address"),
+        ("invoice", "要开增值税专用发票", "vat_special"),
+        ("invoice", "發票抬頭寫錯了", "change_title"),
+        ("invoice", "之前的订单能补开发票吗", "reissue"),
+        ("payment", "付款失败怎么办", "failed"),
+        ("payment", "能用花呗分期吗", "huabei"),
+        ("payment", "支持货到付款吗", "cod"),
+        ("payment", "安装师傅多收了人工费", "fees"),
+        ("coupon", "优惠券过期了", "expired"),
+        ("coupon", "满减和优惠券能叠加吗", "rules"),
+        ("product_info", "人工草坪有货吗", "stock"),
+        ("product_info", "安装人工费怎么算", "installation"),
+        ("product_info", "是纯人工缝制的吗", "material"),
+        ("shipping", "新疆能发吗", "remote"),
+        ("shipping", "物流三天没更新了", "no_update"),
+        ("shipping", "你们发什么快递", "carriers"),
+        ("shipping", "能发ＳＦ顺丰吗？", "carriers"),
+    ],
+)
 def test_pick_topic(section, text, expected):
     assert policy.pick_topic(section, text)["id"] == expected
 
@@ -154,7 +163,11 @@ def test_reject_advice_matches_the_reason():
     assert "签收后 7 天" in policy.reject_advice("已超出售后期")
     assert "拆封" in policy.reject_advice("药品已拆封")
     assert "寄回" in policy.reject_advice("商品未退回")
-    assert policy.reject_advice("") == policy.reject_advice("奇怪的原因") == "您可以补充凭证（照片、视频）后重新申请，或者转人工复核。"
+    assert (
+        policy.reject_advice("")
+        == policy.reject_advice("奇怪的原因")
+        == "您可以补充凭证（照片、视频）后重新申请，或者转人工复核。"
+    )
 
 
 def test_policy_is_reloaded_when_the_shop_edits_it(tmp_path, env):
@@ -162,7 +175,9 @@ def test_policy_is_reloaded_when_the_shop_edits_it(tmp_path, env):
     shutil.copy(ROOT / "shop" / "policy.yml", path)
     env(JIELI_POLICY_PATH=str(path))
     assert policy.shop_info()["shop_name"] == "接力小铺"
-    path.write_text(path.read_text(encoding="utf-8").replace("shop_name: 接力小铺", "shop_name: 接力旗舰店"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("shop_name: 接力小铺", "shop_name: 接力旗舰店"), encoding="utf-8"
+    )
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert policy.shop_info()["shop_name"] == "接力旗舰店"
@@ -181,6 +196,7 @@ def test_missing_or_broken_policy_raises_policy_error(tmp_path, env):
 
 # ---------------------------------------------------------------------------------------------
 # manuals
+
 
 def test_manuals_are_well_formed():
     products = policy.products()
@@ -217,16 +233,19 @@ def test_other_manuals():
     assert "阴凉干燥" in vitc["vitc_storage"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("小夜灯不亮了", "nightlight"),
-    ("灯一直闪", "nightlight"),
-    ("耳机连不上手机", "earbuds"),
-    ("水壶指示灯不亮", "kettle"),
-    ("維C泡騰片怎麼吃", "vitc"),
-    ("VC泡腾片", "vitc"),
-    ("你好", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("小夜灯不亮了", "nightlight"),
+        ("灯一直闪", "nightlight"),
+        ("耳机连不上手机", "earbuds"),
+        ("水壶指示灯不亮", "kettle"),
+        ("維C泡騰片怎麼吃", "vitc"),
+        ("VC泡腾片", "vitc"),
+        ("你好", None),
+        ("", None),
+    ],
+)
 def test_find_product(text, expected):
     found = policy.find_product(text)
     assert (found["id"] if found else None) == expected
@@ -234,6 +253,7 @@ def test_find_product(text, expected):
 
 # ---------------------------------------------------------------------------------------------
 # demo orders
+
 
 def demo_orders():
     return yaml.safe_load((ROOT / "shop" / "demo_orders.yml").read_text(encoding="utf-8"))["orders"]

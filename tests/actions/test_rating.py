@@ -1,4 +1,5 @@
 """action_rating_thanks: the 1–5 rating from a button or typed words, and a warm answer."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,27 +20,47 @@ def rating(value: str) -> list[dict]:
     return [{"entity": "rating", "value": value, "start": 5, "end": 20}]
 
 
-@pytest.mark.parametrize("entity,text,expected", [
-    ("5", '/rate{"rating":"5"}', 5), ("1", '/rate{"rating":"1"}', 1),
-    (None, "5分", 5), (None, "给4分吧", 4), (None, "五星", 5), (None, "打個3分吧", 3), (None, "一星", 1),
-    (None, "满分", 5), (None, "非常满意", 5), (None, "满意", 4), (None, "一般吧", 3), (None, "不太满意 2分", 2),
-    (None, "不满意", 2), (None, "非常不满意", 1), (None, "⭐⭐⭐⭐⭐", 5), (None, "★★★", 3), (None, "订单2024111500034503", None),
-    (None, "谢谢", None),
-])
+@pytest.mark.parametrize(
+    "entity,text,expected",
+    [
+        ("5", '/rate{"rating":"5"}', 5),
+        ("1", '/rate{"rating":"1"}', 1),
+        (None, "5分", 5),
+        (None, "给4分吧", 4),
+        (None, "五星", 5),
+        (None, "打個3分吧", 3),
+        (None, "一星", 1),
+        (None, "满分", 5),
+        (None, "非常满意", 5),
+        (None, "满意", 4),
+        (None, "一般吧", 3),
+        (None, "不太满意 2分", 2),
+        (None, "不满意", 2),
+        (None, "非常不满意", 1),
+        (None, "⭐⭐⭐⭐⭐", 5),
+        (None, "★★★", 3),
+        (None, "订单2024111500034503", None),
+        (None, "谢谢", None),
+    ],
+)
 def test_parse_rating(entity, text, expected):
     assert parse_rating(entity, text) == expected
 
 
-@pytest.mark.parametrize("text,entities,reply,value", [
-    ('/rate{"rating":"5"}', rating("5"), message(THANKS_HIGH), "5"),
-    ("4分 客服挺耐心的", [], message(THANKS_HIGH), "4"),
-    ("一般般 3分", [], message(THANKS_MIDDLE), "3"),
-    ('/rate{"rating":"1"}', rating("1"), message(THANKS_LOW, buttons=[HUMAN]), "1"),
-    ("2分", [], message(THANKS_LOW, buttons=[HUMAN]), "2"),
-])
+@pytest.mark.parametrize(
+    "text,entities,reply,value",
+    [
+        ('/rate{"rating":"5"}', rating("5"), message(THANKS_HIGH), "5"),
+        ("4分 客服挺耐心的", [], message(THANKS_HIGH), "4"),
+        ("一般般 3分", [], message(THANKS_MIDDLE), "3"),
+        ('/rate{"rating":"1"}', rating("1"), message(THANKS_LOW, buttons=[HUMAN]), "1"),
+        ("2分", [], message(THANKS_LOW, buttons=[HUMAN]), "2"),
+    ],
+)
 def test_thanks_by_rating(text, entities, reply, value):
-    events, messages = run_action(ActionRatingThanks(),
-                                  load_tracker("bad_input", text=text, intent="rate", entities=entities))
+    events, messages = run_action(
+        ActionRatingThanks(), load_tracker("bad_input", text=text, intent="rate", entities=entities)
+    )
     assert events == [SlotSet("rating", value)]
     assert messages == [reply]
 

@@ -1,5 +1,6 @@
 """The HTTP shop adapter against a real local HTTP server (a fake shop API backed by the seeded
 SQLite database), and the actions running on it."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,9 +15,21 @@ from actions.shop.sql import SqlShopAdapter
 from jieli_testkit import HUMAN, LocalServer, closed_port_url, load_tracker, message, run_action
 
 TOKEN = "shop-api-test-token"
-ALL_IDS = ["2024112000012301", "2024112000023402", "2024111500034503", "2024111800045604", "2024111300056705",
-           "2024111500067806", "2024111000078907", "2024110800089008", "2024110300090109", "2024110800011210",
-           "2024111700012311", "2024111900012312", "2024111800012313"]
+ALL_IDS = [
+    "2024112000012301",
+    "2024112000023402",
+    "2024111500034503",
+    "2024111800045604",
+    "2024111300056705",
+    "2024111500067806",
+    "2024111000078907",
+    "2024110800089008",
+    "2024110300090109",
+    "2024110800011210",
+    "2024111700012311",
+    "2024111900012312",
+    "2024111800012313",
+]
 
 
 @pytest.fixture
@@ -46,16 +59,27 @@ def api(shop_db):
             return (200, order_to_json(order)) if order else (404, {"error": {"code": "not_found", "message": "no"}})
         if method == "GET" and action == "refund":
             refund = shop.get_refund(order_id)
-            return (200, {"refund": refund_to_json(refund)}) if refund else (404, {"error": {"code": "not_found", "message": "no"}})
+            return (
+                (200, {"refund": refund_to_json(refund)})
+                if refund
+                else (404, {"error": {"code": "not_found", "message": "no"}})
+            )
         if method == "POST" and action == "cancel":
             result = shop.cancel_order(order_id)
             if result.reason == "not_found":
                 return 404, {"error": {"code": "not_found", "message": "no"}}
             if result.ok:
-                return 200, {"ok": True, "order": order_to_json(result.order),
-                             "refund": refund_to_json(result.refund) if result.refund else None}
-            return 409, {"ok": False, "reason": result.reason, "message": "不能取消",
-                         "order": order_to_json(result.order) if result.order else None}
+                return 200, {
+                    "ok": True,
+                    "order": order_to_json(result.order),
+                    "refund": refund_to_json(result.refund) if result.refund else None,
+                }
+            return 409, {
+                "ok": False,
+                "reason": result.reason,
+                "message": "不能取消",
+                "order": order_to_json(result.order) if result.order else None,
+            }
         return 405, {"error": {"code": "method_not_allowed", "message": method}}
 
     with LocalServer(respond) as server:
@@ -119,8 +143,17 @@ def test_cancel_over_http(http_shop):
 
 
 def test_order_json_may_be_wrapped_and_naive_times_are_beijing_time():
-    order = order_from_json({"order": {"order_id": "1", "status": "paid", "total_amount": 12.5,
-                                       "paid_at": "2024-11-20 10:00:00", "items": [{"name": "x", "unit_price": "12.50"}]}})
+    order = order_from_json(
+        {
+            "order": {
+                "order_id": "1",
+                "status": "paid",
+                "total_amount": 12.5,
+                "paid_at": "2024-11-20 10:00:00",
+                "items": [{"name": "x", "unit_price": "12.50"}],
+            }
+        }
+    )
     assert order.total_cents == 1250 and order.paid_at.isoformat() == "2024-11-20T02:00:00+00:00"
     with pytest.raises(ValueError):
         order_from_json({"status": "paid"})
@@ -137,8 +170,12 @@ def test_cancel_confirmation_over_http(api, env):
     env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=api.api_url, JIELI_SHOP_API_TOKEN=TOKEN)
     events, messages = run_action(ActionHandleAffirm(), load_tracker("affirm_cancel", as_owner=True))
     assert events == [SlotSet("pending_confirm", None)]
-    assert messages == [message("已为您取消订单 2024112000023402。退款 ¥99.80 会原路退回微信（零钱或付款银行卡），"
-                                "1–3 个工作日到账。还有什么可以帮您？")]
+    assert messages == [
+        message(
+            "已为您取消订单 2024112000023402。退款 ¥99.80 会原路退回微信（零钱或付款银行卡），"
+            "1–3 个工作日到账。还有什么可以帮您？"
+        )
+    ]
     assert api.requests[-1]["method"] == "POST" and api.requests[-1]["path"] == "/api/orders/2024112000023402/cancel"
 
 
@@ -152,13 +189,14 @@ def test_unreachable_shop_gets_a_friendly_apology(env):
 # ---------------------------------------------------------------------------------------------
 # orders belong to someone
 
+
 def test_owner_is_sent_to_the_shop_and_403_or_404_is_no_such_order(api):
     shop = HttpShopAdapter(api.api_url, TOKEN)
     mine = shop.get_order("2024111800045604", Owner(customer_id="C1002"))
     assert mine is not None and mine.customer_id == "C1002"
     sent = api.requests[-1]["headers"]
     assert sent["X-Jieli-Customer-Id"] == "C1002" and "X-Jieli-Phone-Last4" not in sent
-    assert "C1002" not in api.requests[-1]["path"]          # not in the URL (access logs)
+    assert "C1002" not in api.requests[-1]["path"]  # not in the URL (access logs)
     # someone else's order: the shop answers 403, the adapter says "no such order" as for a 404
     assert shop.get_order("2024111800045604", Owner(customer_id="C1001")) is None
     assert api.requests[-1]["headers"]["X-Jieli-Customer-Id"] == "C1001"
@@ -166,7 +204,7 @@ def test_owner_is_sent_to_the_shop_and_403_or_404_is_no_such_order(api):
     assert shop.get_refund("2024111500034503", Owner(customer_id="C1002")) is None
     refused = shop.cancel_order("2024112000023402", Owner(customer_id="C1001"))
     assert (refused.ok, refused.reason) == (False, "not_found")
-    assert shop.get_order("2024112000023402").status == "paid"   # nothing was cancelled
+    assert shop.get_order("2024112000023402").status == "paid"  # nothing was cancelled
 
 
 def test_phone_digits_are_sent_as_the_second_factor(api):

@@ -1,4 +1,5 @@
 """python -m actions.shop.seed: schema, idempotent loading, --reset, relative dates."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,10 @@ def count_rows(url: str) -> dict[str, int]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            return {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                    for t in ("shop_orders", "shop_order_items", "shop_tracking_events", "shop_refunds")}
+            return {
+                t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                for t in ("shop_orders", "shop_order_items", "shop_tracking_events", "shop_refunds")
+            }
     finally:
         engine.dispose()
 
@@ -31,8 +34,11 @@ def test_seed_is_idempotent(tmp_path):
     assert seed(url, now=FROZEN_NOW) == {"inserted": 13, "skipped": 0}
     first = count_rows(url)
     assert seed(url, now=FROZEN_NOW) == {"inserted": 0, "skipped": 13}
-    assert count_rows(url) == first == {"shop_orders": 13, "shop_order_items": 14,
-                                        "shop_tracking_events": 19, "shop_refunds": 5}
+    assert (
+        count_rows(url)
+        == first
+        == {"shop_orders": 13, "shop_order_items": 14, "shop_tracking_events": 19, "shop_refunds": 5}
+    )
 
 
 def test_reset_replaces_only_the_demo_orders(tmp_path):
@@ -40,7 +46,9 @@ def test_reset_replaces_only_the_demo_orders(tmp_path):
     seed(url, now=FROZEN_NOW)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.update(orders_table).where(orders_table.c.order_id == "2024112000023402").values(status="cancelled"))
+        conn.execute(
+            sa.update(orders_table).where(orders_table.c.order_id == "2024112000023402").values(status="cancelled")
+        )
         conn.execute(sa.insert(orders_table).values(order_id="1234567890123456", status="paid", total_cents=100))
     engine.dispose()
     assert seed(url, reset=True, now=FROZEN_NOW + timedelta(days=1)) == {"inserted": 13, "skipped": 0}
@@ -64,18 +72,21 @@ def test_relative_times_are_taken_from_the_seeding_moment(tmp_path):
     adapter.close()
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("now", FROZEN_NOW),
-    ("-5d", FROZEN_NOW - timedelta(days=5)),
-    ("-1d23h59m", FROZEN_NOW - timedelta(days=1, hours=23, minutes=59)),
-    ("+2h", FROZEN_NOW + timedelta(hours=2)),
-    ("-30s", FROZEN_NOW - timedelta(seconds=30)),
-    ("2024-11-15 10:00", datetime(2024, 11, 15, 2, 0, tzinfo=timezone.utc)),
-    ("2024-11-15T10:00:00+08:00", datetime(2024, 11, 15, 2, 0, tzinfo=timezone.utc)),
-    ("2024-11-15T02:00:00Z", datetime(2024, 11, 15, 2, 0, tzinfo=timezone.utc)),
-    (None, None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("now", FROZEN_NOW),
+        ("-5d", FROZEN_NOW - timedelta(days=5)),
+        ("-1d23h59m", FROZEN_NOW - timedelta(days=1, hours=23, minutes=59)),
+        ("+2h", FROZEN_NOW + timedelta(hours=2)),
+        ("-30s", FROZEN_NOW - timedelta(seconds=30)),
+        ("2024-11-15 10:00", datetime(2024, 11, 15, 2, 0, tzinfo=timezone.utc)),
+        ("2024-11-15T10:00:00+08:00", datetime(2024, 11, 15, 2, 0, tzinfo=timezone.utc)),
+        ("2024-11-15T02:00:00Z", datetime(2024, 11, 15, 2, 0, tzinfo=timezone.utc)),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_parse_time(value, expected):
     assert timeutil.parse_time(value, now=FROZEN_NOW) == expected
 
@@ -113,9 +124,14 @@ def test_cli_reports_bad_data(tmp_path, capsys):
 def test_cli_as_a_module(tmp_path):
     """The command the Makefile runs, in a fresh interpreter, with a minimal environment."""
     url = f"sqlite:///{tmp_path / 'seeded.db'}"
-    result = subprocess.run([sys.executable, "-m", "actions.shop.seed", "--db", url, "--reset"], cwd=ROOT,
-                            env={"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "actions.shop.seed", "--db", url, "--reset"],
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "13 orders loaded" in result.stdout
     assert count_rows(url)["shop_orders"] == 13

@@ -1,6 +1,7 @@
 """The SQL shop adapter against real databases: SQLite always; PostgreSQL when one is reachable at
 JIELI_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/test) — skipped when not, except
 with CI=true, where an unreachable PostgreSQL fails the run. Each run works in a schema of its own."""
+
 from __future__ import annotations
 
 import os
@@ -61,12 +62,15 @@ def test_get_order_with_items_and_tracking(adapter):
     assert order.status == "shipped" and order.is_shipped and not order.is_cancellable
     assert order.total_cents == 19900 and order.payment_method == "huabei"
     assert [(i.name, i.quantity, i.unit_price_cents, i.category) for i in order.items] == [
-        ("接力 Air 蓝牙耳机", 1, 19900, "electronics")]
+        ("接力 Air 蓝牙耳机", 1, 19900, "electronics")
+    ]
     assert order.carrier == "sf" and order.tracking_no == "SF1428305566704"
-    assert [e.time for e in order.tracking_events] == [FROZEN_NOW - timedelta(days=1, hours=2),
-                                                       FROZEN_NOW - timedelta(hours=20),
-                                                       FROZEN_NOW - timedelta(hours=6),
-                                                       FROZEN_NOW - timedelta(hours=2)]
+    assert [e.time for e in order.tracking_events] == [
+        FROZEN_NOW - timedelta(days=1, hours=2),
+        FROZEN_NOW - timedelta(hours=20),
+        FROZEN_NOW - timedelta(hours=6),
+        FROZEN_NOW - timedelta(hours=2),
+    ]
     assert order.latest_event.location == "北京市"
     assert order.paid_at == FROZEN_NOW - timedelta(days=2) and order.paid_at.tzinfo is not None
 
@@ -84,7 +88,11 @@ def test_unknown_order_is_none(adapter):
 
 def test_get_refund_returns_the_latest_record(adapter):
     refund = adapter.get_refund("2024111500034503")
-    assert (refund.status, refund.amount_cents, refund.reject_reason) == ("rejected", 7830, "系统自动驳回：订单状态异常")
+    assert (refund.status, refund.amount_cents, refund.reject_reason) == (
+        "rejected",
+        7830,
+        "系统自动驳回：订单状态异常",
+    )
     assert adapter.get_refund("2024111800045604") is None
 
 
@@ -101,7 +109,11 @@ def test_cancel_paid_order_creates_a_refund(adapter):
     assert result.ok and result.refund.status == "approved" and result.refund.amount_cents == 9980
     refund = adapter.get_refund("2024112000023402")
     assert (refund.status, refund.refund_type, refund.reason, refund.requested_at) == (
-        "approved", "refund_only", "取消订单", FROZEN_NOW)
+        "approved",
+        "refund_only",
+        "取消订单",
+        FROZEN_NOW,
+    )
 
 
 def test_cancel_news_case_supersedes_the_rejected_refund(adapter):
@@ -109,13 +121,16 @@ def test_cancel_news_case_supersedes_the_rejected_refund(adapter):
     assert adapter.get_refund("2024111500034503").status == "approved"
 
 
-@pytest.mark.parametrize("order_id,reason", [
-    ("2024111800045604", "shipped"),          # shipped
-    ("2024111500067806", "shipped"),          # delivered
-    ("2024111000078907", "already_cancelled"),
-    ("2024111800012313", "not_allowed"),      # refunding (never shipped)
-    ("2024000000000000", "not_found"),
-])
+@pytest.mark.parametrize(
+    "order_id,reason",
+    [
+        ("2024111800045604", "shipped"),  # shipped
+        ("2024111500067806", "shipped"),  # delivered
+        ("2024111000078907", "already_cancelled"),
+        ("2024111800012313", "not_allowed"),  # refunding (never shipped)
+        ("2024000000000000", "not_found"),
+    ],
+)
 def test_cancel_refused(adapter, order_id, reason):
     before = adapter.get_order(order_id)
     result = adapter.cancel_order(order_id)
@@ -144,6 +159,7 @@ def test_unreachable_database_raises_shop_unavailable():
 # ---------------------------------------------------------------------------------------------
 # orders belong to someone (SQLite and PostgreSQL)
 
+
 def test_orders_carry_their_customer(adapter):
     assert adapter.get_order("2024111800045604").customer_id == "C1002"
     assert adapter.get_order("2024111500034503").customer_id == "C1001"
@@ -163,7 +179,7 @@ def test_an_owner_sees_their_order_and_nobody_elses(adapter):
 def test_the_phones_last_four_digits_open_the_order(adapter):
     from actions.shop.base import Owner
 
-    assert adapter.get_order("2024111500034503", Owner(phone_last4="3333")) is not None   # 13700003333
+    assert adapter.get_order("2024111500034503", Owner(phone_last4="3333")) is not None  # 13700003333
     assert adapter.get_order("2024111500034503", Owner(phone_last4="3334")) is None
     assert adapter.get_refund("2024111500034503", Owner(phone_last4="3334")) is None
     # a logged-in customer with the digits of a family member's order
@@ -173,7 +189,7 @@ def test_the_phones_last_four_digits_open_the_order(adapter):
 def test_cancel_refuses_someone_elses_order_and_changes_nothing(adapter):
     from actions.shop.base import Owner
 
-    refused = adapter.cancel_order("2024112000023402", Owner(customer_id="C1001"))   # C1002's, paid
+    refused = adapter.cancel_order("2024112000023402", Owner(customer_id="C1001"))  # C1002's, paid
     assert (refused.ok, refused.reason, refused.order, refused.refund) == (False, "not_found", None, None)
     assert adapter.get_order("2024112000023402").status == "paid"
     assert adapter.get_refund("2024112000023402") is None
@@ -190,13 +206,21 @@ def test_an_older_database_gets_the_customer_column(db_url):
 
     engine = sa.create_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE shop_orders (order_id VARCHAR(32) PRIMARY KEY, status VARCHAR(32) NOT NULL,"
-                             " total_cents INTEGER NOT NULL, payment_method VARCHAR(32), recipient VARCHAR(64),"
-                             " phone VARCHAR(32), address VARCHAR(255), carrier VARCHAR(32), tracking_no VARCHAR(64),"
-                             " created_at TIMESTAMP, paid_at TIMESTAMP, shipped_at TIMESTAMP, delivered_at TIMESTAMP,"
-                             " cancelled_at TIMESTAMP, updated_at TIMESTAMP)"))
-        conn.execute(sa.text("INSERT INTO shop_orders (order_id, status, total_cents, phone) "
-                             "VALUES ('2023010100000001', 'paid', 1000, '13900005678')"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE shop_orders (order_id VARCHAR(32) PRIMARY KEY, status VARCHAR(32) NOT NULL,"
+                " total_cents INTEGER NOT NULL, payment_method VARCHAR(32), recipient VARCHAR(64),"
+                " phone VARCHAR(32), address VARCHAR(255), carrier VARCHAR(32), tracking_no VARCHAR(64),"
+                " created_at TIMESTAMP, paid_at TIMESTAMP, shipped_at TIMESTAMP, delivered_at TIMESTAMP,"
+                " cancelled_at TIMESTAMP, updated_at TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO shop_orders (order_id, status, total_cents, phone) "
+                "VALUES ('2023010100000001', 'paid', 1000, '13900005678')"
+            )
+        )
     engine.dispose()
     shop = SqlShopAdapter(db_url)
     try:
@@ -204,7 +228,7 @@ def test_an_older_database_gets_the_customer_column(db_url):
         assert order.status == "paid" and order.customer_id == ""
         assert shop.get_order("2023010100000001", Owner(customer_id="C1001")) is None
         assert shop.get_order("2023010100000001", Owner(phone_last4="5678")) is not None
-        seed(db_url, now=FROZEN_NOW)   # the demo orders now load with their owners
+        seed(db_url, now=FROZEN_NOW)  # the demo orders now load with their owners
         assert shop.get_order("2024111800045604", Owner(customer_id="C1002")) is not None
     finally:
         shop.close()

@@ -1,6 +1,7 @@
 """Bridge tests: a real database (SQLite always; PostgreSQL when reachable, and always when
 CI=true), the app from create_app() on a real port, a fake Rasa on another, and real HTTP and
 WebSocket clients."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # Which stores the parametrized tests run on: JIELI_TEST_STORES=sqlite (or postgresql) narrows it.
 STORES = [s.strip() for s in os.environ.get("JIELI_TEST_STORES", "sqlite,postgresql").split(",") if s.strip()]
 ORIGIN = "http://shop.test"
-SECRET = "test-key-0be46cKA7kBpbkF_ZeC63P8j0-jSBtPw"          # random enough for the secret checks
+SECRET = "test-key-0be46cKA7kBpbkF_ZeC63P8j0-jSBtPw"  # random enough for the secret checks
 ACTION_TOKEN = "test-action-dFVeQJPLPjNMCXgoLcQV9ohF81URfgbR"
 PASSWORD = "agent-password-123"
 
@@ -135,13 +136,23 @@ def store(request, tmp_path):
 
 def settings_for(store: Store, fake: FakeRasa, port: int, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "JIELI_DATABASE_URL": store.url, "JIELI_DB_SCHEMA": store.schema, "JIELI_PORT": str(port),
-        "JIELI_RASA_URL": fake.url, "JIELI_ACTION_SERVER_URL": fake.url, "JIELI_SECRET_KEY": SECRET,
-        "JIELI_ACTION_TOKEN": ACTION_TOKEN, "JIELI_ALLOWED_ORIGINS": ORIGIN, "JIELI_RASA_TIMEOUT": "2",
-        "JIELI_RATE_IP_PER_MIN": "100000", "JIELI_RATE_IP_BURST": "100000",
-        "JIELI_RATE_CONVERSATION_PER_MIN": "100000", "JIELI_RATE_CONVERSATION_BURST": "100000",
-        "JIELI_RATE_LOGIN_IP_PER_MIN": "100000", "JIELI_RATE_LOGIN_IP_BURST": "100000",
-        "JIELI_SWEEP_INTERVAL": "0.2", "JIELI_BUSINESS_HOURS": "00:00-24:00",
+        "JIELI_DATABASE_URL": store.url,
+        "JIELI_DB_SCHEMA": store.schema,
+        "JIELI_PORT": str(port),
+        "JIELI_RASA_URL": fake.url,
+        "JIELI_ACTION_SERVER_URL": fake.url,
+        "JIELI_SECRET_KEY": SECRET,
+        "JIELI_ACTION_TOKEN": ACTION_TOKEN,
+        "JIELI_ALLOWED_ORIGINS": ORIGIN,
+        "JIELI_RASA_TIMEOUT": "2",
+        "JIELI_RATE_IP_PER_MIN": "100000",
+        "JIELI_RATE_IP_BURST": "100000",
+        "JIELI_RATE_CONVERSATION_PER_MIN": "100000",
+        "JIELI_RATE_CONVERSATION_BURST": "100000",
+        "JIELI_RATE_LOGIN_IP_PER_MIN": "100000",
+        "JIELI_RATE_LOGIN_IP_BURST": "100000",
+        "JIELI_SWEEP_INTERVAL": "0.2",
+        "JIELI_BUSINESS_HOURS": "00:00-24:00",
     }
     values.update({f"JIELI_{k.upper()}": str(v) for k, v in overrides.items()})
     return Settings.from_env(values)
@@ -197,25 +208,39 @@ class Harness:
         data = response.json()
         return Customer(data["conversation_id"], data["token"])
 
-    async def say(self, customer: Customer, text: str, client_msg_id: str | None = None,
-                  expect: int = 200) -> dict[str, Any]:
+    async def say(
+        self, customer: Customer, text: str, client_msg_id: str | None = None, expect: int = 200
+    ) -> dict[str, Any]:
         self.counter += 1
-        response = await self.http.post(f"{customer.base}/messages", headers=customer.headers,
-                                        json={"text": text, "client_msg_id": client_msg_id or f"m{self.counter}"})
+        response = await self.http.post(
+            f"{customer.base}/messages",
+            headers=customer.headers,
+            json={"text": text, "client_msg_id": client_msg_id or f"m{self.counter}"},
+        )
         assert response.status_code == expect, response.text
         return response.json()
 
     async def history(self, customer: Customer, after: int = 0) -> dict[str, Any]:
-        response = await self.http.get(f"{customer.base}/messages", params={"after": after},
-                                       headers=customer.headers)
+        response = await self.http.get(f"{customer.base}/messages", params={"after": after}, headers=customer.headers)
         assert response.status_code == 200, response.text
         return response.json()
 
-    async def agent(self, username: str | None = None, *, skills: list[str] | None = None,
-                    max_concurrent: int = 3, online: bool = True) -> AgentClient:
+    async def agent(
+        self,
+        username: str | None = None,
+        *,
+        skills: list[str] | None = None,
+        max_concurrent: int = 3,
+        online: bool = True,
+    ) -> AgentClient:
         username = username or f"agent-{uuid.uuid4().hex[:6]}"
-        created = await self.bridge.agents.create(username, PASSWORD, display_name=f"客服{username[-2:]}",
-                                                  skills=skills or ["*"], max_concurrent=max_concurrent)
+        created = await self.bridge.agents.create(
+            username,
+            PASSWORD,
+            display_name=f"客服{username[-2:]}",
+            skills=skills or ["*"],
+            max_concurrent=max_concurrent,
+        )
         response = await self.http.post("/api/agent/login", json={"username": username, "password": PASSWORD})
         assert response.status_code == 200, response.text
         agent = AgentClient(username, response.json()["token"], created.id)
@@ -227,20 +252,23 @@ class Harness:
         response = await self.http.post("/api/agent/presence", headers=agent.headers, json={"presence": presence})
         assert response.status_code == 200, response.text
 
-    async def agent_call(self, agent: AgentClient, method: str, path: str, expect: int | None = 200,
-                         **kwargs) -> httpx.Response:
+    async def agent_call(
+        self, agent: AgentClient, method: str, path: str, expect: int | None = 200, **kwargs
+    ) -> httpx.Response:
         response = await self.http.request(method, f"/api/agent{path}", headers=agent.headers, **kwargs)
         if expect is not None:
             assert response.status_code == expect, response.text
         return response
 
-    async def handover(self, customer: Customer, expect: int | None = 201, key: str | None = None,
-                       **body: Any) -> dict[str, Any]:
+    async def handover(
+        self, customer: Customer, expect: int | None = 201, key: str | None = None, **body: Any
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {ACTION_TOKEN}"}
         if key:
             headers["Idempotency-Key"] = key
-        response = await self.http.post("/api/handovers", headers=headers,
-                                        json={"conversation_id": customer.conversation_id, **body})
+        response = await self.http.post(
+            "/api/handovers", headers=headers, json={"conversation_id": customer.conversation_id, **body}
+        )
         if expect is not None:
             assert response.status_code == expect, response.text
         else:
@@ -253,13 +281,14 @@ class Harness:
     async def ws_customer(self, customer: Customer, *, origin: str = ORIGIN):
         socket_ = await websockets.connect(
             f"{self.ws_url}/ws/customer?conversation_id={customer.conversation_id}&token={customer.token}",
-            origin=origin, open_timeout=5)
+            origin=origin,
+            open_timeout=5,
+        )
         self.sockets.append(socket_)
         return socket_
 
     async def ws_agent(self, agent: AgentClient, *, origin: str = ORIGIN):
-        socket_ = await websockets.connect(f"{self.ws_url}/ws/agent?token={agent.token}", origin=origin,
-                                           open_timeout=5)
+        socket_ = await websockets.connect(f"{self.ws_url}/ws/agent?token={agent.token}", origin=origin, open_timeout=5)
         self.sockets.append(socket_)
         return socket_
 
@@ -301,7 +330,7 @@ async def start_harness(store: Store, **overrides: Any) -> Harness:
     url = f"http://127.0.0.1:{port}"
     fake.bridge_url = url
     app = create_app(settings)
-    app.config.TOUCHUP = False   # several Sanic apps in one process: no method rewriting
+    app.config.TOUCHUP = False  # several Sanic apps in one process: no method rewriting
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await server.startup()
     await server.before_start()

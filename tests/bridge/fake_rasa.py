@@ -5,6 +5,7 @@ trigger_intent (the rating question after an agent hands back) and the action se
 and posts handovers to the bridge as `action_handover` does. Subclasses say what the REST webhook
 answers: `FakeRasa` here for the bridge tests, tests/browser/fake_rasa.py a shop-like bot.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,9 +46,11 @@ class RasaStandIn:
     async def post_handover(self, body: dict[str, Any], idempotency_key: str) -> None:
         """POST /api/handovers as action_handover does (while the bridge waits for the webhook)."""
         async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(f"{self.bridge_url}/api/handovers", json=body,
-                                         headers={"Authorization": f"Bearer {self.action_token}",
-                                                  "Idempotency-Key": idempotency_key})
+            response = await client.post(
+                f"{self.bridge_url}/api/handovers",
+                json=body,
+                headers={"Authorization": f"Bearer {self.action_token}", "Idempotency-Key": idempotency_key},
+            )
             self.handover_answers.append((response.status_code, response.json()))
 
     def _build(self) -> Sanic:
@@ -77,19 +80,35 @@ class RasaStandIn:
             name = request.json["name"]
             self.triggered.append((sender, name))
             if name not in self.known_intents:
-                return json_response({"version": "3.6.21", "status": "failure", "reason": "NotFound",
-                                      "message": f"The intent {name} does not exist in the domain.",
-                                      "code": 404}, status=404)
-            return json_response({"tracker": {"sender_id": sender},
-                                  "messages": [{"recipient_id": sender, "text": RATING_QUESTION,
-                                                "buttons": [{"title": str(n), "payload": f"/rate{{\"score\":{n}}}"}
-                                                            for n in range(1, 6)]}]})
+                return json_response(
+                    {
+                        "version": "3.6.21",
+                        "status": "failure",
+                        "reason": "NotFound",
+                        "message": f"The intent {name} does not exist in the domain.",
+                        "code": 404,
+                    },
+                    status=404,
+                )
+            return json_response(
+                {
+                    "tracker": {"sender_id": sender},
+                    "messages": [
+                        {
+                            "recipient_id": sender,
+                            "text": RATING_QUESTION,
+                            "buttons": [{"title": str(n), "payload": f'/rate{{"score":{n}}}'} for n in range(1, 6)],
+                        }
+                    ],
+                }
+            )
 
         return app
 
     async def start(self) -> None:
-        self._server = await self.app.create_server(host="127.0.0.1", port=self.port,
-                                                    return_asyncio_server=True, access_log=False)
+        self._server = await self.app.create_server(
+            host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False
+        )
         await self._server.startup()
         await self._server.before_start()
         await self._server.after_start()
@@ -99,7 +118,7 @@ class RasaStandIn:
             return
         server, self._server = self._server, None
         await server.before_stop()
-        for connection in list(server.connections):   # also the kept-alive ones: really gone
+        for connection in list(server.connections):  # also the kept-alive ones: really gone
             connection.close()
         server.close()
         await server.wait_closed()
@@ -112,16 +131,21 @@ class FakeRasa(RasaStandIn):
 
     def __init__(self, port: int, action_token: str):
         super().__init__(port, action_token)
-        self.delay = 0.0                # seconds before the webhook answers
-        self.fail = False               # answer 500
-        self.handover_body: dict[str, Any] = {"category": "售后", "reason": "request_human",
-                                              "summary": "客户要求人工处理退款",
-                                              "context": {"intents": [{"turn": 1, "intent": "refund", "confidence": 0.97},
-                                                                      {"turn": 2, "intent": "request_human",
-                                                                       "confidence": 0.99}],
-                                                          "entities": [{"entity": "order_id", "value": "20240101",
-                                                                        "turn": 1}],
-                                                          "frustration": 0.2}}
+        self.delay = 0.0  # seconds before the webhook answers
+        self.fail = False  # answer 500
+        self.handover_body: dict[str, Any] = {
+            "category": "售后",
+            "reason": "request_human",
+            "summary": "客户要求人工处理退款",
+            "context": {
+                "intents": [
+                    {"turn": 1, "intent": "refund", "confidence": 0.97},
+                    {"turn": 2, "intent": "request_human", "confidence": 0.99},
+                ],
+                "entities": [{"entity": "order_id", "value": "20240101", "turn": 1}],
+                "frustration": 0.2,
+            },
+        }
 
     def calls_for(self, sender: str) -> Counter:
         return Counter(c["message"] for c in self.webhook_calls if c["sender"] == sender)
@@ -134,11 +158,19 @@ class FakeRasa(RasaStandIn):
         text = body["message"]
         sender = body["sender"]
         if HANDOVER_WORD in text:
-            await self.post_handover({"conversation_id": sender, **self.handover_body},
-                                     f"handover-{sender}-{len(self.webhook_calls)}")
+            await self.post_handover(
+                {"conversation_id": sender, **self.handover_body}, f"handover-{sender}-{len(self.webhook_calls)}"
+            )
             return json_response([{"recipient_id": sender, "text": "好的,正在为您转接人工客服。"}])
         if "按钮" in text:
-            return json_response([{"recipient_id": sender, "text": "请选择:",
-                                   "buttons": [{"title": "查物流", "payload": "/order_status"}]},
-                                  {"recipient_id": sender, "custom": {"card": "order", "id": "1"}}])
+            return json_response(
+                [
+                    {
+                        "recipient_id": sender,
+                        "text": "请选择:",
+                        "buttons": [{"title": "查物流", "payload": "/order_status"}],
+                    },
+                    {"recipient_id": sender, "custom": {"card": "order", "id": "1"}},
+                ]
+            )
         return json_response([{"recipient_id": sender, "text": f"收到:{text}"}])

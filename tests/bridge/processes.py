@@ -1,4 +1,5 @@
 """Real `python -m handover_bridge` processes for the multi-process and crash tests."""
+
 from __future__ import annotations
 
 import os
@@ -20,22 +21,38 @@ class BridgeProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
-            "JIELI_PORT": str(port), "JIELI_HOST": "127.0.0.1", "JIELI_SECRET_KEY": SECRET,
-            "JIELI_ACTION_TOKEN": ACTION_TOKEN, "JIELI_ALLOWED_ORIGINS": ORIGIN,
-            "JIELI_RATE_IP_PER_MIN": "100000", "JIELI_RATE_IP_BURST": "100000",
-            "JIELI_RATE_CONVERSATION_PER_MIN": "100000", "JIELI_RATE_CONVERSATION_BURST": "100000",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": str(ROOT),
+            "JIELI_PORT": str(port),
+            "JIELI_HOST": "127.0.0.1",
+            "JIELI_SECRET_KEY": SECRET,
+            "JIELI_ACTION_TOKEN": ACTION_TOKEN,
+            "JIELI_ALLOWED_ORIGINS": ORIGIN,
+            "JIELI_RATE_IP_PER_MIN": "100000",
+            "JIELI_RATE_IP_BURST": "100000",
+            "JIELI_RATE_CONVERSATION_PER_MIN": "100000",
+            "JIELI_RATE_CONVERSATION_BURST": "100000",
             # 50 agents log in at once from loopback here: not the login limits' business
-            "JIELI_RATE_LOGIN_IP_PER_MIN": "100000", "JIELI_RATE_LOGIN_IP_BURST": "100000",
-            "JIELI_LOGIN_QUEUE": "100", "JIELI_LOGIN_PER_ADDRESS": "100",
-            "JIELI_LOG_LEVEL": "INFO", **env}
+            "JIELI_RATE_LOGIN_IP_PER_MIN": "100000",
+            "JIELI_RATE_LOGIN_IP_BURST": "100000",
+            "JIELI_LOGIN_QUEUE": "100",
+            "JIELI_LOGIN_PER_ADDRESS": "100",
+            "JIELI_LOG_LEVEL": "INFO",
+            **env,
+        }
         self.log_path = log_dir / f"{name}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> None:
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "handover_bridge"], cwd=ROOT, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "handover_bridge"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

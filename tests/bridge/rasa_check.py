@@ -1,11 +1,12 @@
 """Run in the Rasa environment (.venv-rasa) by tests/bridge/test_trust_edge.py; prints one JSON line.
 
-    rasa_check.py read FILE      what Rasa's own reader (RasaYAMLReader) makes of an NLU file:
-                                 {"examples", "responses"} or {"error"}
-    rasa_check.py parse TEXT…    the intent Rasa 3.6 reads from each text without the NLU (its
-                                 "/intent{…}" shortcut, on the text as the project's normaliser
-                                 leaves it — RegexMessageHandler runs after the pipeline): {"intents"}
+rasa_check.py read FILE      what Rasa's own reader (RasaYAMLReader) makes of an NLU file:
+                             {"examples", "responses"} or {"error"}
+rasa_check.py parse TEXT…    the intent Rasa 3.6 reads from each text without the NLU (its
+                             "/intent{…}" shortcut, on the text as the project's normaliser
+                             leaves it — RegexMessageHandler runs after the pipeline): {"intents"}
 """
+
 from __future__ import annotations
 
 import json

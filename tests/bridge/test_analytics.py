@@ -28,6 +28,7 @@ The fixture (times are local, Asia/Shanghai = UTC+8; the period is 2024-03-04 �
  h9        00:00:05   00:00:25   00:00:35     00:10:25   —     (20, 30, 600)
  h10       03-06 00:00:00 …                              1     outside the period
 """
+
 from __future__ import annotations
 
 import secrets
@@ -67,19 +68,39 @@ async def build_fixture(h) -> dict[str, int]:
 
     def conv(name: str, created: datetime, meta: dict | None = None) -> str:
         cid = (name.encode().hex() + "0" * 32)[:32]
-        rows.append(Conversation(id=cid, token_hash=secrets.token_hex(32), state="bot", meta=meta or {},
-                                 next_seq=0, created_at=created, updated_at=created))
+        rows.append(
+            Conversation(
+                id=cid,
+                token_hash=secrets.token_hex(32),
+                state="bot",
+                meta=meta or {},
+                next_seq=0,
+                created_at=created,
+                updated_at=created,
+            )
+        )
         seqs[cid] = 0
         return cid
 
     def msg(cid: str, when: datetime, text: str = "你好", sender: str = "customer", abusive: bool = False) -> None:
         seqs[cid] += 1
-        rows.append(Message(conversation_id=cid, seq=seqs[cid], sender=sender, text=text, abusive=abusive,
-                            created_at=when))
+        rows.append(
+            Message(conversation_id=cid, seq=seqs[cid], sender=sender, text=text, abusive=abusive, created_at=when)
+        )
 
     def handover(cid: str, reason: str, category: str, queued: datetime, **fields) -> None:
-        rows.append(Handover(conversation_id=cid, reason=reason, category=category, queued_at=queued, rank=0.0,
-                             context={}, tags=[], **fields))
+        rows.append(
+            Handover(
+                conversation_id=cid,
+                reason=reason,
+                category=category,
+                queued_at=queued,
+                rank=0.0,
+                context={},
+                tags=[],
+                **fields,
+            )
+        )
 
     c1 = conv("c1", at(4, 10), {"demo": True})
     msg(c1, at(4, 10, 0, 5))
@@ -87,47 +108,109 @@ async def build_fixture(h) -> dict[str, int]:
     msg(c11, at(4, 7, 30, 5))
     c2 = conv("c2", at(4, 11), {"demo": "yes"})
     msg(c2, at(4, 11, 0, 5))
-    msg(c2, at(4, 11, 0, 30), "傻逼机器人", abusive=True)          # bot part: total only
-    msg(c2, at(4, 11, 3), "你们这些垃圾客服", abusive=True)           # while A holds it: A +1
+    msg(c2, at(4, 11, 0, 30), "傻逼机器人", abusive=True)  # bot part: total only
+    msg(c2, at(4, 11, 3), "你们这些垃圾客服", abusive=True)  # while A holds it: A +1
     msg(c2, at(4, 11, 4), "（客服消息）", sender="agent", abusive=True)  # not a customer: never counted
-    handover(c2, "request_human", "物流", at(4, 11, 1), accepted_at=at(4, 11, 1, 30),
-             first_reply_at=at(4, 11, 1, 40), closed_at=at(4, 11, 6, 40), agent_id=A, rating=5)
+    handover(
+        c2,
+        "request_human",
+        "物流",
+        at(4, 11, 1),
+        accepted_at=at(4, 11, 1, 30),
+        first_reply_at=at(4, 11, 1, 40),
+        closed_at=at(4, 11, 6, 40),
+        agent_id=A,
+        rating=5,
+    )
     c3 = conv("c3", at(4, 12))
     msg(c3, at(4, 12, 0, 5))
-    msg(c3, at(4, 12, 5), "滚蛋", abusive=True)                     # while B holds it: B +1
-    msg(c3, at(4, 12, 11, 10), "去死", abusive=True)                # at closed_at: no longer B's
-    handover(c3, "frustration", "售后", at(4, 12, 0, 10), accepted_at=at(4, 12, 1, 10),
-             first_reply_at=at(4, 12, 1, 30), closed_at=at(4, 12, 11, 10), agent_id=B, rating=2)
+    msg(c3, at(4, 12, 5), "滚蛋", abusive=True)  # while B holds it: B +1
+    msg(c3, at(4, 12, 11, 10), "去死", abusive=True)  # at closed_at: no longer B's
+    handover(
+        c3,
+        "frustration",
+        "售后",
+        at(4, 12, 0, 10),
+        accepted_at=at(4, 12, 1, 10),
+        first_reply_at=at(4, 12, 1, 30),
+        closed_at=at(4, 12, 11, 10),
+        agent_id=B,
+        rating=2,
+    )
     c4 = conv("c4", at(5, 9))
     msg(c4, at(5, 9, 0, 5))
-    msg(c4, at(5, 9, 2, 30), "废物", abusive=True)                  # at accepted_at: A +1
-    msg(c4, at(5, 9, 6), "白痴", abusive=True)                      # A +1
-    handover(c4, "request_human", "物流", at(5, 9, 0, 30), accepted_at=at(5, 9, 2, 30),
-             first_reply_at=at(5, 9, 4, 30), closed_at=at(5, 9, 14, 30), agent_id=A, rating=4)
+    msg(c4, at(5, 9, 2, 30), "废物", abusive=True)  # at accepted_at: A +1
+    msg(c4, at(5, 9, 6), "白痴", abusive=True)  # A +1
+    handover(
+        c4,
+        "request_human",
+        "物流",
+        at(5, 9, 0, 30),
+        accepted_at=at(5, 9, 2, 30),
+        first_reply_at=at(5, 9, 4, 30),
+        closed_at=at(5, 9, 14, 30),
+        agent_id=A,
+        rating=4,
+    )
     c5 = conv("c5", at(5, 10))
     msg(c5, at(5, 10, 0, 5))
-    handover(c5, "request_human", "账单", at(5, 10, 0, 20), closed_at=at(5, 10, 5, 20),
-             resolution="cancelled_by_customer")
+    handover(
+        c5, "request_human", "账单", at(5, 10, 0, 20), closed_at=at(5, 10, 5, 20), resolution="cancelled_by_customer"
+    )
     c6 = conv("c6", at(5, 20))
     msg(c6, at(5, 20, 0, 1))
     handover(c6, "bot_unavailable", "其他", at(5, 20, 0, 5), closed_at=at(5, 20, 1), resolution="ticket")
-    rows.append(Ticket(conversation_id=c6, message="请回电", contact="13800000000", status="answered",
-                       created_at=at(5, 20, 1), answered_at=at(5, 21)))
+    rows.append(
+        Ticket(
+            conversation_id=c6,
+            message="请回电",
+            contact="13800000000",
+            status="answered",
+            created_at=at(5, 20, 1),
+            answered_at=at(5, 21),
+        )
+    )
     c7 = conv("c7", at(5, 21))
     msg(c7, at(5, 21, 0, 5))
-    rows.append(Ticket(conversation_id=c7, message="请回电", contact="13800000001", status="open",
-                       created_at=at(5, 21, 5)))
-    conv("c8", at(5, 22))                                           # nobody spoke
+    rows.append(
+        Ticket(conversation_id=c7, message="请回电", contact="13800000001", status="open", created_at=at(5, 21, 5))
+    )
+    conv("c8", at(5, 22))  # nobody spoke
     c9 = conv("c9", at(3, 23, 59, 59))
     msg(c9, at(3, 23, 59, 59))
-    handover(c9, "complaint", "产品", at(4, 0, 0, 5), accepted_at=at(4, 0, 0, 25),
-             first_reply_at=at(4, 0, 0, 35), closed_at=at(4, 0, 10, 25), agent_id=B)
-    rows.append(Ticket(conversation_id=c9, message="旧工单", contact="x", status="answered",
-                       created_at=at(3, 12), answered_at=at(4, 13)))
+    handover(
+        c9,
+        "complaint",
+        "产品",
+        at(4, 0, 0, 5),
+        accepted_at=at(4, 0, 0, 25),
+        first_reply_at=at(4, 0, 0, 35),
+        closed_at=at(4, 0, 10, 25),
+        agent_id=B,
+    )
+    rows.append(
+        Ticket(
+            conversation_id=c9,
+            message="旧工单",
+            contact="x",
+            status="answered",
+            created_at=at(3, 12),
+            answered_at=at(4, 13),
+        )
+    )
     c10 = conv("c10", at(6, 0), {"demo": True})
-    msg(c10, at(6, 0), "傻逼", abusive=True)                        # after the period
-    handover(c10, "request_human", "物流", at(6, 0), accepted_at=at(6, 0, 1), first_reply_at=at(6, 0, 2),
-             closed_at=at(6, 0, 3), agent_id=A, rating=1)
+    msg(c10, at(6, 0), "傻逼", abusive=True)  # after the period
+    handover(
+        c10,
+        "request_human",
+        "物流",
+        at(6, 0),
+        accepted_at=at(6, 0, 1),
+        first_reply_at=at(6, 0, 2),
+        closed_at=at(6, 0, 3),
+        agent_id=A,
+        rating=1,
+    )
     rows.append(Ticket(conversation_id=c10, message="新工单", contact="y", status="open", created_at=at(6, 0)))
     for conversation in [r for r in rows if isinstance(r, Conversation)]:
         conversation.next_seq = seqs[conversation.id]
@@ -151,25 +234,43 @@ async def test_every_figure_matches_the_hand_computed_fixture(harness):
     assert response.status_code == 200, response.text
     data = response.json()
 
-    assert data["period"] == {"from": "2024-03-04", "to": "2024-03-05", "days": 2, "timezone": "Asia/Shanghai",
-                              "start": "2024-03-04T00:00:00+08:00", "end": "2024-03-06T00:00:00+08:00"}
+    assert data["period"] == {
+        "from": "2024-03-04",
+        "to": "2024-03-05",
+        "days": 2,
+        "timezone": "Asia/Shanghai",
+        "start": "2024-03-04T00:00:00+08:00",
+        "end": "2024-03-06T00:00:00+08:00",
+    }
     # demo: c1 only (c10 is outside; c2's "yes" is not true)
     assert data["demo"] == {"present": True, "conversations": 1}
     # opened: c1 c11 c2 c3 c4 c5 c6 c7 c8 = 9; the customer spoke in all but c8 = 8;
     # contained (no handover, no ticket): c1, c11 = 2 → 2/8 = 0.25; handed over: c2–c6 = 5;
     # ticket without handover: c7 = 1
-    assert data["conversations"] == {"opened": 9, "total": 8, "contained": 2, "containment_rate": 0.25,
-                                     "handed_over": 5, "ticket_only": 1}
+    assert data["conversations"] == {
+        "opened": 9,
+        "total": 8,
+        "contained": 2,
+        "containment_rate": 0.25,
+        "handed_over": 5,
+        "ticket_only": 1,
+    }
     # handovers queued in the period: h9 (00:00:05 on the 4th), h2, h3, h4, h5, h6 = 6 (h10 at the end: out)
     handovers = data["handovers"]
     assert handovers["total"] == 6
-    assert handovers["by_reason"] == [{"reason": "request_human", "count": 3},   # h2 h4 h5
-                                      {"reason": "bot_unavailable", "count": 1},
-                                      {"reason": "complaint", "count": 1},
-                                      {"reason": "frustration", "count": 1}]
-    assert handovers["by_category"] == [{"category": "物流", "count": 2},          # h2 h4
-                                        {"category": "产品", "count": 1}, {"category": "其他", "count": 1},
-                                        {"category": "售后", "count": 1}, {"category": "账单", "count": 1}]
+    assert handovers["by_reason"] == [
+        {"reason": "request_human", "count": 3},  # h2 h4 h5
+        {"reason": "bot_unavailable", "count": 1},
+        {"reason": "complaint", "count": 1},
+        {"reason": "frustration", "count": 1},
+    ]
+    assert handovers["by_category"] == [
+        {"category": "物流", "count": 2},  # h2 h4
+        {"category": "产品", "count": 1},
+        {"category": "其他", "count": 1},
+        {"category": "售后", "count": 1},
+        {"category": "账单", "count": 1},
+    ]
     # answered (accepted): h2 h3 h4 h9; cancelled: h5; ticket: h6
     assert handovers["outcomes"] == {"answered": 4, "cancelled": 1, "ticket": 1, "waiting": 0, "other": 0}
     # wait to the first agent reply: h9 30, h2 40, h3 80, h4 240 → sorted 30 40 80 240, n = 4;
@@ -184,26 +285,55 @@ async def test_every_figure_matches_the_hand_computed_fixture(harness):
     # open right now: t7, t10
     assert data["tickets"] == {"opened": 2, "answered": 2, "open_now": 2}
     # ratings of handovers queued in the period: 5 (h2), 2 (h3), 4 (h4) → mean 11/3 = 3.67 (h10's 1 is out)
-    assert data["ratings"] == {"count": 3, "average": 3.67,
-                               "distribution": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}}
+    assert data["ratings"] == {"count": 3, "average": 3.67, "distribution": {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}}
     # abusive customer messages in the period: c2 ×2, c3 ×2, c4 ×2 = 6 (the agent's and c10's are not);
     # masked while an agent held the chat: A = c2 11:03 + c4 09:02:30 + c4 09:06 = 3; B = c3 12:05 = 1
     assert data["abuse"] == {"messages": 6, "masked_by_agents": 4}
     assert data["agents"] == [
         # A: h2 (310 s, ★5), h4 (720 s, ★4) → mean handling 515, mean rating 4.5
-        {"agent_id": ids["A"], "username": "ana", "display_name": "安娜", "handovers": 2, "closed": 2,
-         "handling_mean": 515.0, "ratings": 2, "rating_mean": 4.5, "abusive_masked": 3},
+        {
+            "agent_id": ids["A"],
+            "username": "ana",
+            "display_name": "安娜",
+            "handovers": 2,
+            "closed": 2,
+            "handling_mean": 515.0,
+            "ratings": 2,
+            "rating_mean": 4.5,
+            "abusive_masked": 3,
+        },
         # B: h3 (600 s, ★2), h9 (600 s, unrated)
-        {"agent_id": ids["B"], "username": "bo", "display_name": "小博", "handovers": 2, "closed": 2,
-         "handling_mean": 600.0, "ratings": 1, "rating_mean": 2.0, "abusive_masked": 1},
+        {
+            "agent_id": ids["B"],
+            "username": "bo",
+            "display_name": "小博",
+            "handovers": 2,
+            "closed": 2,
+            "handling_mean": 600.0,
+            "ratings": 1,
+            "rating_mean": 2.0,
+            "abusive_masked": 1,
+        },
     ]
     # per local day: the 4th: c11 c1 c2 c3 (contained c1 c11), handovers h9 h2 h3;
     # the 5th: c4 c5 c6 c7 (none contained), handovers h4 h5 h6, tickets t6 t7
     assert data["daily"] == [
-        {"date": "2024-03-04", "conversations": 4, "contained": 2, "containment_rate": 0.5, "handovers": 3,
-         "tickets_opened": 0},
-        {"date": "2024-03-05", "conversations": 4, "contained": 0, "containment_rate": 0.0, "handovers": 3,
-         "tickets_opened": 2},
+        {
+            "date": "2024-03-04",
+            "conversations": 4,
+            "contained": 2,
+            "containment_rate": 0.5,
+            "handovers": 3,
+            "tickets_opened": 0,
+        },
+        {
+            "date": "2024-03-05",
+            "conversations": 4,
+            "contained": 0,
+            "containment_rate": 0.0,
+            "handovers": 3,
+            "tickets_opened": 2,
+        },
     ]
 
 
@@ -217,15 +347,23 @@ async def test_one_day_and_another_time_zone(harness):
     assert data["conversations"]["total"] == 4 and data["conversations"]["contained"] == 0
     assert data["handovers"]["total"] == 3
     assert data["first_reply_wait"] == {"count": 1, "mean": 240.0, "p50": 240.0, "p90": 240.0, "max": 240.0}
-    assert data["daily"] == [{"date": "2024-03-05", "conversations": 4, "contained": 0, "containment_rate": 0.0,
-                              "handovers": 3, "tickets_opened": 2}]
+    assert data["daily"] == [
+        {
+            "date": "2024-03-05",
+            "conversations": 4,
+            "contained": 0,
+            "containment_rate": 0.0,
+            "handovers": 3,
+            "tickets_opened": 2,
+        }
+    ]
     assert data["demo"] == {"present": False, "conversations": 0}
     # the same dates in UTC: [03-04T00:00Z, 03-06T00:00Z) — c11 (03-03 23:30Z) drops out, c10
     # (03-05 16:00Z, handed over as h10) comes in: spoke 8, contained c1 only
     data = (await get(h, lead, tz="UTC", **PERIOD)).json()
     assert data["period"]["timezone"] == "UTC"
     assert data["conversations"]["total"] == 8 and data["conversations"]["contained"] == 1
-    assert data["demo"]["conversations"] == 2                       # c1 and c10
+    assert data["demo"]["conversations"] == 2  # c1 and c10
     # an empty period: zeros and no percentiles, never an error
     data = (await get(h, lead, **{"from": "2023-01-01", "to": "2023-01-31"})).json()
     assert data["conversations"]["total"] == 0 and data["conversations"]["containment_rate"] is None
@@ -244,7 +382,7 @@ async def test_auth_and_bad_parameters(harness):
     assert forbidden.status_code == 403
     assert forbidden.json()["error"]["code"] == "needs_lead"
     lead = await login(h, "lead", ["lead"])
-    assert (await get(h, lead)).json()["period"]["days"] == 7        # the default: the last 7 days
+    assert (await get(h, lead)).json()["period"]["days"] == 7  # the default: the last 7 days
     assert (await get(h, lead, days="1")).json()["period"]["days"] == 1
     for params, code in [
         ({"from": "2024-13-01", "to": "2024-12-31"}, "invalid_date"),
@@ -252,7 +390,7 @@ async def test_auth_and_bad_parameters(harness):
         ({"from": "yesterday"}, "invalid_date"),
         ({"from": "2024-03-05", "to": "2024-03-04"}, "invalid_period"),
         ({"to": "2024-03-04"}, "invalid_period"),
-        ({"from": "2023-01-01", "to": "2024-01-02"}, "period_too_long"),     # 367 days
+        ({"from": "2023-01-01", "to": "2024-01-02"}, "period_too_long"),  # 367 days
         ({"days": "0"}, "invalid_days"),
         ({"days": "367"}, "invalid_days"),
         ({"days": "abc"}, "invalid_days"),
@@ -263,12 +401,12 @@ async def test_auth_and_bad_parameters(harness):
         assert response.status_code == 400, (params, response.text)
         error = response.json()["error"]
         assert error["code"] == code and error["message"], (params, error)
-    assert (await get(h, lead, **{"from": "2023-01-01", "to": "2023-12-31"})).status_code == 200   # 365 days
+    assert (await get(h, lead, **{"from": "2023-01-01", "to": "2023-12-31"})).status_code == 200  # 365 days
 
 
 def test_nearest_rank_percentiles_and_periods():
     """The period arithmetic alone (no database)."""
-    now = datetime(2024, 3, 5, 17, 0, tzinfo=timezone.utc)          # 03-06 01:00 in Shanghai
+    now = datetime(2024, 3, 5, 17, 0, tzinfo=timezone.utc)  # 03-06 01:00 in Shanghai
     period = parse_period(None, None, None, None, default_tz="Asia/Shanghai", now=now)
     assert (period.first.isoformat(), period.last.isoformat(), period.days) == ("2024-02-29", "2024-03-06", 7)
     period = parse_period("2024-03-10", "2024-03-10", None, "Europe/Berlin", default_tz="Asia/Shanghai", now=now)
@@ -286,11 +424,18 @@ async def test_customer_messages_are_flagged_abusive_when_stored(harness):
     await h.say(customer, "我想查一下快递")
     await h.say(customer, "给我妈的生日礼物什么时候到")
     async with h.bridge.ctx.db.read() as session:
-        rows = (await session.execute(select(Message.text, Message.abusive)
-                                      .where(Message.conversation_id == customer.conversation_id,
-                                             Message.sender == "customer").order_by(Message.seq))).all()
-    assert [tuple(r) for r in rows] == [("你们这些 垃圾·客服！", True), ("我想查一下快递", False),
-                                        ("给我妈的生日礼物什么时候到", False)]
+        rows = (
+            await session.execute(
+                select(Message.text, Message.abusive)
+                .where(Message.conversation_id == customer.conversation_id, Message.sender == "customer")
+                .order_by(Message.seq)
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("你们这些 垃圾·客服！", True),
+        ("我想查一下快递", False),
+        ("给我妈的生日礼物什么时候到", False),
+    ]
     # the console gets the same list, with an ETag
     response = await h.http.get("/api/lexicon/profanity")
     assert response.status_code == 200
@@ -303,10 +448,16 @@ async def test_customer_messages_are_flagged_abusive_when_stored(harness):
 
 def test_lexicon_matching_rules(tmp_path):
     lexicon = abuse.Lexicon.load()
-    assert lexicon.matches("ＳＢ客服") == ["sb"]                  # full width, upper case
-    assert lexicon.is_abusive("傻 - 逼")                              # spaces and punctuation between
-    for innocent in ("滚筒洗衣机怎么用", "垃圾袋有货吗", "去死皮膏好用吗", "今日你们发货吗", "他妈妈的手机坏了",
-                     "usb接口松了"):
+    assert lexicon.matches("ＳＢ客服") == ["sb"]  # full width, upper case
+    assert lexicon.is_abusive("傻 - 逼")  # spaces and punctuation between
+    for innocent in (
+        "滚筒洗衣机怎么用",
+        "垃圾袋有货吗",
+        "去死皮膏好用吗",
+        "今日你们发货吗",
+        "他妈妈的手机坏了",
+        "usb接口松了",
+    ):
         assert not lexicon.is_abusive(innocent), innocent
     bad = tmp_path / "bad.yml"
     bad.write_text("words: []\n", encoding="utf-8")
@@ -323,12 +474,16 @@ async def test_metrics_expose_abuse_and_the_last_24_hours(harness):
     handed = await h.customer()
     await h.say(handed, "我要投诉")
     await h.handover(handed, reason="request_human", category="售后")
-    assert await h.state(handed) == "assigned"                       # auto-assigned to ana
-    await h.say(handed, "傻逼客服")                                   # abusive, while ana holds it
-    await h.agent_call(agent, "POST", f"/conversations/{handed.conversation_id}/messages",
-                       json={"text": "您好，请说", "client_msg_id": "a1"})
-    await h.say(await h.customer(), "你好")                           # bot only: contained
-    await h.say(await h.customer(), "去死")                           # abusive, bot part
+    assert await h.state(handed) == "assigned"  # auto-assigned to ana
+    await h.say(handed, "傻逼客服")  # abusive, while ana holds it
+    await h.agent_call(
+        agent,
+        "POST",
+        f"/conversations/{handed.conversation_id}/messages",
+        json={"text": "您好，请说", "client_msg_id": "a1"},
+    )
+    await h.say(await h.customer(), "你好")  # bot only: contained
+    await h.say(await h.customer(), "去死")  # abusive, bot part
     text = (await h.http.get("/metrics")).text
     assert f'jieli_abusive_messages_total{{agent_id="{agent.id}",state="assigned"}} 1.0' in text
     assert 'jieli_abusive_messages_total{agent_id="",state="bot"} 1.0' in text
@@ -336,6 +491,6 @@ async def test_metrics_expose_abuse_and_the_last_24_hours(harness):
     assert "jieli_containment_ratio_24h 0.6667" in text
     assert 'jieli_conversations_24h{outcome="contained"} 2.0' in text
     assert 'jieli_first_reply_wait_24h_seconds{quantile="0.5"}' in text
-    assert 'jieli_handling_24h_seconds{quantile="0.9"} NaN' in text   # nothing closed yet
+    assert 'jieli_handling_24h_seconds{quantile="0.9"} NaN' in text  # nothing closed yet
     assert 'jieli_ratings_24h{score="5"} 0.0' in text
     assert "jieli_tickets_open 0.0" in text

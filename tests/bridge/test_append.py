@@ -1,6 +1,7 @@
 """The one append path (repositories/append.py) gives every message its seq: concurrent appends
 from the hot path (db.raw) and from ORM units of work (db.write) get 1, 2, 3 … with no gap and no
 double, on both databases; a customer message is `pending` only in bot mode."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ async def test_concurrent_appends_on_both_paths_get_consecutive_seqs(harness):
 
     async def raw(n: int) -> None:
         async with db.raw(single_statement=True) as tx:
-            await append_path.append(tx, cid, [{"sender": "bot", "text": f"raw {n}"},
-                                               {"sender": "bot", "text": f"raw {n}b"}])
+            await append_path.append(
+                tx, cid, [{"sender": "bot", "text": f"raw {n}"}, {"sender": "bot", "text": f"raw {n}b"}]
+            )
 
     async def orm(n: int) -> None:
         async with db.write() as session:
@@ -29,8 +31,9 @@ async def test_concurrent_appends_on_both_paths_get_consecutive_seqs(harness):
 
     await asyncio.gather(*[raw(n) if n % 2 else orm(n) for n in range(20)])
     async with db.read() as session:
-        seqs = list(await session.scalars(select(Message.seq).where(Message.conversation_id == cid)
-                                          .order_by(Message.seq)))
+        seqs = list(
+            await session.scalars(select(Message.seq).where(Message.conversation_id == cid).order_by(Message.seq))
+        )
         last = await messages_repo.last_seq(session, cid)
     assert seqs == list(range(1, 31)) and last == 30
 

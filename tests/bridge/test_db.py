@@ -1,5 +1,6 @@
 """The store's hot path on SQLite: statements run in the event loop's thread, but a write lock
 held by another process is waited for without blocking the loop; the WAL is checkpointed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,8 +22,11 @@ from .conftest import ACTION_TOKEN, SECRET
 @pytest_asyncio.fixture
 async def sqlite_db(tmp_path):
     path = tmp_path / "bridge.db"
-    db = Database(Settings.from_env({"JIELI_DATABASE_URL": f"sqlite:///{path}", "JIELI_SECRET_KEY": SECRET,
-                                     "JIELI_ACTION_TOKEN": ACTION_TOKEN}))
+    db = Database(
+        Settings.from_env(
+            {"JIELI_DATABASE_URL": f"sqlite:///{path}", "JIELI_SECRET_KEY": SECRET, "JIELI_ACTION_TOKEN": ACTION_TOKEN}
+        )
+    )
     await migrate(db)
     async with db.write() as session:
         session.add(Conversation(id="c" * 32, token_hash="h", state="bot", meta={}, next_seq=0))
@@ -40,7 +44,7 @@ async def _store(db: Database, text: str) -> int:
 async def test_a_lock_held_by_another_process_is_waited_for_without_blocking_the_loop(sqlite_db):
     db, path = sqlite_db
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")       # another process writing
+    other.execute("BEGIN IMMEDIATE")  # another process writing
     ticks = 0
 
     async def ticker():
@@ -52,13 +56,13 @@ async def test_a_lock_held_by_another_process_is_waited_for_without_blocking_the
     task = asyncio.create_task(ticker())
     store = asyncio.create_task(_store(db, "等锁"))
     await asyncio.sleep(0.3)
-    assert not store.done()                # it waits for the lock …
-    assert ticks >= 10                     # … while the loop keeps running
+    assert not store.done()  # it waits for the lock …
+    assert ticks >= 10  # … while the loop keeps running
     other.execute("COMMIT")
     assert await asyncio.wait_for(store, 5) == 1
     task.cancel()
     other.close()
-    assert await _store(db, "不用等") == 2   # and the next one takes the free lock at once
+    assert await _store(db, "不用等") == 2  # and the next one takes the free lock at once
 
 
 @pytest.mark.asyncio

@@ -1,6 +1,7 @@
 """The demo week (services/demo/demo_week.py, `python -m handover_bridge seed-demo-week`): refused
 outside demo mode, idempotent, replaced by a fresh week on a later day, never touching real
 conversations, and consistent with itself (seqs, times, states)."""
+
 from __future__ import annotations
 
 import os
@@ -17,13 +18,15 @@ from handover_bridge.services.demo.demo_week import DEMO_PREFIX, DemoWeek
 
 from .conftest import ROOT
 
-NOW = datetime(2024, 3, 6, 12, 0, tzinfo=timezone.utc)          # 20:00 in Shanghai
+NOW = datetime(2024, 3, 6, 12, 0, tzinfo=timezone.utc)  # 20:00 in Shanghai
 
 
 async def counts(h) -> dict[str, int]:
     async with h.bridge.ctx.db.read() as session:
-        return {model.__tablename__: await session.scalar(select(func.count()).select_from(model))
-                for model in (Conversation, Message, Handover, Ticket, ReviewCandidate)}
+        return {
+            model.__tablename__: await session.scalar(select(func.count()).select_from(model))
+            for model in (Conversation, Message, Handover, Ticket, ReviewCandidate)
+        }
 
 
 @pytest.mark.asyncio
@@ -35,9 +38,15 @@ async def test_refused_outside_demo_mode(harness):
 
 def test_command_line_refuses_outside_demo_mode_and_seeds_once_in_it(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIELI_")}
-    env.update({"PYTHONPATH": str(ROOT), "JIELI_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-                "JIELI_LOG_LEVEL": "ERROR", "JIELI_SECRET_KEY": "AtfIaOWmPRJ7DHfFjEC3PltN4oTvM5SB",
-                "JIELI_ACTION_TOKEN": "lqtyOzoJZXO661CgbyZhYvsWJNxzeFd-"})
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "JIELI_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
+            "JIELI_LOG_LEVEL": "ERROR",
+            "JIELI_SECRET_KEY": "AtfIaOWmPRJ7DHfFjEC3PltN4oTvM5SB",
+            "JIELI_ACTION_TOKEN": "lqtyOzoJZXO661CgbyZhYvsWJNxzeFd-",
+        }
+    )
     command = [sys.executable, "-m", "handover_bridge", "seed-demo-week"]
     refused = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "only seeded in demo mode" in refused.stderr
@@ -77,11 +86,13 @@ async def test_seeding_is_idempotent_and_marked(harness):
         assert all(c.meta["demo"] is True and c.state in ("bot", "closed", "ticket") for c in demo)
         assert all(c.created_at < NOW for c in demo)
         for c in demo[:40]:
-            seqs = list(await session.scalars(select(Message.seq).where(Message.conversation_id == c.id)
-                                              .order_by(Message.seq)))
+            seqs = list(
+                await session.scalars(select(Message.seq).where(Message.conversation_id == c.id).order_by(Message.seq))
+            )
             assert seqs == list(range(1, c.next_seq + 1))
-        latest = await session.scalar(select(func.max(Message.created_at))
-                                      .where(Message.conversation_id.like(f"{DEMO_PREFIX}%")))
+        latest = await session.scalar(
+            select(func.max(Message.created_at)).where(Message.conversation_id.like(f"{DEMO_PREFIX}%"))
+        )
         assert latest < NOW
         handovers = list(await session.scalars(select(Handover)))
         assert {h_.reason for h_ in handovers} >= {"request_human", "frustration", "complaint"}
@@ -98,8 +109,13 @@ async def test_seeding_is_idempotent_and_marked(harness):
     # the dashboard sees it, with the demo badge
     lead = await h.http.post("/api/agent/login", json={"username": "agent1", "password": h.settings.demo_password})
     token = lead.json()["token"]
-    data = (await h.http.get("/api/agent/analytics", params={"from": "2024-02-29", "to": "2024-03-06"},
-                             headers={"Authorization": f"Bearer {token}"})).json()
+    data = (
+        await h.http.get(
+            "/api/agent/analytics",
+            params={"from": "2024-02-29", "to": "2024-03-06"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    ).json()
     assert data["demo"] == {"present": True, "conversations": first.conversations}
     assert data["handovers"]["total"] == first.handovers
     assert 0.4 < data["conversations"]["containment_rate"] < 0.8

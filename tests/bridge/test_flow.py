@@ -1,5 +1,6 @@
 """The conversation state machine end to end: bot → queued → assigned → bot | closed, the
 audit trail, and that nothing reaches Rasa while a person has the conversation."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,12 @@ async def test_bot_turn_stores_replies_with_buttons_and_custom_payloads(harness)
     assert answer["state"] == "bot"
     assert [(m["sender"], m["text"]) for m in answer["messages"]] == [("customer", "你好"), ("bot", "收到:你好")]
     assert [m["seq"] for m in answer["messages"]] == [1, 2]
-    assert harness.fake.webhook_calls[-1]["metadata"] == {"customer_id": "u1", "tier": "vip", "page": "/orders/1",
-                                                         "identity": {"verified": False}}   # claims, anonymous
+    assert harness.fake.webhook_calls[-1]["metadata"] == {
+        "customer_id": "u1",
+        "tier": "vip",
+        "page": "/orders/1",
+        "identity": {"verified": False},
+    }  # claims, anonymous
 
     answer = await harness.say(customer, "给我按钮")
     bot = [m for m in answer["messages"] if m["sender"] == "bot"]
@@ -65,15 +70,23 @@ async def test_full_handover_cycle_with_audit_and_rating(harness):
     assert [m["text"] for m in transcript["messages"]][:2] == ["我的退款还没到", "收到:我的退款还没到"]
 
     # customer ⇄ agent, Rasa untouched
-    await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/messages",
-                             json={"text": "您好,我来帮您查一下", "client_msg_id": "a-1"})
+    await harness.agent_call(
+        agent,
+        "POST",
+        f"/conversations/{customer.conversation_id}/messages",
+        json={"text": "您好,我来帮您查一下", "client_msg_id": "a-1"},
+    )
     answer = await harness.say(customer, "<b>谢谢</b>")
-    assert answer["messages"][0]["text"] == "<b>谢谢</b>"          # stored text, returned as text
+    assert answer["messages"][0]["text"] == "<b>谢谢</b>"  # stored text, returned as text
     assert len(harness.fake.webhook_calls) == rasa_calls
 
     # close and hand back: Rasa resumed, bot asks for the rating, the rating is stored
-    result = await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/close",
-                                      json={"return_to_bot": True, "resolution": "已退款", "tags": ["退款"]})
+    result = await harness.agent_call(
+        agent,
+        "POST",
+        f"/conversations/{customer.conversation_id}/close",
+        json={"return_to_bot": True, "resolution": "已退款", "tags": ["退款"]},
+    )
     assert result.json() == {"state": "bot"}
     assert (customer.conversation_id, {"event": "resume"}) in harness.fake.events
     assert (customer.conversation_id, "request_rating") in harness.fake.triggered
@@ -91,8 +104,12 @@ async def test_full_handover_cycle_with_audit_and_rating(harness):
     # back with the bot: Rasa answers again
     answer = await harness.say(customer, "好的")
     assert answer["messages"][-1]["text"] == "收到:好的"
-    assert await audit(harness, customer) == [(None, "bot"), ("bot", "queued"), ("queued", "assigned"),
-                                              ("assigned", "bot")]
+    assert await audit(harness, customer) == [
+        (None, "bot"),
+        ("bot", "queued"),
+        ("queued", "assigned"),
+        ("assigned", "bot"),
+    ]
     seqs = [m["seq"] for m in (await harness.history(customer))["messages"]]
     assert seqs == list(range(1, len(seqs) + 1))
 
@@ -110,14 +127,22 @@ async def test_manual_accept_close_without_bot_asks_for_rating_itself(harness):
     assert "context" in queue[0]["handover"]
     await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/accept")
     await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/accept", expect=409)
-    await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/close",
-                             json={"return_to_bot": False, "resolution": "done"})
+    await harness.agent_call(
+        agent,
+        "POST",
+        f"/conversations/{customer.conversation_id}/close",
+        json={"return_to_bot": False, "resolution": "done"},
+    )
     history = await harness.history(customer)
     assert history["state"] == "closed"
     assert history["messages"][-1]["payload"]["type"] == "rating_request"
     await harness.say(customer, "还在吗", expect=409)
-    assert await audit(harness, customer) == [(None, "bot"), ("bot", "queued"), ("queued", "assigned"),
-                                              ("assigned", "closed")]
+    assert await audit(harness, customer) == [
+        (None, "bot"),
+        ("bot", "queued"),
+        ("queued", "assigned"),
+        ("assigned", "closed"),
+    ]
 
 
 async def test_hand_back_when_rating_intent_unknown_asks_itself(harness):
@@ -127,8 +152,9 @@ async def test_hand_back_when_rating_intent_unknown_asks_itself(harness):
     await harness.handover(customer)
     await wait_for(lambda: harness.state(customer), message="assigned")
     await wait_for(lambda: _is(harness, customer, "assigned"))
-    await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/close",
-                             json={"return_to_bot": True})
+    await harness.agent_call(
+        agent, "POST", f"/conversations/{customer.conversation_id}/close", json={"return_to_bot": True}
+    )
     history = await harness.history(customer)
     assert history["state"] == "bot"
     assert history["messages"][-1]["sender"] == "system"
@@ -173,8 +199,13 @@ async def test_transfer_to_agent_and_to_skill(harness):
     assert result.json() == {"state": "queued", "skill": "billing"}
     queue = (await harness.agent_call(first, "GET", "/queue")).json()["items"]
     assert queue[0]["front"] is True and queue[0]["skill"] == "billing"
-    assert await audit(harness, customer) == [(None, "bot"), ("bot", "queued"), ("queued", "assigned"),
-                                              ("assigned", "assigned"), ("assigned", "queued")]
+    assert await audit(harness, customer) == [
+        (None, "bot"),
+        ("bot", "queued"),
+        ("queued", "assigned"),
+        ("assigned", "assigned"),
+        ("assigned", "queued"),
+    ]
 
 
 @pytest.mark.bridge_settings(agent_grace_seconds=1, heartbeat_timeout_seconds=1)

@@ -1,5 +1,6 @@
 """No import cycles among the bridge's modules: the graph of every `import` / `from … import` in
 handover_bridge (module level and inside functions alike, read with ast) has no cycle."""
+
 from __future__ import annotations
 
 import ast
@@ -27,7 +28,7 @@ def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = name.split(".") if is_package else name.split(".")[:-1]
-                base = base[:len(base) - (node.level - 1)]
+                base = base[: len(base) - (node.level - 1)]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
@@ -38,7 +39,7 @@ def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One cycle of the graph (its modules in order), or None: a depth-first search."""
-    state: dict[str, int] = {}      # 1: on the current path, 2: done
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[str] = []
 
     def visit(node: str) -> list[str] | None:
@@ -46,7 +47,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         path.pop()
@@ -62,8 +63,8 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def _graph() -> dict[str, set[str]]:
     known = _known()
     graph = {name: _imports(name, path, known) for name, path in known.items()}
-    for name in graph:   # importing a.b.c runs the packages a and a.b first: no edges needed for
-        graph[name] -= {p for p in graph[name] if name.startswith(p + ".")}   # a package's own parents
+    for name in graph:  # importing a.b.c runs the packages a and a.b first: no edges needed for
+        graph[name] -= {p for p in graph[name] if name.startswith(p + ".")}  # a package's own parents
     return graph
 
 
@@ -79,5 +80,5 @@ def test_the_check_finds_a_cycle():
 def test_the_graph_sees_imports_inside_functions():
     graph = _graph()
     assert "handover_bridge.domain.hours" in graph["handover_bridge.config"]
-    assert "handover_bridge.app" in graph["handover_bridge"]          # create_app's lazy import
+    assert "handover_bridge.app" in graph["handover_bridge"]  # create_app's lazy import
     assert "handover_bridge.domain.abuse" in graph["handover_bridge.services.customer.conversations"]

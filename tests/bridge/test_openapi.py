@@ -7,6 +7,7 @@ content type, headers, body), and input the description forbids is refused with 
 Bounded and deterministic: EXAMPLES per operation (fewer for login: argon2), derandomized
 Hypothesis, no deadline. The bridge runs in a thread of its own (its event loop) because
 schemathesis calls it synchronously."""
+
 from __future__ import annotations
 
 import asyncio
@@ -46,20 +47,29 @@ from .conftest import ACTION_TOKEN, ORIGIN, PASSWORD, start_harness, stop_harnes
 SHOP_SECRET = "fuzz-shop-identity-secret-7d1c9a40b2e86f35"
 
 # JIELI_FUZZ_EXAMPLES=50 for a deeper run by hand (make test keeps the default: ~1 min per store)
-EXAMPLES = int(os.environ.get("JIELI_FUZZ_EXAMPLES", "5"))           # per operation and generation mode (positive and negative)
-LOGIN_EXAMPLES = 3       # every login attempt costs an argon2 check
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance, negative_data_rejection]
+EXAMPLES = int(os.environ.get("JIELI_FUZZ_EXAMPLES", "5"))  # per operation and generation mode (positive and negative)
+LOGIN_EXAMPLES = 3  # every login attempt costs an argon2 check
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 # input the description forbids must be refused with a 4xx; 413 (too large) is a refusal too
 CONFIG = SchemathesisConfig.from_str(
-    "[checks.negative_data_rejection]\nexpected-statuses = [400, 401, 403, 404, 409, 413, 422, 429]\n")
+    "[checks.negative_data_rejection]\nexpected-statuses = [400, 401, 403, 404, 409, 413, 422, 429]\n"
+)
 
 
 # ---- the description covers every route --------------------------------------------------------
 
+
 def registered_routes() -> set[tuple[str, str]]:
-    app = create_app(Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_DATABASE_URL": "sqlite:///:memory:"}),
-                     background=False)
+    app = create_app(
+        Settings.from_env({"JIELI_DEMO_MODE": "true", "JIELI_DATABASE_URL": "sqlite:///:memory:"}), background=False
+    )
     app.router.finalize()
     routes = set()
     for route in app.router.routes:
@@ -82,11 +92,12 @@ def test_every_route_is_described_and_nothing_else():
 
 def test_the_description_is_valid_openapi():
     schema = schemathesis.openapi.from_dict(description())
-    operations = [result.ok() for result in schema.get_all_operations()]    # .ok() raises on a broken one
+    operations = [result.ok() for result in schema.get_all_operations()]  # .ok() raises on a broken one
     assert len(operations) == len(described_routes())
 
 
 # ---- fuzzing a running bridge -------------------------------------------------------------------
+
 
 class LoopThread:
     """An event loop in a thread: the bridge and its fake Rasa run there."""
@@ -123,46 +134,68 @@ class Scene:
         self.agent_token, self.agent_id = self._agent("fuzz-lead", ["agent", "designer", "lead"])
 
     def _agent(self, username: str, roles: list[str]) -> tuple[str, int]:
-        created = self.harness.loop_thread.run(self.harness.bridge.agents.create(username, PASSWORD, roles=roles, max_concurrent=10000))
+        created = self.harness.loop_thread.run(
+            self.harness.bridge.agents.create(username, PASSWORD, roles=roles, max_concurrent=10000)
+        )
         token = self.http.post("/api/agent/login", json={"username": username, "password": PASSWORD}).json()["token"]
         self.http.post("/api/agent/presence", json={"presence": "online"}, headers={"Authorization": f"Bearer {token}"})
         return token, created.id
 
     def customer(self, question: str = "你好") -> tuple[str, str]:
         data = self.http.post("/api/conversations", json={"metadata": {"page": "fuzz"}}).json()
-        self.http.post(f"/api/conversations/{data['conversation_id']}/messages", json={"text": question},
-                       headers={"Authorization": f"Bearer {data['token']}"})
+        self.http.post(
+            f"/api/conversations/{data['conversation_id']}/messages",
+            json={"text": question},
+            headers={"Authorization": f"Bearer {data['token']}"},
+        )
         return data["conversation_id"], data["token"]
 
     def assigned_chat(self, question: str = "你好") -> str:
         conversation_id, token = self.customer(question)
-        self.http.post(f"/api/conversations/{conversation_id}/messages", json={"text": "转人工"},
-                       headers={"Authorization": f"Bearer {token}"})
-        self.http.post(f"/api/agent/conversations/{conversation_id}/accept",
-                       headers={"Authorization": f"Bearer {self.agent_token}"})
+        self.http.post(
+            f"/api/conversations/{conversation_id}/messages",
+            json={"text": "转人工"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        self.http.post(
+            f"/api/agent/conversations/{conversation_id}/accept",
+            headers={"Authorization": f"Bearer {self.agent_token}"},
+        )
         return conversation_id
 
     def ticket(self) -> int:
         conversation_id, token = self.customer()
-        answer = self.http.post(f"/api/conversations/{conversation_id}/ticket", json={"message": "请回电",
-                                "contact": "13800000000"}, headers={"Authorization": f"Bearer {token}"})
+        answer = self.http.post(
+            f"/api/conversations/{conversation_id}/ticket",
+            json={"message": "请回电", "contact": "13800000000"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         return answer.json()["ticket"]["id"]
 
     def candidate(self) -> int:
         """A closed chat the agent tagged: a candidate in the review queue."""
         conversation_id = self.assigned_chat("你们有实体店吗？我想去店里看看")
         agent = {"Authorization": f"Bearer {self.agent_token}"}
-        self.http.post(f"/api/agent/conversations/{conversation_id}/messages", headers=agent,
-                       json={"text": "目前只有线上店铺哦，欢迎在店里下单～"})
-        closed = self.http.post(f"/api/agent/conversations/{conversation_id}/close", headers=agent,
-                                json={"return_to_bot": True, "intent": "product_usage", "reusable": True}).json()
+        self.http.post(
+            f"/api/agent/conversations/{conversation_id}/messages",
+            headers=agent,
+            json={"text": "目前只有线上店铺哦，欢迎在店里下单～"},
+        )
+        closed = self.http.post(
+            f"/api/agent/conversations/{conversation_id}/close",
+            headers=agent,
+            json={"return_to_bot": True, "intent": "product_usage", "reusable": True},
+        ).json()
         assert closed.get("review_candidate"), closed
         return closed["review_candidate"]
 
     def queued(self) -> tuple[str, str]:
         conversation_id, token = self.customer()
-        self.http.post(f"/api/conversations/{conversation_id}/messages", json={"text": "转人工"},
-                       headers={"Authorization": f"Bearer {token}"})
+        self.http.post(
+            f"/api/conversations/{conversation_id}/messages",
+            json={"text": "转人工"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         return conversation_id, token
 
     def rated_chat(self) -> tuple[str, str]:
@@ -170,8 +203,9 @@ class Scene:
         conversation_id, token = self.queued()
         agent = {"Authorization": f"Bearer {self.agent_token}"}
         self.http.post(f"/api/agent/conversations/{conversation_id}/accept", headers=agent)
-        self.http.post(f"/api/agent/conversations/{conversation_id}/close", headers=agent,
-                       json={"return_to_bot": False})
+        self.http.post(
+            f"/api/agent/conversations/{conversation_id}/close", headers=agent, json={"return_to_bot": False}
+        )
         return conversation_id, token
 
     def prepare(self, path: str) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
@@ -179,8 +213,13 @@ class Scene:
         examples), each a fresh object in the state the operation needs."""
         agent = {"Authorization": f"Bearer {self.agent_token}"}
         if path.startswith("/api/conversations/"):
-            conversation_id, token = (self.queued() if path.endswith("/cancel-wait") else
-                                      self.rated_chat() if path.endswith("/rating") else self.customer())
+            conversation_id, token = (
+                self.queued()
+                if path.endswith("/cancel-wait")
+                else self.rated_chat()
+                if path.endswith("/rating")
+                else self.customer()
+            )
             signed = {"identity_token": shop_token(SHOP_SECRET, "C-fuzz")} if path.endswith("/identity") else {}
             return {"Authorization": f"Bearer {token}"}, {"conversation_id": conversation_id}, signed
         if path == "/api/handovers":
@@ -200,7 +239,9 @@ class Scene:
         if path.startswith("/ws/"):
             return {"Origin": ORIGIN}, {}, {}
         if path.startswith(("/widget/", "/console/", "/shared/")) and path.endswith("{name}"):
-            name = {"/widget/": "widget.js", "/console/": "console.js", "/shared/": "socket.js"}[path[:path.index("/", 1) + 1]]
+            name = {"/widget/": "widget.js", "/console/": "console.js", "/shared/": "socket.js"}[
+                path[: path.index("/", 1) + 1]
+            ]
             return {}, {"name": name}, {}
         return {}, {}, {}
 
@@ -216,21 +257,29 @@ def fuzz_operation(operation, scene: Scene, failures: list[str]) -> Counter:
         if use_pinned and pinned:
             case.path_parameters = {**(case.path_parameters or {}), **pinned}
         if use_pinned and body_fields and isinstance(case.body, dict):
-            case.body = {**case.body, **body_fields}    # assigned: schemathesis re-checks what is negative
+            case.body = {**case.body, **body_fields}  # assigned: schemathesis re-checks what is negative
         return case
 
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
         strategy = st.tuples(operation.as_strategy(generation_mode=mode), st.integers(0, 3))
 
-        @settings(max_examples=examples, derandomize=True, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(drawn=strategy)
         def run(drawn):
             case, coin = drawn
             # 3 in 4: real ids and valid credentials; 1 in 4: the fuzzer's own ids and tokens
             case = pin(case, coin != 0)
-            call_headers = {k: v for k, v in (case.headers or {}).items()
-                            if coin == 0 or k.lower() not in {h.lower() for h in headers}}
+            call_headers = {
+                k: v
+                for k, v in (case.headers or {}).items()
+                if coin == 0 or k.lower() not in {h.lower() for h in headers}
+            }
             if coin != 0:
                 call_headers.update(headers)
             case.headers = call_headers
@@ -238,14 +287,14 @@ def fuzz_operation(operation, scene: Scene, failures: list[str]) -> Counter:
                 response = case.call(base_url=scene.url, timeout=30)
                 statuses[response.status_code] += 1
                 case.validate_response(response, checks=CHECKS)
-            except (AssertionError, FailureGroup) as error:       # what schemathesis's checks found
+            except (AssertionError, FailureGroup) as error:  # what schemathesis's checks found
                 failures.append(f"{method.upper()} {path} [{mode.value}]: {str(error)[:1500]}")  # noqa: B023 (run() is called below, in this iteration)
             except Exception as error:  # noqa: BLE001 - a transport error is a failure too
                 failures.append(f"{method.upper()} {path} [{mode.value}]: {type(error).__name__}: {error}")  # noqa: B023
 
         try:
             run()
-        except Unsatisfiable:     # nothing to make invalid (no parameters, no body): positive only
+        except Unsatisfiable:  # nothing to make invalid (no parameters, no body): positive only
             assert mode is GenerationMode.NEGATIVE, f"{method.upper()} {path}: no valid example"
     return statuses
 
@@ -255,9 +304,16 @@ def live_bridge(store, tmp_path):
     loop_thread = LoopThread()
     data_dir = tmp_path / "nlu"
     data_dir.mkdir()
-    harness = loop_thread.run(start_harness(store, auto_assign="false", training_data_dir=str(data_dir),
-                                            identity_secret=SHOP_SECRET,
-                                            login_queue="100", login_per_address="100"))
+    harness = loop_thread.run(
+        start_harness(
+            store,
+            auto_assign="false",
+            training_data_dir=str(data_dir),
+            identity_secret=SHOP_SECRET,
+            login_queue="100",
+            login_per_address="100",
+        )
+    )
     harness.loop_thread = loop_thread
     try:
         yield harness
@@ -284,11 +340,18 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_bridge)
     assert not failures, f"{len(failures)} failures:\n" + "\n\n".join(failures[:20])
     # the valid credentials got the fuzzer past authentication: every operation succeeded at
     # least once (a 2xx, a 101-less WebSocket route's 4xx aside)
-    never_ok = {name: dict(counts) for name, counts in answered.items()
-                if not any(200 <= status < 400 for status in counts) and " /ws/" not in name
-                and " /shop" not in name and " /api/demo/" not in name}   # the demo shop: 404 outside demo mode, as described
+    never_ok = {
+        name: dict(counts)
+        for name, counts in answered.items()
+        if not any(200 <= status < 400 for status in counts)
+        and " /ws/" not in name
+        and " /shop" not in name
+        and " /api/demo/" not in name
+    }  # the demo shop: 404 outside demo mode, as described
     assert not never_ok, f"operations that never succeeded: {never_ok}"
-    print(f"fuzzed {len(answered)} operations, {sum(sum(c.values()) for c in answered.values())} calls "
-          f"in {time.monotonic() - started:.0f} s")
+    print(
+        f"fuzzed {len(answered)} operations, {sum(sum(c.values()) for c in answered.values())} calls "
+        f"in {time.monotonic() - started:.0f} s"
+    )
     for name, counts in answered.items():
         print(f"  {name}: {dict(sorted(counts.items()))}")

@@ -1,4 +1,5 @@
 """/healthz and /metrics."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,10 @@ async def test_healthz_ok_then_degraded_then_store_down(harness):
     body = response.json()
     assert body["status"] == "ok"
     assert {name: check["status"] for name, check in body["checks"].items()} == {
-        "store": "up", "rasa": "up", "action_server": "up"}
+        "store": "up",
+        "rasa": "up",
+        "action_server": "up",
+    }
 
     await harness.fake.stop()
     response = await harness.http.get("/healthz")
@@ -34,8 +38,9 @@ async def test_metrics_count_messages_handovers_and_times(harness):
     customer = await harness.customer()
     await harness.say(customer, "你好")
     await harness.say(customer, "转人工")
-    await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/close",
-                             json={"return_to_bot": True})
+    await harness.agent_call(
+        agent, "POST", f"/conversations/{customer.conversation_id}/close", json={"return_to_bot": True}
+    )
     text = (await harness.http.get("/metrics")).text
     assert 'jieli_messages_total{sender="customer"} 2.0' in text
     assert 'jieli_messages_total{sender="bot"}' in text

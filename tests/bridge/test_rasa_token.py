@@ -1,14 +1,17 @@
 """The bridge's side of Rasa's --auth-token: JIELI_RASA_TOKEN is a secret like the others, and the
 bridge sends it on every call to Rasa's HTTP API (the real Rasa refusing without it is checked in
 tests/e2e/test_trust.py)."""
+
 from __future__ import annotations
 
 import pytest
 
 from handover_bridge.config import ConfigError, Settings
 
-GOOD = {"JIELI_SECRET_KEY": "Wk3ZqT9vLr2nXc7HbP4mJd8sYf1gQa6u",
-        "JIELI_ACTION_TOKEN": "Ne5Rt8KyUw2Ip0OzLx3Cv7Bm4Hj9Gs6d"}
+GOOD = {
+    "JIELI_SECRET_KEY": "Wk3ZqT9vLr2nXc7HbP4mJd8sYf1gQa6u",
+    "JIELI_ACTION_TOKEN": "Ne5Rt8KyUw2Ip0OzLx3Cv7Bm4Hj9Gs6d",
+}
 
 
 @pytest.mark.parametrize("weak", ["changeme-changeme", "rasa-token-rasa-token-rasa-token-1", "x" * 40])

@@ -2,6 +2,7 @@
 before and during it, what the agent answered, the intent the agent tagged), the designer's review
 queue (role, accept with edits, reject), and the export to Rasa training data (valid YAML, no
 duplicates, deterministic, merge-safe). On SQLite and PostgreSQL (the `store` fixture)."""
+
 from __future__ import annotations
 
 import shutil
@@ -22,32 +23,41 @@ STORE_ANSWER = "您好，我们目前只有线上店铺，暂时没有线下实�
 CONTEXT = {
     "version": 1,
     "problem": {"text": "你们有实体店吗", "messages": [{"turn": 1, "text": "你们有实体店吗"}]},
-    "intents": [{"turn": 1, "intent": "product_info", "confidence": 0.98},
-                {"turn": 2, "intent": "product_info", "confidence": 0.71},
-                {"turn": 3, "intent": "request_human", "confidence": 1.0}],
-    "transcript": [{"turn": 1, "sender": "customer", "text": "你们有实体店吗", "intent": "product_info"},
-                   {"sender": "bot", "text": "收到:你们有实体店吗"},
-                   {"turn": 2, "sender": "customer", "text": "我想去店里看看实物", "intent": "product_info"},
-                   {"turn": 3, "sender": "customer", "text": "转人工", "intent": "request_human"}],
+    "intents": [
+        {"turn": 1, "intent": "product_info", "confidence": 0.98},
+        {"turn": 2, "intent": "product_info", "confidence": 0.71},
+        {"turn": 3, "intent": "request_human", "confidence": 1.0},
+    ],
+    "transcript": [
+        {"turn": 1, "sender": "customer", "text": "你们有实体店吗", "intent": "product_info"},
+        {"sender": "bot", "text": "收到:你们有实体店吗"},
+        {"turn": 2, "sender": "customer", "text": "我想去店里看看实物", "intent": "product_info"},
+        {"turn": 3, "sender": "customer", "text": "转人工", "intent": "request_human"},
+    ],
 }
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
 
+
 async def designer(harness, username: str = "designer-1") -> AgentClient:
-    created = await harness.bridge.agents.create(username, PASSWORD, display_name="设计师", skills=["*"],
-                                                 roles=["agent", "designer"])
+    created = await harness.bridge.agents.create(
+        username, PASSWORD, display_name="设计师", skills=["*"], roles=["agent", "designer"]
+    )
     response = await harness.http.post("/api/agent/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return AgentClient(username, response.json()["token"], created.id)
 
 
-async def handed_over_chat(harness, agent: AgentClient, before: list[str], during: list[str],
-                           replies: list[str]):
+async def handed_over_chat(harness, agent: AgentClient, before: list[str], during: list[str], replies: list[str]):
     """A customer asks the bot, is handed over (转人工), the agent accepts and answers, the
     customer says more: everything through the HTTP API."""
-    harness.fake.handover_body = {"category": "其他", "reason": "request_human",
-                                  "summary": "客户诉求：你们有实体店吗", "context": CONTEXT}
+    harness.fake.handover_body = {
+        "category": "其他",
+        "reason": "request_human",
+        "summary": "客户诉求：你们有实体店吗",
+        "context": CONTEXT,
+    }
     customer = await harness.customer()
     for text in before:
         await harness.say(customer, text)
@@ -55,19 +65,32 @@ async def handed_over_chat(harness, agent: AgentClient, before: list[str], durin
     assert answer["state"] == "queued", answer
     await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/accept")
     for text in replies[:1]:
-        await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/messages",
-                                 json={"text": text, "client_msg_id": f"r-{text[:4]}"})
+        await harness.agent_call(
+            agent,
+            "POST",
+            f"/conversations/{customer.conversation_id}/messages",
+            json={"text": text, "client_msg_id": f"r-{text[:4]}"},
+        )
     for text in during:
         await harness.say(customer, text)
     for text in replies[1:]:
-        await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/messages",
-                                 json={"text": text, "client_msg_id": f"r-{len(text)}"})
+        await harness.agent_call(
+            agent,
+            "POST",
+            f"/conversations/{customer.conversation_id}/messages",
+            json={"text": text, "client_msg_id": f"r-{len(text)}"},
+        )
     return customer
 
 
 async def close(harness, agent, customer, expect: int = 200, **body):
-    response = await harness.agent_call(agent, "POST", f"/conversations/{customer.conversation_id}/close",
-                                        expect=expect, json={"return_to_bot": True, "resolution": "已解决", **body})
+    response = await harness.agent_call(
+        agent,
+        "POST",
+        f"/conversations/{customer.conversation_id}/close",
+        expect=expect,
+        json={"return_to_bot": True, "resolution": "已解决", **body},
+    )
     return response.json()
 
 
@@ -89,13 +112,17 @@ def export_into(harness, folder: Path) -> None:
 
 # ---- candidates from closed handovers ------------------------------------------------------------------
 
+
 @pytest.mark.bridge_settings(auto_assign=False)
 async def test_a_closed_handover_becomes_a_candidate(harness):
     agent = await harness.agent()
     customer = await handed_over_chat(
-        harness, agent, before=["你好", "你们有实体店吗", "我想去店里看看实物", "/order_status"],
+        harness,
+        agent,
+        before=["你好", "你们有实体店吗", "我想去店里看看实物", "/order_status"],
         during=["那可以到仓库自提吗？", "我的电话是13812345678", "好的 谢谢"],
-        replies=["您好，我是客服，马上帮您看", STORE_ANSWER])
+        replies=["您好，我是客服，马上帮您看", STORE_ANSWER],
+    )
     result = await close(harness, agent, customer, intent="product_info", reusable=True)
     assert result["state"] == "bot"
     candidate_id = result["review_candidate"]
@@ -110,10 +137,10 @@ async def test_a_closed_handover_becomes_a_candidate(harness):
     # what the customer asked, before and during the handover; greetings, buttons, the request for
     # a person, personal data and pleasantries left out
     assert item["examples"] == ["你们有实体店吗", "我想去店里看看实物", "那可以到仓库自提吗？"]
-    assert item["answer"] == STORE_ANSWER               # the agent's longest message
+    assert item["answer"] == STORE_ANSWER  # the agent's longest message
     assert item["reusable"] is True
     assert item["intent"] == "product_info" and item["intent_label"] == "商品咨询"
-    assert item["bot_intent"] == "product_info"         # what the bot took it for
+    assert item["bot_intent"] == "product_info"  # what the bot took it for
     assert item["status"] == "pending" and item["export_as"] == "faq"
     assert item["agent"] == {"id": agent.id, "display_name": f"客服{agent.username[-2:]}"}
     assert item["handover"]["reason"] == "request_human" and item["handover"]["closed_at"]
@@ -121,7 +148,7 @@ async def test_a_closed_handover_becomes_a_candidate(harness):
     async with harness.bridge.ctx.db.read() as session:
         stored = await session.get(ReviewCandidate, candidate_id)
         handover = await session.get(Handover, stored.handover_id)
-    assert handover.intent == "product_info"            # tagged at close, on the handover too
+    assert handover.intent == "product_info"  # tagged at close, on the handover too
     assert stored.agent_id == agent.id and stored.demo is False
 
     # idempotent: asking again for the same handover gives the same candidate
@@ -132,8 +159,13 @@ async def test_a_closed_handover_becomes_a_candidate(harness):
 @pytest.mark.bridge_settings(auto_assign=False)
 async def test_the_agent_may_choose_the_answer_and_may_tag_nothing(harness):
     agent = await harness.agent()
-    customer = await handed_over_chat(harness, agent, before=["你们有实体店吗"], during=[],
-                                      replies=["没有哦", "很长的一句寒暄，您好您好，请稍等，我这边马上帮您查询一下情况"])
+    customer = await handed_over_chat(
+        harness,
+        agent,
+        before=["你们有实体店吗"],
+        during=[],
+        replies=["没有哦", "很长的一句寒暄，您好您好，请稍等，我这边马上帮您查询一下情况"],
+    )
     result = await close(harness, agent, customer, reusable=True, answer="  我们只有网店，没有线下门店。 ")
     [item] = (await review(harness, await designer(harness), "GET", "/candidates"))["items"]
     assert item["id"] == result["review_candidate"]
@@ -154,22 +186,30 @@ async def test_the_agent_may_choose_the_answer_and_may_tag_nothing(harness):
 async def test_close_refuses_an_intent_the_domain_does_not_have(harness):
     agent = await harness.agent()
     customer = await handed_over_chat(harness, agent, before=["你们有实体店吗"], during=[], replies=["没有"])
-    for body, code in (({"intent": "shop_location"}, "unknown_intent"), ({"intent": "faq"}, "invalid_intent"),
-                       ({"intent": "nlu_fallback"}, "invalid_intent"), ({"intent": 3}, "invalid_intent"),
-                       ({"reusable": "yes"}, "invalid_close"), ({"answer": ["x"]}, "invalid_close"),
-                       ({"answer": "长" * 1001, "reusable": True}, "invalid_close")):
+    for body, code in (
+        ({"intent": "shop_location"}, "unknown_intent"),
+        ({"intent": "faq"}, "invalid_intent"),
+        ({"intent": "nlu_fallback"}, "invalid_intent"),
+        ({"intent": 3}, "invalid_intent"),
+        ({"reusable": "yes"}, "invalid_close"),
+        ({"answer": ["x"]}, "invalid_close"),
+        ({"answer": "长" * 1001, "reusable": True}, "invalid_close"),
+    ):
         error = (await close(harness, agent, customer, expect=400, **body))["error"]
         assert error["code"] == code, (body, error)
         assert error["message"]
-    assert "shop_location" in (await close(harness, agent, customer, expect=400, intent="shop_location"))["error"]["message"]
-    assert await harness.state(customer) == "assigned"      # nothing happened
+    assert (
+        "shop_location"
+        in (await close(harness, agent, customer, expect=400, intent="shop_location"))["error"]["message"]
+    )
+    assert await harness.state(customer) == "assigned"  # nothing happened
     result = await close(harness, agent, customer, intent="refund")
     assert result["state"] == "bot" and result["review_candidate"]
 
 
 async def test_intents_for_the_close_dialog(harness):
     agent = await harness.agent()
-    items = (await review(harness, agent, "GET", "/intents"))["items"]     # any agent
+    items = (await review(harness, agent, "GET", "/intents"))["items"]  # any agent
     names = [i["name"] for i in items]
     assert names[:3] == ["order_status", "cancel_order", "change_address"]
     assert {"refund", "product_info", "out_of_scope", "request_human"} <= set(names)
@@ -179,8 +219,13 @@ async def test_intents_for_the_close_dialog(harness):
 
 async def test_the_review_queue_needs_the_designer_role(harness):
     agent = await harness.agent()
-    for method, path in (("GET", "/candidates"), ("GET", "/candidates/1"), ("POST", "/candidates/1/accept"),
-                         ("POST", "/candidates/1/reject"), ("POST", "/export")):
+    for method, path in (
+        ("GET", "/candidates"),
+        ("GET", "/candidates/1"),
+        ("POST", "/candidates/1/accept"),
+        ("POST", "/candidates/1/reject"),
+        ("POST", "/export"),
+    ):
         response = await harness.agent_call(agent, method, f"/review{path}", expect=403)
         assert response.json()["error"]["code"] == "needs_designer"
     response = await harness.http.get("/api/agent/review/candidates")
@@ -191,6 +236,7 @@ async def test_the_review_queue_needs_the_designer_role(harness):
 
 # ---- review and export ------------------------------------------------------------------------------
 
+
 @pytest.mark.bridge_settings(auto_assign=False)
 async def test_accept_edit_reject_and_export(harness, tmp_path):
     folder = training_copy(tmp_path)
@@ -198,35 +244,58 @@ async def test_accept_edit_reject_and_export(harness, tmp_path):
     agent = await harness.agent()
     boss = await designer(harness)
 
-    store = await handed_over_chat(harness, agent, before=["你们有实体店吗", "我想去店里看看实物"],
-                                   during=["客服几点上班"], replies=[STORE_ANSWER])
+    store = await handed_over_chat(
+        harness, agent, before=["你们有实体店吗", "我想去店里看看实物"], during=["客服几点上班"], replies=[STORE_ANSWER]
+    )
     store_id = (await close(harness, agent, store, intent="product_info", reusable=True))["review_candidate"]
-    parcel = await handed_over_chat(harness, agent, before=["订单2024112300012399的快递停在中转站不动了"],
-                                    during=["快递停在中转站三天了还没动"], replies=["我帮您催一下快递"])
+    parcel = await handed_over_chat(
+        harness,
+        agent,
+        before=["订单2024112300012399的快递停在中转站不动了"],
+        during=["快递停在中转站三天了还没动"],
+        replies=["我帮您催一下快递"],
+    )
     parcel_id = (await close(harness, agent, parcel, intent="order_status"))["review_candidate"]
     noise = await handed_over_chat(harness, agent, before=["随便问问你们店怎么样"], during=[], replies=["好的"])
     noise_id = (await close(harness, agent, noise, reusable=False))["review_candidate"]
 
     # bad input: 4xx with a message, never a 500
-    for body, code in (({"examples": "你们有实体店吗"}, "invalid_examples"), ({"examples": []}, "examples_required"),
-                       ({"examples": ["!"]}, "invalid_examples"), ({"intent": "nope"}, "unknown_intent"),
-                       ({"reusable": True, "answer": ""}, "answer_required"), ({"color": "red"}, "invalid_candidate")):
+    for body, code in (
+        ({"examples": "你们有实体店吗"}, "invalid_examples"),
+        ({"examples": []}, "examples_required"),
+        ({"examples": ["!"]}, "invalid_examples"),
+        ({"intent": "nope"}, "unknown_intent"),
+        ({"reusable": True, "answer": ""}, "answer_required"),
+        ({"color": "red"}, "invalid_candidate"),
+    ):
         error = (await review(harness, boss, "POST", f"/candidates/{store_id}/accept", expect=400, json=body))["error"]
         assert error["code"] == code, (body, error)
-    assert (await review(harness, boss, "POST", f"/candidates/{noise_id}/accept", expect=400))["error"]["code"] \
-        == "intent_required"
+    assert (await review(harness, boss, "POST", f"/candidates/{noise_id}/accept", expect=400))["error"][
+        "code"
+    ] == "intent_required"
     await review(harness, boss, "POST", "/candidates/999999/accept", expect=404, json={})
     await review(harness, boss, "GET", "/candidates?status=maybe", expect=400)
 
     # the designer edits the phrasings and the answer, accepts; rejects the small talk
-    edited = (await review(harness, boss, "POST", f"/candidates/{store_id}/accept", json={
-        "examples": ["你们有实体店吗", "有没有线下门店可以逛逛", "客服几点上班", "有没有线下门店可以逛逛！"],
-        "answer": STORE_ANSWER + "\n有问题随时找我们。", "note": "好答复"}))["candidate"]
+    edited = (
+        await review(
+            harness,
+            boss,
+            "POST",
+            f"/candidates/{store_id}/accept",
+            json={
+                "examples": ["你们有实体店吗", "有没有线下门店可以逛逛", "客服几点上班", "有没有线下门店可以逛逛！"],
+                "answer": STORE_ANSWER + "\n有问题随时找我们。",
+                "note": "好答复",
+            },
+        )
+    )["candidate"]
     assert edited["status"] == "accepted" and edited["reviewed_by"]["id"] == boss.id
-    assert edited["examples"] == ["你们有实体店吗", "有没有线下门店可以逛逛", "客服几点上班"]   # deduplicated
+    assert edited["examples"] == ["你们有实体店吗", "有没有线下门店可以逛逛", "客服几点上班"]  # deduplicated
     await review(harness, boss, "POST", f"/candidates/{parcel_id}/accept", json={})
-    rejected = (await review(harness, boss, "POST", f"/candidates/{noise_id}/reject",
-                             json={"note": "闲聊，不用学"}))["candidate"]
+    rejected = (await review(harness, boss, "POST", f"/candidates/{noise_id}/reject", json={"note": "闲聊，不用学"}))[
+        "candidate"
+    ]
     assert rejected["status"] == "rejected" and rejected["note"] == "闲聊，不用学"
 
     preview = await review(harness, boss, "POST", "/export", json={"dry_run": True})
@@ -236,8 +305,9 @@ async def test_accept_edit_reject_and_export(harness, tmp_path):
     result = await review(harness, boss, "POST", "/export", json={})
     assert result["entries"] == 2 and result["faqs"] == 1 and result["marked_exported"] == 2
     # 客服几点上班 is a seed FAQ example already: skipped, not duplicated
-    assert {"candidate": store_id, "example": "客服几点上班", "reason": "duplicate"}.items() <= \
-        next(s for s in result["skipped"] if s["example"] == "客服几点上班").items()
+    assert {"candidate": store_id, "example": "客服几点上班", "reason": "duplicate"}.items() <= next(
+        s for s in result["skipped"] if s["example"] == "客服几点上班"
+    ).items()
     text = (folder / tx.GENERATED_FILE).read_text(encoding="utf-8")
     assert text.startswith("# GENERATED by `make export-training`")
     data = yaml.safe_load(text)
@@ -273,10 +343,26 @@ async def test_accept_edit_reject_and_export(harness, tmp_path):
 async def test_export_keeps_what_another_store_exported(harness, tmp_path):
     """A fresh database (a new demo, say) must not wipe what was learned before."""
     folder = training_copy(tmp_path)
-    (folder / tx.GENERATED_FILE).write_text(tx.render([tx.Entry(
-        "0123456789abcdef:7", "faq/learned_01234567_7", ["你们支持开箱验货吗"], "支持开箱验货。",
-        {"source": tx.SOURCE, "candidate": 3, "handover": 7, "conversation": "0123456789abcdef",
-         "accepted_at": "2026-01-01T00:00:00+00:00"})]), encoding="utf-8")
+    (folder / tx.GENERATED_FILE).write_text(
+        tx.render(
+            [
+                tx.Entry(
+                    "0123456789abcdef:7",
+                    "faq/learned_01234567_7",
+                    ["你们支持开箱验货吗"],
+                    "支持开箱验货。",
+                    {
+                        "source": tx.SOURCE,
+                        "candidate": 3,
+                        "handover": 7,
+                        "conversation": "0123456789abcdef",
+                        "accepted_at": "2026-01-01T00:00:00+00:00",
+                    },
+                )
+            ]
+        ),
+        encoding="utf-8",
+    )
     export_into(harness, folder)
     agent = await harness.agent()
     boss = await designer(harness)

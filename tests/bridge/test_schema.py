@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL, and a
 downgrade to the first revision and back works (a shop can roll a release back)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,14 +17,23 @@ from .conftest import ACTION_TOKEN, SECRET
 
 
 def _settings(store) -> Settings:
-    return Settings.from_env({"JIELI_DATABASE_URL": store.url, "JIELI_DB_SCHEMA": store.schema,
-                              "JIELI_SECRET_KEY": SECRET, "JIELI_ACTION_TOKEN": ACTION_TOKEN})
+    return Settings.from_env(
+        {
+            "JIELI_DATABASE_URL": store.url,
+            "JIELI_DB_SCHEMA": store.schema,
+            "JIELI_SECRET_KEY": SECRET,
+            "JIELI_ACTION_TOKEN": ACTION_TOKEN,
+        }
+    )
 
 
 def _differences(connection):
     context = MigrationContext.configure(connection, opts={"compare_type": False})
-    return [d for d in compare_metadata(context, Base.metadata)
-            if not (isinstance(d, tuple) and d[0] in ("remove_table",) and d[1].name == "alembic_version")]
+    return [
+        d
+        for d in compare_metadata(context, Base.metadata)
+        if not (isinstance(d, tuple) and d[0] in ("remove_table",) and d[1].name == "alembic_version")
+    ]
 
 
 @pytest.mark.asyncio

@@ -1,4 +1,5 @@
 """Authorisation, input limits and rate limits."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,8 +32,11 @@ async def test_customer_tokens_open_only_their_own_conversation(harness):
 async def test_agent_endpoints_need_an_agent_token(harness):
     customer = await harness.customer()
     for headers in ({}, customer.headers, {"Authorization": "Bearer forged"}):
-        for method, path in (("GET", "/api/agent/queue"), ("GET", "/api/agent/tickets"),
-                             ("POST", f"/api/agent/conversations/{customer.conversation_id}/accept")):
+        for method, path in (
+            ("GET", "/api/agent/queue"),
+            ("GET", "/api/agent/tickets"),
+            ("POST", f"/api/agent/conversations/{customer.conversation_id}/accept"),
+        ):
             response = await harness.http.request(method, path, headers=headers)
             assert response.status_code == 401, (path, headers)
     bad_login = await harness.http.post("/api/agent/login", json={"username": "nobody", "password": "whatever1"})
@@ -90,11 +94,12 @@ async def test_per_conversation_rate_limit(harness):
     customer = await harness.customer()
     for i in range(3):
         await harness.say(customer, f"第{i}条")
-    limited = await harness.http.post(f"{customer.base}/messages", headers=customer.headers,
-                                      json={"text": "再来", "client_msg_id": "r-x"})
+    limited = await harness.http.post(
+        f"{customer.base}/messages", headers=customer.headers, json={"text": "再来", "client_msg_id": "r-x"}
+    )
     assert limited.status_code == 429 and error_code(limited) == "rate_limited"
     assert int(limited.headers["retry-after"]) >= 1
-    other = await harness.customer()          # another conversation is not affected
+    other = await harness.customer()  # another conversation is not affected
     await harness.say(other, "你好")
 
 

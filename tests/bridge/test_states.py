@@ -1,6 +1,7 @@
 """One state machine: the transition table in domain/states.py, checked by the only writer of a
 conversation's state (repositories/conversations.transition), a CHECK constraint in the store, and a
 409 where a client asks for an impossible move."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,15 +20,32 @@ async def _assigned(harness, customer) -> bool:
 
 def test_the_table_is_the_documented_one():
     allowed = {(a.value, b.value) for a, targets in TRANSITIONS.items() for b in targets}
-    assert allowed == {("bot", "queued"), ("bot", "ticket"), ("queued", "assigned"), ("queued", "bot"),
-                       ("queued", "ticket"), ("assigned", "assigned"), ("assigned", "queued"),
-                       ("assigned", "bot"), ("assigned", "closed")}
+    assert allowed == {
+        ("bot", "queued"),
+        ("bot", "ticket"),
+        ("queued", "assigned"),
+        ("queued", "bot"),
+        ("queued", "ticket"),
+        ("assigned", "assigned"),
+        ("assigned", "queued"),
+        ("assigned", "bot"),
+        ("assigned", "closed"),
+    }
     assert set(TRANSITIONS) == set(State)
 
 
-@pytest.mark.parametrize("current, to", [("bot", "assigned"), ("bot", "closed"), ("closed", "bot"),
-                                         ("ticket", "queued"), ("queued", "closed"), ("nonsense", "bot"),
-                                         ("bot", "nonsense")])
+@pytest.mark.parametrize(
+    "current, to",
+    [
+        ("bot", "assigned"),
+        ("bot", "closed"),
+        ("closed", "bot"),
+        ("ticket", "queued"),
+        ("queued", "closed"),
+        ("nonsense", "bot"),
+        ("bot", "nonsense"),
+    ],
+)
 def test_an_impossible_transition_is_a_conflict(current, to):
     with pytest.raises(InvalidTransition) as raised:
         states.check(current, to)
@@ -46,13 +64,15 @@ async def test_the_store_refuses_an_impossible_transition_and_an_unknown_state(h
     db = harness.bridge.ctx.db
     with pytest.raises(InvalidTransition):
         async with db.write() as session:
-            await conversations_repo.transition(session, customer.conversation_id, [State.BOT], State.CLOSED,
-                                                actor="test")
+            await conversations_repo.transition(
+                session, customer.conversation_id, [State.BOT], State.CLOSED, actor="test"
+            )
     assert await harness.state(customer) == "bot"
     with pytest.raises(Exception) as raised:
         async with db.write() as session:
-            await session.execute(text("UPDATE conversations SET state = 'lost' WHERE id = :id"),
-                                  {"id": customer.conversation_id})
+            await session.execute(
+                text("UPDATE conversations SET state = 'lost' WHERE id = :id"), {"id": customer.conversation_id}
+            )
     assert "ck_conversations_state" in str(raised.value) or "CHECK" in str(raised.value).upper()
     assert await harness.state(customer) == "bot"
 
@@ -60,11 +80,12 @@ async def test_the_store_refuses_an_impossible_transition_and_an_unknown_state(h
 @pytest.mark.asyncio
 async def test_a_client_asking_for_an_impossible_move_gets_409(harness):
     customer = await harness.customer()
-    await harness.agent()   # online: the handover is assigned to them
+    await harness.agent()  # online: the handover is assigned to them
     await harness.handover(customer, reason="request_human")
     await wait_for(lambda: _assigned(harness, customer), message="assigned")
-    response = await harness.http.post(f"{customer.base}/ticket", headers=customer.headers,
-                                       json={"message": "请回电", "contact": "13800000000"})
+    response = await harness.http.post(
+        f"{customer.base}/ticket", headers=customer.headers, json={"message": "请回电", "contact": "13800000000"}
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "bad_state"
     assert "assigned" in response.json()["error"]["message"]

@@ -8,6 +8,7 @@
   `conversation_expired` on every customer route, the socket handshake and an open socket's
   frames; activity keeps it alive; nothing stored is lost.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,12 +36,13 @@ async def read_status(harness, agent, conversation_id: str) -> set[int]:
     """The status of every HTTP reading route for this conversation (a set: they must agree)."""
     statuses = set()
     for params in ({}, {"after": 0}, {"after": 2}):
-        response = await harness.agent_call(agent, "GET", f"/conversations/{conversation_id}", expect=None,
-                                            params=params)
+        response = await harness.agent_call(
+            agent, "GET", f"/conversations/{conversation_id}", expect=None, params=params
+        )
         if response.status_code != 200:
             body = response.json()["error"]
             assert body["code"] in ("not_your_conversation", "not_found"), body
-            assert "转人工" not in response.text and "hello" not in response.text   # nothing of the chat
+            assert "转人工" not in response.text and "hello" not in response.text  # nothing of the chat
         statuses.add(response.status_code)
     return statuses
 
@@ -83,8 +85,9 @@ async def test_agents_read_the_queue_and_their_own_chats_leads_read_all(harness)
 
     # taken by `mine`: another agent's live chat is closed to `other`, on HTTP and on the socket
     await harness.agent_call(mine, "POST", f"/conversations/{cid}/accept")
-    await harness.agent_call(mine, "POST", f"/conversations/{cid}/messages",
-                             json={"text": "您好，我来帮您看看", "client_msg_id": "scope-a1"})
+    await harness.agent_call(
+        mine, "POST", f"/conversations/{cid}/messages", json={"text": "您好，我来帮您看看", "client_msg_id": "scope-a1"}
+    )
     assert await read_status(harness, mine, cid) == {200}
     assert await read_status(harness, other, cid) == {403}
     assert await read_status(harness, lead, cid) == {200}
@@ -116,8 +119,9 @@ async def test_agents_read_the_queue_and_their_own_chats_leads_read_all(harness)
     third = await harness.customer()
     await harness.say(third, "转人工")
     await harness.agent_call(other, "POST", f"/conversations/{third.conversation_id}/accept")
-    await harness.agent_call(other, "POST", f"/conversations/{third.conversation_id}/transfer",
-                             json={"agent": mine.username})
+    await harness.agent_call(
+        other, "POST", f"/conversations/{third.conversation_id}/transfer", json={"agent": mine.username}
+    )
     assert await read_status(harness, other, third.conversation_id) == {200}
     assert await read_status(harness, mine, third.conversation_id) == {200}
     outsider = await harness.agent("scope-outsider")
@@ -126,7 +130,7 @@ async def test_agents_read_the_queue_and_their_own_chats_leads_read_all(harness)
 
 # ---- customer tokens expire after an idle time ----------------------------------------------------
 
-IDLE_HOURS = 0.001                 # 3.6 s
+IDLE_HOURS = 0.001  # 3.6 s
 IDLE_SECONDS = IDLE_HOURS * 3600
 
 
@@ -150,7 +154,7 @@ async def test_a_customer_token_expires_after_the_idle_time_and_nothing_is_lost(
     await asyncio.sleep(IDLE_SECONDS * 0.6 - (time.monotonic() - started))
     await harness.say(customer, "还在吗")
     active = time.monotonic()
-    await asyncio.sleep(IDLE_SECONDS * 0.6)        # longer than the idle time since the start
+    await asyncio.sleep(IDLE_SECONDS * 0.6)  # longer than the idle time since the start
     assert (await harness.http.get(customer.base, headers=customer.headers)).status_code == 200
     before = (await harness.history(customer))["messages"]
     assert len(before) >= len(first["messages"]) + 1
@@ -163,7 +167,9 @@ async def test_a_customer_token_expires_after_the_idle_time_and_nothing_is_lost(
     assert_expired(await http.post(f"{base}/messages", headers=headers, json={"text": "在吗", "client_msg_id": "x1"}))
     assert_expired(await http.post(f"{base}/typing", headers=headers))
     assert_expired(await http.post(f"{base}/cancel-wait", headers=headers))
-    assert_expired(await http.post(f"{base}/ticket", headers=headers, json={"message": "回电", "contact": "13800000000"}))
+    assert_expired(
+        await http.post(f"{base}/ticket", headers=headers, json={"message": "回电", "contact": "13800000000"})
+    )
     assert_expired(await http.post(f"{base}/rating", headers=headers, json={"score": 5}))
     # a wrong token learns nothing (404 as before), no token is 401 unauthorized
     wrong = await http.get(base, headers={"Authorization": "Bearer not-the-token"})
@@ -175,7 +181,9 @@ async def test_a_customer_token_expires_after_the_idle_time_and_nothing_is_lost(
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(
             f"{harness.ws_url}/ws/customer?conversation_id={customer.conversation_id}&token={customer.token}",
-            origin="http://shop.test", open_timeout=5)
+            origin="http://shop.test",
+            open_timeout=5,
+        )
     assert refused.value.response.status_code == 401
     assert json.loads(refused.value.response.body)["error"]["code"] == "conversation_expired"
     await socket_.send(json.dumps({"type": "message", "text": "还在吗？", "client_msg_id": "ws-late"}))
@@ -208,9 +216,10 @@ async def test_an_agent_keeps_reading_a_chat_they_were_assigned_after_it_moved_o
         return (await harness.history(customer, after=10**9))["state"]
 
     await wait_for(lambda: _equals(state(), "assigned"), message="auto-assigned")
-    await harness.agent_call(first, "POST", f"/conversations/{cid}/messages",
-                             json={"text": "您好，我看一下", "client_msg_id": "drop-1"})
-    await harness.presence(first, "offline")            # gone: after the grace the chat is requeued
+    await harness.agent_call(
+        first, "POST", f"/conversations/{cid}/messages", json={"text": "您好，我看一下", "client_msg_id": "drop-1"}
+    )
+    await harness.presence(first, "offline")  # gone: after the grace the chat is requeued
     await wait_for(lambda: _equals(state(), "queued"), timeout=8, message="requeued after the grace")
     second = await harness.agent("scope-second", online=False)
     await harness.presence(second, "online")

@@ -1,4 +1,5 @@
 """Pure units: settings, the ETA formula, business hours, priorities, rate-limit buckets."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -13,7 +14,10 @@ from handover_bridge.domain.texts import queue_notice
 from handover_bridge.services.infra.ratelimit import MemoryRateLimiter
 from handover_bridge.services.queue.queue import Snapshot
 
-GOOD = {"JIELI_SECRET_KEY": "Wk3ZqT9vLr2nXc7HbP4mJd8sYf1gQa6u", "JIELI_ACTION_TOKEN": "Ne5Rt8KyUw2Ip0OzLx3Cv7Bm4Hj9Gs6d"}
+GOOD = {
+    "JIELI_SECRET_KEY": "Wk3ZqT9vLr2nXc7HbP4mJd8sYf1gQa6u",
+    "JIELI_ACTION_TOKEN": "Ne5Rt8KyUw2Ip0OzLx3Cv7Bm4Hj9Gs6d",
+}
 
 
 def test_eta_formula():
@@ -21,16 +25,24 @@ def test_eta_formula():
         return SimpleNamespace(id=i, skills=list(skills), max_concurrent=cap)
 
     handovers = [SimpleNamespace(id=n, skill="general") for n in range(1, 7)]
-    snap = Snapshot(queued=[(h, None) for h in handovers], online=[agent(1), agent(2), agent(3, ["billing"])],
-                    loads={1: 2, 2: 1}, median_handle=120.0, open_now=True)
+    snap = Snapshot(
+        queued=[(h, None) for h in handovers],
+        online=[agent(1), agent(2), agent(3, ["billing"])],
+        loads={1: 2, 2: 1},
+        median_handle=120.0,
+        open_now=True,
+    )
     # capable agents 1 and 2: slots S = 4, free F = 1; ETA = (p − F) × H / S
     assert [(e.position, e.eta_seconds, e.agents_online) for e in map(snap.estimate, handovers[:3])] == [
-        (1, 0, 2), (2, 30, 2), (3, 60, 2)]
-    closed = Snapshot(queued=[(handovers[0], None)], online=[agent(1)], loads={}, median_handle=120.0,
-                      open_now=False)
+        (1, 0, 2),
+        (2, 30, 2),
+        (3, 60, 2),
+    ]
+    closed = Snapshot(queued=[(handovers[0], None)], online=[agent(1)], loads={}, median_handle=120.0, open_now=False)
     assert closed.estimate(handovers[0]).eta_seconds is None
-    nobody = Snapshot(queued=[(handovers[0], None)], online=[agent(3, ["billing"])], loads={},
-                      median_handle=120.0, open_now=True)
+    nobody = Snapshot(
+        queued=[(handovers[0], None)], online=[agent(3, ["billing"])], loads={}, median_handle=120.0, open_now=True
+    )
     assert nobody.estimate(handovers[0]).agents_online == 0
 
 
@@ -53,10 +65,21 @@ def test_demo_mode_fills_demo_values():
 
 
 def test_settings_defaults_and_parsing():
-    settings = Settings.from_env({**GOOD, "JIELI_ALLOWED_ORIGINS": "https://a.example, https://b.example/",
-                                  "JIELI_CATEGORY_SKILLS": "物流:wuliu", "JIELI_AUTO_ASSIGN": "false"})
+    settings = Settings.from_env(
+        {
+            **GOOD,
+            "JIELI_ALLOWED_ORIGINS": "https://a.example, https://b.example/",
+            "JIELI_CATEGORY_SKILLS": "物流:wuliu",
+            "JIELI_AUTO_ASSIGN": "false",
+        }
+    )
     assert settings.database_url == "sqlite+aiosqlite:///var/bridge.db"
-    assert (settings.host, settings.port, settings.rasa_timeout, settings.max_message_chars) == ("127.0.0.1", 8080, 8.0, 2000)
+    assert (settings.host, settings.port, settings.rasa_timeout, settings.max_message_chars) == (
+        "127.0.0.1",
+        8080,
+        8.0,
+        2000,
+    )
     assert settings.allowed_origins == ("https://a.example", "https://b.example")
     assert settings.skill_for("物流") == "wuliu" and settings.skill_for("账单") == "billing"
     assert settings.auto_assign is False
@@ -67,7 +90,10 @@ def test_settings_defaults_and_parsing():
 
 
 def test_database_urls():
-    assert async_database_url("postgresql://postgres@127.0.0.1:5432/test") == "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    assert (
+        async_database_url("postgresql://postgres@127.0.0.1:5432/test")
+        == "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
     assert async_database_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert async_database_url("sqlite:///var/x.db") == "sqlite+aiosqlite:///var/x.db"
     with pytest.raises(ConfigError):
@@ -111,7 +137,7 @@ def test_queue_notice_wording():
 def test_token_bucket():
     limiter = MemoryRateLimiter()
     assert [limiter.hit_now("k", 60, 2, 0.0) for _ in range(3)] == [0.0, 0.0, 1.0]
-    assert limiter.hit_now("k", 60, 2, 1.0) == 0.0          # one token per second refills
+    assert limiter.hit_now("k", 60, 2, 1.0) == 0.0  # one token per second refills
 
 
 def test_the_held_out_set_is_a_setting_with_the_old_default(tmp_path):

@@ -1,5 +1,6 @@
 """WebSockets: resume after reconnect (nothing lost, nothing doubled), live relay both ways,
 typing, agent_joined, queue frames, Origin checks, and slow clients being dropped."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,7 +38,7 @@ async def test_resume_after_reconnect_loses_and_doubles_nothing(harness):
     assert ack["seq"] == 1 and ack["client_msg_id"] == "w-1"
     received = [f for f in seen if is_message(f)]
     received += await collect_messages(ws, 2 - len(received))
-    await harness.say(customer, "二")                       # over HTTP, seen live on the socket
+    await harness.say(customer, "二")  # over HTTP, seen live on the socket
     received += await collect_messages(ws, 2)
     assert [f["seq"] for f in received] == [1, 2, 3, 4]
     last = received[-1]["seq"]
@@ -55,7 +56,7 @@ async def test_resume_after_reconnect_loses_and_doubles_nothing(harness):
     await harness.say(customer, "五")
     live = await collect_messages(ws, 2)
     assert [f["seq"] for f in live] == [9, 10]
-    with pytest.raises(asyncio.TimeoutError):              # and nothing doubled after that
+    with pytest.raises(asyncio.TimeoutError):  # and nothing doubled after that
         await recv_until(ws, is_message, timeout=0.5)
 
     # A retried WS send with the same client_msg_id: acked with the same seq, stored once.
@@ -112,8 +113,10 @@ async def test_live_relay_typing_and_agent_joined(harness):
 async def test_websocket_origin_is_checked_on_every_handshake(harness, origin):
     customer = await harness.customer()
     agent = await harness.agent("agent-o1", online=False)
-    for url in (f"{harness.ws_url}/ws/customer?conversation_id={customer.conversation_id}&token={customer.token}",
-                f"{harness.ws_url}/ws/agent?token={agent.token}"):
+    for url in (
+        f"{harness.ws_url}/ws/customer?conversation_id={customer.conversation_id}&token={customer.token}",
+        f"{harness.ws_url}/ws/agent?token={agent.token}",
+    ):
         with pytest.raises(websockets.InvalidStatus) as failure:
             await websockets.connect(url, origin=origin, open_timeout=5)
         assert failure.value.response.status_code == 403
@@ -122,13 +125,14 @@ async def test_websocket_origin_is_checked_on_every_handshake(harness, origin):
 async def test_websocket_handshake_needs_the_right_token(harness):
     customer = await harness.customer()
     other = await harness.customer()
-    cases = [(f"conversation_id={customer.conversation_id}&token={other.token}", 404),
-             (f"conversation_id={customer.conversation_id}", 401),
-             (f"conversation_id={customer.conversation_id}&token=forged", 404)]
+    cases = [
+        (f"conversation_id={customer.conversation_id}&token={other.token}", 404),
+        (f"conversation_id={customer.conversation_id}", 401),
+        (f"conversation_id={customer.conversation_id}&token=forged", 404),
+    ]
     for query, status in cases:
         with pytest.raises(websockets.InvalidStatus) as failure:
-            await websockets.connect(f"{harness.ws_url}/ws/customer?{query}", origin="http://shop.test",
-                                     open_timeout=5)
+            await websockets.connect(f"{harness.ws_url}/ws/customer?{query}", origin="http://shop.test", open_timeout=5)
         assert failure.value.response.status_code == status
     with pytest.raises(websockets.InvalidStatus) as failure:
         await websockets.connect(f"{harness.ws_url}/ws/agent?token={customer.token}", origin="http://shop.test")
@@ -140,15 +144,17 @@ async def test_a_slow_client_is_dropped_without_slowing_others(harness):
     customer = await harness.customer()
     slow = await websockets.connect(
         f"{harness.ws_url}/ws/customer?conversation_id={customer.conversation_id}&token={customer.token}",
-        origin="http://shop.test", max_queue=1)
+        origin="http://shop.test",
+        max_queue=1,
+    )
     harness.sockets.append(slow)
     await slow.send(json.dumps({"type": "hello", "last_seq": 0}))
     fast = await harness.ws_customer(customer)
     await fast.send(json.dumps({"type": "hello", "last_seq": 0}))
     await recv_until(fast, lambda f: f["type"] == "state")
-    await asyncio.sleep(0.2)   # both sockets subscribed and past hello
+    await asyncio.sleep(0.2)  # both sockets subscribed and past hello
 
-    total, pad = 3000, "长" * 3000   # ~27 MB per socket: more than any socket buffer holds
+    total, pad = 3000, "长" * 3000  # ~27 MB per socket: more than any socket buffer holds
     received = 0
 
     async def read_fast():
@@ -162,10 +168,10 @@ async def test_a_slow_client_is_dropped_without_slowing_others(harness):
     topic = (f"c:{customer.conversation_id}",)
     for i in range(total):
         await harness.bridge.ctx.publish([(topic, {"type": "typing", "sender": "agent", "n": i, "pad": pad})])
-        if i % 8 == 7:    # bursts a healthy client keeps up with
+        if i % 8 == 7:  # bursts a healthy client keeps up with
             await asyncio.sleep(0.005)
     await asyncio.wait_for(reader, timeout=30)
-    assert received == total                       # the fast client got everything
+    assert received == total  # the fast client got everything
     closed = await _drain_closed(slow, timeout=10)  # the slow one was dropped (it will resume by seq)
     assert closed == 1013
     assert harness.bridge.ctx.hub.subscriber_count() == 1

@@ -7,6 +7,7 @@ stored exactly once.
 
 Bounded and deterministic: ROUNDS frames per socket from random.Random(SEED), the whole run of a
 socket within RUN_SECONDS."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,14 +23,14 @@ from .conftest import recv_json, recv_until
 pytestmark = pytest.mark.asyncio
 
 SEED = 20261206
-ROUNDS = 150                # bad frames per socket
-VALID_EVERY = 5             # a valid message after every few bad frames
+ROUNDS = 150  # bad frames per socket
+VALID_EVERY = 5  # a valid message after every few bad frames
 RUN_SECONDS = 60
 FRAME_SECONDS = 5.0
 
 
 def junk_text(rng: random.Random, size: int) -> str:
-    alphabet = "{}[]\":,\\ abc123\u4e2d\u6587\U0001F600\x00\x1f\ufffd"
+    alphabet = '{}[]":,\\ abc123\u4e2d\u6587\U0001f600\x00\x1f\ufffd'
     return "".join(rng.choice(alphabet) for _ in range(size))
 
 
@@ -37,20 +38,22 @@ def common_bad_frames(rng: random.Random) -> list[Callable[[], tuple[str | bytes
     """Frames every socket must refuse: (what to send, the error code expected or None for any)."""
     deep = rng.randint(40, 6000)
     return [
-        lambda: ("{" + junk_text(rng, rng.randint(0, 40)), "invalid_json"),          # not JSON
+        lambda: ("{" + junk_text(rng, rng.randint(0, 40)), "invalid_json"),  # not JSON
         lambda: ("hello", "invalid_json"),
         lambda: ("", "invalid_json"),
         lambda: ("NaN", "invalid_json"),
         lambda: ('{"type": "ping", "n": Infinity}', "invalid_json"),
-        lambda: (bytes(rng.randrange(256) for _ in range(rng.randint(1, 64))), "invalid_frame"),   # binary
+        lambda: (bytes(rng.randrange(256) for _ in range(rng.randint(1, 64))), "invalid_frame"),  # binary
         lambda: (json.dumps(rng.choice([1, "message", [1, 2], None, True, 2.5])), "invalid_frame"),
-        lambda: (json.dumps({}), "invalid_frame"),                                         # no type
+        lambda: (json.dumps({}), "invalid_frame"),  # no type
         lambda: (json.dumps({"type": rng.choice([5, None, ["message"], {"t": 1}, True])}), "invalid_frame"),
         lambda: (json.dumps({"type": junk_text(rng, rng.randint(1, 12)) + "_x"}), "unknown_frame"),
-        lambda: (json.dumps({"type": "\ud800\udfff\ud800"}), "unknown_frame"),             # lone surrogates
-        lambda: (json.dumps({"type": "message", "text": "啊" * rng.randint(17000, 21000)}, ensure_ascii=False),
-                 "invalid_frame"),                                                          # huge, < 64 KiB
-        lambda: ("[" * deep + "]" * deep, "json_too_deep"),                                 # deep
+        lambda: (json.dumps({"type": "\ud800\udfff\ud800"}), "unknown_frame"),  # lone surrogates
+        lambda: (
+            json.dumps({"type": "message", "text": "啊" * rng.randint(17000, 21000)}, ensure_ascii=False),
+            "invalid_frame",
+        ),  # huge, < 64 KiB
+        lambda: ("[" * deep + "]" * deep, "json_too_deep"),  # deep
         lambda: (json.dumps({"type": "ping", "x": _nested(rng.randint(33, 200))}), "json_too_deep"),
         lambda: (json.dumps({"type": "ping", "n": 2 ** rng.randint(64, 300)}), "number_out_of_range"),
     ]
@@ -73,8 +76,11 @@ async def answer_to(socket_, sent: str | bytes) -> dict[str, Any]:
 async def ack_of(socket_, frame: dict[str, Any]) -> dict[str, Any]:
     """Send a message frame; the ack (or error frame) that answers its client_msg_id."""
     await socket_.send(json.dumps(frame))
-    answer, _ = await recv_until(socket_, lambda f: f["type"] in ("ack", "error")
-                                 and f.get("client_msg_id") == frame["client_msg_id"], timeout=FRAME_SECONDS)
+    answer, _ = await recv_until(
+        socket_,
+        lambda f: f["type"] in ("ack", "error") and f.get("client_msg_id") == frame["client_msg_id"],
+        timeout=FRAME_SECONDS,
+    )
     return answer
 
 
@@ -112,15 +118,21 @@ async def test_customer_socket_answers_every_bad_frame_and_keeps_working(harness
     await recv_until(socket_, lambda f: f["type"] == "state")
 
     bad = common_bad_frames(rng) + [
-        lambda: (json.dumps({"type": "hello", "last_seq": rng.choice(["7", -1, 1.5, None, True, {"x": 1}])}),
-                 "invalid_last_seq"),
+        lambda: (
+            json.dumps({"type": "hello", "last_seq": rng.choice(["7", -1, 1.5, None, True, {"x": 1}])}),
+            "invalid_last_seq",
+        ),
         lambda: (json.dumps({"type": "message", "text": rng.choice([123, None, ["hi"], {"t": "hi"}])}), "invalid_text"),
         lambda: (json.dumps({"type": "message", "text": rng.choice(["", "   ", "\u0000\u0001"])}), "empty_message"),
         lambda: (json.dumps({"type": "message", "text": "x" * 2001}), "message_too_large"),
-        lambda: (json.dumps({"type": "message", "text": "你好", "client_msg_id": rng.choice([5, "", "y" * 65])}),
-                 "invalid_client_msg_id"),
-        lambda: (json.dumps({"type": "message", "text": "你好", "payload": "/order_status{\"order_id\":\"1\"}"}),
-                 "payload_not_offered"),
+        lambda: (
+            json.dumps({"type": "message", "text": "你好", "client_msg_id": rng.choice([5, "", "y" * 65])}),
+            "invalid_client_msg_id",
+        ),
+        lambda: (
+            json.dumps({"type": "message", "text": "你好", "payload": '/order_status{"order_id":"1"}'}),
+            "payload_not_offered",
+        ),
         lambda: (json.dumps({"type": "rating", "score": rng.choice(["abc", 0, 6, None, 2.5])}), "invalid_score"),
         lambda: (json.dumps({"type": "rating", "score": 5}), "nothing_to_rate"),
         lambda: (json.dumps({"type": "cancel_wait"}), "not_queued"),
@@ -141,7 +153,7 @@ async def test_customer_socket_answers_every_bad_frame_and_keeps_working(harness
     stored = [m for m in (await harness.history(customer))["messages"] if m["sender"] == "customer"]
     by_id = {m.get("client_msg_id"): m for m in stored}
     assert len(valid_ids) == sent // VALID_EVERY
-    assert all(by_id[i]["text"] == f"我的快递到哪了 {i} \U0001F600" for i in valid_ids)
+    assert all(by_id[i]["text"] == f"我的快递到哪了 {i} \U0001f600" for i in valid_ids)
     assert by_id["surrogate"]["text"] == "坏字符\ufffd结束"
     # nothing else from the fuzz was stored: the first 你好, the valid ones, the surrogate one
     assert len(stored) == 1 + len(valid_ids) + 1
@@ -165,22 +177,39 @@ async def test_agent_socket_answers_every_bad_frame_and_keeps_working(harness):
     own, other = mine.conversation_id, theirs.conversation_id
 
     bad = common_bad_frames(rng) + [
-        lambda: (json.dumps({"type": "sync", "conversation_id": own,
-                             "last_seq": rng.choice(["7", -1, 1.5, None, True])}), "invalid_last_seq"),
-        lambda: (json.dumps({"type": rng.choice(["sync", "message", "typing"]),
-                             "conversation_id": rng.choice([None, "", 5, ["x"]])}), "missing_conversation_id"),
+        lambda: (
+            json.dumps({"type": "sync", "conversation_id": own, "last_seq": rng.choice(["7", -1, 1.5, None, True])}),
+            "invalid_last_seq",
+        ),
+        lambda: (
+            json.dumps(
+                {"type": rng.choice(["sync", "message", "typing"]), "conversation_id": rng.choice([None, "", 5, ["x"]])}
+            ),
+            "missing_conversation_id",
+        ),
         lambda: (json.dumps({"type": "sync", "conversation_id": other, "last_seq": 0}), "not_your_conversation"),
         lambda: (json.dumps({"type": "sync", "conversation_id": "f" * 32, "last_seq": 0}), "not_found"),
         lambda: (json.dumps({"type": "message", "conversation_id": other, "text": "我来了"}), "not_your_conversation"),
-        lambda: (json.dumps({"type": "message", "conversation_id": own, "text": rng.choice([5, None, ["x"]])}),
-                 "invalid_text"),
-        lambda: (json.dumps({"type": "message", "conversation_id": own, "text": "好", "client_msg_id": 7}),
-                 "invalid_client_msg_id"),
+        lambda: (
+            json.dumps({"type": "message", "conversation_id": own, "text": rng.choice([5, None, ["x"]])}),
+            "invalid_text",
+        ),
+        lambda: (
+            json.dumps({"type": "message", "conversation_id": own, "text": "好", "client_msg_id": 7}),
+            "invalid_client_msg_id",
+        ),
     ]
 
     async def send_valid(client_msg_id: str) -> str:
-        ack = await ack_of(socket_, {"type": "message", "conversation_id": own, "text": f"您好 {client_msg_id}",
-                                        "client_msg_id": client_msg_id})
+        ack = await ack_of(
+            socket_,
+            {
+                "type": "message",
+                "conversation_id": own,
+                "text": f"您好 {client_msg_id}",
+                "client_msg_id": client_msg_id,
+            },
+        )
         assert ack["type"] == "ack" and ack["seq"] > 0, ack
         return client_msg_id
 
@@ -197,7 +226,7 @@ async def test_agent_socket_answers_every_bad_frame_and_keeps_working(harness):
     assert [m["text"] for m in stored if m["sender"] == "agent"] == [f"您好 {i}" for i in valid_ids]
     assert len(valid_ids) == sent // VALID_EVERY
     theirs_stored = (await harness.agent_call(someone, "GET", f"/conversations/{other}")).json()["messages"]
-    assert not [m for m in theirs_stored if m["sender"] == "agent"]      # nothing reached the other chat
+    assert not [m for m in theirs_stored if m["sender"] == "agent"]  # nothing reached the other chat
     assert socket_.close_code is None
 
 

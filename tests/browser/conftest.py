@@ -4,6 +4,7 @@ a free port, a fake Rasa + action server beside it, and Debian's Chromium driven
 `playwright install` is not used: Chromium comes from apt (`make setup-browser`). Without it the
 tests are skipped locally and fail under CI=true.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,14 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ACTION_TOKEN = "browser-test-action-token-0123456789"
 PASSWORD = "jieli-demo"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--autoplay-policy=no-user-gesture-required",
+]
 # Messages Chromium prints by itself when a server is down on purpose (the restart test) are not
 # errors of our pages; everything else at level "error" is.
 DESKTOP = {"width": 1280, "height": 800}
@@ -46,6 +53,7 @@ def free_port() -> int:
 @dataclass
 class Bridge:
     """One bridge process; `restart()` stops it and starts a new one on the same port and store."""
+
     port: int
     db_path: Path
     log_path: Path
@@ -59,8 +67,9 @@ class Bridge:
 
     def start(self) -> None:
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "handover_bridge"], cwd=ROOT, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "handover_bridge"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -102,8 +111,9 @@ class Bridge:
         return response.json()["token"]
 
     def agent_call(self, token: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = httpx.request(method, f"{self.url}/api/agent{path}", headers={"Authorization": f"Bearer {token}"},
-                                 timeout=20, **kwargs)
+        response = httpx.request(
+            method, f"{self.url}/api/agent{path}", headers={"Authorization": f"Bearer {token}"}, timeout=20, **kwargs
+        )
         assert response.status_code < 400, response.text
         return response.json()
 
@@ -113,21 +123,27 @@ class Bridge:
         response.raise_for_status()
         customer = response.json()
         for number, text in enumerate(messages):
-            sent = httpx.post(f"{self.url}/api/conversations/{customer['conversation_id']}/messages",
-                              headers={"Authorization": f"Bearer {customer['token']}"},
-                              json={"text": text, "client_msg_id": f"api-{number}"}, timeout=20)
+            sent = httpx.post(
+                f"{self.url}/api/conversations/{customer['conversation_id']}/messages",
+                headers={"Authorization": f"Bearer {customer['token']}"},
+                json={"text": text, "client_msg_id": f"api-{number}"},
+                timeout=20,
+            )
             assert sent.status_code == 200, sent.text
         return customer
 
     def say(self, customer: dict[str, str], text: str) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/api/conversations/{customer['conversation_id']}/messages",
-                              headers={"Authorization": f"Bearer {customer['token']}"},
-                              json={"text": text, "client_msg_id": f"api-{time.monotonic_ns()}"}, timeout=20)
+        response = httpx.post(
+            f"{self.url}/api/conversations/{customer['conversation_id']}/messages",
+            headers={"Authorization": f"Bearer {customer['token']}"},
+            json={"text": text, "client_msg_id": f"api-{time.monotonic_ns()}"},
+            timeout=20,
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
     def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
-        token = self.agent_token("agent1")   # the demo's lead: reads every conversation
+        token = self.agent_token("agent1")  # the demo's lead: reads every conversation
         return self.agent_call(token, "GET", f"/conversations/{conversation_id}")["messages"]
 
 
@@ -139,24 +155,29 @@ def running_bridge(tmp_path: Path):
     port = free_port()
     fake.bridge_url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIELI_")}
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "JIELI_DEMO_MODE": "true",
-        "JIELI_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-        "JIELI_PORT": str(port),
-        "JIELI_HOST": "127.0.0.1",
-        "JIELI_RASA_URL": fake.url,
-        "JIELI_ACTION_SERVER_URL": fake.url,
-        "JIELI_ACTION_TOKEN": ACTION_TOKEN,
-        "JIELI_ALLOWED_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}",
-        "JIELI_AUTO_ASSIGN": "false",          # the agent picks from the queue, as in the news case
-        "JIELI_RASA_TIMEOUT": "5",
-        "JIELI_SWEEP_INTERVAL": "0.5",
-        "JIELI_RATE_IP_PER_MIN": "100000", "JIELI_RATE_IP_BURST": "100000",
-        "JIELI_RATE_CONVERSATION_PER_MIN": "100000", "JIELI_RATE_CONVERSATION_BURST": "100000",
-        "JIELI_RATE_LOGIN_IP_PER_MIN": "100000", "JIELI_RATE_LOGIN_IP_BURST": "100000",
-        "JIELI_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "JIELI_DEMO_MODE": "true",
+            "JIELI_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
+            "JIELI_PORT": str(port),
+            "JIELI_HOST": "127.0.0.1",
+            "JIELI_RASA_URL": fake.url,
+            "JIELI_ACTION_SERVER_URL": fake.url,
+            "JIELI_ACTION_TOKEN": ACTION_TOKEN,
+            "JIELI_ALLOWED_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}",
+            "JIELI_AUTO_ASSIGN": "false",  # the agent picks from the queue, as in the news case
+            "JIELI_RASA_TIMEOUT": "5",
+            "JIELI_SWEEP_INTERVAL": "0.5",
+            "JIELI_RATE_IP_PER_MIN": "100000",
+            "JIELI_RATE_IP_BURST": "100000",
+            "JIELI_RATE_CONVERSATION_PER_MIN": "100000",
+            "JIELI_RATE_CONVERSATION_BURST": "100000",
+            "JIELI_RATE_LOGIN_IP_PER_MIN": "100000",
+            "JIELI_RATE_LOGIN_IP_BURST": "100000",
+            "JIELI_LOG_LEVEL": "WARNING",
+        }
+    )
     b = Bridge(port=port, db_path=tmp_path / "bridge.db", log_path=tmp_path / "bridge.log", fake=fake, env=env)
     try:
         b.start()
@@ -223,9 +244,15 @@ def contexts(browser):
 
     def new(viewport: dict[str, int] = DESKTOP, **kwargs: Any):
         phone = viewport["width"] < 500
-        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      device_scale_factor=2 if phone else 1, is_mobile=phone, has_touch=phone,
-                                      **kwargs)
+        context = browser.new_context(
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+            has_touch=phone,
+            **kwargs,
+        )
         context.set_default_timeout(15000)
         made.append(context)
         return context

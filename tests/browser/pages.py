@@ -1,5 +1,6 @@
 """What the browser tests of the widget and the console do again and again: open the demo shop and the
 widget, talk as the customer, log in to the console, find a queue item."""
+
 from __future__ import annotations
 
 import re
@@ -9,10 +10,11 @@ from playwright.sync_api import Page, expect
 from .conftest import PASSWORD
 
 ORDER = "2024111500034503"
-W = "#jieli-widget "              # the widget's host; CSS locators pierce its (open) shadow root
+W = "#jieli-widget "  # the widget's host; CSS locators pierce its (open) shadow root
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 # ---- helpers -------------------------------------------------------------------------------------
+
 
 def open_shop(page: Page, bridge) -> None:
     page.goto(f"{bridge.url}/shop/")

@@ -2,6 +2,7 @@
 week (`python -m handover_bridge seed-demo-week`): the figures on the page are the API's, the
 periods switch, bad custom periods are explained, the 演示数据 badge shows, agents without the
 lead role are told so, and the page logs no errors. The screenshot is docs/screenshots/dashboard.png."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,14 @@ from .conftest import DESKTOP, PASSWORD, ROOT, PageWatch, shot
 
 
 def seed(bridge) -> str:
-    result = subprocess.run([sys.executable, "-m", "handover_bridge", "seed-demo-week"], cwd=ROOT, env=bridge.env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "handover_bridge", "seed-demo-week"],
+        cwd=ROOT,
+        env=bridge.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -42,10 +49,12 @@ def test_dashboard_shows_the_figures_of_the_demo_week(bridge, contexts):
     watch = PageWatch(page, "dashboard")
     login(page, bridge, "agent1")
     expect(page.locator(".period.active")).to_have_text("近7天")
-    expect(page.locator("#review-link")).to_be_visible()              # agent1 is a designer too
+    expect(page.locator("#review-link")).to_be_visible()  # agent1 is a designer too
     expect(page.locator("#demo-badge")).to_be_visible()
     expect(page.locator("#demo-badge")).to_have_text("演示数据")
-    expect(page.locator("#demo-note")).to_contain_text(f"{week['demo']['conversations']} 个会话是 make demo 生成的演示会话")
+    expect(page.locator("#demo-note")).to_contain_text(
+        f"{week['demo']['conversations']} 个会话是 make demo 生成的演示会话"
+    )
     expect(page.locator("#period-label")).to_have_text(f"{week['period']['from']} 至 {week['period']['to']}（共 7 天）")
 
     # the key figures are the API's
@@ -61,10 +70,14 @@ def test_dashboard_shows_the_figures_of_the_demo_week(bridge, contexts):
     # the charts: a bar per segment and day, a row per reason, a slice per category, the agents
     segments = sum((d["contained"] > 0) + (d["conversations"] > d["contained"]) for d in week["daily"])
     expect(page.locator("#chart-daily rect")).to_have_count(segments)
-    expect(page.locator("#chart-daily .rate-dot")).to_have_count(sum(d["containment_rate"] is not None for d in week["daily"]))
+    expect(page.locator("#chart-daily .rate-dot")).to_have_count(
+        sum(d["containment_rate"] is not None for d in week["daily"])
+    )
     expect(page.locator("#chart-reasons .bar-row")).to_have_count(len(week["handovers"]["by_reason"]))
     expect(page.locator("#chart-reasons")).to_contain_text("顾客要求人工")
-    expect(page.locator("#chart-categories path")).to_have_count(sum(r["count"] > 0 for r in week["handovers"]["by_category"]))
+    expect(page.locator("#chart-categories path")).to_have_count(
+        sum(r["count"] > 0 for r in week["handovers"]["by_category"])
+    )
     expect(page.locator("#chart-categories .donut-total")).to_have_text(str(week["handovers"]["total"]))
     expect(page.locator("#chart-ratings .bar-row")).to_have_count(5)
     expect(page.locator("#agents tr")).to_have_count(len(week["agents"]))
@@ -97,7 +110,7 @@ def test_dashboard_shows_the_figures_of_the_demo_week(bridge, contexts):
     page.mouse.move(2, 2)
     shot(page, "dashboard", full_page=True)
 
-    page.reload()                                                    # the period and the login survive
+    page.reload()  # the period and the login survive
     expect(page.locator(".period.active")).to_have_text("近7天")
     expect(page.locator("#k-conversations")).to_have_text(number(c["total"]))
     watch.assert_clean()
@@ -116,7 +129,7 @@ def test_the_console_login_opens_the_dashboard_and_agents_need_the_lead_role(bri
     expect(page.locator("#app")).to_be_visible()
     expect(page.locator("#login")).to_be_hidden()
     expect(page.locator("#me-name")).to_contain_text("agent1")
-    expect(page.locator("#demo-badge")).to_be_hidden()               # nothing seeded here
+    expect(page.locator("#demo-badge")).to_be_hidden()  # nothing seeded here
     expect(page.locator("#k-conversations")).to_have_text("0")
     expect(page.locator("#chart-daily")).to_contain_text("本时段没有数据")
     page.locator("#logout").click()

@@ -2,6 +2,7 @@
 in the close dialog; the designer's review page lists the candidates (customer text as text, never
 HTML), accepts one with edits, rejects one, previews and runs the export (into a temp copy of
 data/nlu, never the repository's). Screenshot: docs/screenshots/review.png."""
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,9 @@ def handed_over(bridge, token: str, *texts: str, replies: tuple[str, ...] = ()) 
     cid = customer["conversation_id"]
     bridge.agent_call(token, "POST", f"/conversations/{cid}/accept")
     for number, text in enumerate(replies):
-        bridge.agent_call(token, "POST", f"/conversations/{cid}/messages", json={"text": text, "client_msg_id": f"r{number}"})
+        bridge.agent_call(
+            token, "POST", f"/conversations/{cid}/messages", json={"text": text, "client_msg_id": f"r{number}"}
+        )
     return cid
 
 
@@ -49,8 +52,9 @@ def test_close_dialog_and_review_page(bridge, contexts, tmp_path):
     expect(agent.locator("#review-link")).to_be_hidden()
     expect(agent.locator("#dashboard-link")).to_be_hidden()
     token2 = bridge.agent_token("agent2")
-    cid = handed_over(bridge, token2, "你们有实体店吗", "我想去店里看看实物",
-                      replies=("您好，我是小二，马上帮您看看", STORE_ANSWER))
+    cid = handed_over(
+        bridge, token2, "你们有实体店吗", "我想去店里看看实物", replies=("您好，我是小二，马上帮您看看", STORE_ANSWER)
+    )
     item = agent.locator(f'#chat-list .chat-item[data-conversation-id="{cid}"]')
     expect(item).to_be_visible()
     item.locator(".chat-open").click()
@@ -61,7 +65,7 @@ def test_close_dialog_and_review_page(bridge, contexts, tmp_path):
     agent.locator("#close-intent").select_option("product_info")
     expect(agent.locator("#close-answer-box")).to_be_hidden()
     agent.locator("#close-reusable").check()
-    expect(agent.locator("#close-answer")).to_have_value(STORE_ANSWER)       # the longest reply, editable
+    expect(agent.locator("#close-answer")).to_have_value(STORE_ANSWER)  # the longest reply, editable
     agent.locator("#close-confirm").click()
     expect(item).to_have_count(0)
     agent_watch.assert_clean()
@@ -81,12 +85,14 @@ def test_close_dialog_and_review_page(bridge, contexts, tmp_path):
     expect(page.locator("#dashboard-link")).to_be_visible()
     link.click()
     expect(page).to_have_url(re.compile(r"/console/review\.html$"))
-    expect(page.locator("#app")).to_be_visible()                         # same tab: still logged in
+    expect(page.locator("#app")).to_be_visible()  # same tab: still logged in
     cards = page.locator(".candidate")
     expect(cards).to_have_count(3)
     expect(page.locator('.count[data-count="pending"]')).to_have_text("3")
-    ids = {i["conversation_id"]: i["id"] for i in bridge.agent_call(bridge.agent_token("agent1"), "GET",
-                                                                     "/review/candidates")["items"]}
+    ids = {
+        i["conversation_id"]: i["id"]
+        for i in bridge.agent_call(bridge.agent_token("agent1"), "GET", "/review/candidates")["items"]
+    }
     store = page.locator(f'.candidate[data-id="{ids[cid]}"]')
     expect(store.locator(".c-example")).to_have_count(2)
     expect(store.locator(".c-example").nth(1)).to_have_value("我想去店里看看实物")
@@ -94,7 +100,7 @@ def test_close_dialog_and_review_page(bridge, contexts, tmp_path):
     expect(store.locator(".c-reusable")).to_be_checked()
     expect(store.locator(".c-answer")).to_have_value(STORE_ANSWER)
     expect(store.locator(".c-export-as")).to_contain_text("新的常见问答")
-    expect(store.locator(".bot-intent")).to_contain_text("超出范围（out_of_scope）")   # what the (fake) bot thought
+    expect(store.locator(".bot-intent")).to_contain_text("超出范围（out_of_scope）")  # what the (fake) bot thought
     expect(store).to_contain_text("客服 小二")
 
     # the customer's HTML-looking text is a value, not markup
@@ -150,6 +156,5 @@ def test_close_dialog_and_review_page(bridge, contexts, tmp_path):
     login(other, f"{bridge.url}/console/review.html", "agent2")
     expect(other.locator("#no-role")).to_be_visible()
     expect(other.locator("#review")).to_be_hidden()
-    response = httpx.get(f"{bridge.url}/api/agent/review/candidates",
-                         headers={"Authorization": f"Bearer {token2}"})
+    response = httpx.get(f"{bridge.url}/api/agent/review/candidates", headers={"Authorization": f"Bearer {token2}"})
     assert response.status_code == 403

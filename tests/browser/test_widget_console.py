@@ -2,6 +2,7 @@
 the real bridge process and a fake Rasa: the news-report case end to end, and a verified customer.
 Screenshots go to docs/screenshots/. (Reload, restart and expiry: test_widget_resilience.py; text
 safety, console errors and tickets: test_widget_text_and_tickets.py.)"""
+
 from __future__ import annotations
 
 import re
@@ -12,6 +13,7 @@ from .conftest import DESKTOP, PageWatch, shot
 from .pages import ORDER, W, conversation_id, login_console, open_shop, open_widget, queue_item, say
 
 # ---- 1. the news-report case, end to end ------------------------------------------------------------
+
 
 def test_news_case_end_to_end(bridge, contexts):
     """An unshipped medicine order, a refund rejected automatically, "人工客服": the agent sees the
@@ -24,11 +26,11 @@ def test_news_case_end_to_end(bridge, contexts):
 
     # the agent starts the shift: logged in, online; three shoppers are already waiting
     login_console(agent, bridge, "agent1")
-    bridge.fake.priority = "urgent"       # as urgent as ours will be, and earlier: they stay ahead
+    bridge.fake.priority = "urgent"  # as urgent as ours will be, and earlier: they stay ahead
     others = [bridge.customer("我要退货", "转人工", metadata={"customer_id": f"u-other-{n}"}) for n in range(3)]
     bridge.fake.priority = None
     expect(agent.locator(".q-item")).to_have_count(3)
-    expect(agent.locator("body")).to_have_attribute("data-alerts", re.compile(r"[1-9]"))   # sound + title
+    expect(agent.locator("body")).to_have_attribute("data-alerts", re.compile(r"[1-9]"))  # sound + title
     assert "新会话" in agent.title()
 
     # the customer on the shop page
@@ -80,9 +82,9 @@ def test_news_case_end_to_end(bridge, contexts):
     expect(card.locator(".order-no").first).to_have_text(ORDER)
     expect(card.locator(".summary")).to_contain_text("退款")
     expect(card).to_contain_text("挫败感")
-    expect(card.locator(".summary")).to_contain_text("自动驳回")   # the customer's words: 客户诉求
-    expect(card).to_contain_text("u20241115")                        # shop metadata from Jieli.init …
-    expect(card.locator(".row", has_text="顾客自述")).to_contain_text("u20241115")   # … as a claim
+    expect(card.locator(".summary")).to_contain_text("自动驳回")  # the customer's words: 客户诉求
+    expect(card).to_contain_text("u20241115")  # shop metadata from Jieli.init …
+    expect(card.locator(".row", has_text="顾客自述")).to_contain_text("u20241115")  # … as a claim
     expect(card).to_contain_text("未验证")
     bot_part = agent.locator("#bot-messages")
     expect(bot_part).to_contain_text("我买的药一直没发货")
@@ -93,7 +95,7 @@ def test_news_case_end_to_end(bridge, contexts):
     expect(masked).to_have_text("该消息可能含有不当言辞，点击查看")
     expect(bot_part).not_to_contain_text("破机器人")
     expect(agent.locator("#abuse-count")).to_have_attribute("data-count", "1")
-    expect(agent.locator("#chat-list .chat-item")).to_have_count(2)   # two chats at once
+    expect(agent.locator("#chat-list .chat-item")).to_have_count(2)  # two chats at once
     shot(agent, "console-chat")
     masked.click()
     expect(bot_part).to_contain_text("破机器人")
@@ -166,6 +168,7 @@ def test_news_case_end_to_end(bridge, contexts):
 
 # ---- 1b. a verified customer (the demo shop's 模拟登录) -----------------------------------------------
 
+
 def test_demo_login_shows_the_agent_a_verified_customer(bridge, contexts):
     """A customer chats, then logs in on the shop page: the same conversation is verified, and the
     agent sees 已验证身份 (id, tier, name) apart from what the page claimed (顾客自述). Logging out
@@ -182,12 +185,12 @@ def test_demo_login_shows_the_agent_a_verified_customer(bridge, contexts):
     shopper.locator("#demo-login-btn").click()
     expect(shopper.locator("#login-state")).to_contain_text("已登录：王女士（C1001 · VIP）")
     shopper.wait_for_function("() => window.Jieli.identity && window.Jieli.identity.customer_id === 'C1001'")
-    assert conversation_id(shopper) == cid                           # the running chat was logged in
+    assert conversation_id(shopper) == cid  # the running chat was logged in
     say(shopper, "人工客服")
 
     item = queue_item(agent, cid)
     expect(item.locator(".q-identity.verified")).to_contain_text("C1001")
-    expect(item.locator(".badge.tier")).to_have_text("VIP")           # the verified tier
+    expect(item.locator(".badge.tier")).to_have_text("VIP")  # the verified tier
     item.locator(".q-accept").click()
     card = agent.locator("#handover-card .handover-card")
     verified = card.locator(".row", has_text="已验证身份")

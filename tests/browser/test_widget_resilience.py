@@ -1,5 +1,6 @@
 """The widget in a real browser across a reload, a bridge restart and an expired conversation: nothing
 is lost, nothing doubled, and the customer can always start again."""
+
 from __future__ import annotations
 
 import re
@@ -10,6 +11,7 @@ from .conftest import DESKTOP, PHONE, PageWatch, shot
 from .pages import ORDER, W, conversation_id, login_console, open_shop, open_widget, queue_item, say, widget_seqs
 
 # ---- 2. reload and restart ------------------------------------------------------------------------
+
 
 def test_reload_and_bridge_restart_lose_nothing(bridge, contexts):
     """On a 360 px phone: a reload keeps the history; a bridge restart mid-chat is survived with
@@ -25,7 +27,7 @@ def test_reload_and_bridge_restart_lose_nothing(bridge, contexts):
     before = widget_seqs(phone)
 
     phone.reload()
-    expect(phone.locator(W + ".jl-panel")).to_be_visible()           # it stays open across the reload
+    expect(phone.locator(W + ".jl-panel")).to_be_visible()  # it stays open across the reload
     expect(phone.locator(W + ".jl-msg[data-seq]")).to_have_count(len(before))
     assert widget_seqs(phone) == before
     expect(phone.locator(W + ".jl-log")).to_contain_text("还没有发货")
@@ -57,8 +59,12 @@ def test_reload_and_bridge_restart_lose_nothing(bridge, contexts):
 
     # a new bridge on the same port and store; the agent writes before the widget is back
     bridge.start()
-    bridge.agent_call(token, "POST", f"/conversations/{cid}/messages",
-                      json={"text": "查到了，仓库今天下午发货。", "client_msg_id": "agent-2"})
+    bridge.agent_call(
+        token,
+        "POST",
+        f"/conversations/{cid}/messages",
+        json={"text": "查到了，仓库今天下午发货。", "client_msg_id": "agent-2"},
+    )
     expect(phone.locator(W + ".jl")).to_have_attribute("data-online", "true", timeout=20000)
     expect(phone.locator(W + ".jl-msg--agent").last).to_contain_text("仓库今天下午发货")
     expect(agent.locator("#conn")).to_have_attribute("data-online", "true", timeout=20000)
@@ -73,7 +79,8 @@ def test_reload_and_bridge_restart_lose_nothing(bridge, contexts):
     seqs = widget_seqs(phone)
     assert seqs == [m["seq"] for m in stored] == list(range(1, len(stored) + 1))
     shown = phone.locator(W + ".jl-msg[data-seq]").evaluate_all(
-        "ns => ns.map(n => [n.dataset.sender, (n.querySelector('.jl-bubble, .jl-note') || {}).textContent || ''])")
+        "ns => ns.map(n => [n.dataset.sender, (n.querySelector('.jl-bubble, .jl-note') || {}).textContent || ''])"
+    )
     for (sender, text), message in zip(shown, stored):
         assert sender == message["sender"]
         if message["sender"] in ("customer", "agent") and message["text"] != "/request_human":
@@ -86,6 +93,7 @@ def test_reload_and_bridge_restart_lose_nothing(bridge, contexts):
 
 
 # ---- 5. an expired conversation: a kind line and a way to start again ----------------------------
+
 
 def test_an_expired_conversation_offers_a_new_one_and_loses_nothing(bridge, contexts):
     import sqlite3
@@ -104,8 +112,7 @@ def test_an_expired_conversation_offers_a_new_one_and_loses_nothing(bridge, cont
     bridge.stop()
     idle = (datetime.now(timezone.utc) - timedelta(hours=80)).replace(tzinfo=None)
     with sqlite3.connect(bridge.db_path) as db:
-        db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
-                   (idle.strftime("%Y-%m-%d %H:%M:%S.%f"), old))
+        db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (idle.strftime("%Y-%m-%d %H:%M:%S.%f"), old))
     bridge.start()
 
     banner = shopper.locator(W + ".jl-ended")
@@ -114,7 +121,7 @@ def test_an_expired_conversation_offers_a_new_one_and_loses_nothing(bridge, cont
     expect(shopper.locator(W + ".jl-input")).to_be_disabled()
     expect(shopper.locator(W + ".jl-input")).to_have_attribute("placeholder", re.compile("开始新的咨询"))
     expect(shopper.locator(W + ".jl-offline")).to_be_hidden()
-    assert widget_seqs(shopper) == shown_before                 # what was shown stays shown
+    assert widget_seqs(shopper) == shown_before  # what was shown stays shown
     shot(shopper, "widget-expired")
 
     banner.locator(".jl-restart").click()

@@ -1,5 +1,6 @@
 """The widget and the console in a real browser: a script payload is shown as text everywhere; no
 console errors on any page; tickets, canned replies and presence work."""
+
 from __future__ import annotations
 
 import time
@@ -11,6 +12,7 @@ from .conftest import DESKTOP, PageWatch, shot
 from .pages import XSS, W, conversation_id, login_console, open_shop, open_widget, queue_item, say
 
 # ---- 3. a script payload is text -----------------------------------------------------------------
+
 
 def test_script_payload_is_shown_as_text(bridge, contexts):
     shopper = contexts(DESKTOP).new_page()
@@ -32,7 +34,7 @@ def test_script_payload_is_shown_as_text(bridge, contexts):
     assert agent.locator("#view-chat img, #view-chat script").count() == 0
     assert shopper.locator(W + ".jl-log img").count() == 0
     expect(shopper.locator(W + ".jl-msg--customer .jl-bubble").first).to_have_text(XSS)
-    time.sleep(0.3)                   # an onerror handler would have fired by now
+    time.sleep(0.3)  # an onerror handler would have fired by now
 
     # this time the bot asks for the rating with its own buttons: they are a rating too
     bridge.fake.known_intents.add("request_rating")
@@ -43,13 +45,16 @@ def test_script_payload_is_shown_as_text(bridge, contexts):
     rating.locator('.jl-star[data-score="4"]').click()
     expect(shopper.locator(W + ".jl-msg--bot").last).to_contain_text("感谢您的评价！还有什么可以帮您？")
     expect(shopper.locator(W + ".jl-msg--customer .jl-bubble").last).to_have_text("4")
-    assert bridge.transcript(cid) and bridge.agent_call(
-        bridge.agent_token("agent1"), "GET", f"/conversations/{cid}")["handover"]["rating"] == 4
+    assert (
+        bridge.transcript(cid)
+        and bridge.agent_call(bridge.agent_token("agent1"), "GET", f"/conversations/{cid}")["handover"]["rating"] == 4
+    )
     shop_watch.assert_clean()
     console_watch.assert_clean()
 
 
 # ---- 4. no console errors; tickets, canned replies, presence ----------------------------------------
+
 
 def test_pages_have_no_console_errors_and_tickets_work(bridge, contexts):
     shopper = contexts(DESKTOP).new_page()
@@ -83,14 +88,16 @@ def test_pages_have_no_console_errors_and_tickets_work(bridge, contexts):
     ticket.locator(".ticket-reply").fill("已安排今天发货。")
     # another customer leaves a message while the agent is typing: the list is redrawn, the draft stays
     other = bridge.customer()
-    left = httpx.post(f"{bridge.url}/api/conversations/{other['conversation_id']}/ticket",
-                      headers={"Authorization": f"Bearer {other['token']}"},
-                      json={"message": "能开发票吗", "contact": "13900139000"})
+    left = httpx.post(
+        f"{bridge.url}/api/conversations/{other['conversation_id']}/ticket",
+        headers={"Authorization": f"Bearer {other['token']}"},
+        json={"message": "能开发票吗", "contact": "13900139000"},
+    )
     assert left.status_code == 201, left.text
     expect(agent.locator(".ticket")).to_have_count(2)
     expect(ticket.locator(".ticket-reply")).to_have_value("已安排今天发货。")
     ticket.locator(".ticket-answer-btn").click()
-    expect(agent.locator(".ticket")).to_have_count(1)                # gone from "open"
+    expect(agent.locator(".ticket")).to_have_count(1)  # gone from "open"
     agent.locator("#ticket-filter").select_option("answered")
     expect(agent.locator(".ticket .badge").first).to_have_text("已回复")
     expect(shopper.locator(W + ".jl-log")).to_contain_text("已安排今天发货")
@@ -112,7 +119,7 @@ def test_pages_have_no_console_errors_and_tickets_work(bridge, contexts):
     expect(dialog).to_be_hidden()
     expect(agent.locator("#canned-list .canned", has_text="运费")).to_have_count(1)
     agent.reload()
-    expect(agent.locator("#app")).to_be_visible()                    # the session survives a reload
+    expect(agent.locator("#app")).to_be_visible()  # the session survives a reload
     expect(agent.locator("#canned-list .canned", has_text="运费")).to_have_count(1)
 
     shop_watch.assert_clean()

@@ -1,5 +1,6 @@
 """What the whole-conversation tests share: the trained bot in one process (tests/dialogue/harness.py)
 with the real actions, on a freshly seeded shop database and a fake bridge client."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,7 @@ def bot(tmp_path_factory):
         patch.setenv("JIELI_SHOP_ADAPTER", "sql")
         patch.setenv("JIELI_SHOP_DB_URL", f"sqlite:///{db}")
         patch.setenv("JIELI_BRIDGE_URL", "http://bridge.invalid")  # configured; the client is faked below
-        patch.setenv("JIELI_ACTION_TOKEN", ACTION_TOKEN)          # verifies the customers the "bridge" signs
+        patch.setenv("JIELI_ACTION_TOKEN", ACTION_TOKEN)  # verifies the customers the "bridge" signs
         get_settings.cache_clear()
         reset_adapters()
         bridge = FakeBridge()

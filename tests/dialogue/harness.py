@@ -7,6 +7,7 @@ answer. The bridge is a fake that records every handover body (or fails, to play
 `resume_and_rate` does what the bridge does when an agent hands a conversation back: a `resume`
 event, then `trigger_intent request_rating`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,8 +28,7 @@ from actions.bridge_client import BridgeError, HandoverTicket
 ACTION_TOKEN = "dialogue-test-action-token-0123456789abcdef"
 
 
-def identity_token(customer_id: str, conversation_id: str, tier: str | None = None,
-                   secret: str = ACTION_TOKEN) -> str:
+def identity_token(customer_id: str, conversation_id: str, tier: str | None = None, secret: str = ACTION_TOKEN) -> str:
     """The `jieli_identity` the bridge puts into the metadata of a verified customer's messages
     (the identity contract, point 3)."""
     import time
@@ -36,8 +36,19 @@ def identity_token(customer_id: str, conversation_id: str, tier: str | None = No
     import jwt
 
     now = int(time.time())
-    return jwt.encode({"iss": "jieli-bridge", "aud": "jieli-actions", "sub": customer_id, "tier": tier,
-                       "cid": conversation_id, "iat": now, "exp": now + 600}, secret, algorithm="HS256")
+    return jwt.encode(
+        {
+            "iss": "jieli-bridge",
+            "aud": "jieli-actions",
+            "sub": customer_id,
+            "tier": tier,
+            "cid": conversation_id,
+            "iat": now,
+            "exp": now + 600,
+        },
+        secret,
+        algorithm="HS256",
+    )
 
 
 class InProcessActions(EndpointConfig):
@@ -46,8 +57,14 @@ class InProcessActions(EndpointConfig):
         self.executor = ActionExecutor()
         self.executor.register_package("actions")
 
-    async def request(self, method: str = "post", subpath: str | None = None, content_type: str | None = None,
-                      compress: bool = False, **kwargs: Any) -> Any:
+    async def request(
+        self,
+        method: str = "post",
+        subpath: str | None = None,
+        content_type: str | None = None,
+        compress: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         answer = await self.executor.run(json.loads(json.dumps(kwargs["json"])))
         return json.loads(json.dumps(answer))
 
@@ -63,8 +80,12 @@ class FakeBridge:
         if self.down:
             raise BridgeError("bridge unreachable: ConnectionError")
         self.bodies.append(body)
-        return HandoverTicket(queue_position=1, eta_seconds=40, agents_online=2,
-                              data={"queue_position": 1, "eta_seconds": 40, "agents_online": 2})
+        return HandoverTicket(
+            queue_position=1,
+            eta_seconds=40,
+            agents_online=2,
+            data={"queue_position": 1, "eta_seconds": 40, "agents_online": 2},
+        )
 
     def close(self) -> None:
         pass
@@ -152,8 +173,11 @@ class InProcessBot:
         await self.agent.handle_message(UserMessage(text, channel, sender, metadata=metadata or {}))
         tracker = await self.agent.tracker_store.retrieve(sender)
         new = list(tracker.events)[before:]
-        actions = [e.action_name for e in new if e.type_name == "action" and e.action_name not in
-                   ("action_listen", "action_session_start")]
+        actions = [
+            e.action_name
+            for e in new
+            if e.type_name == "action" and e.action_name not in ("action_listen", "action_session_start")
+        ]
         return Reply(text, actions, channel.messages, tracker.is_paused())
 
     async def resume_and_rate(self, sender: str) -> Reply:

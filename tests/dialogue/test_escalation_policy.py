@@ -1,5 +1,6 @@
 """EscalationPolicy inside Rasa: DialogueStateTracker objects built from events, the real domain,
 predict_action_probabilities, the ensemble against RulePolicy, training and loading."""
+
 from __future__ import annotations
 
 import copy
@@ -42,11 +43,15 @@ def make_policy(tmp_path, domain):
         storage = LocalModelStorage(tmp_path / "model")
         resource = Resource(f"train_EscalationPolicy{next(counter)}")
         context = ExecutionContext(GraphSchema({}), "test")
-        config = {**EscalationPolicy.get_default_config(),
-                  "lexicon_path": str(lexicon_path or ROOT / "lexicon" / "frustration.yml"), **overrides}
+        config = {
+            **EscalationPolicy.get_default_config(),
+            "lexicon_path": str(lexicon_path or ROOT / "lexicon" / "frustration.yml"),
+            **overrides,
+        }
         policy = EscalationPolicy.create(copy.deepcopy(config), storage, resource, context)
         policy.train([], domain)
         return EscalationPolicy.load(copy.deepcopy(config), storage, resource, context)
+
     return make
 
 
@@ -82,11 +87,17 @@ def test_config_yml_puts_it_above_rule_policy_with_its_thresholds():
     mine = policies["jieli_dialogue.escalation_policy.EscalationPolicy"]
     assert mine["priority"] > policies["RulePolicy"].get("priority", 4)
     assert sig.Thresholds.from_mapping(mine) == sig.Thresholds(
-        human_request_limit=mine["human_request_limit"], fallback_limit=mine["fallback_limit"],
-        unreadable_limit=mine["unreadable_limit"], miss_limit=mine["miss_limit"],
-        repeat_limit=mine["repeat_limit"], complaint_limit=mine["complaint_limit"],
-        insult_limit=mine["insult_limit"], frustration_threshold=mine["frustration_threshold"],
-        ask_description_first=mine["ask_description_first"], clarify_below=mine["clarify_below"])
+        human_request_limit=mine["human_request_limit"],
+        fallback_limit=mine["fallback_limit"],
+        unreadable_limit=mine["unreadable_limit"],
+        miss_limit=mine["miss_limit"],
+        repeat_limit=mine["repeat_limit"],
+        complaint_limit=mine["complaint_limit"],
+        insult_limit=mine["insult_limit"],
+        frustration_threshold=mine["frustration_threshold"],
+        ask_description_first=mine["ask_description_first"],
+        clarify_below=mine["clarify_below"],
+    )
     assert mine["human_request_limit"] == 1, "the first explicit request hands over"
     assert mine["ask_description_first"] is False, "a first 转人工 hands over at once: nobody asks twice"
 
@@ -139,8 +150,12 @@ def test_first_message_request_asks_then_hands_over_when_a_designer_wants_it(ask
     policy = ask_first
     convo = Convo().user("轉人工客服!!!", "request_human")
     assert predicted(policy, convo, domain)[0] == "action_ask_handover_problem"
-    convo.bot("action_ask_handover_problem", "请简单描述一下您遇到的问题，我马上为您转接人工客服～",
-              events=[PENDING], listen=False)
+    convo.bot(
+        "action_ask_handover_problem",
+        "请简单描述一下您遇到的问题，我马上为您转接人工客服～",
+        events=[PENDING],
+        listen=False,
+    )
     assert predicted(policy, convo, domain)[0] == "action_listen"
     convo.action("action_listen").user("我买的药五天了还没发货", "order_status")
     action, prediction = predicted(policy, convo, domain)
@@ -148,13 +163,16 @@ def test_first_message_request_asks_then_hands_over_when_a_designer_wants_it(ask
     assert prediction.optional_events[0].value["signals"]["pending_description"] is True
 
 
-@pytest.mark.parametrize("overrides,expected", [
-    ({}, "action_handover"),
-    ({"fallback_limit": 4}, None),
-    ({"fallback_limit": 0}, None),
-])
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ({}, "action_handover"),
+        ({"fallback_limit": 4}, None),
+        ({"fallback_limit": 0}, None),
+    ],
+)
 def test_fallback_limit_comes_from_the_config(make_policy, domain, overrides, expected):
-    policy = make_policy(**{"unreadable_limit": 0, **overrides})   # fallback_limit's rule on its own
+    policy = make_policy(**{"unreadable_limit": 0, **overrides})  # fallback_limit's rule on its own
     convo = Convo()
     for text in ("耳机连不上", "左耳没声音"):
         convo.user(text, "nlu_fallback", confidence=0.3).bot("utter_default", "抱歉，我没太明白")

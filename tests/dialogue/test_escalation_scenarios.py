@@ -6,6 +6,7 @@ own words.
 
 Skipped when there is no trained model (`make train`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,11 +15,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "jieli.tar.gz"
-ORDER = "2024111500034503"       # demo order: cold medicine, paid, not shipped, refund rejected
-SHIPPED = "2024112000012345"     # demo order used by the happy order lookup
+ORDER = "2024111500034503"  # demo order: cold medicine, paid, not shipped, refund rejected
+SHIPPED = "2024112000012345"  # demo order used by the happy order lookup
 
-pytestmark = [pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run `make train`"),
-              pytest.mark.filterwarnings("ignore")]  # TensorFlow's and Rasa's deprecation noise
+pytestmark = [
+    pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run `make train`"),
+    pytest.mark.filterwarnings("ignore"),
+]  # TensorFlow's and Rasa's deprecation noise
 
 
 @pytest.fixture
@@ -47,11 +50,16 @@ def the_handover(bot) -> dict:
 # ---------------------------------------------------------------------------------------------
 # conversations that must reach a person
 
+
 def test_the_news_report_case(fresh):
     """A logged-in VIP customer (the bridge verified them: C1001 placed the order)."""
     conversation = fresh.verified_conversation("C1001", "VIP", current_order={"order_id": ORDER, "amount": "78.30"})
-    for text in [f"我买的感冒药五天了还没发货 订单号{ORDER}", "我申请的退款被自动拒绝了 为什么",
-                 "为什么自动拒绝我的退款", "人工客服"]:
+    for text in [
+        f"我买的感冒药五天了还没发货 订单号{ORDER}",
+        "我申请的退款被自动拒绝了 为什么",
+        "为什么自动拒绝我的退款",
+        "人工客服",
+    ]:
         conversation.say(text)
         if conversation.handover_turn():
             break
@@ -141,7 +149,7 @@ def test_a_complaint_about_a_courier(fresh):
 def test_a_three_button_gadget_nobody_can_work_out(fresh):
     conversation = talk(fresh, ["这个小夜灯三个按钮分别是干嘛的", "按了还是不亮啊", "小夜灯还是不亮 到底怎么弄"])
     assert conversation.replies[0].actions == ["action_product_usage"]
-    assert conversation.handover_turn() in (2, 3)   # "还是不亮" after the answer: a defect the answer did not fix
+    assert conversation.handover_turn() in (2, 3)  # "还是不亮" after the answer: a defect the answer did not fix
     body = the_handover(fresh)
     assert body["category"] == "产品" and "小夜灯" in body["context"]["problem"]["text"]
 
@@ -150,7 +158,7 @@ def test_an_account_that_will_not_log_in(fresh):
     conversation = talk(fresh, ["手机号停用了 短信验证码一直收不到 现在登不进去", "那怎么办 我还有单子要看"])
     first = conversation.replies[0]
     assert first.actions == ["action_problem_report"] and "核实您的身份" in first.said
-    assert "订单号" not in first.said   # an account problem needs no order number
+    assert "订单号" not in first.said  # an account problem needs no order number
     assert conversation.handover_turn() == 2
     body = the_handover(fresh)
     assert body["reason"] == "problem_report" and body["category"] == "其他"
@@ -167,6 +175,7 @@ def test_an_ironic_thanks_after_a_late_refund_is_not_answered_with_you_are_welco
 
 # ---------------------------------------------------------------------------------------------
 # after the agent
+
 
 def test_rating_then_ordinary_bot_then_a_second_escalation(fresh):
     conversation = talk(fresh, ["我的退款被拒绝了", "人工客服"])
@@ -211,17 +220,24 @@ def test_bridge_down_apologises_and_the_next_request_tries_again(fresh):
 # ---------------------------------------------------------------------------------------------
 # happy conversations that must not hand over
 
-@pytest.mark.parametrize("messages", [
-    ["怎么开增值税专用发票", "发票抬头写错了能改吗", "电子发票在哪里下载"],
-    ["优惠券怎么用不了", "买完就降价了 能补差价吗", "优惠券能叠加使用吗"],
-    ["你是机器人吗", f"帮我查下订单{SHIPPED}"],
-    ["人工智能客服挺好用的"],
-    ["安装的人工费怎么算", "人工草坪还有货吗"],
-    ["你好", "退款什么时候到账", "好的谢谢"],
-], ids=["invoice", "coupons", "bot-then-order", "praise-ai", "labour-fee", "refund-timeline"])
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["怎么开增值税专用发票", "发票抬头写错了能改吗", "电子发票在哪里下载"],
+        ["优惠券怎么用不了", "买完就降价了 能补差价吗", "优惠券能叠加使用吗"],
+        ["你是机器人吗", f"帮我查下订单{SHIPPED}"],
+        ["人工智能客服挺好用的"],
+        ["安装的人工费怎么算", "人工草坪还有货吗"],
+        ["你好", "退款什么时候到账", "好的谢谢"],
+    ],
+    ids=["invoice", "coupons", "bot-then-order", "praise-ai", "labour-fee", "refund-timeline"],
+)
 def test_happy_conversations_stay_with_the_bot(fresh, messages):
     conversation = talk(fresh, messages)
     assert conversation.handover_turn() is None
     assert fresh.bridge.bodies == []
-    assert all("action_handover" not in r.actions and "action_ask_handover_problem" not in r.actions
-               for r in conversation.replies)
+    assert all(
+        "action_handover" not in r.actions and "action_ask_handover_problem" not in r.actions
+        for r in conversation.replies
+    )

@@ -5,6 +5,7 @@ the order's phone work as a second factor; failed lookups stop after a limit.
 
 Skipped when there is no trained model (`make train`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,15 +14,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "jieli.tar.gz"
-SHIPPED = "2024111800045604"    # C1002's 接力 Air earphones, shipped by SF, phone 13600004444
-PAID = "2024112000023402"       # C1002's night lights, paid ¥99.80, phone 13900002222
-UNPAID = "2024112000012301"     # C1001's T-shirt, waiting for payment, phone 13800001111
-NEWS = "2024111500034503"       # C1001's cold medicine, refund rejected, phone 13700003333
-DETAILS = ("接力 Air", "SF1428305566704", "199")   # what the order of SHIPPED would give away
+SHIPPED = "2024111800045604"  # C1002's 接力 Air earphones, shipped by SF, phone 13600004444
+PAID = "2024112000023402"  # C1002's night lights, paid ¥99.80, phone 13900002222
+UNPAID = "2024112000012301"  # C1001's T-shirt, waiting for payment, phone 13800001111
+NEWS = "2024111500034503"  # C1001's cold medicine, refund rejected, phone 13700003333
+DETAILS = ("接力 Air", "SF1428305566704", "199")  # what the order of SHIPPED would give away
 ASK = "为了保护您的订单信息，请先登录，或告诉我下单手机号的后四位～"
 
-pytestmark = [pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run `make train`"),
-              pytest.mark.filterwarnings("ignore")]
+pytestmark = [
+    pytest.mark.skipif(not MODEL.exists(), reason="no trained model: run `make train`"),
+    pytest.mark.filterwarnings("ignore"),
+]
 
 
 @pytest.fixture
@@ -45,7 +48,7 @@ def gives_away(text: str) -> list[str]:
 
 
 def test_an_anonymous_customer_gets_no_details_and_cannot_cancel(fresh):
-    conversation = fresh.conversation(customer_id="C1002")   # a claim in the metadata, not a login
+    conversation = fresh.conversation(customer_id="C1002")  # a claim in the metadata, not a login
     reply = conversation.say(f"查一下订单 {SHIPPED}")
     assert gives_away(reply.said) == [] and ASK in reply.said
     reply = conversation.say(f"取消订单 {PAID}")
@@ -109,7 +112,7 @@ def test_wrong_digits_get_a_retry_and_then_a_person_is_suggested(fresh):
     third = conversation.say("尾号 9012")
     assert "不再核对" in third.said and "登录" in third.said and "转人工" in third.said
     assert "78.30" not in " ".join(r.said for r in conversation.replies)
-    reply = conversation.say("尾号3333")   # even the right digits: no more offers in this conversation
+    reply = conversation.say("尾号3333")  # even the right digits: no more offers in this conversation
     assert "78.30" not in reply.said
 
 

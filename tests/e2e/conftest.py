@@ -1,4 +1,5 @@
 """A real action server and Rasa server on free ports, on a freshly seeded shop database."""
+
 from __future__ import annotations
 
 import json
@@ -25,15 +26,24 @@ def bot(tmp_path_factory):
         pytest.fail("no trained model: run `make train` first")
     tmp = tmp_path_factory.mktemp("bot")
     db_url = f"sqlite:///{tmp / 'shop.db'}"
-    subprocess.run([sys.executable, "-m", "actions.shop.seed", "--db", db_url, "--reset"],
-                   cwd=ROOT, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run(
+        [sys.executable, "-m", "actions.shop.seed", "--db", db_url, "--reset"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     rasa_port, action_port = free_port(), free_port()
     services = rasa_services(rasa_port, action_port, MODEL, tmp / "log")
     for service in services:
         service.env.update({"JIELI_SHOP_DB_URL": db_url, "JIELI_SHOP_ADAPTER": "sql", "JIELI_BRIDGE_URL": ""})
     start_all(services)
-    yield Bot(f"http://127.0.0.1:{rasa_port}", services[1].token, f"http://127.0.0.1:{action_port}",
-              services[0].token, tmp / "log")
+    yield Bot(
+        f"http://127.0.0.1:{rasa_port}",
+        services[1].token,
+        f"http://127.0.0.1:{action_port}",
+        services[0].token,
+        tmp / "log",
+    )
     stop_all(services)
 
 
@@ -41,8 +51,9 @@ class Bot:
     """The running Rasa (its HTTP API wants `token`, as the bridge sends it) and action server
     (it wants `webhook_token`, as Rasa sends it)."""
 
-    def __init__(self, url: str, token: str = "", actions_url: str = "", webhook_token: str = "",
-                 log_dir: Path | None = None):
+    def __init__(
+        self, url: str, token: str = "", actions_url: str = "", webhook_token: str = "", log_dir: Path | None = None
+    ):
         self.url = url
         self.token = token
         self.actions_url = actions_url
@@ -52,20 +63,23 @@ class Bot:
     def say(self, text: str, sender: str | None = None) -> list[dict]:
         """Send one message through the REST channel; return the bot's messages."""
         body = json.dumps({"sender": sender or uuid.uuid4().hex, "message": text}).encode()
-        request = urllib.request.Request(f"{self.url}/webhooks/rest/webhook", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 200
             return json.loads(response.read())
 
     def parse(self, text: str) -> dict:
         body = json.dumps({"text": text}).encode()
-        request = urllib.request.Request(f"{self.url}/model/parse?token={self.token}", data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}/model/parse?token={self.token}", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
     def tracker(self, sender: str) -> dict:
-        with urllib.request.urlopen(f"{self.url}/conversations/{sender}/tracker?token={self.token}",
-                                    timeout=30) as response:
+        with urllib.request.urlopen(
+            f"{self.url}/conversations/{sender}/tracker?token={self.token}", timeout=30
+        ) as response:
             return json.loads(response.read())

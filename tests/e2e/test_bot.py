@@ -4,6 +4,7 @@ Run by `make test-bot` after `make train`; the shop database is seeded fresh fro
 shop/demo_orders.yml, and the answers are checked against shop/policy.yml and shop/manuals.yml,
 so the test follows whatever the shop writes there.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = yaml.safe_load((ROOT / "shop" / "policy.yml").read_text(encoding="utf-8"))
 MANUALS = yaml.safe_load((ROOT / "shop" / "manuals.yml").read_text(encoding="utf-8"))
-ORDERS = {o["order_id"]: o for o in yaml.safe_load((ROOT / "shop" / "demo_orders.yml").read_text(encoding="utf-8"))["orders"]}
+ORDERS = {
+    o["order_id"]: o for o in yaml.safe_load((ROOT / "shop" / "demo_orders.yml").read_text(encoding="utf-8"))["orders"]
+}
 
 
 def text_of(replies: list[dict]) -> str:
@@ -37,12 +40,15 @@ def order_with(status: str) -> dict:
     return next(o for o in ORDERS.values() if o["status"] == status and o.get("tracking"))
 
 
-@pytest.mark.parametrize("question, section, topic_id", [
-    ("退货运费谁出?", "return_exchange", "shipping_fee"),
-    ("怎么开增值税专用发票", "invoice", "vat_special"),
-    ("买完就降价了 能补差价吗", "coupon", "price_protect"),
-    ("付款时扣了两次钱!!!", "payment", "double_charge"),
-])
+@pytest.mark.parametrize(
+    "question, section, topic_id",
+    [
+        ("退货运费谁出?", "return_exchange", "shipping_fee"),
+        ("怎么开增值税专用发票", "invoice", "vat_special"),
+        ("买完就降价了 能补差价吗", "coupon", "price_protect"),
+        ("付款时扣了两次钱!!!", "payment", "double_charge"),
+    ],
+)
 def test_answers_come_from_the_shop_policy(bot, question, section, topic_id):
     reply = text_of(bot.say(question))
     assert snippet(topic(POLICY[section], topic_id)["answer"]) in reply
@@ -62,8 +68,9 @@ def test_order_lookup_asks_for_the_number_then_answers_with_tracking(bot):
 
 def test_traditional_question_with_order_number(bot):
     sender = uuid.uuid4().hex
-    order_id = next(i for i, o in ORDERS.items() if o["status"] == "paid" and any(
-        "感冒" in item["name"] for item in o["items"]))
+    order_id = next(
+        i for i, o in ORDERS.items() if o["status"] == "paid" and any("感冒" in item["name"] for item in o["items"])
+    )
     reply = text_of(bot.say(f"訂單號{order_id}怎麼還沒發貨？？？", sender))
     assert "感冒" not in reply
     reply = text_of(bot.say(f"手機尾號{ORDERS[order_id]['phone'][-4:]}", sender))
@@ -89,25 +96,31 @@ def test_the_tracker_keeps_the_customers_original_text(bot):
     assert [e["value"] for e in user_events[-1]["parse_data"]["entities"]] == ["2024111800045604"]
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("人工费怎么算", "product_info"),
-    ("人工智能客服挺好用", "thank"),
-    ("人工草坪有现货吗", "product_info"),
-    ("rg", "request_human"),
-    ("有没有活人", "request_human"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("人工费怎么算", "product_info"),
+        ("人工智能客服挺好用", "thank"),
+        ("人工草坪有现货吗", "product_info"),
+        ("rg", "request_human"),
+        ("有没有活人", "request_human"),
+    ],
+)
 def test_what_is_and_is_not_a_request_for_a_person(bot, text, intent):
     assert bot.parse(text)["intent"]["name"] == intent
 
 
-@pytest.mark.parametrize("text", [
-    "",
-    "我要退款" * 1250,
-    "😀😀😀",
-    "？？？！！！",
-    "Where is my parcel? It has been a week.",
-    "<script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "我要退款" * 1250,
+        "😀😀😀",
+        "？？？！！！",
+        "Where is my parcel? It has been a week.",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_bad_input_gets_a_sensible_reply(bot, text):
     replies = bot.say(text)
     assert replies, "the bot must always answer"

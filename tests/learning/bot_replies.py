@@ -1,6 +1,7 @@
 """Run in the Rasa environment: `bot_replies.py MODEL TEXT…` prints, as one JSON line, what the
 whole bot (tests/dialogue/harness.py: NLU, every policy, the actions in-process) answers to each
 text as the first message of a fresh conversation, with the intent and the FAQ the NLU chose."""
+
 from __future__ import annotations
 
 import json
@@ -21,10 +22,16 @@ def main(model: str, texts: list[str]) -> None:
         selector = (parse.get("response_selector") or {}).get("default") or {}
         response = selector.get("response") or {}
         reply = bot.conversation().say(text)
-        out.append({"text": text, "intent": parse["intent"]["name"],
-                    "confidence": round(float(parse["intent"]["confidence"]), 4),
-                    "response_key": response.get("intent_response_key"),
-                    "actions": reply.actions, "said": reply.said})
+        out.append(
+            {
+                "text": text,
+                "intent": parse["intent"]["name"],
+                "confidence": round(float(parse["intent"]["confidence"]), 4),
+                "response_key": response.get("intent_response_key"),
+                "actions": reply.actions,
+                "said": reply.said,
+            }
+        )
     bot.close()
     print(json.dumps(out, ensure_ascii=False))
 

@@ -1,5 +1,6 @@
 """A throw-away copy of the project's training inputs, and the Rasa commands run on it with the
 Rasa environment (.venv-rasa) — the tests never change the repository's data or model."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,15 @@ KNOWN_NOTICE = "duplicated intents have been found across multiple domain files:
 
 def rasa_env(pythonpath: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIELI_")}
-    env.update({"PYTHONPATH": str(pythonpath), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-                "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning"})
+    env.update(
+        {
+            "PYTHONPATH": str(pythonpath),
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONWARNINGS": "ignore::DeprecationWarning",
+        }
+    )
     return env
 
 
@@ -59,16 +67,39 @@ class Project:
         return self.nlu_dir / LEARNED
 
     def rasa(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-        return subprocess.run([str(RASA), *args], cwd=self.path, env=rasa_env(self.path), capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [str(RASA), *args], cwd=self.path, env=rasa_env(self.path), capture_output=True, text=True, timeout=timeout
+        )
 
     def validate(self) -> subprocess.CompletedProcess:
-        return self.rasa("data", "validate", "--fail-on-warnings", "--config", "config.yml",
-                         "--domain", "domain.yml", "--data", "data", timeout=300)
+        return self.rasa(
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            timeout=300,
+        )
 
     def train(self) -> Path:
-        result = self.rasa("train", "--force", "--fixed-model-name", "learned", "--out", "models",
-                           "--config", "config.yml", "--domain", "domain.yml", "--data", "data")
+        result = self.rasa(
+            "train",
+            "--force",
+            "--fixed-model-name",
+            "learned",
+            "--out",
+            "models",
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+        )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         return self.path / "models" / "learned.tar.gz"
 
@@ -82,9 +113,16 @@ class Project:
             "for m in data.intent_examples:\n"
             "    key = m.get('intent_response_key') or m.get('intent')\n"
             "    out.setdefault(key, []).append(m.get('text'))\n"
-            "print(json.dumps({'examples': out, 'responses': data.responses}, ensure_ascii=False))\n")
-        result = subprocess.run([str(RASA_PY), "-c", script], cwd=self.path, env=rasa_env(self.path),
-                                capture_output=True, text=True, timeout=300)
+            "print(json.dumps({'examples': out, 'responses': data.responses}, ensure_ascii=False))\n"
+        )
+        result = subprocess.run(
+            [str(RASA_PY), "-c", script],
+            cwd=self.path,
+            env=rasa_env(self.path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -92,11 +130,17 @@ class Project:
 def bot_replies(model: Path, *texts: str) -> list[dict]:
     """Each text as the first message of a new conversation with the whole bot (NLU, policies,
     the real action code in-process): [{text, intent, confidence, response_key, actions, said}]."""
-    result = subprocess.run([str(RASA_PY), str(Path(__file__).with_name("bot_replies.py")), str(model), *texts],
-                            cwd=ROOT, env=rasa_env(ROOT), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [str(RASA_PY), str(Path(__file__).with_name("bot_replies.py")), str(model), *texts],
+        cwd=ROOT,
+        env=rasa_env(ROOT),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-if __name__ == "__main__":   # pragma: no cover - a manual check: python rasa_project.py MODEL TEXT…
+if __name__ == "__main__":  # pragma: no cover - a manual check: python rasa_project.py MODEL TEXT…
     print(json.dumps(bot_replies(Path(sys.argv[1]), *sys.argv[2:]), ensure_ascii=False, indent=1))

@@ -6,6 +6,7 @@ paraphrase it never saw) with the agent's words.
 About five minutes: one full `rasa train` of the copy (the repository's data and model are never
 touched). Needs the trained model of the repository for the "before" (make test-learning trains it).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,9 +26,14 @@ pytestmark = pytest.mark.asyncio
 QUESTION = "你们有实体店吗"
 PARAPHRASES = ["请问你们有实体店吗？", "你们家有没有线下店"]
 ANSWER = "我们目前只有线上店铺，暂时没有线下实体店，也不支持到店自提 🙏 下单后从杭州仓发货，江浙沪一般 1–2 天就能收到。"
-CONTEXT = {"version": 1, "problem": {"text": QUESTION, "messages": [{"turn": 1, "text": QUESTION}]},
-           "intents": [{"turn": 1, "intent": "product_info", "confidence": 0.98},
-                       {"turn": 2, "intent": "request_human", "confidence": 1.0}]}
+CONTEXT = {
+    "version": 1,
+    "problem": {"text": QUESTION, "messages": [{"turn": 1, "text": QUESTION}]},
+    "intents": [
+        {"turn": 1, "intent": "product_info", "confidence": 0.98},
+        {"turn": 2, "intent": "request_human", "confidence": 1.0},
+    ],
+}
 
 
 def about_stores(reply: dict) -> bool:
@@ -35,8 +41,7 @@ def about_stores(reply: dict) -> bool:
 
 
 async def login(harness, username: str, roles: list[str]) -> AgentClient:
-    created = await harness.bridge.agents.create(username, PASSWORD, display_name=username, skills=["*"],
-                                                 roles=roles)
+    created = await harness.bridge.agents.create(username, PASSWORD, display_name=username, skills=["*"], roles=roles)
     response = await harness.http.post("/api/agent/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return AgentClient(username, response.json()["token"], created.id)
@@ -47,8 +52,12 @@ async def teach(tmp_path: Path, project: Project) -> int:
     store = Store("sqlite", f"sqlite:///{tmp_path / 'bridge.db'}")
     harness = await start_harness(store, auto_assign=False, training_data_dir=str(project.nlu_dir))
     try:
-        harness.fake.handover_body = {"category": "其他", "reason": "request_human",
-                                      "summary": f"客户诉求：{QUESTION}", "context": CONTEXT}
+        harness.fake.handover_body = {
+            "category": "其他",
+            "reason": "request_human",
+            "summary": f"客户诉求：{QUESTION}",
+            "context": CONTEXT,
+        }
         agent = await login(harness, "li", ["agent"])
         designer = await login(harness, "chen", ["agent", "designer"])
         await harness.presence(agent, "online")
@@ -58,21 +67,33 @@ async def teach(tmp_path: Path, project: Project) -> int:
         assert (await harness.say(customer, "转人工"))["state"] == "queued"
         cid = customer.conversation_id
         await harness.agent_call(agent, "POST", f"/conversations/{cid}/accept")
-        await harness.agent_call(agent, "POST", f"/conversations/{cid}/messages",
-                                 json={"text": "您好，我是客服小李", "client_msg_id": "a1"})
+        await harness.agent_call(
+            agent, "POST", f"/conversations/{cid}/messages", json={"text": "您好，我是客服小李", "client_msg_id": "a1"}
+        )
         await harness.say(customer, "想去店里看看实物，有线下门店吗")
-        await harness.agent_call(agent, "POST", f"/conversations/{cid}/messages",
-                                 json={"text": ANSWER, "client_msg_id": "a2"})
-        closed = (await harness.agent_call(agent, "POST", f"/conversations/{cid}/close", json={
-            "return_to_bot": True, "resolution": "已解决", "intent": "product_info", "reusable": True})).json()
+        await harness.agent_call(
+            agent, "POST", f"/conversations/{cid}/messages", json={"text": ANSWER, "client_msg_id": "a2"}
+        )
+        closed = (
+            await harness.agent_call(
+                agent,
+                "POST",
+                f"/conversations/{cid}/close",
+                json={"return_to_bot": True, "resolution": "已解决", "intent": "product_info", "reusable": True},
+            )
+        ).json()
         candidate_id = closed["review_candidate"]
 
         queue = (await harness.agent_call(designer, "GET", "/review/candidates")).json()["items"]
         [item] = [i for i in queue if i["id"] == candidate_id]
         assert item["examples"] == [QUESTION, "想去店里看看实物，有线下门店吗"] and item["answer"] == ANSWER
         # the designer adds two phrasings of their own and accepts
-        await harness.agent_call(designer, "POST", f"/review/candidates/{candidate_id}/accept", json={
-            "examples": [*item["examples"], "有没有线下门店", "可以去你们店里买吗"]})
+        await harness.agent_call(
+            designer,
+            "POST",
+            f"/review/candidates/{candidate_id}/accept",
+            json={"examples": [*item["examples"], "有没有线下门店", "可以去你们店里买吗"]},
+        )
         preview = (await harness.agent_call(designer, "POST", "/review/export", json={"dry_run": True})).json()
         assert preview["faqs"] == 1 and not project.learned.exists()
     finally:
@@ -94,10 +115,22 @@ async def test_after_export_and_retraining_the_bot_answers_what_it_missed(tmp_pa
 
     # `make export-training` = python -m handover_bridge export-training, on the same store
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIELI_")}
-    env.update({"PYTHONPATH": str(ROOT), "JIELI_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-                "JIELI_TRAINING_DATA_DIR": str(project.nlu_dir), "JIELI_LOG_LEVEL": "WARNING"})
-    export = subprocess.run([sys.executable, "-m", "handover_bridge", "export-training"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "JIELI_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
+            "JIELI_TRAINING_DATA_DIR": str(project.nlu_dir),
+            "JIELI_LOG_LEVEL": "WARNING",
+        }
+    )
+    export = subprocess.run(
+        [sys.executable, "-m", "handover_bridge", "export-training"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert export.returncode == 0, export.stderr
     assert "1 FAQ answers; 1 candidates newly exported" in export.stdout, export.stdout
     text = project.learned.read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
 """The rules that promote unmistakable requests for a person and demote 人工智能-style mentions."""
+
 from pathlib import Path
 
 import pytest
@@ -15,15 +16,39 @@ def rules():
     return HumanRequestRules.from_dict(yaml.safe_load(LEXICON.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("text", [
-    "人工", "转人工", "人工客服", "rg", "RG", "Rg 谢谢", "rengong", "zhuan ren gong", "有没有活人",
-    "轉人工客服", "人工人工人工", "人工!!!", "我要找真人", "联系人工客服", "你们人工呢",
-    "别跟我扯了 转人工", "我不要人工智能 我要人工客服", "不要机器人回复", "叫你们客服出来",
-    "你是真人吗？不是的话给我转人工", "妳是機器人吧 我要找真人",
-    "我要投诉 叫你们经理来", "找你们领导出来说话", "讓主管出來跟我說", "我要找负责人",
-    # a message that opens by calling for a person, then tells the story
-    "人工客服！！！下单一周了还没发货 退款也不给退", "真人？？我的耳机左边没声音",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "人工",
+        "转人工",
+        "人工客服",
+        "rg",
+        "RG",
+        "Rg 谢谢",
+        "rengong",
+        "zhuan ren gong",
+        "有没有活人",
+        "轉人工客服",
+        "人工人工人工",
+        "人工!!!",
+        "我要找真人",
+        "联系人工客服",
+        "你们人工呢",
+        "别跟我扯了 转人工",
+        "我不要人工智能 我要人工客服",
+        "不要机器人回复",
+        "叫你们客服出来",
+        "你是真人吗？不是的话给我转人工",
+        "妳是機器人吧 我要找真人",
+        "我要投诉 叫你们经理来",
+        "找你们领导出来说话",
+        "讓主管出來跟我說",
+        "我要找负责人",
+        # a message that opens by calling for a person, then tells the story
+        "人工客服！！！下单一周了还没发货 退款也不给退",
+        "真人？？我的耳机左边没声音",
+    ],
+)
 def test_unmistakable_requests_are_promoted(rules, text):
     assert rules.decide(normalize_text(text), "out_of_scope") == "promote"
 
@@ -33,18 +58,36 @@ def test_negated_requests_are_not_promoted(rules, text):
     assert rules.decide(normalize_text(text), "deny") is None
 
 
-@pytest.mark.parametrize("text", [
-    "人工智能客服挺好用", "人工费怎么算", "人工草坪有货吗", "是纯人工缝制的吗", "人工养殖的吗",
-    "真人实拍吗", "人工水晶会不会褪色", "人工智能會取代人類嗎",
-    "你是真人吗", "妳是真人嗎？", "你是不是真人啊", "是人工还是机器人", "你们是真人客服吗",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "人工智能客服挺好用",
+        "人工费怎么算",
+        "人工草坪有货吗",
+        "是纯人工缝制的吗",
+        "人工养殖的吗",
+        "真人实拍吗",
+        "人工水晶会不会褪色",
+        "人工智能會取代人類嗎",
+        "你是真人吗",
+        "妳是真人嗎？",
+        "你是不是真人啊",
+        "是人工还是机器人",
+        "你们是真人客服吗",
+    ],
+)
 def test_non_service_mentions_are_demoted(rules, text):
     assert rules.decide(normalize_text(text), HUMAN) == "demote"
 
 
-@pytest.mark.parametrize("text", [
-    "好不容易接通了人工 结果说了两句就断了 你们这服务真行", "上次找过人工客服也没给我解决", "前几天转到人工排了一个钟",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "好不容易接通了人工 结果说了两句就断了 你们这服务真行",
+        "上次找过人工客服也没给我解决",
+        "前几天转到人工排了一个钟",
+    ],
+)
 def test_what_happened_before_is_a_story_not_a_request(rules, text):
     assert rules.decide(normalize_text(text), "complain") is None
     assert rules.decide(normalize_text(text), HUMAN) == "demote"
@@ -82,8 +125,13 @@ def test_promote_puts_request_human_first_and_keeps_a_distribution():
 def test_demote_lets_the_next_best_intent_lead():
     from jieli_nlu.human_request import demote
 
-    ranking = demote([{"name": HUMAN, "confidence": 0.8}, {"name": "product_info", "confidence": 0.15},
-                      {"name": "payment", "confidence": 0.05}])
+    ranking = demote(
+        [
+            {"name": HUMAN, "confidence": 0.8},
+            {"name": "product_info", "confidence": 0.15},
+            {"name": "payment", "confidence": 0.05},
+        ]
+    )
     assert [r["name"] for r in ranking] == ["product_info", "payment", HUMAN]
     assert abs(ranking[0]["confidence"] - 0.75) < 1e-9
 
@@ -117,18 +165,30 @@ def test_the_lexicon_agrees_with_the_labelled_training_data(rules):
     assert wrong == []
 
 
-@pytest.mark.parametrize("text", [
-    "叫后台的小哥哥来看看", "后台小姐姐在吗 帮帮我", "客服小哥哥快出来", "能让真人看一下我这个单子吗", "麻烦派个人来处理一下",
-    "说了这么多 你就让个真人回我一句",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "叫后台的小哥哥来看看",
+        "后台小姐姐在吗 帮帮我",
+        "客服小哥哥快出来",
+        "能让真人看一下我这个单子吗",
+        "麻烦派个人来处理一下",
+        "说了这么多 你就让个真人回我一句",
+    ],
+)
 def test_the_people_behind_the_chat_by_the_names_customers_use(rules, text):
     assert rules.decide(normalize_text(text), "complain") == "promote"
 
 
-@pytest.mark.parametrize("text", [
-    "上次那个人工客服小姐姐特别耐心", "你比人工客服还靠谱", "之前人工客服答应给我补发的 现在到哪了",
-    "真人客服态度挺好的 给个好评",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上次那个人工客服小姐姐特别耐心",
+        "你比人工客服还靠谱",
+        "之前人工客服答应给我补发的 现在到哪了",
+        "真人客服态度挺好的 给个好评",
+    ],
+)
 def test_praise_of_an_agent_or_an_earlier_agent_is_not_a_request(rules, text):
     assert rules.decide(normalize_text(text), HUMAN) == "demote"
     assert rules.decide(normalize_text(text), "thank") is None

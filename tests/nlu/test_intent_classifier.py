@@ -1,4 +1,5 @@
 """The calibrated intent classifier: temperature scaling and the prior, on small real models."""
+
 import math
 
 import pytest
@@ -38,12 +39,27 @@ def test_disagreement_is_read_from_the_parse_result():
     assert not sources_disagree({}) and not sources_disagree(None)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("锟斤拷锟斤拷锟斤拷", True), ("烫烫烫烫烫烫", True), ("\ufffd\ufffd\ufffd", True), ("", True), ("   ", True),
-    ("鎴戣\ufffd侀\ufffd\ufffd娆撅紝璁㈠崟杩樻病", True), ("æˆ‘è¦é€€æ¬¾ï¼Œè®¢å•è¿˜æ²¡å‘è´§", True),
-    ("café 的咖啡机怎么用", False), ("Crème brûlée 模具有吗", False), ("这个\ufffd是什么", False),
-    ("???", False), ("👍", False), ("你好", False), ("asdf", False), ("烫", False), ("锟斤拷 我的订单呢", False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("锟斤拷锟斤拷锟斤拷", True),
+        ("烫烫烫烫烫烫", True),
+        ("\ufffd\ufffd\ufffd", True),
+        ("", True),
+        ("   ", True),
+        ("鎴戣\ufffd侀\ufffd\ufffd娆撅紝璁㈠崟杩樻病", True),
+        ("æˆ‘è¦é€€æ¬¾ï¼Œè®¢å•è¿˜æ²¡å‘è´§", True),
+        ("café 的咖啡机怎么用", False),
+        ("Crème brûlée 模具有吗", False),
+        ("这个\ufffd是什么", False),
+        ("???", False),
+        ("👍", False),
+        ("你好", False),
+        ("asdf", False),
+        ("烫", False),
+        ("锟斤拷 我的订单呢", False),
+    ],
+)
 def test_garbled_text_is_nothing_a_person_wrote(text, expected):
     from jieli_nlu.intent_classifier import garbled
 

@@ -1,4 +1,5 @@
 """The normalisation every customer message goes through before the NLU sees it."""
+
 import pytest
 
 from jieli_nlu.normalize import fold_punctuation, normalize_text

@@ -1,4 +1,5 @@
 """Order numbers in every form customers type them (entity `order_id`)."""
+
 import pytest
 
 from jieli_nlu.normalize import normalize_text
@@ -52,4 +53,4 @@ def test_two_orders():
 def test_span_points_at_the_number():
     text = normalize_text("订单号:2024112300012345")
     [match] = find_order_ids(text)
-    assert text[match.start:match.end] == "2024112300012345"
+    assert text[match.start : match.end] == "2024112300012345"

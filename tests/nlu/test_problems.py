@@ -1,5 +1,6 @@
 """Problem reports (lexicon/problems.yml): each kind found in the customer's words, questions about
 the policy or a product feature left alone."""
+
 from pathlib import Path
 
 import pytest
@@ -21,63 +22,69 @@ def kind(rules, text):
     return found.kind if found else None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("快递到了拆开一看杯子碎成两半", "damaged"),
-    ("灯罩寄来就有一道裂纹", "damaged"),
-    ("裤子上有一块黑色污渍 洗都洗不掉", "stained"),
-    ("新毛巾第一次洗就掉色 把白衬衫染了", "stained"),
-    ("我拍的是L码 你们寄错成S了", "wrong_item"),
-    ("型号不对啊 我要的是二代", "wrong_item"),
-    ("盒子里没有充电线", "missing_item"),
-    ("买了三盒只有两盒", "missing_item"),
-    ("包装里右耳不见了", "missing_item"),
-    ("物流显示已签收 可是我根本没收到", "not_received"),
-    ("谁签的我的快递", "not_received"),
-    ("插上电完全没反应", "cannot_use"),
-    ("耳机充不进电", "cannot_use"),
-    ("水壶底座有一股烧焦的味道", "safety"),
-    ("插头插上去冒火花了", "safety"),
-    ("戴了一天脖子起红疹子", "allergy"),
-    ("涂完脸上痒得不行", "allergy"),
-    ("手机号换了 收不到验证码 登不上去", "account"),
-    ("毛衣袖口一圈黄渍", "stained"),
-    ("吃完手臂起了好多小疙瘩", "allergy"),
-    ("物流写着已签收 我在家等了一天也没人敲门", "not_received"),
-    ("拆开一看有使用痕迹 不是新的吧", "wrong_item"),
-    ("毛巾洗了一次就缩得跟手帕一样", "quality"),
-    ("app一直闪退", "account"),
-    ("耳机到手只有一边响", "cannot_use"),
-    ("鞋子穿两天就开胶", "quality"),
-    ("我的账号怎么被冻结了", "account"),
-    ("登录一直失败 密码也不对", "account"),
-    ("拍的黑色给我发成了白色", "wrong_item"),
-    ("40码的鞋寄成43码了", "wrong_item"),
-    ("我下单的是儿童款 结果到手是成人的", "wrong_item"),
-    ("售后被驳回了 说我是人为损坏 明明收到就是坏的", "refund_dispute"),
-    ("凭什么拒绝我的退款申请", "refund_dispute"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("快递到了拆开一看杯子碎成两半", "damaged"),
+        ("灯罩寄来就有一道裂纹", "damaged"),
+        ("裤子上有一块黑色污渍 洗都洗不掉", "stained"),
+        ("新毛巾第一次洗就掉色 把白衬衫染了", "stained"),
+        ("我拍的是L码 你们寄错成S了", "wrong_item"),
+        ("型号不对啊 我要的是二代", "wrong_item"),
+        ("盒子里没有充电线", "missing_item"),
+        ("买了三盒只有两盒", "missing_item"),
+        ("包装里右耳不见了", "missing_item"),
+        ("物流显示已签收 可是我根本没收到", "not_received"),
+        ("谁签的我的快递", "not_received"),
+        ("插上电完全没反应", "cannot_use"),
+        ("耳机充不进电", "cannot_use"),
+        ("水壶底座有一股烧焦的味道", "safety"),
+        ("插头插上去冒火花了", "safety"),
+        ("戴了一天脖子起红疹子", "allergy"),
+        ("涂完脸上痒得不行", "allergy"),
+        ("手机号换了 收不到验证码 登不上去", "account"),
+        ("毛衣袖口一圈黄渍", "stained"),
+        ("吃完手臂起了好多小疙瘩", "allergy"),
+        ("物流写着已签收 我在家等了一天也没人敲门", "not_received"),
+        ("拆开一看有使用痕迹 不是新的吧", "wrong_item"),
+        ("毛巾洗了一次就缩得跟手帕一样", "quality"),
+        ("app一直闪退", "account"),
+        ("耳机到手只有一边响", "cannot_use"),
+        ("鞋子穿两天就开胶", "quality"),
+        ("我的账号怎么被冻结了", "account"),
+        ("登录一直失败 密码也不对", "account"),
+        ("拍的黑色给我发成了白色", "wrong_item"),
+        ("40码的鞋寄成43码了", "wrong_item"),
+        ("我下单的是儿童款 结果到手是成人的", "wrong_item"),
+        ("售后被驳回了 说我是人为损坏 明明收到就是坏的", "refund_dispute"),
+        ("凭什么拒绝我的退款申请", "refund_dispute"),
+    ],
+)
 def test_each_kind_is_found(rules, text, expected):
     assert kind(rules, text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "这件衣服洗了会不会掉色",
-    "小夜灯怎么充电",
-    "过敏体质的人能用吗",
-    "赠品怎么领",
-    "会不会漏电啊 放卫生间安全吗",
-    "订单什么时候发货",
-    "你们支持七天无理由吗",
-    "怎么登录",
-    "会不会起疙瘩",
-    "快递签收了吗",
-    "旧的怎么处理",
-    "这件会不会缩水",
-    "怎么洗不会起球",
-    "优惠券用不了",
-    "退款被驳回了怎么办",
-    "如果退款被拒绝还能再申请吗",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这件衣服洗了会不会掉色",
+        "小夜灯怎么充电",
+        "过敏体质的人能用吗",
+        "赠品怎么领",
+        "会不会漏电啊 放卫生间安全吗",
+        "订单什么时候发货",
+        "你们支持七天无理由吗",
+        "怎么登录",
+        "会不会起疙瘩",
+        "快递签收了吗",
+        "旧的怎么处理",
+        "这件会不会缩水",
+        "怎么洗不会起球",
+        "优惠券用不了",
+        "退款被驳回了怎么办",
+        "如果退款被拒绝还能再申请吗",
+    ],
+)
 def test_questions_are_not_reports(rules, text):
     assert kind(rules, text) is None
 

@@ -3,6 +3,7 @@ trigger_intent, and the health endpoints of Rasa and the action server. One shar
 aiohttp.ClientSession (connection pooling, opened on first use inside the running loop); every
 call has a total time limit. aiohttp rather than httpx: on a bot turn httpx's request machinery
 cost the bridge more CPU than everything else of the turn together."""
+
 from __future__ import annotations
 
 import asyncio
@@ -58,8 +59,11 @@ def parse_replies(items: Any) -> list[BotReply]:
         if not isinstance(item, dict):
             continue
         text = item.get("text") if isinstance(item.get("text"), str) else ""
-        payload = {key: item[key] for key in ("buttons", "custom", "image", "attachment", "quick_replies")
-                   if item.get(key) not in (None, [], {})}
+        payload = {
+            key: item[key]
+            for key in ("buttons", "custom", "image", "attachment", "quick_replies")
+            if item.get(key) not in (None, [], {})
+        }
         if text or payload:
             replies.append(BotReply(text, payload or None))
     return replies
@@ -78,7 +82,8 @@ class RasaClient:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
-                connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=60))
+                connector=aiohttp.TCPConnector(limit=200, keepalive_timeout=60),
+            )
         return self._session
 
     async def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[BotReply]:
@@ -89,15 +94,20 @@ class RasaClient:
 
     async def resume(self, conversation_id: str) -> None:
         """Tell Rasa the conversation is back (ConversationResumed)."""
-        await self._call("POST", f"{self.rasa_url}/conversations/{conversation_id}/tracker/events",
-                         json={"event": "resume"}, params=self._params)
+        await self._call(
+            "POST",
+            f"{self.rasa_url}/conversations/{conversation_id}/tracker/events",
+            json={"event": "resume"},
+            params=self._params,
+        )
 
     async def trigger_intent(self, conversation_id: str, intent: str) -> list[BotReply] | None:
         """Make the bot speak first; None when the model does not know the intent."""
         url = f"{self.rasa_url}/conversations/{conversation_id}/trigger_intent"
         try:
-            data = await self._call("POST", url, json={"name": intent},
-                                    params={"output_channel": "rest", **self._params})
+            data = await self._call(
+                "POST", url, json={"name": intent}, params={"output_channel": "rest", **self._params}
+            )
         except _NotFound:
             return None
         return parse_replies((data or {}).get("messages", []) if isinstance(data, dict) else [])

@@ -6,6 +6,7 @@ Only messages that states.goes_to_bot lets through get here (ConversationService
 turn taken over re-checks it: after a handover nothing reaches Rasa (docs/bridge.md,
 "Post-handover silence").
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,15 +40,16 @@ class BotTurns:
     handovers: HandoverService
     _inflight: dict[tuple[str, int], asyncio.Future]
 
-    async def _run_bot_turn(self, conversation_id: str, message: Message,
-                            meta: dict[str, Any]) -> tuple[str, list[Message]]:
+    async def _run_bot_turn(
+        self, conversation_id: str, message: Message, meta: dict[str, Any]
+    ) -> tuple[str, list[Message]]:
         key = (conversation_id, message.seq)
         future = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
             result = await self._bot_turn(conversation_id, message, meta)
         except BaseException:
-            future.cancel()   # waiters re-read the store
+            future.cancel()  # waiters re-read the store
             raise
         else:
             future.set_result(None)
@@ -55,25 +57,30 @@ class BotTurns:
         finally:
             self._inflight.pop(key, None)
 
-    async def _bot_turn(self, conversation_id: str, message: Message,
-                        meta: dict[str, Any]) -> tuple[str, list[Message]]:
+    async def _bot_turn(
+        self, conversation_id: str, message: Message, meta: dict[str, Any]
+    ) -> tuple[str, list[Message]]:
         started = time.perf_counter()
         try:
-            replies = await self.ctx.bot.send(conversation_id, rasa_message(message), identity.rasa_metadata(
-                meta or {}, conversation_id, self.ctx.settings.action_token))
+            replies = await self.ctx.bot.send(
+                conversation_id,
+                rasa_message(message),
+                identity.rasa_metadata(meta or {}, conversation_id, self.ctx.settings.action_token),
+            )
             self.ctx.metrics.bot_latency.observe(time.perf_counter() - started)
         except BotUnavailable as error:
             self.ctx.metrics.bot_failures.inc()
-            log.warning("bot unavailable", extra={"fields": {"conversation_id": conversation_id,
-                                                             "error": str(error)}})
+            log.warning("bot unavailable", extra={"fields": {"conversation_id": conversation_id, "error": str(error)}})
             return await self._bot_down(conversation_id, message, str(error))
         return await self.store_bot_replies(conversation_id, replies, reply_to=message.seq)
 
-    async def store_bot_replies(self, conversation_id: str, replies: list[BotReply], *,
-                                reply_to: int | None) -> tuple[str, list[Message]]:
+    async def store_bot_replies(
+        self, conversation_id: str, replies: list[BotReply], *, reply_to: int | None
+    ) -> tuple[str, list[Message]]:
         async with self.ctx.db.raw(single_statement=True) as tx:
             counter, stored = await turns_repo.store_replies(
-                tx, conversation_id, [(r.text, r.payload) for r in replies], reply_to)
+                tx, conversation_id, [(r.text, r.payload) for r in replies], reply_to
+            )
         first = counter.next_seq - len(replies) + 1
         self.ctx.metrics.messages.labels("bot").inc(len(stored))
         await self.ctx.publish(message_events(conversation_id, counter.agent_id, stored))
@@ -100,30 +107,44 @@ class BotTurns:
             told = last is not None and last.sender == "system" and last.text in BOT_DOWN_NOTICES
             notices = []
             if still_bot and available and not told:
-                notices.append(await messages_repo.append(session, conversation_id, "system",
-                                                          texts.BOT_UNAVAILABLE, reply_to=message.seq))
+                notices.append(
+                    await messages_repo.append(
+                        session, conversation_id, "system", texts.BOT_UNAVAILABLE, reply_to=message.seq
+                    )
+                )
             elif still_bot and not available and not told:
-                notices.append(await messages_repo.append(session, conversation_id, "system",
-                                                          texts.BOT_UNAVAILABLE_NO_AGENT, reply_to=message.seq))
+                notices.append(
+                    await messages_repo.append(
+                        session, conversation_id, "system", texts.BOT_UNAVAILABLE_NO_AGENT, reply_to=message.seq
+                    )
+                )
                 offer = texts.NO_AGENT_TICKET if self.ctx.hours.is_open() else texts.OUTSIDE_HOURS_TICKET
-                notices.append(await messages_repo.append(session, conversation_id, "system", offer,
-                                                          payload=TICKET_OFFER, reply_to=message.seq))
+                notices.append(
+                    await messages_repo.append(
+                        session, conversation_id, "system", offer, payload=TICKET_OFFER, reply_to=message.seq
+                    )
+                )
             await messages_repo.set_status(session, conversation_id, message.seq, "done")
             events += message_events(conversation_id, conversation.agent_id, notices)
-            stored = await messages_repo.from_customer(session, conversation_id, 200) if still_bot and available \
-                else []
+            stored = await messages_repo.from_customer(session, conversation_id, 200) if still_bot and available else []
         self.ctx.metrics.messages.labels("system").inc(len(notices))
         await self.ctx.publish(events)
         if still_bot and available:
             summary, context = claims.bridge_context(
-                claims.stored_texts(stored),
-                {m.seq: m.created_at.isoformat() if m.created_at else None for m in stored})
+                claims.stored_texts(stored), {m.seq: m.created_at.isoformat() if m.created_at else None for m in stored}
+            )
             context.update({"trigger": {"text": message.text, "seq": message.seq}, "error": error})
             try:
                 await self.handovers.start(
-                    conversation_id, reason="bot_unavailable", category="其他", actor="system",
-                    summary=summary, context=context, reply_to=message.seq)
-            except ServiceError as failure:   # e.g. the action's own handover got there first
+                    conversation_id,
+                    reason="bot_unavailable",
+                    category="其他",
+                    actor="system",
+                    summary=summary,
+                    context=context,
+                    reply_to=message.seq,
+                )
+            except ServiceError as failure:  # e.g. the action's own handover got there first
                 log.info("bot_unavailable handover skipped: %s", failure.message)
         async with self.ctx.db.read() as session:
             conversation = await conversations_repo.get(session, conversation_id)
@@ -166,16 +187,16 @@ class BotTurns:
     async def _take_over(self, conversation_id: str, message: Message) -> bool:
         async with self.ctx.db.write() as session:
             conversation = await conversations_repo.get(session, conversation_id)
-            if not states.goes_to_bot(conversation.state):   # handed over meanwhile: nothing goes to Rasa now
+            if not states.goes_to_bot(conversation.state):  # handed over meanwhile: nothing goes to Rasa now
                 await messages_repo.set_status(session, conversation_id, message.seq, "done")
                 return False
-            return await messages_repo.set_status(session, conversation_id, message.seq, "retrying",
-                                                  only_if="pending")
+            return await messages_repo.set_status(session, conversation_id, message.seq, "retrying", only_if="pending")
 
 
 # What the customer is told when the bot is down: said once, not again until someone else speaks.
-BOT_DOWN_NOTICES = frozenset({texts.BOT_UNAVAILABLE, texts.BOT_UNAVAILABLE_NO_AGENT, texts.NO_AGENT_TICKET,
-                              texts.OUTSIDE_HOURS_TICKET})
+BOT_DOWN_NOTICES = frozenset(
+    {texts.BOT_UNAVAILABLE, texts.BOT_UNAVAILABLE_NO_AGENT, texts.NO_AGENT_TICKET, texts.OUTSIDE_HOURS_TICKET}
+)
 
 
 def rasa_message(message: Message) -> str:

@@ -8,6 +8,7 @@ Rasa is called once. No database session is held while Rasa works (the action se
 back into the bridge during that time, and SQLite has a single writer). The bot turn itself —
 Rasa's replies, Rasa down, a retry waiting for or taking over a turn — is in bot_turns.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,7 +46,7 @@ MAX_PAYLOAD_CHARS = 256
 # Button payloads the widget itself sends whatever the bot said (its 转人工 button). Any other
 # payload must be one the bot offered in this conversation (the buttons of its newest messages).
 WIDGET_PAYLOADS = frozenset({"/request_human"})
-OFFERED_LOOKBACK = 20     # bot messages with buttons searched for an offered payload
+OFFERED_LOOKBACK = 20  # bot messages with buttons searched for an offered payload
 CONVERSATION_EXPIRED = "会话已过期，为了您的信息安全，请重新开始对话～"
 
 
@@ -75,8 +76,12 @@ class ConversationService(BotTurns):
             await turns_repo.create_conversation(tx, conversation_id, digest, metadata)
         self._remember(conversation_id, digest, utcnow())
         if record:
-            log.info("identity verified", extra={"fields": {"conversation_id": conversation_id,
-                                                            "customer_id": record["customer_id"], "at": "create"}})
+            log.info(
+                "identity verified",
+                extra={
+                    "fields": {"conversation_id": conversation_id, "customer_id": record["customer_id"], "at": "create"}
+                },
+            )
         return conversation_id, token, metadata[identity.METADATA_KEY]
 
     async def log_in(self, conversation_id: str, identity_token: Any) -> dict[str, Any]:
@@ -89,20 +94,32 @@ class ConversationService(BotTurns):
         if stored is None:
             raise NotFound("conversation not found")
         if stored is not record:
-            log.warning("identity refused", extra={"fields": {"conversation_id": conversation_id,
-                                                              "reason": "other_customer", "at": "login"}})
+            log.warning(
+                "identity refused",
+                extra={"fields": {"conversation_id": conversation_id, "reason": "other_customer", "at": "login"}},
+            )
             raise Conflict("本次会话已登录为另一位顾客，请开始新的会话。", "identity_mismatch")
-        log.info("identity verified", extra={"fields": {"conversation_id": conversation_id,
-                                                        "customer_id": record["customer_id"], "at": "login"}})
+        log.info(
+            "identity verified",
+            extra={"fields": {"conversation_id": conversation_id, "customer_id": record["customer_id"], "at": "login"}},
+        )
         return record
 
     def _verify_identity(self, token: Any, conversation_id: str | None) -> identity.Identity:
         try:
             return identity.verify(token, self.ctx.settings.identity_secret)
-        except identity.IdentityRefused as refused:   # logged without the token's text
-            log.warning("identity refused", extra={"fields": {
-                "conversation_id": conversation_id, "reason": refused.reason, "code": refused.code,
-                "at": "login" if conversation_id else "create"}})
+        except identity.IdentityRefused as refused:  # logged without the token's text
+            log.warning(
+                "identity refused",
+                extra={
+                    "fields": {
+                        "conversation_id": conversation_id,
+                        "reason": refused.reason,
+                        "code": refused.code,
+                        "at": "login" if conversation_id else "create",
+                    }
+                },
+            )
             raise
 
     async def authenticate(self, conversation_id: str, token: str | None) -> None:
@@ -150,8 +167,9 @@ class ConversationService(BotTurns):
 
     async def check_rate(self, conversation_id: str) -> None:
         s = self.ctx.settings
-        wait = await self.ctx.limiter.hit(f"c:{conversation_id}", s.rate_conversation_per_min,
-                                          s.rate_conversation_burst)
+        wait = await self.ctx.limiter.hit(
+            f"c:{conversation_id}", s.rate_conversation_per_min, s.rate_conversation_burst
+        )
         if wait:
             self.ctx.metrics.rate_limited.labels("conversation").inc()
             raise RateLimited("发送太频繁了，请稍等片刻再试。", retry_after=wait)
@@ -163,14 +181,21 @@ class ConversationService(BotTurns):
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            result: dict[str, Any] = {"conversation_id": conversation.id, "state": conversation.state,
-                                      "metadata": conversation.meta, "last_seq": conversation.next_seq}
+            result: dict[str, Any] = {
+                "conversation_id": conversation.id,
+                "state": conversation.state,
+                "metadata": conversation.meta,
+                "last_seq": conversation.next_seq,
+            }
             if conversation.state == State.QUEUED and conversation.handover_id:
                 snap = await self.queue.snapshot(session)
                 handover = await handovers_repo.get(session, conversation.handover_id)
                 estimate = snap.estimate(handover)
-                result["queue"] = {"position": estimate.position, "eta_seconds": estimate.eta_seconds,
-                                   "agents_online": estimate.agents_online}
+                result["queue"] = {
+                    "position": estimate.position,
+                    "eta_seconds": estimate.eta_seconds,
+                    "agents_online": estimate.agents_online,
+                }
             if conversation.state == State.ASSIGNED and conversation.agent_id:
                 names = await handovers_repo.agent_names(session, [conversation.agent_id])
                 result["agent"] = {"display_name": names.get(conversation.agent_id)}
@@ -205,8 +230,9 @@ class ConversationService(BotTurns):
         if value is None:
             return None
         if not isinstance(value, str) or not value or len(value) > MAX_CLIENT_MSG_ID:
-            raise Invalid(f"client_msg_id must be a string of 1–{MAX_CLIENT_MSG_ID} characters",
-                          "invalid_client_msg_id")
+            raise Invalid(
+                f"client_msg_id must be a string of 1–{MAX_CLIENT_MSG_ID} characters", "invalid_client_msg_id"
+            )
         return value
 
     async def check_button(self, conversation_id: str, payload: Any) -> dict[str, Any] | None:
@@ -216,8 +242,9 @@ class ConversationService(BotTurns):
         if payload is None:
             return None
         if not isinstance(payload, str) or not payload.startswith("/") or len(payload) > MAX_PAYLOAD_CHARS:
-            raise Invalid(f"payload must be a button payload (\"/…\", at most {MAX_PAYLOAD_CHARS} characters)",
-                          "invalid_payload")
+            raise Invalid(
+                f'payload must be a button payload ("/…", at most {MAX_PAYLOAD_CHARS} characters)', "invalid_payload"
+            )
         if payload not in WIDGET_PAYLOADS:
             async with self.ctx.db.read() as session:
                 offered = await messages_repo.bot_payloads(session, conversation_id, OFFERED_LOOKBACK)
@@ -225,8 +252,9 @@ class ConversationService(BotTurns):
                 raise Invalid("this button was not offered in this conversation", "payload_not_offered")
         return {"type": "button", "payload": payload}
 
-    async def send(self, conversation_id: str, text: Any, client_msg_id: Any = None,
-                   payload: Any = None) -> tuple[str, list[Message]]:
+    async def send(
+        self, conversation_id: str, text: Any, client_msg_id: Any = None, payload: Any = None
+    ) -> tuple[str, list[Message]]:
         """Store a customer message and run what it causes. Returns the conversation state and
         the stored message followed by every message it produced. The text is stored exactly as
         sent and reaches Rasa as text (a leading "/" included); `payload`, a button's payload
@@ -237,9 +265,8 @@ class ConversationService(BotTurns):
         text = self.validate_text(text)
         client_msg_id = self.validate_client_msg_id(client_msg_id)
         button = await self.check_button(conversation_id, payload)
-        stored, state, agent_id, meta = await self._store_customer_message(conversation_id, text, client_msg_id,
-                                                                           button)
-        if stored is None:    # a retry: answer as the first time
+        stored, state, agent_id, meta = await self._store_customer_message(conversation_id, text, client_msg_id, button)
+        if stored is None:  # a retry: answer as the first time
             return await self._replay(conversation_id, client_msg_id)
         message = stored
         self.ctx.metrics.messages.labels("customer").inc()
@@ -247,23 +274,31 @@ class ConversationService(BotTurns):
             self.ctx.metrics.abusive_messages.labels(state, str(agent_id or "")).inc()
         await self.ctx.publish(message_events(conversation_id, agent_id, [message]))
         if state == State.QUEUED:
-            await self.queue.add_waiting_message(conversation_id, {
-                "seq": message.seq, "text": message.text,
-                "created_at": message.created_at.isoformat() if message.created_at else None}, bool(message.abusive))
-        if not states.goes_to_bot(state):   # handed over: the customer talks to people now
+            await self.queue.add_waiting_message(
+                conversation_id,
+                {
+                    "seq": message.seq,
+                    "text": message.text,
+                    "created_at": message.created_at.isoformat() if message.created_at else None,
+                },
+                bool(message.abusive),
+            )
+        if not states.goes_to_bot(state):  # handed over: the customer talks to people now
             return state, [message]
         state, produced = await self._run_bot_turn(conversation_id, message, meta)
         return state, [message, *produced]
 
-    async def _store_customer_message(self, conversation_id: str, text: str, client_msg_id: str | None,
-                                      button: dict[str, Any] | None = None):
+    async def _store_customer_message(
+        self, conversation_id: str, text: str, client_msg_id: str | None, button: dict[str, Any] | None = None
+    ):
         """One short transaction: take a seq (the same UPDATE tells the state) and insert. A
         duplicate client_msg_id fails the insert on its unique key: then it is a retry."""
         try:
             async with self.ctx.db.raw(single_statement=True) as tx:
                 counter, message = await turns_repo.store_customer_message(
-                    tx, conversation_id, text, client_msg_id, abuse.is_abusive(text), button)
-        except DuplicateKey:   # this client_msg_id is stored already
+                    tx, conversation_id, text, client_msg_id, abuse.is_abusive(text), button
+                )
+        except DuplicateKey:  # this client_msg_id is stored already
             if not client_msg_id:
                 raise
             return None, None, None, None
@@ -280,9 +315,14 @@ class ConversationService(BotTurns):
         async with self.ctx.db.read() as session:
             conversation = await conversations_repo.get(session, conversation_id)
         if conversation is not None and conversation.state == State.ASSIGNED:
-            await self.ctx.publish([(topics(conversation_id, conversation.agent_id),
-                                     {"type": "typing", "conversation_id": conversation_id,
-                                      "sender": "customer"})])
+            await self.ctx.publish(
+                [
+                    (
+                        topics(conversation_id, conversation.agent_id),
+                        {"type": "typing", "conversation_id": conversation_id, "sender": "customer"},
+                    )
+                ]
+            )
 
     async def cancel_wait(self, conversation_id: str) -> tuple[str, list[Message]]:
         """The customer gives up waiting: back to the bot, and Rasa is resumed."""
@@ -290,16 +330,27 @@ class ConversationService(BotTurns):
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            if not await conversations_repo.transition(session, conversation_id, [State.QUEUED], State.BOT,
-                                                       actor="customer", handover_id=None,
-                                                       detail={"reason": "cancel_wait"}):
+            if not await conversations_repo.transition(
+                session,
+                conversation_id,
+                [State.QUEUED],
+                State.BOT,
+                actor="customer",
+                handover_id=None,
+                detail={"reason": "cancel_wait"},
+            ):
                 raise Conflict("the conversation is not waiting for an agent", "not_queued")
-            await handovers_repo.update_fields(session, conversation.handover_id, closed_at=utcnow(),
-                                               resolution="cancelled_by_customer")
+            await handovers_repo.update_fields(
+                session, conversation.handover_id, closed_at=utcnow(), resolution="cancelled_by_customer"
+            )
             notice = await messages_repo.append(session, conversation_id, "system", texts.WAIT_CANCELLED)
         self.ctx.metrics.messages.labels("system").inc()
-        await self.ctx.publish([*message_events(conversation_id, None, [notice]),
-                                (topics(conversation_id, agents=True), state_frame(conversation_id, State.BOT))])
+        await self.ctx.publish(
+            [
+                *message_events(conversation_id, None, [notice]),
+                (topics(conversation_id, agents=True), state_frame(conversation_id, State.BOT)),
+            ]
+        )
         await self._resume_bot(conversation_id)
         await self.queue.maintain()
         return State.BOT, [notice]
@@ -322,8 +373,13 @@ class ConversationService(BotTurns):
             if handover is None or handover.agent_id is None:
                 raise Conflict("there is no finished chat with an agent to rate", "nothing_to_rate")
             await handovers_repo.update_fields(session, handover.id, rating=score)
-            thanks = await messages_repo.append(session, conversation_id, "system", texts.THANKS_RATING,
-                                                payload={"type": "rating_received", "score": score})
+            thanks = await messages_repo.append(
+                session,
+                conversation_id,
+                "system",
+                texts.THANKS_RATING,
+                payload={"type": "rating_received", "score": score},
+            )
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish(message_events(conversation_id, None, [thanks]))
         return thanks

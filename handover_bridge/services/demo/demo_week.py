@@ -13,6 +13,7 @@ day the old demo week is replaced by a fresh one that ends today (so "近7天" s
 replaces it anyway. Real conversations are never touched. The content is the same for the same
 dates (random numbers seeded by the date).
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,23 +44,25 @@ DEMO_PREFIX = demo_repo.DEMO_PREFIX
 
 @dataclass(frozen=True)
 class SeedResult:
-    seeded: bool                 # False: today's demo week was already there
+    seeded: bool  # False: today's demo week was already there
     conversations: int = 0
     messages: int = 0
     handovers: int = 0
     tickets: int = 0
     review_candidates: int = 0
-    replaced: int = 0            # demo conversations of an older demo week removed first
+    replaced: int = 0  # demo conversations of an older demo week removed first
     first_day: str = ""
     last_day: str = ""
 
     def describe(self) -> str:
         if not self.seeded:
             return "demo week already seeded today: nothing to do"
-        return (f"demo week {self.first_day} … {self.last_day}: {self.conversations} conversations, "
-                f"{self.messages} messages, {self.handovers} handovers, {self.tickets} tickets, "
-                f"{self.review_candidates} review candidates"
-                + (f" (replaced {self.replaced} older demo conversations)" if self.replaced else ""))
+        return (
+            f"demo week {self.first_day} … {self.last_day}: {self.conversations} conversations, "
+            f"{self.messages} messages, {self.handovers} handovers, {self.tickets} tickets, "
+            f"{self.review_candidates} review candidates"
+            + (f" (replaced {self.replaced} older demo conversations)" if self.replaced else "")
+        )
 
 
 class _Day:
@@ -92,8 +95,9 @@ class DemoWeek:
     async def seed(self, *, now: datetime | None = None, force: bool = False) -> SeedResult:
         settings = self.ctx.settings
         if not settings.demo_mode:
-            raise Forbidden("demo data is only seeded in demo mode (JIELI_DEMO_MODE=true), never in production",
-                            "demo_mode_only")
+            raise Forbidden(
+                "demo data is only seeded in demo mode (JIELI_DEMO_MODE=true), never in production", "demo_mode_only"
+            )
         zone = ZoneInfo(settings.timezone)
         now = (now or utcnow()).astimezone(timezone.utc)
         today = now.astimezone(zone).date()
@@ -116,11 +120,20 @@ class DemoWeek:
             await _append_messages(session, builder)
             session.add_all(builder.tickets + [h for h, _ in builder.handovers])
             await session.flush()
-            session.add_all([ReviewCandidate(handover_id=h.id, **fields)
-                             for h, fields in builder.handovers if fields is not None])
-        result = SeedResult(True, len(builder.conversations), len(builder.messages), len(builder.handovers),
-                            len(builder.tickets), sum(1 for _, f in builder.handovers if f is not None),
-                            len(existing), (today - timedelta(days=DAYS - 1)).isoformat(), today.isoformat())
+            session.add_all(
+                [ReviewCandidate(handover_id=h.id, **fields) for h, fields in builder.handovers if fields is not None]
+            )
+        result = SeedResult(
+            True,
+            len(builder.conversations),
+            len(builder.messages),
+            len(builder.handovers),
+            len(builder.tickets),
+            sum(1 for _, f in builder.handovers if f is not None),
+            len(existing),
+            (today - timedelta(days=DAYS - 1)).isoformat(),
+            today.isoformat(),
+        )
         log.warning("demo data: %s", result.describe())
         return result
 
@@ -148,7 +161,7 @@ class _Builder:
         self.now = now
         self.agents = agents
         self.conversations: list[Conversation] = []
-        self.messages: list[tuple[str, dict[str, Any]]] = []   # (conversation id, message) in order
+        self.messages: list[tuple[str, dict[str, Any]]] = []  # (conversation id, message) in order
         self.tickets: list[Ticket] = []
         self.handovers: list[tuple[Handover, dict[str, Any] | None]] = []
         self.number = 0
@@ -172,18 +185,42 @@ class _Builder:
     def _conversation(self, rng: random.Random, start: datetime) -> tuple[Conversation, dict[str, Any]]:
         self.number += 1
         tier = rng.choices(["普通会员", "VIP", "SVIP"], [70, 22, 8])[0]
-        meta = {"demo": True, "demo_week": self.today.isoformat(), "customer_id": f"demo-{rng.randrange(10**5, 10**6)}",
-                "tier": tier, "current_order": f"2024{rng.randrange(10**11, 10**12)}", "page": "/shop/"}
-        conversation = Conversation(id=f"{DEMO_PREFIX}{self.number:024x}", token_hash=secrets.token_hex(32),
-                                    state=states.INITIAL.value, meta=meta, next_seq=0, created_at=start, updated_at=start)
+        meta = {
+            "demo": True,
+            "demo_week": self.today.isoformat(),
+            "customer_id": f"demo-{rng.randrange(10**5, 10**6)}",
+            "tier": tier,
+            "current_order": f"2024{rng.randrange(10**11, 10**12)}",
+            "page": "/shop/",
+        }
+        conversation = Conversation(
+            id=f"{DEMO_PREFIX}{self.number:024x}",
+            token_hash=secrets.token_hex(32),
+            state=states.INITIAL.value,
+            meta=meta,
+            next_seq=0,
+            created_at=start,
+            updated_at=start,
+        )
         return conversation, meta
 
-    def _say(self, conversation: Conversation, when: datetime, sender: str, text: str,
-             payload: dict[str, Any] | None = None) -> None:
+    def _say(
+        self, conversation: Conversation, when: datetime, sender: str, text: str, payload: dict[str, Any] | None = None
+    ) -> None:
         """A message, stored later through the one append path (which gives it its seq)."""
-        self.messages.append((conversation.id, {
-            "sender": sender, "text": text, "payload": payload, "status": "done" if sender == "customer" else None,
-            "abusive": sender == "customer" and abuse.is_abusive(text), "created_at": when}))
+        self.messages.append(
+            (
+                conversation.id,
+                {
+                    "sender": sender,
+                    "text": text,
+                    "payload": payload,
+                    "status": "done" if sender == "customer" else None,
+                    "abusive": sender == "customer" and abuse.is_abusive(text),
+                    "created_at": when,
+                },
+            )
+        )
         conversation.updated_at = when
 
     @staticmethod
@@ -191,8 +228,9 @@ class _Builder:
         """The demo conversation's state changes as a real one's would (domain/states.py)."""
         conversation.state = states.transition(conversation, to).value
 
-    def _lines(self, rng: random.Random, conversation: Conversation, clock: datetime,
-               lines: list[tuple[str, str]], order: str) -> datetime:
+    def _lines(
+        self, rng: random.Random, conversation: Conversation, clock: datetime, lines: list[tuple[str, str]], order: str
+    ) -> datetime:
         for who, text in lines:
             clock += timedelta(seconds=rng.uniform(1.5, 4) if who in ("b", "s") else rng.uniform(8, 40))
             sender = {"c": "customer", "b": "bot", "s": "system"}[who]
@@ -229,16 +267,31 @@ class _Builder:
     def _ticket(self, rng: random.Random, conversation: Conversation, when: datetime) -> None:
         which = rng.randrange(len(TICKET_MESSAGES))
         contact = f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}"
-        ticket = Ticket(conversation_id=conversation.id, message=TICKET_MESSAGES[which], contact=contact,
-                        status="open", created_at=when)
-        self._say(conversation, when + timedelta(seconds=1), "system", texts.TICKET_RECEIVED.format(contact=contact),
-                  payload={"type": "ticket"})
+        ticket = Ticket(
+            conversation_id=conversation.id,
+            message=TICKET_MESSAGES[which],
+            contact=contact,
+            status="open",
+            created_at=when,
+        )
+        self._say(
+            conversation,
+            when + timedelta(seconds=1),
+            "system",
+            texts.TICKET_RECEIVED.format(contact=contact),
+            payload={"type": "ticket"},
+        )
         answered = when + timedelta(hours=_lognormal(rng, 3, 0.8, 0.3, 20))
         if rng.random() < 0.85 and answered < self.now:
             ticket.status, ticket.answered_at = "answered", answered
             ticket.reply, ticket.answered_by = TICKET_REPLIES[which], rng.choice(self.agents).id
-            self._say(conversation, answered, "system", texts.TICKET_ANSWERED.format(reply=ticket.reply),
-                      payload={"type": "ticket_answered"})
+            self._say(
+                conversation,
+                answered,
+                "system",
+                texts.TICKET_ANSWERED.format(reply=ticket.reply),
+                payload={"type": "ticket_answered"},
+            )
         self._move(conversation, State.TICKET)
         self.tickets.append(ticket)
 
@@ -259,37 +312,52 @@ class _Builder:
         eta = position * rng.randint(40, 90)
         queued = clock + timedelta(seconds=1)
         self._move(conversation, State.QUEUED)
-        self._say(conversation, queued, "system", texts.queue_notice(position, eta),
-                  payload={"type": "queue", "position": position, "eta_seconds": eta})
+        self._say(
+            conversation,
+            queued,
+            "system",
+            texts.queue_notice(position, eta),
+            payload={"type": "queue", "position": position, "eta_seconds": eta},
+        )
         priority = min(3, story["priority"] + (1 if meta["tier"] != "普通会员" else 0))
-        handover = Handover(conversation_id=conversation.id, reason=reason, category=story["category"],
-                            skill=self.settings.skill_for(story["category"]), priority=priority,
-                            summary=story["summary"],
-                            context={"demo": True, "summary": story["summary"], "customer": {"tier": meta["tier"]},
-                                     "order_id": order},
-                            rank=queued.timestamp() - priority * self.settings.ageing_seconds,
-                            queued_at=queued, tags=[])
+        handover = Handover(
+            conversation_id=conversation.id,
+            reason=reason,
+            category=story["category"],
+            skill=self.settings.skill_for(story["category"]),
+            priority=priority,
+            summary=story["summary"],
+            context={"demo": True, "summary": story["summary"], "customer": {"tier": meta["tier"]}, "order_id": order},
+            rank=queued.timestamp() - priority * self.settings.ageing_seconds,
+            queued_at=queued,
+            tags=[],
+        )
         outcome = rng.random()
         candidate: dict[str, Any] | None = None
-        if outcome < 0.07:                                   # gave up waiting
+        if outcome < 0.07:  # gave up waiting
             clock = queued + timedelta(seconds=_lognormal(rng, 150, 0.4, 60, 400))
             self._move(conversation, State.BOT)
             self._say(conversation, clock, "system", texts.WAIT_CANCELLED)
             handover.closed_at, handover.resolution = clock, "cancelled_by_customer"
-        elif outcome < 0.13:                                 # waited long, left a message
+        elif outcome < 0.13:  # waited long, left a message
             clock = queued + timedelta(seconds=_lognormal(rng, 600, 0.2, 420, 900))
             self._say(conversation, clock, "system", texts.LONG_WAIT_TICKET, payload={"type": "ticket_offer"})
             clock += timedelta(seconds=rng.uniform(40, 120))
             handover.closed_at, handover.resolution = clock, "ticket"
             if self._fits(clock):
                 self._ticket(rng, conversation, clock)
-        else:                                                # an agent answers
+        else:  # an agent answers
             agent = rng.choice(self.agents)
             wait = _lognormal(rng, 150 if busy else 45, 0.7, 8, 900)
             accepted = queued + timedelta(seconds=wait)
             self._move(conversation, State.ASSIGNED)
-            self._say(conversation, accepted, "system", texts.AGENT_JOINED.format(name=agent.display_name),
-                      payload={"type": "agent_joined", "agent": {"id": agent.id, "display_name": agent.display_name}})
+            self._say(
+                conversation,
+                accepted,
+                "system",
+                texts.AGENT_JOINED.format(name=agent.display_name),
+                payload={"type": "agent_joined", "agent": {"id": agent.id, "display_name": agent.display_name}},
+            )
             clock = accepted
             first_reply = None
             for who, text in story["chat"]:
@@ -302,28 +370,54 @@ class _Builder:
                     self._say(conversation, clock, "customer", text.replace("{order}", order))
             clock += timedelta(seconds=_lognormal(rng, 120, 0.8, 20, 900))
             returned = rng.random() < 0.9
-            self._say(conversation, clock, "system", texts.CLOSED_TO_BOT if returned else texts.CLOSED_END,
-                      payload={"type": "closed", "return_to_bot": returned})
+            self._say(
+                conversation,
+                clock,
+                "system",
+                texts.CLOSED_TO_BOT if returned else texts.CLOSED_END,
+                payload={"type": "closed", "return_to_bot": returned},
+            )
             handover.accepted_at, handover.first_reply_at, handover.agent_id = accepted, first_reply, agent.id
-            handover.closed_at, handover.resolution = clock, rng.choice(["已解决", "已解决", "已解决", "已处理，待跟进"])
+            handover.closed_at, handover.resolution = (
+                clock,
+                rng.choice(["已解决", "已解决", "已解决", "已处理，待跟进"]),
+            )
             handover.intent = story["intent"]
             handover.tags = [story["category"]]
             self._move(conversation, State.BOT if returned else State.CLOSED)
-            self._say(conversation, clock + timedelta(seconds=2), "bot" if returned else "system", texts.ASK_RATING,
-                      payload={"type": "rating_request", "scale": [1, 2, 3, 4, 5]})
+            self._say(
+                conversation,
+                clock + timedelta(seconds=2),
+                "bot" if returned else "system",
+                texts.ASK_RATING,
+                payload={"type": "rating_request", "scale": [1, 2, 3, 4, 5]},
+            )
             clock += timedelta(seconds=2)
             if rng.random() < 0.72:
                 weights = [14, 14, 20, 28, 24] if story.get("abusive") else [3, 4, 9, 30, 54]
                 handover.rating = rng.choices([1, 2, 3, 4, 5], weights)[0]
                 clock += timedelta(seconds=rng.uniform(5, 30))
-                self._say(conversation, clock, "system", texts.THANKS_RATING,
-                          payload={"type": "rating_received", "score": handover.rating})
+                self._say(
+                    conversation,
+                    clock,
+                    "system",
+                    texts.THANKS_RATING,
+                    payload={"type": "rating_received", "score": handover.rating},
+                )
             if rng.random() < 0.45:
-                candidate = {"conversation_id": conversation.id, "agent_id": agent.id, "intent": story["intent"],
-                             "bot_intent": story["bot_intent"], "examples": list(story["examples"]),
-                             "answer": story["answer"], "reusable": story["answer"] is not None,
-                             "status": "pending", "demo": True, "created_at": handover.closed_at,
-                             "note": "演示数据"}
+                candidate = {
+                    "conversation_id": conversation.id,
+                    "agent_id": agent.id,
+                    "intent": story["intent"],
+                    "bot_intent": story["bot_intent"],
+                    "examples": list(story["examples"]),
+                    "answer": story["answer"],
+                    "reusable": story["answer"] is not None,
+                    "status": "pending",
+                    "demo": True,
+                    "created_at": handover.closed_at,
+                    "note": "演示数据",
+                }
         if not self._fits(clock):
             del self.messages[mark:]
             self.tickets = [t for t in self.tickets if t.conversation_id != conversation.id]

@@ -4,6 +4,7 @@
 one Redis pub/sub channel; every bridge process delivers what it hears to its own sockets. A
 process delivers its own events directly (no round trip) and skips their echo.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,11 +66,12 @@ class RedisFanout(Fanout):
             return
         for topics, frame in events:
             self.hub.deliver(topics, frame)
-        payload = json.dumps({"o": self.origin, "e": [[list(t), f] for t, f in events]},
-                             ensure_ascii=False, separators=(",", ":"))
+        payload = json.dumps(
+            {"o": self.origin, "e": [[list(t), f] for t, f in events]}, ensure_ascii=False, separators=(",", ":")
+        )
         try:
             await self.redis.publish(self.channel, payload)
-        except Exception as error:   # the store has it; other processes' clients resume by seq
+        except Exception as error:  # the store has it; other processes' clients resume by seq
             log.error("redis fan-out: publish failed: %s", error)
 
     async def _listen(self) -> None:

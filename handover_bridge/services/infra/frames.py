@@ -1,13 +1,14 @@
 """The JSON shapes the bridge sends: messages, and WebSocket frames `{"type": ...}`."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from ...models import Message
 
-Event = tuple[tuple[str, ...], dict[str, Any]]   # (topics, frame)
+Event = tuple[tuple[str, ...], dict[str, Any]]  # (topics, frame)
 
-AGENTS = "agents"   # every agent console: queue changes
+AGENTS = "agents"  # every agent console: queue changes
 
 
 def conversation_topic(conversation_id: str) -> str:

@@ -1,6 +1,7 @@
 """This process's sockets, by topic. Each socket has a bounded send queue: a slow client fills
 its own queue, never anyone else's; when it overflows the socket is dropped (the client
 reconnects and resumes from its last seq)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,14 +12,14 @@ class Subscriber:
     __slots__ = ("role", "queue", "overflow", "topics")
 
     def __init__(self, role: str, maxsize: int):
-        self.role = role                      # "customer" or "agent"
+        self.role = role  # "customer" or "agent"
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize)
         self.overflow = asyncio.Event()
         self.topics: set[str] = set()
 
     def offer(self, frame: dict[str, Any]) -> None:
         if frame.get("type") == "typing" and frame.get("sender") == self.role:
-            return                            # nobody needs to see their own typing
+            return  # nobody needs to see their own typing
         if self.overflow.is_set():
             return
         try:

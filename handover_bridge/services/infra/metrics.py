@@ -1,6 +1,7 @@
 """Prometheus metrics, in a registry of the app's own (several apps may live in one test run), and
 what GET /metrics serves: who may read them (MetricsAccess) and the store-derived figures, read at
 most every JIELI_METRICS_CACHE_SECONDS whatever the scrape rate (MetricsReader)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,39 +28,54 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry()
         self.messages = Counter("jieli_messages", "Messages stored, by sender", ["sender"], registry=r)
-        self.handovers = Counter("jieli_handovers", "Handovers to a person, by reason", ["reason"],
-                                 registry=r)
+        self.handovers = Counter("jieli_handovers", "Handovers to a person, by reason", ["reason"], registry=r)
         self.queue_length = Gauge("jieli_queue_length", "Conversations waiting for an agent", registry=r)
         self.agents_online = Gauge("jieli_agents_online", "Agents online", registry=r)
-        self.wait_seconds = Histogram("jieli_wait_seconds", "Queued → accepted", buckets=_SECONDS_LONG,
-                                      registry=r)
-        self.handling_seconds = Histogram("jieli_handling_seconds", "Accepted → closed",
-                                          buckets=_SECONDS_LONG, registry=r)
-        self.bot_latency = Histogram("jieli_bot_latency_seconds", "Rasa REST round trip",
-                                     buckets=_SECONDS_SHORT, registry=r)
-        self.bot_failures = Counter("jieli_bot_failures", "Rasa calls that failed or timed out",
-                                    registry=r)
+        self.wait_seconds = Histogram("jieli_wait_seconds", "Queued → accepted", buckets=_SECONDS_LONG, registry=r)
+        self.handling_seconds = Histogram(
+            "jieli_handling_seconds", "Accepted → closed", buckets=_SECONDS_LONG, registry=r
+        )
+        self.bot_latency = Histogram(
+            "jieli_bot_latency_seconds", "Rasa REST round trip", buckets=_SECONDS_SHORT, registry=r
+        )
+        self.bot_failures = Counter("jieli_bot_failures", "Rasa calls that failed or timed out", registry=r)
         self.sockets = Gauge("jieli_websockets", "Open WebSockets in this process", ["role"], registry=r)
-        self.rate_limited = Counter("jieli_rate_limited", "Requests refused by a rate limit", ["scope"],
-                                    registry=r)
+        self.rate_limited = Counter("jieli_rate_limited", "Requests refused by a rate limit", ["scope"], registry=r)
         # Agent protection: customer messages flagged abusive when stored (domain/abuse.py), by the
         # conversation's state then and the agent holding it ("" while the bot or the queue has it).
-        self.abusive_messages = Counter("jieli_abusive_messages", "Customer messages flagged abusive",
-                                        ["state", "agent_id"], registry=r)
+        self.abusive_messages = Counter(
+            "jieli_abusive_messages", "Customer messages flagged abusive", ["state", "agent_id"], registry=r
+        )
         # Read from the store at most every JIELI_METRICS_CACHE_SECONDS (MetricsReader), over the last
         # 24 hours (services/learning/analytics.py, docs/analytics.md): the same in every process.
-        self.containment = Gauge("jieli_containment_ratio_24h", "Conversations of the last 24 h where "
-                                 "the customer spoke and there was neither a handover nor a ticket, as a "
-                                 "share of those where the customer spoke", registry=r)
-        self.conversations_24h = Gauge("jieli_conversations_24h", "Conversations of the last 24 h where "
-                                       "the customer spoke, by outcome", ["outcome"], registry=r)
-        self.first_reply_wait = Gauge("jieli_first_reply_wait_24h_seconds", "Queued → first agent reply, "
-                                      "handovers queued in the last 24 h (nearest-rank quantiles)",
-                                      ["quantile"], registry=r)
-        self.handling = Gauge("jieli_handling_24h_seconds", "Accepted → closed, handovers queued in the "
-                              "last 24 h (nearest-rank quantiles)", ["quantile"], registry=r)
-        self.ratings = Gauge("jieli_ratings_24h", "Ratings of handovers queued in the last 24 h, by score",
-                             ["score"], registry=r)
+        self.containment = Gauge(
+            "jieli_containment_ratio_24h",
+            "Conversations of the last 24 h where "
+            "the customer spoke and there was neither a handover nor a ticket, as a "
+            "share of those where the customer spoke",
+            registry=r,
+        )
+        self.conversations_24h = Gauge(
+            "jieli_conversations_24h",
+            "Conversations of the last 24 h where the customer spoke, by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.first_reply_wait = Gauge(
+            "jieli_first_reply_wait_24h_seconds",
+            "Queued → first agent reply, handovers queued in the last 24 h (nearest-rank quantiles)",
+            ["quantile"],
+            registry=r,
+        )
+        self.handling = Gauge(
+            "jieli_handling_24h_seconds",
+            "Accepted → closed, handovers queued in the last 24 h (nearest-rank quantiles)",
+            ["quantile"],
+            registry=r,
+        )
+        self.ratings = Gauge(
+            "jieli_ratings_24h", "Ratings of handovers queued in the last 24 h, by score", ["score"], registry=r
+        )
         self.tickets_open = Gauge("jieli_tickets_open", "Tickets waiting for an answer", registry=r)
 
     def set_rolling(self, figures: dict) -> None:
@@ -105,10 +121,14 @@ class MetricsAccess:
         if self.allowed_address(address):
             return
         if self.token:
-            raise Unauthorized("GET /metrics needs Authorization: Bearer <JIELI_METRICS_TOKEN>",
-                               "metrics_token_required")
-        raise Forbidden("GET /metrics is served only to the addresses in JIELI_METRICS_ALLOW (default: "
-                        "loopback); set JIELI_METRICS_TOKEN to scrape from elsewhere", "metrics_forbidden")
+            raise Unauthorized(
+                "GET /metrics needs Authorization: Bearer <JIELI_METRICS_TOKEN>", "metrics_token_required"
+            )
+        raise Forbidden(
+            "GET /metrics is served only to the addresses in JIELI_METRICS_ALLOW (default: "
+            "loopback); set JIELI_METRICS_TOKEN to scrape from elsewhere",
+            "metrics_forbidden",
+        )
 
 
 class MetricsReader:
@@ -128,11 +148,11 @@ class MetricsReader:
         if time.monotonic() >= self._fresh_until:
             self._lock = self._lock or asyncio.Lock()
             async with self._lock:
-                if time.monotonic() >= self._fresh_until:   # nobody refreshed while we waited
+                if time.monotonic() >= self._fresh_until:  # nobody refreshed while we waited
                     try:
                         self.refreshes += 1
                         await self._refresh()
-                    except Exception:   # the counters still matter when the store is unwell
+                    except Exception:  # the counters still matter when the store is unwell
                         log.exception("could not refresh the store-derived metrics")
                     finally:
                         self._fresh_until = time.monotonic() + self.cache_seconds

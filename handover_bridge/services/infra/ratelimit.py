@@ -1,5 +1,6 @@
 """Token buckets: per conversation and per client IP. In memory for one process; in Redis
 (one Lua script, atomic) when several bridges share the load."""
+
 from __future__ import annotations
 
 import logging
@@ -68,10 +69,9 @@ class RedisRateLimiter(RateLimiter):
 
     async def hit(self, key: str, per_minute: float, burst: int) -> float:
         try:
-            wait = await self._script(keys=[f"jieli:rl:{key}"],
-                                      args=[per_minute / 60.0, burst, time.time()])
+            wait = await self._script(keys=[f"jieli:rl:{key}"], args=[per_minute / 60.0, burst, time.time()])
             return float(wait)
-        except Exception as error:   # fail open: a Redis hiccup must not lock customers out
+        except Exception as error:  # fail open: a Redis hiccup must not lock customers out
             log.error("rate limiter: redis unavailable (%s); allowing", error)
             return 0.0
 

@@ -1,4 +1,5 @@
 """Random ids and tokens, token hashes, and password hashing (argon2)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,18 +19,19 @@ _hasher = PasswordHasher()
 # argon2 takes 64 MiB and ~50 ms of a core per hash: at most two at a time, so that a burst of
 # logins (a shift starting) neither balloons the process nor starves the relay of CPU.
 PASSWORD_SLOTS = 2
-_password_slots = threading.BoundedSemaphore(PASSWORD_SLOTS)   # taken in the worker thread: any event loop
+_password_slots = threading.BoundedSemaphore(PASSWORD_SLOTS)  # taken in the worker thread: any event loop
 
 
 async def _password_work(function, *args):
     def run():
         with _password_slots:
             return function(*args)
+
     return await asyncio.to_thread(run)
 
 
 def new_conversation_id() -> str:
-    return secrets.token_hex(16)   # 128 random bits
+    return secrets.token_hex(16)  # 128 random bits
 
 
 def new_token() -> str:
@@ -55,6 +57,7 @@ async def verify_password(password_hash: str, password: str) -> bool:
             return _hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
     return await _password_work(check)
 
 
@@ -87,8 +90,9 @@ class LoginGate:
     @asynccontextmanager
     async def admit(self, address: str) -> AsyncIterator[None]:
         if self.inside >= self.limit or self._by_address.get(address, 0) >= self.per_address:
-            raise RateLimited("too many logins at once, please try again in a moment",
-                              retry_after=self.retry_after, code="login_busy")
+            raise RateLimited(
+                "too many logins at once, please try again in a moment", retry_after=self.retry_after, code="login_busy"
+            )
         self.inside += 1
         self._by_address[address] = self._by_address.get(address, 0) + 1
         try:

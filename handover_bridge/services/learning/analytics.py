@@ -11,6 +11,7 @@ percentile is the value at rank ⌈p·n/100⌉. With durations 10, 20, 30, 40 s:
 p90 = rank ⌈3.6⌉ = 4 = 40 s. It is always a duration that really happened (no interpolation),
 and it is what a lead means by "nine in ten customers waited at most this long".
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @dataclass(frozen=True)
 class Period:
-    first: date            # first local day, included
-    last: date             # last local day, included
+    first: date  # first local day, included
+    last: date  # last local day, included
     zone: ZoneInfo
 
     @property
@@ -80,8 +81,15 @@ def _date(value: str, name: str) -> date:
         raise Invalid(f"{name} is not a real date: {value[:40]!r}", "invalid_date") from None
 
 
-def parse_period(first: str | None, last: str | None, days: str | None, tz: str | None, *,
-                 default_tz: str, now: datetime | None = None) -> Period:
+def parse_period(
+    first: str | None,
+    last: str | None,
+    days: str | None,
+    tz: str | None,
+    *,
+    default_tz: str,
+    now: datetime | None = None,
+) -> Period:
     """The period of a request. `from`+`to` (YYYY-MM-DD, both included), or `from` alone (to
     today), or `days=N` (the last N days, today included), or nothing (the last 7 days). At most
     MAX_DAYS days; `from` after `to` is refused."""
@@ -106,8 +114,7 @@ def parse_period(first: str | None, last: str | None, days: str | None, tz: str 
     if start > end:
         raise Invalid(f"from ({start.isoformat()}) is after to ({end.isoformat()})", "invalid_period")
     if (end - start).days + 1 > MAX_DAYS:
-        raise Invalid(f"the period is {(end - start).days + 1} days; at most {MAX_DAYS} are allowed",
-                      "period_too_long")
+        raise Invalid(f"the period is {(end - start).days + 1} days; at most {MAX_DAYS} are allowed", "period_too_long")
     return Period(start, end, zone)
 
 
@@ -120,17 +127,26 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _stats(stats: repo.Stats) -> dict[str, Any]:
-    return {"count": stats.count, "mean": _round(stats.mean),
-            **{f"p{p}": _round(v) for p, v in (stats.percentiles or {}).items()},
-            "max": _round(stats.maximum)}
+    return {
+        "count": stats.count,
+        "mean": _round(stats.mean),
+        **{f"p{p}": _round(v) for p, v in (stats.percentiles or {}).items()},
+        "max": _round(stats.maximum),
+    }
 
 
 class AnalyticsService:
     def __init__(self, ctx: Context):
         self.ctx = ctx
 
-    def period(self, first: str | None = None, last: str | None = None, days: str | None = None,
-               tz: str | None = None, now: datetime | None = None) -> Period:
+    def period(
+        self,
+        first: str | None = None,
+        last: str | None = None,
+        days: str | None = None,
+        tz: str | None = None,
+        now: datetime | None = None,
+    ) -> Period:
         return parse_period(first, last, days, tz, default_tz=self.ctx.settings.timezone, now=now)
 
     async def summary(self, period: Period) -> dict[str, Any]:
@@ -142,12 +158,15 @@ class AnalyticsService:
             categories = await repo.handovers_by(session, Handover.category, start, end)
             outcomes = await repo.handovers_by(session, repo.OUTCOME, start, end)
             daily_handovers = await repo.handovers_daily(session, start, end, bounds)
-            wait = await repo.duration_stats(session, Handover.first_reply_at, Handover.queued_at,
-                                             start, end, PERCENTILES)
-            accept = await repo.duration_stats(session, Handover.accepted_at, Handover.queued_at,
-                                               start, end, PERCENTILES)
-            handling = await repo.duration_stats(session, Handover.closed_at, Handover.accepted_at,
-                                                 start, end, PERCENTILES)
+            wait = await repo.duration_stats(
+                session, Handover.first_reply_at, Handover.queued_at, start, end, PERCENTILES
+            )
+            accept = await repo.duration_stats(
+                session, Handover.accepted_at, Handover.queued_at, start, end, PERCENTILES
+            )
+            handling = await repo.duration_stats(
+                session, Handover.closed_at, Handover.accepted_at, start, end, PERCENTILES
+            )
             rating_counts = await repo.ratings(session, start, end)
             daily_tickets, answered = await repo.tickets(session, start, end, bounds)
             open_now = await repo.open_tickets(session)
@@ -157,45 +176,73 @@ class AnalyticsService:
             names = await repo.agents(session, sorted({*abusive, *(r["agent_id"] for r in agent_rows)}))
 
         by_day = {int(r["bucket"]): r for r in daily_conversations}
-        totals = {key: sum(int(r[key]) for r in daily_conversations)
-                  for key in ("opened", "total", "contained", "handed_over", "ticket_only", "demo")}
+        totals = {
+            key: sum(int(r[key]) for r in daily_conversations)
+            for key in ("opened", "total", "contained", "handed_over", "ticket_only", "demo")
+        }
         handovers_total = sum(reasons.values())
         rated = sum(rating_counts.values())
         daily = []
         for index, day in enumerate(period.dates):
             row = by_day.get(index, {})
             total, contained = int(row.get("total", 0)), int(row.get("contained", 0))
-            daily.append({"date": day.isoformat(), "conversations": total, "contained": contained,
-                          "containment_rate": _rate(contained, total),
-                          "handovers": daily_handovers.get(index, 0),
-                          "tickets_opened": daily_tickets.get(index, 0)})
+            daily.append(
+                {
+                    "date": day.isoformat(),
+                    "conversations": total,
+                    "contained": contained,
+                    "containment_rate": _rate(contained, total),
+                    "handovers": daily_handovers.get(index, 0),
+                    "tickets_opened": daily_tickets.get(index, 0),
+                }
+            )
 
         agents: dict[int, dict[str, Any]] = {}
         for r in agent_rows:
             agents[int(r["agent_id"])] = {
-                "handovers": int(r["handovers"]), "closed": int(r["closed"]),
-                "handling_mean": _round(r["handling_mean"]), "ratings": int(r["ratings"]),
-                "rating_mean": _round(r["rating_mean"], 2)}
+                "handovers": int(r["handovers"]),
+                "closed": int(r["closed"]),
+                "handling_mean": _round(r["handling_mean"]),
+                "ratings": int(r["ratings"]),
+                "rating_mean": _round(r["rating_mean"], 2),
+            }
         for agent_id in abusive:
-            agents.setdefault(agent_id, {"handovers": 0, "closed": 0, "handling_mean": None, "ratings": 0,
-                                         "rating_mean": None})
+            agents.setdefault(
+                agent_id, {"handovers": 0, "closed": 0, "handling_mean": None, "ratings": 0, "rating_mean": None}
+            )
         agent_list = []
         for agent_id, data in agents.items():
             username, display = names.get(agent_id, (f"#{agent_id}", f"#{agent_id}"))
-            agent_list.append({"agent_id": agent_id, "username": username, "display_name": display,
-                               **data, "abusive_masked": abusive.get(agent_id, 0)})
+            agent_list.append(
+                {
+                    "agent_id": agent_id,
+                    "username": username,
+                    "display_name": display,
+                    **data,
+                    "abusive_masked": abusive.get(agent_id, 0),
+                }
+            )
         agent_list.sort(key=lambda a: (-a["handovers"], a["username"]))
 
         return {
-            "period": {"from": period.first.isoformat(), "to": period.last.isoformat(), "days": period.days,
-                       "timezone": period.zone.key, "start": period.start.astimezone(period.zone).isoformat(),
-                       "end": period.end.astimezone(period.zone).isoformat()},
+            "period": {
+                "from": period.first.isoformat(),
+                "to": period.last.isoformat(),
+                "days": period.days,
+                "timezone": period.zone.key,
+                "start": period.start.astimezone(period.zone).isoformat(),
+                "end": period.end.astimezone(period.zone).isoformat(),
+            },
             "generated_at": utcnow().astimezone(period.zone).isoformat(timespec="seconds"),
             "demo": {"present": totals["demo"] > 0, "conversations": totals["demo"]},
             "conversations": {
-                "opened": totals["opened"], "total": totals["total"], "contained": totals["contained"],
+                "opened": totals["opened"],
+                "total": totals["total"],
+                "contained": totals["contained"],
                 "containment_rate": _rate(totals["contained"], totals["total"]),
-                "handed_over": totals["handed_over"], "ticket_only": totals["ticket_only"]},
+                "handed_over": totals["handed_over"],
+                "ticket_only": totals["ticket_only"],
+            },
             "handovers": {
                 "total": handovers_total,
                 "by_reason": _ranked(reasons, "reason"),
@@ -206,9 +253,11 @@ class AnalyticsService:
             "accept_wait": _stats(accept),
             "handling": _stats(handling),
             "tickets": {"opened": sum(daily_tickets.values()), "answered": answered, "open_now": open_now},
-            "ratings": {"count": rated,
-                        "average": _round(sum(s * n for s, n in rating_counts.items()) / rated, 2) if rated else None,
-                        "distribution": {str(s): rating_counts.get(s, 0) for s in range(1, 6)}},
+            "ratings": {
+                "count": rated,
+                "average": _round(sum(s * n for s, n in rating_counts.items()) / rated, 2) if rated else None,
+                "distribution": {str(s): rating_counts.get(s, 0) for s in range(1, 6)},
+            },
             "abuse": {"messages": abusive_total, "masked_by_agents": sum(abusive.values())},
             "agents": agent_list,
             "daily": daily,
@@ -220,16 +269,24 @@ class AnalyticsService:
         start = end - timedelta(hours=hours)
         async with self.ctx.db.read() as session:
             [row] = await repo.conversations(session, start, end)
-            wait = await repo.duration_stats(session, Handover.first_reply_at, Handover.queued_at,
-                                             start, end, PERCENTILES)
-            handling = await repo.duration_stats(session, Handover.closed_at, Handover.accepted_at,
-                                                 start, end, PERCENTILES)
+            wait = await repo.duration_stats(
+                session, Handover.first_reply_at, Handover.queued_at, start, end, PERCENTILES
+            )
+            handling = await repo.duration_stats(
+                session, Handover.closed_at, Handover.accepted_at, start, end, PERCENTILES
+            )
             rating_counts = await repo.ratings(session, start, end)
             open_now = await repo.open_tickets(session)
         total, contained = int(row["total"]), int(row["contained"])
-        return {"conversations": total, "contained": contained, "containment_rate": _rate(contained, total),
-                "first_reply_wait": wait, "handling": handling, "ratings": rating_counts,
-                "open_tickets": open_now}
+        return {
+            "conversations": total,
+            "contained": contained,
+            "containment_rate": _rate(contained, total),
+            "first_reply_wait": wait,
+            "handling": handling,
+            "ratings": rating_counts,
+            "open_tickets": open_now,
+        }
 
 
 def _ranked(counts: dict[str, int], key: str) -> list[dict[str, Any]]:

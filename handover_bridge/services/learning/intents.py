@@ -1,5 +1,6 @@
 """The intents an agent may tag at close: those of the Rasa domain file (re-read when it changes),
 less Rasa's own and the FAQ retrieval intent, with the labels the console shows."""
+
 from __future__ import annotations
 
 import os
@@ -16,13 +17,29 @@ from . import training_export as tx
 UNTAGGABLE = frozenset({"nlu_fallback", "request_rating", "rate", tx.FAQ_INTENT})
 # What the console shows for each intent (unknown ones show their name), topics first.
 INTENT_LABELS = {
-    "order_status": "查订单 / 物流", "cancel_order": "取消订单", "change_address": "修改地址",
-    "refund": "退款", "return_exchange": "退换货", "invoice": "发票", "payment": "支付",
-    "coupon": "优惠券 / 价保", "product_usage": "产品使用", "product_info": "商品咨询",
-    "out_of_scope": "超出范围", "complain": "投诉", "request_human": "要人工客服",
-    "bot_challenge": "问是不是机器人", "inform_order_id": "发订单号", "greet": "打招呼",
-    "goodbye": "告别", "thank": "感谢", "affirm": "确认", "deny": "否定", "insult": "辱骂",
+    "order_status": "查订单 / 物流",
+    "cancel_order": "取消订单",
+    "change_address": "修改地址",
+    "refund": "退款",
+    "return_exchange": "退换货",
+    "invoice": "发票",
+    "payment": "支付",
+    "coupon": "优惠券 / 价保",
+    "product_usage": "产品使用",
+    "product_info": "商品咨询",
+    "out_of_scope": "超出范围",
+    "complain": "投诉",
+    "request_human": "要人工客服",
+    "bot_challenge": "问是不是机器人",
+    "inform_order_id": "发订单号",
+    "greet": "打招呼",
+    "goodbye": "告别",
+    "thank": "感谢",
+    "affirm": "确认",
+    "deny": "否定",
+    "insult": "辱骂",
 }
+
 
 @dataclass(frozen=True)
 class Intent:
@@ -45,16 +62,18 @@ class DomainIntents:
         try:
             stat = os.stat(self.path)
         except OSError:
-            raise Unavailable(f"the Rasa domain {self.path} cannot be read (JIELI_DOMAIN_PATH)",
-                              "domain_unavailable") from None
+            raise Unavailable(
+                f"the Rasa domain {self.path} cannot be read (JIELI_DOMAIN_PATH)", "domain_unavailable"
+            ) from None
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             try:
                 with open(self.path, encoding="utf-8") as handle:
                     data = yaml.safe_load(handle) or {}
             except (OSError, yaml.YAMLError, UnicodeDecodeError) as error:
-                raise Unavailable(f"the Rasa domain {self.path} is not valid YAML: {error}",
-                                  "domain_unavailable") from None
+                raise Unavailable(
+                    f"the Rasa domain {self.path} is not valid YAML: {error}", "domain_unavailable"
+                ) from None
             names = []
             for item in data.get("intents") or [] if isinstance(data, dict) else []:
                 name = next(iter(item), None) if isinstance(item, dict) else item
@@ -77,9 +96,12 @@ class DomainIntents:
             raise Invalid(f"{what} must be the name of an intent", "invalid_intent")
         names = self.names()
         if intent in UNTAGGABLE:
-            raise Invalid(f"{what} {intent!r} cannot be tagged; for a reusable answer set reusable: true",
-                          "invalid_intent")
+            raise Invalid(
+                f"{what} {intent!r} cannot be tagged; for a reusable answer set reusable: true", "invalid_intent"
+            )
         if intent not in names:
-            raise Invalid(f"{what} {intent!r} is not an intent of the domain "
-                          f"({', '.join(i.name for i in self.taggable())})", "unknown_intent")
+            raise Invalid(
+                f"{what} {intent!r} is not an intent of the domain ({', '.join(i.name for i in self.taggable())})",
+                "unknown_intent",
+            )
         return intent

@@ -11,6 +11,7 @@
 
 No Sanic here (house style 2); SQL lives in repositories/review.py.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,37 +32,64 @@ from . import training_export as tx
 from .examples import MAX_ANSWER_CHARS, MAX_EXAMPLE_CHARS, MAX_EXAMPLES, MAX_NOTE_CHARS, gather, usable_example
 from .intents import INTENT_LABELS, UNTAGGABLE, DomainIntents, Intent
 
-__all__ = ["INTENT_LABELS", "MAX_ANSWER_CHARS", "MAX_EXAMPLES", "MAX_EXAMPLE_CHARS", "UNTAGGABLE", "DomainIntents",
-           "Intent", "ReviewService", "candidate_dict", "gather", "usable_example", "write_atomic"]
+__all__ = [
+    "INTENT_LABELS",
+    "MAX_ANSWER_CHARS",
+    "MAX_EXAMPLES",
+    "MAX_EXAMPLE_CHARS",
+    "UNTAGGABLE",
+    "DomainIntents",
+    "Intent",
+    "ReviewService",
+    "candidate_dict",
+    "gather",
+    "usable_example",
+    "write_atomic",
+]
 
 log = logging.getLogger("handover_bridge.review")
 
 
-def candidate_dict(candidate: ReviewCandidate, handover: Handover | None = None,
-                   names: dict[int, str] | None = None) -> dict[str, Any]:
+def candidate_dict(
+    candidate: ReviewCandidate, handover: Handover | None = None, names: dict[int, str] | None = None
+) -> dict[str, Any]:
     names = names or {}
     data: dict[str, Any] = {
-        "id": candidate.id, "handover_id": candidate.handover_id, "conversation_id": candidate.conversation_id,
-        "agent": ({"id": candidate.agent_id, "display_name": names.get(candidate.agent_id)}
-                  if candidate.agent_id else None),
-        "intent": candidate.intent, "intent_label": INTENT_LABELS.get(candidate.intent or "", candidate.intent),
+        "id": candidate.id,
+        "handover_id": candidate.handover_id,
+        "conversation_id": candidate.conversation_id,
+        "agent": (
+            {"id": candidate.agent_id, "display_name": names.get(candidate.agent_id)} if candidate.agent_id else None
+        ),
+        "intent": candidate.intent,
+        "intent_label": INTENT_LABELS.get(candidate.intent or "", candidate.intent),
         "bot_intent": candidate.bot_intent,
         "bot_intent_label": INTENT_LABELS.get(candidate.bot_intent or "", candidate.bot_intent),
-        "examples": list(candidate.examples or []), "answer": candidate.answer, "reusable": candidate.reusable,
-        "status": candidate.status, "note": candidate.note, "demo": candidate.demo,
+        "examples": list(candidate.examples or []),
+        "answer": candidate.answer,
+        "reusable": candidate.reusable,
+        "status": candidate.status,
+        "note": candidate.note,
+        "demo": candidate.demo,
         "created_at": candidate.created_at.isoformat() if candidate.created_at else None,
         "reviewed_at": candidate.reviewed_at.isoformat() if candidate.reviewed_at else None,
-        "reviewed_by": ({"id": candidate.reviewed_by, "display_name": names.get(candidate.reviewed_by)}
-                        if candidate.reviewed_by else None),
+        "reviewed_by": (
+            {"id": candidate.reviewed_by, "display_name": names.get(candidate.reviewed_by)}
+            if candidate.reviewed_by
+            else None
+        ),
         "exported_at": candidate.exported_at.isoformat() if candidate.exported_at else None,
-        "export_as": ("faq" if candidate.reusable and candidate.answer else
-                      "examples" if candidate.intent else None),
+        "export_as": ("faq" if candidate.reusable and candidate.answer else "examples" if candidate.intent else None),
     }
     if handover is not None:
-        data["handover"] = {"reason": handover.reason, "category": handover.category,
-                            "summary": handover.summary, "resolution": handover.resolution,
-                            "queued_at": handover.queued_at.isoformat() if handover.queued_at else None,
-                            "closed_at": handover.closed_at.isoformat() if handover.closed_at else None}
+        data["handover"] = {
+            "reason": handover.reason,
+            "category": handover.category,
+            "summary": handover.summary,
+            "resolution": handover.resolution,
+            "queued_at": handover.queued_at.isoformat() if handover.queued_at else None,
+            "closed_at": handover.closed_at.isoformat() if handover.closed_at else None,
+        }
     return data
 
 
@@ -91,8 +119,9 @@ class ReviewService:
 
     # ---- candidates from a closed handover -----------------------------------------------------------
 
-    async def create_for_handover(self, handover_id: int, *, reusable: bool = False,
-                                  answer: str | None = None) -> ReviewCandidate | None:
+    async def create_for_handover(
+        self, handover_id: int, *, reusable: bool = False, answer: str | None = None
+    ) -> ReviewCandidate | None:
         """The candidate of a closed handover (once: a second call returns the first one). None
         when the chat taught nothing: no customer question worth keeping. `answer` is the one the
         agent chose at close; by default their longest message of the chat."""
@@ -111,15 +140,33 @@ class ReviewService:
             try:
                 async with session.begin_nested():
                     candidate = await review_repo.create(
-                        session, handover_id=handover.id, conversation_id=handover.conversation_id,
-                        agent_id=handover.agent_id, intent=handover.intent, bot_intent=fields["bot_intent"],
-                        examples=fields["examples"], answer=answer or fields["answer"], reusable=reusable,
-                        status="pending", demo=False, created_at=utcnow())
-            except IntegrityError:      # closed twice at once: the other one made it
+                        session,
+                        handover_id=handover.id,
+                        conversation_id=handover.conversation_id,
+                        agent_id=handover.agent_id,
+                        intent=handover.intent,
+                        bot_intent=fields["bot_intent"],
+                        examples=fields["examples"],
+                        answer=answer or fields["answer"],
+                        reusable=reusable,
+                        status="pending",
+                        demo=False,
+                        created_at=utcnow(),
+                    )
+            except IntegrityError:  # closed twice at once: the other one made it
                 return await review_repo.by_handover(session, handover_id)
-        log.info("review candidate created", extra={"fields": {
-            "candidate": candidate.id, "handover": handover_id, "examples": len(candidate.examples),
-            "intent": candidate.intent, "reusable": candidate.reusable}})
+        log.info(
+            "review candidate created",
+            extra={
+                "fields": {
+                    "candidate": candidate.id,
+                    "handover": handover_id,
+                    "examples": len(candidate.examples),
+                    "intent": candidate.intent,
+                    "reusable": candidate.reusable,
+                }
+            },
+        )
         return candidate
 
     # ---- the designer's queue ----------------------------------------------------------------------
@@ -129,10 +176,13 @@ class ReviewService:
         async with self.ctx.db.read() as session:
             rows = await review_repo.listing(session, statuses, limit=limit, offset=offset)
             counts = await review_repo.counts(session)
-            names = await review_repo.agent_names(session, {c.agent_id for c, _ in rows}
-                                                  | {c.reviewed_by for c, _ in rows})
-        return {"items": [candidate_dict(c, h, names) for c, h in rows],
-                "counts": {s: counts.get(s, 0) for s in CANDIDATE_STATUSES}}
+            names = await review_repo.agent_names(
+                session, {c.agent_id for c, _ in rows} | {c.reviewed_by for c, _ in rows}
+            )
+        return {
+            "items": [candidate_dict(c, h, names) for c, h in rows],
+            "counts": {s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
+        }
 
     @staticmethod
     def _statuses(status: str | None) -> list[str] | None:
@@ -164,12 +214,18 @@ class ReviewService:
             if values["reusable"] and not values["answer"]:
                 raise Invalid("a reusable answer needs the answer text", "answer_required")
             if not values["reusable"] and not values["intent"]:
-                raise Invalid("say which intent these questions are, or mark the answer reusable",
-                              "intent_required")
+                raise Invalid("say which intent these questions are, or mark the answer reusable", "intent_required")
             if not values["examples"]:
                 raise Invalid("keep at least one customer question as an example", "examples_required")
-            await review_repo.update_fields(session, candidate.id, **values, status="accepted",
-                                            reviewed_at=utcnow(), reviewed_by=designer.id, exported_at=None)
+            await review_repo.update_fields(
+                session,
+                candidate.id,
+                **values,
+                status="accepted",
+                reviewed_at=utcnow(),
+                reviewed_by=designer.id,
+                exported_at=None,
+            )
         return await self.get(candidate_id)
 
     async def reject(self, designer: Agent, candidate_id: int, note: Any = None) -> dict[str, Any]:
@@ -246,13 +302,25 @@ class ReviewService:
             async with self.ctx.db.read() as session:
                 candidates = await review_repo.for_export(session)
                 origins = await review_repo.origins(session)
-            rows = [{"id": c.id, "handover_id": c.handover_id, "conversation_id": c.conversation_id,
-                     "intent": c.intent, "examples": c.examples, "answer": c.answer, "reusable": c.reusable,
-                     "reviewed_at": c.reviewed_at} for c in candidates]
+            rows = [
+                {
+                    "id": c.id,
+                    "handover_id": c.handover_id,
+                    "conversation_id": c.conversation_id,
+                    "intent": c.intent,
+                    "examples": c.examples,
+                    "answer": c.answer,
+                    "reusable": c.reusable,
+                    "reviewed_at": c.reviewed_at,
+                }
+                for c in candidates
+            ]
             data_dir = Path(self.ctx.settings.training_data_dir)
             if not data_dir.is_dir():
-                raise Unavailable(f"the training data folder {data_dir} does not exist (JIELI_TRAINING_DATA_DIR)",
-                                  "training_data_unavailable")
+                raise Unavailable(
+                    f"the training data folder {data_dir} does not exist (JIELI_TRAINING_DATA_DIR)",
+                    "training_data_unavailable",
+                )
             plan = await asyncio.to_thread(self._plan, rows, [tx.origin_of(c, h) for c, h in origins], data_dir)
             result = {"path": str(self.export_path), "dry_run": dry_run, **plan.summary()}
             if dry_run:
@@ -260,11 +328,14 @@ class ReviewService:
                 return result
             await asyncio.to_thread(write_atomic, self.export_path, plan.text)
             async with self.ctx.db.write() as session:
-                marked = await review_repo.mark_exported(session, [c.id for c in candidates if c.status == "accepted"],
-                                                         utcnow(), started)
+                marked = await review_repo.mark_exported(
+                    session, [c.id for c in candidates if c.status == "accepted"], utcnow(), started
+                )
         result["marked_exported"] = marked
-        log.info("training data exported", extra={"fields": {k: result[k] for k in
-                                                             ("path", "entries", "examples", "faqs", "marked_exported")}})
+        log.info(
+            "training data exported",
+            extra={"fields": {k: result[k] for k in ("path", "entries", "examples", "faqs", "marked_exported")}},
+        )
         return result
 
     def _plan(self, rows: list[dict[str, Any]], known: list[str], data_dir: Path) -> tx.ExportPlan:
@@ -293,5 +364,3 @@ def write_atomic(path: Path, text: str | None) -> None:
         except FileNotFoundError:
             pass
         raise
-
-

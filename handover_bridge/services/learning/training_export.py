@@ -16,6 +16,7 @@ No example is written twice, nor one that the other files of `data/nlu` (or the 
 set) already have, compared after the project's normalisation (jieli_nlu/normalize.py: NFKC,
 Traditional → Simplified when OpenCC is installed, lower case) with spaces and punctuation removed.
 """
+
 from __future__ import annotations
 
 import functools
@@ -128,14 +129,15 @@ def faq_key(conversation_id: str, handover_id: int) -> str:
 
 # ---- entries ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class Entry:
     """One block of the generated file: the examples of one handover, under its intent."""
 
-    origin: str                      # "<conversation_id>:<handover_id>": the merge key
-    intent: str                      # e.g. "order_status" or "faq/learned_ab12cd34_7"
+    origin: str  # "<conversation_id>:<handover_id>": the merge key
+    intent: str  # e.g. "order_status" or "faq/learned_ab12cd34_7"
     examples: list[str]
-    answer: str | None = None        # FAQ entries: the response text
+    answer: str | None = None  # FAQ entries: the response text
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -164,21 +166,31 @@ def entry_for_candidate(candidate: Mapping[str, Any]) -> Entry | None:
     if not examples:
         return None
     reviewed = candidate.get("reviewed_at")
-    metadata = {"source": SOURCE, "candidate": candidate.get("id"), "handover": candidate["handover_id"],
-                "conversation": candidate["conversation_id"],
-                "accepted_at": reviewed.isoformat() if hasattr(reviewed, "isoformat") else reviewed}
+    metadata = {
+        "source": SOURCE,
+        "candidate": candidate.get("id"),
+        "handover": candidate["handover_id"],
+        "conversation": candidate["conversation_id"],
+        "accepted_at": reviewed.isoformat() if hasattr(reviewed, "isoformat") else reviewed,
+    }
     if candidate.get("intent"):
         metadata["tagged_intent"] = candidate["intent"]
     origin = origin_of(candidate["conversation_id"], candidate["handover_id"])
     if candidate.get("reusable") and answer:
-        return Entry(origin, f"{FAQ_INTENT}/{faq_key(candidate['conversation_id'], candidate['handover_id'])}",
-                     examples, answer, metadata)
+        return Entry(
+            origin,
+            f"{FAQ_INTENT}/{faq_key(candidate['conversation_id'], candidate['handover_id'])}",
+            examples,
+            answer,
+            metadata,
+        )
     if candidate.get("intent"):
         return Entry(origin, str(candidate["intent"]), examples, None, metadata)
     return None
 
 
 # ---- reading what is there --------------------------------------------------------------------------
+
 
 def _examples_of(block: Any) -> list[str]:
     if isinstance(block, str):
@@ -208,14 +220,16 @@ def read_nlu_file(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return items, dict(responses)
 
 
-def existing_examples(data_dir: Path, extra_files: Iterable[Path] = (),
-                      skip: str = GENERATED_FILE) -> dict[str, str]:
+def existing_examples(data_dir: Path, extra_files: Iterable[Path] = (), skip: str = GENERATED_FILE) -> dict[str, str]:
     """dedupe key → where it is ("<file>: <intent>") for every example of the training data
     (every .yml/.yaml under data_dir but the generated file) and of `extra_files` (the held-out
     test set: an example there must never leak into training)."""
     seen: dict[str, str] = {}
-    files = sorted(p for p in data_dir.rglob("*") if p.suffix in (".yml", ".yaml") and p.name != skip) \
-        if data_dir.is_dir() else []
+    files = (
+        sorted(p for p in data_dir.rglob("*") if p.suffix in (".yml", ".yaml") and p.name != skip)
+        if data_dir.is_dir()
+        else []
+    )
     for path in [*files, *[Path(p) for p in extra_files if Path(p).is_file()]]:
         items, _ = read_nlu_file(path)
         for item in items:
@@ -247,31 +261,38 @@ def read_generated(path: Path) -> list[Entry]:
             origin = origin_of(str(meta["conversation"]), int(meta["handover"]))
         except (TypeError, ValueError):
             continue
-        entries.append(Entry(origin, intent, [plain(e) for e in _examples_of(item.get("examples"))],
-                             answer, dict(meta)))
+        entries.append(
+            Entry(origin, intent, [plain(e) for e in _examples_of(item.get("examples"))], answer, dict(meta))
+        )
     return entries
 
 
 # ---- the export ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Skipped:
     origin: str
     candidate: Any
     example: str | None
-    reason: str            # "duplicate" (with where) or "empty" (nothing new left)
+    reason: str  # "duplicate" (with where) or "empty" (nothing new left)
     where: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"candidate": self.candidate, "origin": self.origin, "example": self.example,
-                "reason": self.reason, "where": self.where}
+        return {
+            "candidate": self.candidate,
+            "origin": self.origin,
+            "example": self.example,
+            "reason": self.reason,
+            "where": self.where,
+        }
 
 
 @dataclass
 class ExportPlan:
     entries: list[Entry]
     skipped: list[Skipped]
-    text: str | None             # the file's new content; None = no entries (remove the file)
+    text: str | None  # the file's new content; None = no entries (remove the file)
 
     @property
     def examples(self) -> int:
@@ -286,12 +307,22 @@ class ExportPlan:
         for entry in self.entries:
             name = FAQ_INTENT if entry.is_faq else entry.intent
             intents[name] = intents.get(name, 0) + len(entry.examples)
-        return {"entries": len(self.entries), "examples": self.examples, "faqs": self.faqs,
-                "intents": intents, "skipped": [s.as_dict() for s in self.skipped]}
+        return {
+            "entries": len(self.entries),
+            "examples": self.examples,
+            "faqs": self.faqs,
+            "intents": intents,
+            "skipped": [s.as_dict() for s in self.skipped],
+        }
 
 
-def plan_export(candidates: Iterable[Mapping[str, Any]], *, known_origins: Iterable[str],
-                previous: Iterable[Entry], existing: Mapping[str, str]) -> ExportPlan:
+def plan_export(
+    candidates: Iterable[Mapping[str, Any]],
+    *,
+    known_origins: Iterable[str],
+    previous: Iterable[Entry],
+    existing: Mapping[str, str],
+) -> ExportPlan:
     """The new generated file.
 
     candidates: the accepted (and already exported) candidates, as dicts;
@@ -317,12 +348,17 @@ def plan_export(candidates: Iterable[Mapping[str, Any]], *, known_origins: Itera
             example = clean_example(example)
             key = dedupe_key(example)
             if len(key) < MIN_CONTENT_CHARS or len(example) > MAX_EXAMPLE_CHARS:
-                skipped.append(Skipped(entry.origin, entry.metadata.get("candidate"), example, "too_short"
-                                       if len(key) < MIN_CONTENT_CHARS else "too_long"))
+                skipped.append(
+                    Skipped(
+                        entry.origin,
+                        entry.metadata.get("candidate"),
+                        example,
+                        "too_short" if len(key) < MIN_CONTENT_CHARS else "too_long",
+                    )
+                )
                 continue
             if key in seen:
-                skipped.append(Skipped(entry.origin, entry.metadata.get("candidate"), example, "duplicate",
-                                       seen[key]))
+                skipped.append(Skipped(entry.origin, entry.metadata.get("candidate"), example, "duplicate", seen[key]))
                 continue
             seen[key] = f"{GENERATED_FILE}: {entry.intent}"
             fresh.append(example)

@@ -1,6 +1,7 @@
 """Agents: accounts, login sessions, presence and heartbeats, and the grace period of an agent
 who dropped in the middle of a chat (after AGENT_GRACE_SECONDS the chat goes back to the front
 of the queue)."""
+
 from __future__ import annotations
 
 import logging
@@ -27,9 +28,15 @@ def has_role(agent: Agent, role: str) -> bool:
 
 
 def agent_dict(agent: Agent, load: int | None = None) -> dict[str, Any]:
-    data = {"id": agent.id, "username": agent.username, "display_name": agent.display_name,
-            "skills": agent.skills, "roles": list(agent.roles or ["agent"]),
-            "max_concurrent": agent.max_concurrent, "presence": agent.presence}
+    data = {
+        "id": agent.id,
+        "username": agent.username,
+        "display_name": agent.display_name,
+        "skills": agent.skills,
+        "roles": list(agent.roles or ["agent"]),
+        "max_concurrent": agent.max_concurrent,
+        "presence": agent.presence,
+    }
     if load is not None:
         data["active_chats"] = load
     return data
@@ -41,9 +48,16 @@ class AgentService:
         self.queue = queue
         self.login_gate = LoginGate(ctx.settings.login_queue, ctx.settings.login_per_address)
 
-    async def create(self, username: str, password: str, *, display_name: str | None = None,
-                     skills: list[str] | None = None, max_concurrent: int = 3,
-                     roles: list[str] | None = None) -> Agent:
+    async def create(
+        self,
+        username: str,
+        password: str,
+        *,
+        display_name: str | None = None,
+        skills: list[str] | None = None,
+        max_concurrent: int = 3,
+        roles: list[str] | None = None,
+    ) -> Agent:
         roles = roles or ["agent"]
         if not set(roles) <= set(ROLES):
             raise Invalid(f"roles must be among {', '.join(ROLES)}")
@@ -55,10 +69,17 @@ class AgentService:
         async with self.ctx.db.write() as session:
             if await agents_repo.by_username(session, username):
                 raise Conflict(f"agent {username!r} exists already", "agent_exists")
-            return await agents_repo.create(session, username=username, password_hash=digest,
-                                            display_name=display_name or username, skills=skills or ["*"],
-                                            max_concurrent=max_concurrent, presence="offline", roles=roles,
-                                            created_at=utcnow())
+            return await agents_repo.create(
+                session,
+                username=username,
+                password_hash=digest,
+                display_name=display_name or username,
+                skills=skills or ["*"],
+                max_concurrent=max_concurrent,
+                presence="offline",
+                roles=roles,
+                created_at=utcnow(),
+            )
 
     async def ensure_demo_agents(self, usernames: tuple[str, ...], password: str) -> None:
         """Demo mode: agent1, agent2 … exist and accept the demo password. agent1 is also the
@@ -68,11 +89,16 @@ class AgentService:
                 agent = await agents_repo.by_username(session, username)
             if agent is None:
                 try:
-                    await self.create(username, password, display_name=f"小{'一二三四五六七八九'[number - 1]}",
-                                      skills=["*"], max_concurrent=3,
-                                      roles=list(ROLES) if number == 1 else ["agent"])
+                    await self.create(
+                        username,
+                        password,
+                        display_name=f"小{'一二三四五六七八九'[number - 1]}",
+                        skills=["*"],
+                        max_concurrent=3,
+                        roles=list(ROLES) if number == 1 else ["agent"],
+                    )
                 except Conflict:
-                    pass   # another bridge process created it a moment ago
+                    pass  # another bridge process created it a moment ago
                 continue
             if number == 1 and set(agent.roles or []) != set(ROLES):
                 async with self.ctx.db.write() as session:
@@ -92,10 +118,11 @@ class AgentService:
         # Password guessing and CPU burning (argon2 costs ~150 ms of CPU per check): attempts per
         # client address whatever the usernames, per address and username, and the address's
         # request budget; then the gate bounds the checks running or waiting in this process.
-        wait = (await limiter.hit(f"login-ip:{ip}", s.rate_login_ip_per_min, s.rate_login_ip_burst)
-                or await limiter.hit(f"login:{ip}:{username[:64]}", s.rate_login_user_per_min,
-                                     s.rate_login_user_burst)
-                or await limiter.hit(f"ip:{ip}", s.rate_ip_per_min, s.rate_ip_burst))
+        wait = (
+            await limiter.hit(f"login-ip:{ip}", s.rate_login_ip_per_min, s.rate_login_ip_burst)
+            or await limiter.hit(f"login:{ip}:{username[:64]}", s.rate_login_user_per_min, s.rate_login_user_burst)
+            or await limiter.hit(f"ip:{ip}", s.rate_ip_per_min, s.rate_ip_burst)
+        )
         if wait:
             self.ctx.metrics.rate_limited.labels("login").inc()
             raise RateLimited("too many login attempts, please wait", retry_after=wait)
@@ -115,8 +142,9 @@ class AgentService:
         token = new_token()
         expires = utcnow() + timedelta(hours=self.ctx.settings.agent_session_hours)
         async with self.ctx.db.write() as session:
-            await agents_repo.create_session(session, agent.id, token_hash(self.ctx.settings.secret_key, token),
-                                             expires)
+            await agents_repo.create_session(
+                session, agent.id, token_hash(self.ctx.settings.secret_key, token), expires
+            )
         log.info("agent login", extra={"fields": {"agent": agent.username}})
         return token, agent
 
@@ -176,11 +204,18 @@ class AgentService:
                 stranded += [(agent_id, c) for c in await conversations_repo.assigned_to(session, agent_id)]
             for agent_id, conversation in stranded:
                 requeued = await self.queue.requeue_front(
-                    session, conversation, agent_id, actor="system:grace", text=texts.AGENT_LEFT_REQUEUED,
-                    reason="agent_dropped")
+                    session,
+                    conversation,
+                    agent_id,
+                    actor="system:grace",
+                    text=texts.AGENT_LEFT_REQUEUED,
+                    reason="agent_dropped",
+                )
                 if requeued:
-                    log.info("agent dropped: chat requeued",
-                             extra={"fields": {"conversation_id": conversation.id, "agent_id": agent_id}})
+                    log.info(
+                        "agent dropped: chat requeued",
+                        extra={"fields": {"conversation_id": conversation.id, "agent_id": agent_id}},
+                    )
                     events += requeued
         await self.ctx.publish(events)
         if silent or stranded:

@@ -1,5 +1,6 @@
 """A handover's card in the agent console: the handover as JSON, and what a queued customer writes
 added to it (so the agent sees the problem before opening the chat)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,9 @@ MAX_WAITING_MESSAGES = 20
 WAITING_SUMMARY_CHARS = 60
 
 
-def with_waiting_message(context: dict[str, Any] | None, summary: str | None, message: dict[str, Any],
-                         abusive: bool) -> tuple[dict[str, Any], str | None]:
+def with_waiting_message(
+    context: dict[str, Any] | None, summary: str | None, message: dict[str, Any], abusive: bool
+) -> tuple[dict[str, Any], str | None]:
     """The handover's context and summary with a message the customer wrote while queued.
 
     A customer who asked for a person straight away is asked, while they wait, what the problem

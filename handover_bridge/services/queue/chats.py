@@ -4,6 +4,7 @@ On a hand-back Rasa gets a `resume` event (ConversationResumed) and the intent `
 is triggered so that the bot speaks first; its messages are stored. If the model does not know
 that intent (or Rasa is down) the bridge asks for the 1–5 rating itself.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,12 +40,13 @@ MAX_TAGS = 20
 
 
 class ChatService:
-    def __init__(self, ctx: Context, queue: QueueService, conversations: ConversationService,
-                 review: ReviewService | None = None):
+    def __init__(
+        self, ctx: Context, queue: QueueService, conversations: ConversationService, review: ReviewService | None = None
+    ):
         self.ctx = ctx
         self.queue = queue
         self.conversations = conversations
-        self.review = review      # learning from agents: a review candidate for every closed chat
+        self.review = review  # learning from agents: a review candidate for every closed chat
 
     async def my_chats(self, agent: Agent) -> list[dict[str, Any]]:
         async with self.ctx.db.read() as session:
@@ -52,9 +54,15 @@ class ChatService:
             result = []
             for conversation in chats:
                 handover = await handovers_repo.get(session, conversation.handover_id)
-                result.append({"conversation_id": conversation.id, "state": conversation.state,
-                               "metadata": conversation.meta, "last_seq": conversation.next_seq,
-                               "handover": handover_dict(handover) if handover else None})
+                result.append(
+                    {
+                        "conversation_id": conversation.id,
+                        "state": conversation.state,
+                        "metadata": conversation.meta,
+                        "last_seq": conversation.next_seq,
+                        "handover": handover_dict(handover) if handover else None,
+                    }
+                )
         return result
 
     async def check_readable(self, agent: Agent, conversation_id: str) -> None:
@@ -87,36 +95,55 @@ class ChatService:
             if conversation is None:
                 raise NotFound("conversation not found")
             await self._readable(session, agent, conversation)
-            handover = (await handovers_repo.get(session, conversation.handover_id)
-                        if conversation.handover_id else await handovers_repo.latest(session, conversation_id))
+            handover = (
+                await handovers_repo.get(session, conversation.handover_id)
+                if conversation.handover_id
+                else await handovers_repo.latest(session, conversation_id)
+            )
             messages = await messages_repo.after(session, conversation_id, after, limit=5000)
             audit = await conversations_repo.audit_trail(session, conversation_id)
-        return {"conversation_id": conversation.id, "state": conversation.state,
-                "agent_id": conversation.agent_id, "metadata": conversation.meta,
-                "handover": handover_dict(handover) if handover else None,
-                "messages": messages,
-                "audit": [{"from": a.from_state, "to": a.to_state, "actor": a.actor,
-                           "at": a.at.isoformat(), "detail": a.detail} for a in audit]}
+        return {
+            "conversation_id": conversation.id,
+            "state": conversation.state,
+            "agent_id": conversation.agent_id,
+            "metadata": conversation.meta,
+            "handover": handover_dict(handover) if handover else None,
+            "messages": messages,
+            "audit": [
+                {"from": a.from_state, "to": a.to_state, "actor": a.actor, "at": a.at.isoformat(), "detail": a.detail}
+                for a in audit
+            ],
+        }
 
     async def send(self, agent: Agent, conversation_id: str, text: Any, client_msg_id: Any = None) -> Message:
         """An agent's reply: one short transaction on the relay's hot path (repositories/turns)."""
         text = self.conversations.validate_text(text)
         client_msg_id = self.conversations.validate_client_msg_id(client_msg_id)
 
-        def theirs(counter: append_path.Counter) -> None:   # checked before anything is inserted
+        def theirs(counter: append_path.Counter) -> None:  # checked before anything is inserted
             if counter.state != State.ASSIGNED or counter.agent_id != agent.id:
                 raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
 
         try:
             async with self.ctx.db.raw() as tx:
-                counter, stored = await append_path.append(tx, conversation_id, [{
-                    "sender": "agent", "text": text, "client_msg_id": client_msg_id,
-                    "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}}}], guard=theirs)
+                counter, stored = await append_path.append(
+                    tx,
+                    conversation_id,
+                    [
+                        {
+                            "sender": "agent",
+                            "text": text,
+                            "client_msg_id": client_msg_id,
+                            "payload": {"agent": {"id": agent.id, "display_name": agent.display_name}},
+                        }
+                    ],
+                    guard=theirs,
+                )
                 if counter is None:
                     raise NotFound("conversation not found")
                 message = stored[0]
                 await turns_repo.mark_first_reply(tx, conversation_id)
-        except DuplicateKey:   # a retry: the message is stored already
+        except DuplicateKey:  # a retry: the message is stored already
             async with self.ctx.db.read() as session:
                 return await messages_repo.by_client_id(session, conversation_id, client_msg_id or "")
         self.ctx.metrics.messages.labels("agent").inc()
@@ -126,9 +153,19 @@ class ChatService:
     async def typing(self, agent: Agent, conversation_id: str) -> None:
         async with self.ctx.db.read() as session:
             conversation = await self._own(session, agent, conversation_id)
-        await self.ctx.publish([(topics(conversation_id, conversation.agent_id),
-                                 {"type": "typing", "conversation_id": conversation_id, "sender": "agent",
-                                  "agent": {"display_name": agent.display_name}})])
+        await self.ctx.publish(
+            [
+                (
+                    topics(conversation_id, conversation.agent_id),
+                    {
+                        "type": "typing",
+                        "conversation_id": conversation_id,
+                        "sender": "agent",
+                        "agent": {"display_name": agent.display_name},
+                    },
+                )
+            ]
+        )
 
     async def _own(self, session, agent: Agent, conversation_id: str):
         conversation = await conversations_repo.get(session, conversation_id)
@@ -138,52 +175,78 @@ class ChatService:
             raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
         return conversation
 
-    async def transfer(self, agent: Agent, conversation_id: str, *, to_agent: Any = None,
-                       skill: Any = None, category: Any = None) -> dict[str, Any]:
+    async def transfer(
+        self, agent: Agent, conversation_id: str, *, to_agent: Any = None, skill: Any = None, category: Any = None
+    ) -> dict[str, Any]:
         """Pass the chat to another agent (by username or id), or back to the queue for a skill
         or category, at the front."""
         if to_agent is None and skill is None and category is None:
             raise Invalid("say where to: agent, skill or category", "invalid_transfer")
         if isinstance(to_agent, int) and not isinstance(to_agent, bool):
-            whole_number(to_agent, "agent", minimum=1, maximum=MAX_INT32)   # agent ids are INTEGER
+            whole_number(to_agent, "agent", minimum=1, maximum=MAX_INT32)  # agent ids are INTEGER
         events: list[Event]
         async with self.ctx.db.write() as session:
             conversation = await self._own(session, agent, conversation_id)
             if to_agent is not None:
-                target = await (agents_repo.get(session, to_agent) if isinstance(to_agent, int)
-                                else agents_repo.by_username(session, str(to_agent)))
+                target = await (
+                    agents_repo.get(session, to_agent)
+                    if isinstance(to_agent, int)
+                    else agents_repo.by_username(session, str(to_agent))
+                )
                 if target is None:
                     raise NotFound("no such agent", "agent_not_found")
                 if target.id == agent.id:
                     raise Invalid("that is you", "invalid_transfer")
                 if target.presence != "online":
                     raise Conflict(f"{target.display_name} is not online", "agent_unavailable")
-                if not await conversations_repo.reassign(session, conversation_id, agent.id, target.id,
-                                                         actor=f"agent:{agent.username}",
-                                                         detail={"transfer_to": target.username}):
+                if not await conversations_repo.reassign(
+                    session,
+                    conversation_id,
+                    agent.id,
+                    target.id,
+                    actor=f"agent:{agent.username}",
+                    detail={"transfer_to": target.username},
+                ):
                     raise Conflict("the conversation changed meanwhile", "bad_state")
                 await handovers_repo.update_fields(session, conversation.handover_id, agent_id=target.id)
                 notice = await messages_repo.append(
-                    session, conversation_id, "system", texts.TRANSFERRED_TO_AGENT.format(name=target.display_name),
-                    payload={"type": "agent_joined", "agent": {"id": target.id,
-                                                                "display_name": target.display_name}})
+                    session,
+                    conversation_id,
+                    "system",
+                    texts.TRANSFERRED_TO_AGENT.format(name=target.display_name),
+                    payload={"type": "agent_joined", "agent": {"id": target.id, "display_name": target.display_name}},
+                )
                 info = {"id": target.id, "display_name": target.display_name}
-                events = [*message_events(conversation_id, target.id, [notice]),
-                          ((agent_topic(agent.id),), {"type": "transferred_away",
-                                                      "conversation_id": conversation_id, "to": info}),
-                          (topics(conversation_id, target.id),
-                           state_frame(conversation_id, State.ASSIGNED, agent=info)),
-                          (topics(conversation_id, target.id),
-                           {"type": "agent_joined", "conversation_id": conversation_id, "agent": info})]
+                events = [
+                    *message_events(conversation_id, target.id, [notice]),
+                    (
+                        (agent_topic(agent.id),),
+                        {"type": "transferred_away", "conversation_id": conversation_id, "to": info},
+                    ),
+                    (topics(conversation_id, target.id), state_frame(conversation_id, State.ASSIGNED, agent=info)),
+                    (
+                        topics(conversation_id, target.id),
+                        {"type": "agent_joined", "conversation_id": conversation_id, "agent": info},
+                    ),
+                ]
                 result = {"state": State.ASSIGNED, "agent": info}
             else:
                 new_category = category_of(category) if category is not None else None
                 new_skill = str(skill) if skill is not None else self.ctx.settings.skill_for(new_category)
                 label = new_category or new_skill
-                events = await self.queue.requeue_front(
-                    session, conversation, agent.id, actor=f"agent:{agent.username}",
-                    text=texts.TRANSFERRED_TO_SKILL.format(category=label), reason="transfer",
-                    skill=new_skill, category=new_category) or []
+                events = (
+                    await self.queue.requeue_front(
+                        session,
+                        conversation,
+                        agent.id,
+                        actor=f"agent:{agent.username}",
+                        text=texts.TRANSFERRED_TO_SKILL.format(category=label),
+                        reason="transfer",
+                        skill=new_skill,
+                        category=new_category,
+                    )
+                    or []
+                )
                 if not events:
                     raise Conflict("the conversation changed meanwhile", "bad_state")
                 result = {"state": State.QUEUED, "skill": new_skill}
@@ -192,9 +255,18 @@ class ChatService:
         await self.queue.maintain()
         return result
 
-    async def close(self, agent: Agent, conversation_id: str, *, return_to_bot: Any = True,
-                    resolution: Any = None, tags: Any = None, intent: Any = None, reusable: Any = None,
-                    answer: Any = None) -> dict[str, Any]:
+    async def close(
+        self,
+        agent: Agent,
+        conversation_id: str,
+        *,
+        return_to_bot: Any = True,
+        resolution: Any = None,
+        tags: Any = None,
+        intent: Any = None,
+        reusable: Any = None,
+        answer: Any = None,
+    ) -> dict[str, Any]:
         """Finish the chat. Learning from agents (optional): `intent`, what the conversation really
         was (one of the domain's intents), `reusable` (the agent's answer may teach the bot) and
         `answer` (the one to reuse; default: the agent's longest message). Every closed chat with a
@@ -205,11 +277,17 @@ class ChatService:
         if resolution is not None and not isinstance(resolution, str):
             raise Invalid("resolution must be text", "invalid_close")
         tags = tags if tags is not None else []
-        if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(isinstance(t, str) and len(t) <= 64 for t in tags):
+        if (
+            not isinstance(tags, list)
+            or len(tags) > MAX_TAGS
+            or not all(isinstance(t, str) and len(t) <= 64 for t in tags)
+        ):
             raise Invalid(f"tags must be a list of at most {MAX_TAGS} short strings", "invalid_close")
         learned: dict[str, Any] = {"intent": None, "reusable": False, "answer": None}
         if self.review is not None:
-            learned["intent"], learned["reusable"], learned["answer"] = self.review.check_close(intent, reusable, answer)
+            learned["intent"], learned["reusable"], learned["answer"] = self.review.check_close(
+                intent, reusable, answer
+            )
         elif intent is not None:
             raise Invalid("this bridge does not take an intent at close", "invalid_close")
         to_state = State.BOT if return_to_bot else State.CLOSED
@@ -217,25 +295,45 @@ class ChatService:
             conversation = await self._own(session, agent, conversation_id)
             handover = await handovers_repo.get(session, conversation.handover_id)
             if not await conversations_repo.transition(
-                    session, conversation_id, [State.ASSIGNED], to_state, actor=f"agent:{agent.username}",
-                    agent_id=None, expect_agent=agent.id, handover_id=None,
-                    detail={"resolution": resolution, "tags": tags}):
+                session,
+                conversation_id,
+                [State.ASSIGNED],
+                to_state,
+                actor=f"agent:{agent.username}",
+                agent_id=None,
+                expect_agent=agent.id,
+                handover_id=None,
+                detail={"resolution": resolution, "tags": tags},
+            ):
                 raise Conflict("the conversation changed meanwhile", "bad_state")
             now = utcnow()
-            await handovers_repo.update_fields(session, handover.id, closed_at=now, resolution=resolution,
-                                               tags=tags, intent=learned["intent"])
-            stored = [await messages_repo.append(session, conversation_id, "system",
-                                                 texts.CLOSED_TO_BOT if return_to_bot else texts.CLOSED_END,
-                                                 payload={"type": "closed", "return_to_bot": return_to_bot})]
+            await handovers_repo.update_fields(
+                session, handover.id, closed_at=now, resolution=resolution, tags=tags, intent=learned["intent"]
+            )
+            stored = [
+                await messages_repo.append(
+                    session,
+                    conversation_id,
+                    "system",
+                    texts.CLOSED_TO_BOT if return_to_bot else texts.CLOSED_END,
+                    payload={"type": "closed", "return_to_bot": return_to_bot},
+                )
+            ]
             if not return_to_bot:
-                stored.append(await messages_repo.append(session, conversation_id, "system", texts.ASK_RATING,
-                                                         payload=RATING_PAYLOAD))
+                stored.append(
+                    await messages_repo.append(
+                        session, conversation_id, "system", texts.ASK_RATING, payload=RATING_PAYLOAD
+                    )
+                )
         if handover.accepted_at:
             self.ctx.metrics.handling_seconds.observe(max(0.0, (now - handover.accepted_at).total_seconds()))
         self.ctx.metrics.messages.labels("system").inc(len(stored))
-        await self.ctx.publish([*message_events(conversation_id, agent.id, stored),
-                                (topics(conversation_id, agent.id, agents=True),
-                                 state_frame(conversation_id, to_state))])
+        await self.ctx.publish(
+            [
+                *message_events(conversation_id, agent.id, stored),
+                (topics(conversation_id, agent.id, agents=True), state_frame(conversation_id, to_state)),
+            ]
+        )
         if return_to_bot:
             await self._hand_back(conversation_id)
         await self.queue.maintain()
@@ -243,14 +341,15 @@ class ChatService:
         if self.review is not None:
             candidate = await self._learn(handover.id, learned)
             if intent is not None or reusable is not None or answer is not None:
-                result["review_candidate"] = candidate     # said only to a close that tagged something
+                result["review_candidate"] = candidate  # said only to a close that tagged something
         return result
 
     async def _learn(self, handover_id: int, learned: dict[str, Any]) -> int | None:
         """The review candidate of the chat just closed; a failure here never fails the close."""
         try:
-            candidate = await self.review.create_for_handover(handover_id, reusable=learned["reusable"],
-                                                              answer=learned["answer"])
+            candidate = await self.review.create_for_handover(
+                handover_id, reusable=learned["reusable"], answer=learned["answer"]
+            )
         except Exception:  # noqa: BLE001 - the chat is closed whatever happens here
             log.exception("could not create the review candidate of handover %s", handover_id)
             return None
@@ -268,8 +367,8 @@ class ChatService:
             await self.conversations.store_bot_replies(conversation_id, replies, reply_to=None)
             return
         async with self.ctx.db.write() as session:
-            ask = await messages_repo.append(session, conversation_id, "system", texts.ASK_RATING,
-                                             payload=RATING_PAYLOAD)
+            ask = await messages_repo.append(
+                session, conversation_id, "system", texts.ASK_RATING, payload=RATING_PAYLOAD
+            )
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish(message_events(conversation_id, None, [ask]))
-

@@ -20,6 +20,7 @@ Claims. A conversation is assigned by one conditional UPDATE (`… WHERE id = :i
 next conversation with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (two bridges pick
 different conversations) and locks the chosen agent's row while it checks their capacity.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -63,8 +64,7 @@ class Estimate:
     agents_online: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {"queue_position": self.position, "eta_seconds": self.eta_seconds,
-                "agents_online": self.agents_online}
+        return {"queue_position": self.position, "eta_seconds": self.eta_seconds, "agents_online": self.agents_online}
 
 
 @dataclass
@@ -122,18 +122,20 @@ class QueueService:
         result = []
         for handover, conversation in snap.queued:
             estimate = snap.estimate(handover)
-            result.append({
-                "conversation_id": conversation.id,
-                "handover": handover_dict(handover),
-                "metadata": conversation.meta,
-                "waited_seconds": round((now - handover.queued_at).total_seconds(), 1),
-                "priority": handover.priority,
-                "category": handover.category,
-                "skill": handover.skill,
-                "reason": handover.reason,
-                "position": estimate.position,
-                "front": handover.front,
-            })
+            result.append(
+                {
+                    "conversation_id": conversation.id,
+                    "handover": handover_dict(handover),
+                    "metadata": conversation.meta,
+                    "waited_seconds": round((now - handover.queued_at).total_seconds(), 1),
+                    "priority": handover.priority,
+                    "category": handover.category,
+                    "skill": handover.skill,
+                    "reason": handover.reason,
+                    "position": estimate.position,
+                    "front": handover.front,
+                }
+            )
         return result
 
     async def agents_available(self, skill: str) -> int:
@@ -165,29 +167,41 @@ class QueueService:
 
     # ---- assignment --------------------------------------------------------------------------
 
-    async def claim(self, session: AsyncSession, conversation: Conversation, agent: Agent,
-                    actor: str) -> list[Event] | None:
+    async def claim(
+        self, session: AsyncSession, conversation: Conversation, agent: Agent, actor: str
+    ) -> list[Event] | None:
         """Assign a queued conversation to an agent: one conditional UPDATE. None = lost the race."""
-        if not await conversations_repo.transition(session, conversation.id, [State.QUEUED], State.ASSIGNED,
-                                                   actor=actor, agent_id=agent.id,
-                                                   detail={"agent": agent.username}):
+        if not await conversations_repo.transition(
+            session,
+            conversation.id,
+            [State.QUEUED],
+            State.ASSIGNED,
+            actor=actor,
+            agent_id=agent.id,
+            detail={"agent": agent.username},
+        ):
             return None
         now = utcnow()
         handover = await handovers_repo.get(session, conversation.handover_id)
-        await handovers_repo.update_fields(session, handover.id, accepted_at=now, agent_id=agent.id,
-                                           front=False)
+        await handovers_repo.update_fields(session, handover.id, accepted_at=now, agent_id=agent.id, front=False)
         await agents_repo.mark_assigned(session, agent.id)
         agent_info = {"id": agent.id, "display_name": agent.display_name}
         notice = await messages_repo.append(
-            session, conversation.id, "system", texts.AGENT_JOINED.format(name=agent.display_name),
-            payload={"type": "agent_joined", "agent": agent_info})
+            session,
+            conversation.id,
+            "system",
+            texts.AGENT_JOINED.format(name=agent.display_name),
+            payload={"type": "agent_joined", "agent": agent_info},
+        )
         self.ctx.metrics.wait_seconds.observe(max(0.0, (now - handover.queued_at).total_seconds()))
         self.ctx.metrics.messages.labels("system").inc()
         route = topics(conversation.id, agent.id)
         return [
             *message_events(conversation.id, agent.id, [notice]),
-            (topics(conversation.id, agent.id, agents=True),
-             state_frame(conversation.id, State.ASSIGNED, agent=agent_info)),
+            (
+                topics(conversation.id, agent.id, agents=True),
+                state_frame(conversation.id, State.ASSIGNED, agent=agent_info),
+            ),
             (route, {"type": "agent_joined", "conversation_id": conversation.id, "agent": agent_info}),
         ]
 
@@ -198,14 +212,12 @@ class QueueService:
             if conversation is None:
                 raise NotFound("conversation not found")
             if conversation.state != State.QUEUED:
-                raise Conflict("this conversation is not waiting (another agent may have taken it)",
-                               "not_queued")
+                raise Conflict("this conversation is not waiting (another agent may have taken it)", "not_queued")
             if self.ctx.db.is_postgres:
                 await agents_repo.lock(session, agent.id)
             load = (await conversations_repo.load_by_agent(session, [agent.id])).get(agent.id, 0)
             if load >= agent.max_concurrent:
-                raise Conflict(f"you already have {load} chats (your limit is {agent.max_concurrent})",
-                               "at_capacity")
+                raise Conflict(f"you already have {load} chats (your limit is {agent.max_concurrent})", "at_capacity")
             events = await self.claim(session, conversation, agent, f"agent:{agent.username}")
             if events is None:
                 raise Conflict("another agent took this conversation first", "not_queued")
@@ -214,7 +226,7 @@ class QueueService:
 
     async def auto_assign(self) -> int:
         if not self.ctx.settings.auto_assign or not self.ctx.hours.is_open():
-            return 0   # outside business hours agents may still pick chats by hand
+            return 0  # outside business hours agents may still pick chats by hand
         assigned = 0
         while assigned < 1000:
             events = await self._assign_next()
@@ -243,9 +255,10 @@ class QueueService:
             handover = await handovers_repo.get(session, conversation.handover_id)
             candidates = sorted(
                 (a for a in free if can_handle(a, handover.skill)),
-                key=lambda a: (loads.get(a.id, 0), a.last_assigned_at.timestamp() if a.last_assigned_at else 0.0, a.id))
+                key=lambda a: (loads.get(a.id, 0), a.last_assigned_at.timestamp() if a.last_assigned_at else 0.0, a.id),
+            )
             for agent in candidates:
-                if postgres:   # another bridge may have just filled this agent up
+                if postgres:  # another bridge may have just filled this agent up
                     locked = await agents_repo.lock(session, agent.id)
                     load = (await conversations_repo.load_by_agent(session, [agent.id])).get(agent.id, 0)
                     if locked is None or locked.presence != "online" or load >= locked.max_concurrent:
@@ -261,7 +274,7 @@ class QueueService:
         async with self._maintenance:
             async with self.ctx.db.read() as session:
                 waiting = await handovers_repo.count_queued(session)
-            if not waiting:   # the common case: one cheap read, no write transaction
+            if not waiting:  # the common case: one cheap read, no write transaction
                 self.ctx.metrics.queue_length.set(0)
                 return
             assigned = await self.auto_assign()
@@ -289,68 +302,114 @@ class QueueService:
                 current = await conversations_repo.get(session, conversation.id)
                 if current is None or current.state != State.QUEUED or current.handover_id != handover.id:
                     continue
-                if not await handovers_repo.set_position_if_changed(session, handover.id, estimate.position,
-                                                                    estimate.eta_seconds):
-                    continue   # another bridge told this customer already
+                if not await handovers_repo.set_position_if_changed(
+                    session, handover.id, estimate.position, estimate.eta_seconds
+                ):
+                    continue  # another bridge told this customer already
                 events += await self.notify_position(session, conversation.id, handover, estimate)
         await self.ctx.publish(events)
         return len(events)
 
-    async def notify_position(self, session: AsyncSession, conversation_id: str, handover: Handover,
-                              estimate: Estimate, reply_to: int | None = None) -> list[Event]:
+    async def notify_position(
+        self,
+        session: AsyncSession,
+        conversation_id: str,
+        handover: Handover,
+        estimate: Estimate,
+        reply_to: int | None = None,
+    ) -> list[Event]:
         """The customer's queue notice: a system message and a `queue` frame; a ticket offer
         (once per handover) when nobody can take the conversation."""
-        frame = {"type": "queue", "conversation_id": conversation_id, "position": estimate.position,
-                 "ahead": estimate.position - 1, "eta_seconds": estimate.eta_seconds,
-                 "agents_online": estimate.agents_online}
+        frame = {
+            "type": "queue",
+            "conversation_id": conversation_id,
+            "position": estimate.position,
+            "ahead": estimate.position - 1,
+            "eta_seconds": estimate.eta_seconds,
+            "agents_online": estimate.agents_online,
+        }
         stored = []
         if estimate.eta_seconds is not None:
-            stored.append(await messages_repo.append(
-                session, conversation_id, "system", texts.queue_notice(estimate.position, estimate.eta_seconds),
-                payload={"type": "queue", "position": estimate.position, "eta_seconds": estimate.eta_seconds},
-                reply_to=reply_to))
+            stored.append(
+                await messages_repo.append(
+                    session,
+                    conversation_id,
+                    "system",
+                    texts.queue_notice(estimate.position, estimate.eta_seconds),
+                    payload={"type": "queue", "position": estimate.position, "eta_seconds": estimate.eta_seconds},
+                    reply_to=reply_to,
+                )
+            )
         elif await handovers_repo.mark_ticket_offered(session, handover.id):
             text = texts.NO_AGENT_TICKET if self.ctx.hours.is_open() else texts.OUTSIDE_HOURS_TICKET
-            stored.append(await messages_repo.append(session, conversation_id, "system", text,
-                                                     payload=TICKET_OFFER, reply_to=reply_to))
+            stored.append(
+                await messages_repo.append(
+                    session, conversation_id, "system", text, payload=TICKET_OFFER, reply_to=reply_to
+                )
+            )
         self.ctx.metrics.messages.labels("system").inc(len(stored))
         return [*message_events(conversation_id, None, stored), (topics(conversation_id), frame)]
 
     # ---- putting conversations back ----------------------------------------------------------
 
-    async def requeue_front(self, session: AsyncSession, conversation: Conversation, agent_id: int, *,
-                            actor: str, text: str, reason: str, skill: str | None = None,
-                            category: str | None = None) -> list[Event] | None:
+    async def requeue_front(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        agent_id: int,
+        *,
+        actor: str,
+        text: str,
+        reason: str,
+        skill: str | None = None,
+        category: str | None = None,
+    ) -> list[Event] | None:
         """An assigned conversation goes back to the front of the queue (agent dropped, or
         transferred to a skill)."""
-        if not await conversations_repo.transition(session, conversation.id, [State.ASSIGNED], State.QUEUED,
-                                                   actor=actor, agent_id=None, expect_agent=agent_id,
-                                                   detail={"reason": reason, "from_agent": agent_id,
-                                                           **({"skill": skill} if skill else {})}):
+        if not await conversations_repo.transition(
+            session,
+            conversation.id,
+            [State.ASSIGNED],
+            State.QUEUED,
+            actor=actor,
+            agent_id=None,
+            expect_agent=agent_id,
+            detail={"reason": reason, "from_agent": agent_id, **({"skill": skill} if skill else {})},
+        ):
             return None
-        values: dict[str, Any] = {"front": True, "agent_id": None, "accepted_at": None,
-                                  "last_position": None, "last_eta": None, "ticket_offered_at": None}
+        values: dict[str, Any] = {
+            "front": True,
+            "agent_id": None,
+            "accepted_at": None,
+            "last_position": None,
+            "last_eta": None,
+            "ticket_offered_at": None,
+        }
         if skill:
             values["skill"] = skill
         if category:
             values["category"] = category
         await handovers_repo.update_fields(session, conversation.handover_id, **values)
-        notice = await messages_repo.append(session, conversation.id, "system", text,
-                                            payload={"type": "requeued", "reason": reason})
+        notice = await messages_repo.append(
+            session, conversation.id, "system", text, payload={"type": "requeued", "reason": reason}
+        )
         self.ctx.metrics.messages.labels("system").inc()
-        return [*message_events(conversation.id, agent_id, [notice]),
-                (topics(conversation.id, agent_id, agents=True), state_frame(conversation.id, State.QUEUED))]
+        return [
+            *message_events(conversation.id, agent_id, [notice]),
+            (topics(conversation.id, agent_id, agents=True), state_frame(conversation.id, State.QUEUED)),
+        ]
 
     async def offer_tickets_after_long_wait(self) -> None:
         cutoff = utcnow() - timedelta(seconds=self.ctx.settings.max_wait_seconds)
-        async with self.ctx.db.read() as session:   # the usual answer is "nobody": no write lock
+        async with self.ctx.db.read() as session:  # the usual answer is "nobody": no write lock
             if not await handovers_repo.waiting_longer_than(session, cutoff):
                 return
         events: list[Event] = []
         async with self.ctx.db.write() as session:
             for handover in await handovers_repo.waiting_longer_than(session, cutoff):
                 if await handovers_repo.mark_ticket_offered(session, handover.id):
-                    offer = await messages_repo.append(session, handover.conversation_id, "system",
-                                                       texts.LONG_WAIT_TICKET, payload=TICKET_OFFER)
+                    offer = await messages_repo.append(
+                        session, handover.conversation_id, "system", texts.LONG_WAIT_TICKET, payload=TICKET_OFFER
+                    )
                     events += message_events(handover.conversation_id, None, [offer])
         await self.ctx.publish(events)

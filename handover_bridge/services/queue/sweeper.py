@@ -1,6 +1,7 @@
 """The background loop of each bridge process: presence and grace periods, long waits, auto-
 assignment and queue notices. Every step is safe to run in several processes at once (each
 change is a conditional UPDATE), so no leader election is needed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,7 @@ from .queue import QueueService
 log = logging.getLogger("handover_bridge.sweeper")
 
 HOUSEKEEPING_SECONDS = 600
-CHECKPOINT_SECONDS = 10    # SQLite: fold the WAL into the database file (db.checkpoint)
+CHECKPOINT_SECONDS = 10  # SQLite: fold the WAL into the database file (db.checkpoint)
 
 
 class Sweeper:

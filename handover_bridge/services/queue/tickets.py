@@ -1,5 +1,6 @@
 """Tickets: when nobody can take the conversation the customer leaves a message and a contact;
 agents list them and answer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,10 +23,16 @@ STATUSES = ("open", "answered", "closed")
 
 
 def ticket_dict(ticket: Ticket, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-    data = {"id": ticket.id, "conversation_id": ticket.conversation_id, "message": ticket.message,
-            "contact": ticket.contact, "status": ticket.status, "reply": ticket.reply,
-            "created_at": ticket.created_at.isoformat(),
-            "answered_at": ticket.answered_at.isoformat() if ticket.answered_at else None}
+    data = {
+        "id": ticket.id,
+        "conversation_id": ticket.conversation_id,
+        "message": ticket.message,
+        "contact": ticket.contact,
+        "status": ticket.status,
+        "reply": ticket.reply,
+        "created_at": ticket.created_at.isoformat(),
+        "answered_at": ticket.answered_at.isoformat() if ticket.answered_at else None,
+    }
     if metadata is not None:
         data["metadata"] = metadata
     return data
@@ -48,22 +55,36 @@ class TicketService:
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None:
                 raise NotFound("conversation not found")
-            states.transition(conversation, State.TICKET)   # from bot or queued (409 bad_state)
+            states.transition(conversation, State.TICKET)  # from bot or queued (409 bad_state)
             handover_id = conversation.handover_id
-            if not await conversations_repo.transition(session, conversation_id, [conversation.state], State.TICKET,
-                                                       actor="customer", handover_id=None,
-                                                       detail={"contact_given": True}):
+            if not await conversations_repo.transition(
+                session,
+                conversation_id,
+                [conversation.state],
+                State.TICKET,
+                actor="customer",
+                handover_id=None,
+                detail={"contact_given": True},
+            ):
                 raise Conflict("the conversation changed meanwhile, please retry", "bad_state")
             if handover_id:
                 await handovers_repo.update_fields(session, handover_id, closed_at=utcnow(), resolution="ticket")
             ticket = await tickets_repo.create(session, conversation_id, message, contact)
-            notice = await messages_repo.append(session, conversation_id, "system",
-                                                texts.TICKET_RECEIVED.format(contact=contact),
-                                                payload={"type": "ticket", "ticket_id": ticket.id})
+            notice = await messages_repo.append(
+                session,
+                conversation_id,
+                "system",
+                texts.TICKET_RECEIVED.format(contact=contact),
+                payload={"type": "ticket", "ticket_id": ticket.id},
+            )
         self.ctx.metrics.messages.labels("system").inc()
-        await self.ctx.publish([*message_events(conversation_id, None, [notice]),
-                                (topics(conversation_id, agents=True), state_frame(conversation_id, State.TICKET)),
-                                ((AGENTS,), {"type": "ticket", "ticket": ticket_dict(ticket)})])
+        await self.ctx.publish(
+            [
+                *message_events(conversation_id, None, [notice]),
+                (topics(conversation_id, agents=True), state_frame(conversation_id, State.TICKET)),
+                ((AGENTS,), {"type": "ticket", "ticket": ticket_dict(ticket)}),
+            ]
+        )
         await self.queue.maintain()
         return ticket_dict(ticket)
 
@@ -84,10 +105,19 @@ class TicketService:
             await tickets_repo.set_status(session, ticket_id, "answered", agent_id=agent.id, reply=reply)
             stored = []
             if reply:
-                stored.append(await messages_repo.append(
-                    session, ticket.conversation_id, "agent", texts.TICKET_ANSWERED.format(reply=reply),
-                    payload={"type": "ticket_reply", "ticket_id": ticket_id,
-                             "agent": {"id": agent.id, "display_name": agent.display_name}}))
+                stored.append(
+                    await messages_repo.append(
+                        session,
+                        ticket.conversation_id,
+                        "agent",
+                        texts.TICKET_ANSWERED.format(reply=reply),
+                        payload={
+                            "type": "ticket_reply",
+                            "ticket_id": ticket_id,
+                            "agent": {"id": agent.id, "display_name": agent.display_name},
+                        },
+                    )
+                )
             await session.refresh(ticket)
         await self.ctx.publish(message_events(ticket.conversation_id, None, stored))
         return ticket_dict(ticket)

@@ -1,5 +1,6 @@
 """Builds the services of one bridge process and starts/stops what they hold (engines, Redis,
 the Rasa client, the sweeper). Constructing it does nothing; `start()` does."""
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,7 @@ class Bridge:
 
     async def start(self, *, background: bool = True) -> None:
         s = self.settings
-        abuse.configure(s.profanity_lexicon or None)   # the profanity lexicon (fails loudly)
+        abuse.configure(s.profanity_lexicon or None)  # the profanity lexicon (fails loudly)
         db = Database(s)
         await migrate(db)
         hub = Hub()
@@ -57,8 +58,16 @@ class Bridge:
         await fanout.start()
         limiter = RedisRateLimiter(s.redis_url) if s.redis_url else MemoryRateLimiter()
         bot = RasaClient(s.rasa_url, s.action_server_url, s.rasa_timeout, token=s.rasa_token)
-        self.ctx = ctx = Context(settings=s, db=db, hub=hub, fanout=fanout, bot=bot, metrics=self.metrics,
-                                 hours=BusinessHours.parse(s.business_hours, s.timezone), limiter=limiter)
+        self.ctx = ctx = Context(
+            settings=s,
+            db=db,
+            hub=hub,
+            fanout=fanout,
+            bot=bot,
+            metrics=self.metrics,
+            hours=BusinessHours.parse(s.business_hours, s.timezone),
+            limiter=limiter,
+        )
         self.queue = QueueService(ctx)
         self.handovers = HandoverService(ctx, self.queue)
         self.conversations = ConversationService(ctx, self.queue, self.handovers)
@@ -71,18 +80,29 @@ class Bridge:
         self.metrics_reader = MetricsReader(self.metrics, self.refresh_store_metrics, s.metrics_cache_seconds)
         if s.demo_mode:
             await self.agents.ensure_demo_agents(DEMO_AGENTS, s.demo_password)
-            log.warning("demo mode: demo secrets in use; agents %s, password %r",
-                        ", ".join(DEMO_AGENTS), s.demo_password)
+            log.warning(
+                "demo mode: demo secrets in use; agents %s, password %r", ", ".join(DEMO_AGENTS), s.demo_password
+            )
         elif not s.rasa_token:
-            log.warning("JIELI_RASA_TOKEN is not set: Rasa's HTTP API (trackers, slots, pause and "
-                        "resume) answers anyone who reaches it unless Rasa runs with --auth-token; "
-                        "see docs/security.md")
+            log.warning(
+                "JIELI_RASA_TOKEN is not set: Rasa's HTTP API (trackers, slots, pause and "
+                "resume) answers anyone who reaches it unless Rasa runs with --auth-token; "
+                "see docs/security.md"
+            )
         if background:
             self.sweeper.start()
         self.started = True
-        log.info("bridge started", extra={"fields": {
-            "store": "postgresql" if db.is_postgres else "sqlite", "fanout": type(fanout).__name__,
-            "rasa": s.rasa_url, "auto_assign": s.auto_assign}})
+        log.info(
+            "bridge started",
+            extra={
+                "fields": {
+                    "store": "postgresql" if db.is_postgres else "sqlite",
+                    "fanout": type(fanout).__name__,
+                    "rasa": s.rasa_url,
+                    "auto_assign": s.auto_assign,
+                }
+            },
+        )
 
     async def refresh_store_metrics(self) -> None:
         """The /metrics gauges read from the store: queue, agents online, the last 24 hours."""

@@ -1,4 +1,5 @@
 """What every service needs: settings, the store, fan-out, Rasa, metrics, business hours."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
