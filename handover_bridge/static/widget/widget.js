@@ -1003,7 +1003,7 @@
     onClose: ({ failures }) => {
       W.dropped = true;
       setOnline(false);
-      if (failures === 1 || failures % 3 === 0) checkConversation();
+      if (failures === 1 || failures >= 3) checkConversation();
     },
     onSchedule: () => refreshControls()
   };

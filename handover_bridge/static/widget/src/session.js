@@ -30,7 +30,7 @@ export const socketHandlers = {
   onClose: ({failures}) => {
     W.dropped = true;
     setOnline(false);
-    if (failures === 1 || failures % 3 === 0) checkConversation();
+    if (failures === 1 || failures >= 3) checkConversation();   // then at every back-off step (≤ 15 s apart)
   },
   onSchedule: () => refreshControls(),
 };
