@@ -52,9 +52,9 @@ def test_the_frustration_levels_are_the_signals_levels():
 
 def test_every_signal_and_reason_the_code_can_emit_has_a_label():
     source = inspect.getsource(sig.Signals.observed)
-    assert set(re.findall(r'add\("([a-z_]+)"', source)) == set(contract.SIGNALS)
+    assert set(re.findall(r'add\(\s*"([a-z_]+)"', source)) == set(contract.SIGNALS)
     triggers = inspect.getsource(sig.Signals.triggers) + inspect.getsource(sig.decide)
-    handover_codes = set(re.findall(r'\("([a-z_]+)", f?"', triggers)) - {
+    handover_codes = set(re.findall(r'\(\s*"([a-z_]+)",\s*f?"', triggers)) - {
         "ask_description",
         "below_request_limit",
         "sarcasm",
