@@ -1,4 +1,4 @@
-"""Run in the Rasa environment (.venv-rasa) by tests/bridge/test_trust_edge.py; prints one JSON line.
+"""Run in the Rasa environment (.venv-rasa) by tests/bridge/test_trust_rasa.py; prints one JSON line.
 
 rasa_check.py read FILE      what Rasa's own reader (RasaYAMLReader) makes of an NLU file:
                              {"examples", "responses"} or {"error"}

@@ -8,43 +8,35 @@ so a later, more urgent conversation overtakes only customers who have not yet w
 and nobody starves. Because everyone ages at the same rate the order never changes by itself,
 which keeps the positions customers see stable.
 
-Expected wait (ETA). With S = the online agents' total chat slots for the skill, F = their free
-slots, and H = the median handling time (accepted → closed) of the last 50 chats closed in the
-past week (DEFAULT_HANDLE_SECONDS when there is none): position p ≤ F is taken at once (0 s);
-otherwise chats finish at a rate of S / H, and p − F of them must finish first:
-ETA = (p − F) × H / S. No capable agent online (or outside business hours): no ETA, a ticket is
-offered instead.
+Expected wait (ETA): position and ETA are computed from a snapshot of the queue (estimate.py);
+H, the median handling time of the last 50 chats closed in the past week, is measured here.
 
-Claims. A conversation is assigned by one conditional UPDATE (`… WHERE id = :id AND state =
-'queued'`, rowcount checked), so it is never given to two agents. Auto-assignment picks the
-next conversation with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (two bridges pick
-different conversations) and locks the chosen agent's row while it checks their capacity.
+Claims: assignment.py (manual picks and auto-assignment, never one conversation to two agents).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import statistics
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ...domain import texts
-from ...domain.errors import Conflict, NotFound
 from ...domain.states import State
-from ...models import Agent, Conversation, Handover, utcnow
+from ...models import Conversation, Handover, utcnow
 from ...repositories import agents as agents_repo
 from ...repositories import conversations as conversations_repo
 from ...repositories import handovers as handovers_repo
 from ...repositories import messages as messages_repo
 from ..infra.frames import Event, message_events, queue_changed, state_frame, topics
 from ..wiring.context import Context
+from .assignment import Assignment
 from .cards import handover_dict, with_waiting_message
+from .estimate import Estimate, Snapshot, can_handle
 
 log = logging.getLogger("handover_bridge.queue")
 
@@ -52,45 +44,7 @@ TICKET_OFFER = {"type": "ticket_offer"}
 HISTORY_WINDOW = timedelta(days=7)
 
 
-def can_handle(agent: Agent, skill: str) -> bool:
-    skills = agent.skills or []
-    return not skills or "*" in skills or skill in skills
-
-
-@dataclass
-class Estimate:
-    position: int
-    eta_seconds: int | None
-    agents_online: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"queue_position": self.position, "eta_seconds": self.eta_seconds, "agents_online": self.agents_online}
-
-
-@dataclass
-class Snapshot:
-    queued: list[tuple[Handover, Conversation]]
-    online: list[Agent]
-    loads: dict[int, int]
-    median_handle: float
-    open_now: bool
-    _lines: dict[str, list[int]] = field(default_factory=dict)
-
-    def estimate(self, handover: Handover) -> Estimate:
-        line = self._lines.get(handover.skill)
-        if line is None:
-            line = self._lines[handover.skill] = [h.id for h, _ in self.queued if h.skill == handover.skill]
-        position = line.index(handover.id) + 1 if handover.id in line else len(line) + 1
-        capable = [a for a in self.online if can_handle(a, handover.skill)]
-        if not capable or not self.open_now:
-            return Estimate(position, None, 0)
-        slots = sum(a.max_concurrent for a in capable)
-        free = sum(max(0, a.max_concurrent - self.loads.get(a.id, 0)) for a in capable)
-        eta = 0 if position <= free else math.ceil((position - free) * self.median_handle / max(slots, 1))
-        return Estimate(position, eta, len(capable))
-
-
-class QueueService:
+class QueueService(Assignment):
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self._median: tuple[float, float] = (0.0, float(ctx.settings.default_handle_seconds))
@@ -164,107 +118,6 @@ class QueueService:
         async with self.ctx.db.read() as session:
             self.ctx.metrics.queue_length.set(await handovers_repo.count_queued(session))
             self.ctx.metrics.agents_online.set(len(await agents_repo.online(session)))
-
-    # ---- assignment --------------------------------------------------------------------------
-
-    async def claim(
-        self, session: AsyncSession, conversation: Conversation, agent: Agent, actor: str
-    ) -> list[Event] | None:
-        """Assign a queued conversation to an agent: one conditional UPDATE. None = lost the race."""
-        if not await conversations_repo.transition(
-            session,
-            conversation.id,
-            [State.QUEUED],
-            State.ASSIGNED,
-            actor=actor,
-            agent_id=agent.id,
-            detail={"agent": agent.username},
-        ):
-            return None
-        now = utcnow()
-        handover = await handovers_repo.get(session, conversation.handover_id)
-        await handovers_repo.update_fields(session, handover.id, accepted_at=now, agent_id=agent.id, front=False)
-        await agents_repo.mark_assigned(session, agent.id)
-        agent_info = {"id": agent.id, "display_name": agent.display_name}
-        notice = await messages_repo.append(
-            session,
-            conversation.id,
-            "system",
-            texts.AGENT_JOINED.format(name=agent.display_name),
-            payload={"type": "agent_joined", "agent": agent_info},
-        )
-        self.ctx.metrics.wait_seconds.observe(max(0.0, (now - handover.queued_at).total_seconds()))
-        self.ctx.metrics.messages.labels("system").inc()
-        route = topics(conversation.id, agent.id)
-        return [
-            *message_events(conversation.id, agent.id, [notice]),
-            (
-                topics(conversation.id, agent.id, agents=True),
-                state_frame(conversation.id, State.ASSIGNED, agent=agent_info),
-            ),
-            (route, {"type": "agent_joined", "conversation_id": conversation.id, "agent": agent_info}),
-        ]
-
-    async def accept(self, agent: Agent, conversation_id: str) -> None:
-        """Manual pick from the queue."""
-        async with self.ctx.db.write() as session:
-            conversation = await conversations_repo.get(session, conversation_id)
-            if conversation is None:
-                raise NotFound("conversation not found")
-            if conversation.state != State.QUEUED:
-                raise Conflict("this conversation is not waiting (another agent may have taken it)", "not_queued")
-            if self.ctx.db.is_postgres:
-                await agents_repo.lock(session, agent.id)
-            load = (await conversations_repo.load_by_agent(session, [agent.id])).get(agent.id, 0)
-            if load >= agent.max_concurrent:
-                raise Conflict(f"you already have {load} chats (your limit is {agent.max_concurrent})", "at_capacity")
-            events = await self.claim(session, conversation, agent, f"agent:{agent.username}")
-            if events is None:
-                raise Conflict("another agent took this conversation first", "not_queued")
-        await self.ctx.publish(events)
-        await self.maintain()
-
-    async def auto_assign(self) -> int:
-        if not self.ctx.settings.auto_assign or not self.ctx.hours.is_open():
-            return 0  # outside business hours agents may still pick chats by hand
-        assigned = 0
-        while assigned < 1000:
-            events = await self._assign_next()
-            if events is None:
-                break
-            await self.ctx.publish(events)
-            assigned += 1
-        return assigned
-
-    async def _assign_next(self) -> list[Event] | None:
-        postgres = self.ctx.db.is_postgres
-        async with self.ctx.db.write() as session:
-            online = await agents_repo.online(session)
-            if not online:
-                return None
-            loads = await conversations_repo.load_by_agent(session, [a.id for a in online])
-            free = [a for a in online if loads.get(a.id, 0) < a.max_concurrent]
-            if not free:
-                return None
-            generalist = any(not a.skills or "*" in a.skills for a in free)
-            skills = None if generalist else sorted({s for a in free for s in a.skills})
-            conversation_id = await handovers_repo.next_queued_id(session, skills, skip_locked=postgres)
-            if conversation_id is None:
-                return None
-            conversation = await conversations_repo.get(session, conversation_id)
-            handover = await handovers_repo.get(session, conversation.handover_id)
-            candidates = sorted(
-                (a for a in free if can_handle(a, handover.skill)),
-                key=lambda a: (loads.get(a.id, 0), a.last_assigned_at.timestamp() if a.last_assigned_at else 0.0, a.id),
-            )
-            for agent in candidates:
-                if postgres:  # another bridge may have just filled this agent up
-                    locked = await agents_repo.lock(session, agent.id)
-                    load = (await conversations_repo.load_by_agent(session, [agent.id])).get(agent.id, 0)
-                    if locked is None or locked.presence != "online" or load >= locked.max_concurrent:
-                        continue
-                return await self.claim(session, conversation, agent, "system:auto_assign")
-            return None
 
     # ---- keeping customers informed ----------------------------------------------------------
 
