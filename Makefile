@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_nlu jieli_dialogue lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_contract jieli_nlu jieli_dialogue lexicon -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) 2>/dev/null)
 
 # The bridge's environment, tests and server (.venv, Python 3.11); the browser tests.
 include mk/bridge.mk

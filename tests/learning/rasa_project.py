@@ -54,7 +54,7 @@ class Project:
         for name in ("config.yml", "domain.yml"):
             shutil.copy2(ROOT / name, target / name)
         ignore = shutil.ignore_patterns("__pycache__", LEARNED)
-        for name in ("data", "jieli_nlu", "jieli_dialogue", "lexicon"):
+        for name in ("data", "jieli_contract", "jieli_nlu", "jieli_dialogue", "lexicon"):
             shutil.copytree(ROOT / name, target / name, ignore=ignore)
         return cls(target)
 
