@@ -8,9 +8,11 @@ Pure Python, standard library only (imported by the action server on Python 3.10
 * `signals` — the escalation signals an agent sees, and the frustration levels (平静 < 0.3 ≤ 不满 < 0.7 ≤ 愤怒);
 * `routing` — categories and skills, customer tiers, and the one priority rule;
 * `schema` — the versioned JSON Schema of a handover (`handover.schema.json`, read on first use);
+* `intents` — the Chinese label of each of the bot's intents;
 * `public` — `as_public_json()`, the labels the browser pages read (GET /api/contract).
 """
 
+from .intents import INTENT_LABELS, intent_label
 from .public import as_public_json
 from .reasons import (
     BRIDGE_ONLY_REASONS,

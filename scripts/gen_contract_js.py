@@ -31,7 +31,8 @@ PUBLIC_CONTRACT = """/**
  *   signals: Record<string, ContractLabel>,
  *   frustration_levels: ContractLevel[],
  *   categories: Record<string, ContractLabel>,
- *   tiers: Record<string, ContractLabel>
+ *   tiers: Record<string, ContractLabel>,
+ *   intents: Record<string, ContractLabel>
  * }} PublicContract
  */"""
 

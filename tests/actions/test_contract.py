@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import jieli_contract as contract
 from jieli_contract import schema as schema_module
@@ -111,6 +112,7 @@ def test_the_public_json_has_the_pages_shape():
         "frustration_levels",
         "categories",
         "tiers",
+        "intents",
     }
     assert data["frustration_levels"] == [
         {"code": "calm", "label": "平静", "min": 0.0},
@@ -121,3 +123,12 @@ def test_the_public_json_has_the_pages_shape():
     assert data["categories"]["物流"] == {"label": "物流", "skill": "logistics"}
     assert all(set(v) == {"label", "explanation"} for v in [*data["reasons"].values(), *data["signals"].values()])
     assert set(data["tiers"]) == set(contract.VIP_TIERS)
+
+
+def test_every_intent_of_the_domain_has_a_chinese_label():
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
+    intents = {i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]}
+    assert intents <= set(contract.INTENT_LABELS), intents - set(contract.INTENT_LABELS)
+    assert contract.as_public_json()["intents"]["order_status"] == {"label": "查订单 / 物流"}

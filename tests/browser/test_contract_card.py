@@ -86,6 +86,10 @@ def test_the_card_shows_every_reason_signal_and_level_in_chinese(bridge, context
             assert label == context["frustration_level"]
             expect(card.locator(".badge.mood")).to_contain_text(f"挫败感 {label}")
             levels.add(label)
+        for item in (context.get("intents") or [])[-6:]:  # 最近意图: the bot's intents in Chinese
+            label = LABELS["intents"].get(item["intent"], {}).get("label")
+            assert label, f"no label for the intent {item['intent']}"
+            expect(card.locator(".row", has_text="最近意图")).to_contain_text(label)
         assert_no_raw_json(card.inner_text(), f"the card of {name}")
         assert_no_raw_json(agent.locator("#app").inner_text(), f"the console showing {name}")
 

@@ -9,36 +9,16 @@ from typing import Any
 
 import yaml
 
+import jieli_contract as contract
+
 from ...domain.errors import Invalid, Unavailable
 from . import training_export as tx
 
 # Intents of the domain an agent may not tag: Rasa's own, the hand-back rating, and the FAQ
 # retrieval intent (tick 「答复可复用」 instead: the answer becomes a new FAQ).
 UNTAGGABLE = frozenset({"nlu_fallback", "request_rating", "rate", tx.FAQ_INTENT})
-# What the console shows for each intent (unknown ones show their name), topics first.
-INTENT_LABELS = {
-    "order_status": "查订单 / 物流",
-    "cancel_order": "取消订单",
-    "change_address": "修改地址",
-    "refund": "退款",
-    "return_exchange": "退换货",
-    "invoice": "发票",
-    "payment": "支付",
-    "coupon": "优惠券 / 价保",
-    "product_usage": "产品使用",
-    "product_info": "商品咨询",
-    "out_of_scope": "超出范围",
-    "complain": "投诉",
-    "request_human": "要人工客服",
-    "bot_challenge": "问是不是机器人",
-    "inform_order_id": "发订单号",
-    "greet": "打招呼",
-    "goodbye": "告别",
-    "thank": "感谢",
-    "affirm": "确认",
-    "deny": "否定",
-    "insult": "辱骂",
-}
+# What the console shows for each intent: the contract's labels (unknown ones show their name).
+INTENT_LABELS = contract.INTENT_LABELS
 
 
 @dataclass(frozen=True)

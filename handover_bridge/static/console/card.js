@@ -5,7 +5,7 @@
 import {dateTime, h, isObject, show} from "./dom.js";
 import {hasProfanity} from "./protect.js";
 import {maskedText} from "./mask.js";
-import {categoryLabel as contractCategoryLabel, reasonLabel as contractReasonLabel, stateLabel} from "./contract.js";
+import {categoryLabel as contractCategoryLabel, intentLabel, reasonLabel as contractReasonLabel, stateLabel} from "./contract.js";
 import {claimRows, frustrationOf, plain, reasonChips, signalChips} from "./handover_card.js";
 
 export {frustrationOf, plain, signalChips, stateLabel};
@@ -121,11 +121,11 @@ export function intentChips(ctx) {
   const list = Array.isArray(ctx.intents) ? ctx.intents : [];
   return list.slice(-6).map((item) => {
     if (isObject(item)) {
-      const name = show(item.intent, 30);
+      const name = show(intentLabel(item.intent), 30);
       const confidence = Number(item.confidence);
       return h("span", {class: "chip", text: Number.isFinite(confidence) ? `${name} ${confidence.toFixed(2)}` : name});
     }
-    return h("span", {class: "chip", text: show(item, 30)});
+    return h("span", {class: "chip", text: show(intentLabel(item), 30)});
   });
 }
 

@@ -54,6 +54,12 @@ export function reasonExplanation(/** @type {unknown} */ code) {
   return found ? found.explanation || "" : "";
 }
 
+/** "order_status" → "查订单 / 物流" (the bot's intents) */
+export function intentLabel(/** @type {unknown} */ name) {
+  const found = entry("intents", name);
+  return found ? found.label : String(name ?? "");
+}
+
 /** "pending_description" → "补充了问题" */
 export function signalLabel(/** @type {unknown} */ name) {
   const found = entry("signals", name);

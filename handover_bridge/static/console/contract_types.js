@@ -148,7 +148,8 @@
  *   signals: Record<string, ContractLabel>,
  *   frustration_levels: ContractLevel[],
  *   categories: Record<string, ContractLabel>,
- *   tiers: Record<string, ContractLabel>
+ *   tiers: Record<string, ContractLabel>,
+ *   intents: Record<string, ContractLabel>
  * }} PublicContract
  */
 
