@@ -120,6 +120,9 @@ Press Ctrl-C to stop.
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
+        # a second Ctrl-C or SIGTERM while stopping must not leave half the stack running
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("Stopping …", flush=True)
         stop_all(services)
 
