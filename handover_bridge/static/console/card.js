@@ -1,14 +1,13 @@
 // @ts-check
-// The handover card and the labels it shows: reason, category, priority, state, signal and customer
-// field labels; the badges of a queue item; the frustration meter; the 信号 (signals) chips and the
-// 顾客信息 (who the customer is) rows. Rendering only: data in, DOM nodes out.
+// The handover card: the badges of a queue item, who the customer is, order numbers, recent intents
+// and the card itself. The labels of codes come from the contract (contract.js); the rows that read
+// the action's context (reasons, signals, frustration, claims) from handover_card.js. Rendering
+// only: data in, DOM nodes out.
 import {dateTime, h, isObject, show} from "./dom.js";
 import {hasProfanity} from "./protect.js";
 import {maskedText} from "./mask.js";
-import {categoryLabel as contractCategoryLabel, intentLabel, reasonLabel as contractReasonLabel, stateLabel} from "./contract.js";
-import {claimRows, frustrationOf, plain, reasonChips, signalChips} from "./handover_card.js";
-
-export {frustrationOf, plain, signalChips, stateLabel};
+import {categoryLabel, intentLabel, reasonLabel} from "./contract.js";
+import {claimRows, frustrationOf, reasonChips, signalChips} from "./handover_card.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
 /** @typedef {import("./contract_types.js").HandoverContext} Context the handover context (its JSON Schema: jieli_contract) */
@@ -27,21 +26,6 @@ export function priorityLabel(priority) {
   const n = Number(priority);
   if (!Number.isFinite(n)) return null;
   return `P${n} ${PRIORITIES[Math.min(Math.max(n, 0), 3)]}`;
-}
-
-/**
- * @param {unknown} category
- */
-export function categoryLabel(category) {
-  if (!category) return null;
-  return contractCategoryLabel(category);   // the bridge stores 物流 / 售后 / 账单 / 产品 / 其他 (aliases mapped)
-}
-
-/**
- * @param {unknown} reason
- */
-export function reasonLabel(reason) {
-  return contractReasonLabel(reason);
 }
 
 /**

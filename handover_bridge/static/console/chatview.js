@@ -5,7 +5,8 @@
 import {$, $$, h, isObject} from "./dom.js";
 import {toast} from "./session.js";
 import {S, api, currentChat} from "./state.js";
-import {stateLabel, claimsOf, handoverCard, verifiedIdentity} from "./card.js";
+import {claimsOf, handoverCard, verifiedIdentity} from "./card.js";
+import {stateLabel} from "./contract.js";
 import {isBotPart, pendingNode, refreshComposer, renderMessage, renderTyping, scrollChat} from "./transcript.js";
 import {applyTranscript, customerName, newChat, renderChatList} from "./chats.js";
 import {openClose, openTransfer} from "./dialogs.js";

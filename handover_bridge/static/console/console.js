@@ -7,7 +7,8 @@
 // This module starts the page and wires the few calls that go up the import order (the modules import
 // each other in one direction only: no cycles). The rest lives by concern, from the bottom up:
 //   dom.js, protect.js, canned.js, session.js   helpers, masking rules, canned replies, login
-//   state.js       the shared state, the /api/agent helper      card.js        the handover card and its labels
+//   state.js       the shared state, the /api/agent helper      card.js        the handover card
+//   contract.js    the contract's labels (GET /api/contract)     handover_card.js  its rows that read the action's context
 //   mask.js        masked abusive text                         alerts.js      presence, sound, title, abuse count
 //   transcript.js  messages, pending replies, typing           connection.js  the WebSocket (../shared/socket.js)
 //   tickets.js     left messages                               chats.js       my chats, messages by seq, the list

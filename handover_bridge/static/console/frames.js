@@ -5,7 +5,7 @@
 import {$, isObject} from "./dom.js";
 import {toast} from "./session.js";
 import {S} from "./state.js";
-import {stateLabel} from "./card.js";
+import {stateLabel} from "./contract.js";
 import {renderTyping} from "./transcript.js";
 import {send} from "./connection.js";
 import {addMessage, adoptChat, endChat, onError, renderChatList} from "./chats.js";

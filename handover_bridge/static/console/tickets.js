@@ -5,7 +5,8 @@ import {$, dateTime, h, isObject, show} from "./dom.js";
 import {hasProfanity} from "./protect.js";
 import {toast} from "./session.js";
 import {S, api} from "./state.js";
-import {TICKET_STATUS, claimsOf, identityLine, plain, verifiedIdentity} from "./card.js";
+import {TICKET_STATUS, claimsOf, identityLine, verifiedIdentity} from "./card.js";
+import {plain} from "./handover_card.js";
 import {maskedText} from "./mask.js";
 
 export async function refreshTickets() {
