@@ -5,6 +5,7 @@ not data, and the pages need it before anyone logs in."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from sanic import Blueprint, Request
@@ -12,16 +13,23 @@ from sanic.response import HTTPResponse
 
 import jieli_contract as contract
 
-from .common import dumps, reply
+from .common import dumps
 
 bp = Blueprint("contract", url_prefix="/api/contract")
 
 
+@functools.lru_cache(maxsize=1)
+def published() -> tuple[str, str]:
+    """The served body and its ETag: the contract does not change while the process runs, so both
+    are made once, on the first request."""
+    body = dumps(contract.as_public_json())
+    return body, f'"{hashlib.sha256(body.encode()).hexdigest()[:16]}"'
+
+
 @bp.get("")
 async def public(request: Request):
-    data = contract.as_public_json()
-    etag = f'"{hashlib.sha256(dumps(data).encode()).hexdigest()[:16]}"'
+    body, etag = published()
     headers = {"Cache-Control": "public, max-age=300", "ETag": etag}
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return HTTPResponse(status=304, headers=headers)
-    return reply(data, headers=headers)
+    return HTTPResponse(body, headers=headers, content_type="application/json")
