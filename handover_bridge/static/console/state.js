@@ -8,11 +8,11 @@ export const SOUND_KEY = "jieli-console:sound";
 
 /**
  * One conversation this agent works on (or previews, read-only). `handover` is the bridge's record,
- * its `context` what the action sent (loosely typed until the contract's typedefs are wired).
+ * its `context` what the action sent (typed by the contract's schema: contract_types.js).
  * @typedef {object} Chat
  * @property {string} id
  * @property {string} state
- * @property {Object<string, any> | null} handover
+ * @property {(Object<string, any> & {context?: import("./contract_types.js").HandoverContext}) | null} handover
  * @property {Object<string, any>} metadata
  * @property {Map<number, Object<string, any>>} messages by seq
  * @property {number} maxSeq
