@@ -69,7 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = ROOT / "var" / "log"
     bridge_url = f"http://127.0.0.1:{BRIDGE_PORT}"
     action_token = secrets.token_urlsafe(24)  # fresh for every demo run, shared by both sides
-    services = rasa_services(RASA_PORT, ACTION_PORT, ROOT / "models" / "jieli.tar.gz", log_dir)
+    # Rasa's trackers: var/rasa/trackers.db unless JIELI_RASA_TRACKER_STORE names another store
+    services = rasa_services(
+        RASA_PORT,
+        ACTION_PORT,
+        ROOT / "models" / "jieli.tar.gz",
+        log_dir,
+        tracker_store=os.environ.get("JIELI_RASA_TRACKER_STORE") or None,
+    )
     services[0].env.update({"JIELI_BRIDGE_URL": bridge_url, "JIELI_ACTION_TOKEN": action_token})
     services.append(
         bridge_service(

@@ -23,6 +23,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # imported as scripts.supervise too (bench/)
+from rasa_endpoints import endpoints_yaml  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 BRIDGE_PY = ROOT / ".venv" / "bin" / "python"
@@ -117,29 +120,42 @@ def rasa_services(
     *,
     rasa_token: str | None = None,
     webhook_token: str | None = None,
+    tracker_store: str | None = None,
+    lock_store: str | None = None,
+    action_url: str | None = None,
+    name_suffix: str = "",
 ) -> list[Service]:
     """The action server and the Rasa server (REST channel + HTTP API), both on 127.0.0.1, each
     answering only its one client: Rasa's HTTP API wants `rasa_token` (services[1].token: give it
     to the bridge as JIELI_RASA_TOKEN, see bridge_service), the action server wants `webhook_token`,
-    which Rasa sends. Fresh random tokens when not given."""
+    which Rasa sends. Fresh random tokens when not given.
+
+    Rasa keeps its trackers in `tracker_store` (see rasa_endpoints.py): by default a SQLite file
+    beside the log folder (`<log_dir>/../rasa/trackers.db`), so a restarted Rasa continues every
+    conversation. Several nodes share one PostgreSQL store and a Redis `lock_store`; `action_url`
+    then points at the action servers' balancer, and `name_suffix` tells the nodes' logs apart."""
     rasa_token = rasa_token or new_token()
     webhook_token = webhook_token or new_token()
     log_dir.mkdir(parents=True, exist_ok=True)
-    endpoints = log_dir / "endpoints.yml"  # next to the logs: no stray temporary folder
+    tracker_store = tracker_store or f"sqlite:///{(log_dir.parent / 'rasa' / 'trackers.db').resolve()}"
+    endpoints = log_dir / f"endpoints{name_suffix}.yml"  # next to the logs: no stray temporary folder
     write_private(
-        endpoints, f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n  token: "{webhook_token}"\n'
+        endpoints,
+        endpoints_yaml(
+            action_url or f"http://127.0.0.1:{action_port}/webhook", webhook_token, tracker_store, lock_store
+        ),
     )
     return [
         Service(
-            "action server",
+            f"action server{name_suffix}",
             [str(RASA_BIN / "python"), "-m", "actions.server", "-p", str(action_port), "--host", "127.0.0.1"],
             f"http://127.0.0.1:{action_port}/health",
             env={"SANIC_HOST": "127.0.0.1", "JIELI_ACTIONS_WEBHOOK_TOKEN": webhook_token},
-            log_path=log_dir / "actions.log",  # a refused token: it exits (code 2), start_all says so
+            log_path=log_dir / f"actions{name_suffix}.log",  # a refused token: it exits (code 2), start_all says so
             token=webhook_token,
         ),
         Service(
-            "Rasa",
+            f"Rasa{name_suffix}",
             [
                 str(RASA_BIN / "rasa"),
                 "run",
@@ -158,7 +174,7 @@ def rasa_services(
                 str(ROOT / "credentials.yml"),
             ],
             f"http://127.0.0.1:{rasa_port}/status?token={rasa_token}",
-            log_path=log_dir / "rasa.log",
+            log_path=log_dir / f"rasa{name_suffix}.log",
             fatal_signs=("Could not load model", "No agent loaded"),
             token=rasa_token,
         ),
