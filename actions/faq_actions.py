@@ -1,6 +1,7 @@
 """Policy questions answered straight from shop/policy.yml: invoices, payment, coupons and
-pre-sales product facts. The best-matching topic's answer, else a one-line overview with the
-section's topics as quick-reply buttons."""
+pre-sales product facts. The best-matching topic's answer; else, when the message plainly asks
+about a topic of another section (policy.pick_topic_anywhere), that answer; else a one-line
+overview with the section's topics as quick-reply buttons."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ class FaqAction(JieliAction, abc.ABC):
     intent: str = ""
 
     def handle(self, dispatcher, tracker, domain):
-        topic = policy.pick_topic(self.section, latest_text(tracker), topic_entity(tracker))
+        text = latest_text(tracker)
+        topic = policy.pick_topic(self.section, text, topic_entity(tracker))
+        if topic is None and (elsewhere := policy.pick_topic_anywhere(text, exclude=self.section)):
+            topic = elsewhere[1]  # the question is plainly about another topic: answer it, not our menu
         if topic is None:
             ask(
                 dispatcher,

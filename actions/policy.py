@@ -199,6 +199,35 @@ def pick_topic(section_name: str | Iterable[dict], text: str | None, topic_id: s
     return best
 
 
+# The sections whose topics answer a question on their own (no order to look up first): when the
+# understood intent's own section has nothing for a message, the best of these answers it rather
+# than the intent's menu ("运费多少" read as a product question still gets the shipping fee).
+ANSWER_SECTIONS = ("shipping", "return_exchange", "refund", "invoice", "payment", "coupon", "product_info", "general")
+# a match across sections must be clear: keyword characters hit in all (one two-character word is
+# too little to move a question to another topic)
+MIN_CROSS_SECTION_SCORE = 3
+
+
+def pick_topic_anywhere(text: str | None, exclude: str = "") -> tuple[str, dict] | None:
+    """(section, topic) of the answer topic that best matches ``text`` in any answer section but
+    ``exclude``; topics that need an order looked up (``needs_order``) are left to their action.
+    None without a clear match."""
+    if not text or is_payload(text):
+        return None
+    normalized = normalize_text(text)
+    best, best_score = None, (MIN_CROSS_SECTION_SCORE - 1, 0)
+    for name in ANSWER_SECTIONS:
+        if name == exclude:
+            continue
+        for topic in topics(name):
+            if topic.get("needs_order"):
+                continue
+            score = keyword_score(topic.get("keywords"), normalized)
+            if score > best_score:
+                best, best_score = (name, topic), score
+    return best
+
+
 def topic_buttons(intent: str, topic_list: Iterable[dict], featured: Any = None) -> list[dict]:
     """Up to four quick replies ``/<intent>{"topic":"<id>"}`` titled with the topic titles."""
     all_topics = topics(topic_list)

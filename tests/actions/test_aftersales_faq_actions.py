@@ -333,3 +333,27 @@ def test_faq_overview_buttons_use_the_intent(action, section):
     _, messages = run_action(action(), load_tracker("bad_input", as_owner=True, text="嗯", intent=section))
     assert 1 <= len(messages[0]["buttons"]) <= 4
     assert all(b["payload"].startswith(f'/{section}{{"topic":"') for b in messages[0]["buttons"])
+
+
+@pytest.mark.parametrize(
+    "action,text,fact",
+    [
+        # understood as a product question, plainly about shipping: the fee, not the product menu
+        (ActionProductInfo, "邮费怎么算的呀", "元包邮"),
+        # understood as a coupon question, plainly about the warranty
+        (ActionCoupon, "电器坏了保修期是多久", "免费保修"),
+        # understood as an invoice question, plainly asking for the hotline
+        (ActionInvoice, "你们的联系电话发我一下", "400-820-5151"),
+        (ActionPayment, "下单以后多久发货", "小时内发货"),
+    ],
+)
+def test_a_question_plainly_about_another_topic_gets_that_answer_not_a_menu(action, text, fact):
+    _, messages = run_action(action(), load_tracker("bad_input", as_owner=True, text=text, intent=action.section))
+    assert fact in messages[0]["text"]
+    assert not messages[0].get("buttons") or "topic" not in messages[0]["buttons"][0]["payload"]
+
+
+def test_one_short_word_of_another_topic_is_not_enough_to_leave_the_menu():
+    # "会员" (two characters) alone is a weak hint of the points topic: the payment menu stays
+    _, messages = run_action(ActionPayment(), load_tracker("bad_input", as_owner=True, text="会员呢", intent="payment"))
+    assert all(b["payload"].startswith('/payment{"topic":"') for b in messages[0]["buttons"])
