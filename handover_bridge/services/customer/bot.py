@@ -131,7 +131,6 @@ class RasaClient:
     ):
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
         self.rasa_urls = tuple(url.rstrip("/") for url in urls)
-        self.rasa_url = self.rasa_urls[0]
         self.action_server_url = action_server_url.rstrip("/")
         self.timeout = timeout
         # a refused or unanswered connection attempt is known quickly: the call moves on
