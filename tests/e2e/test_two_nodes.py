@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import urllib.request
 from dataclasses import dataclass
@@ -78,18 +77,12 @@ class TwoNodes:
 
 
 @pytest.fixture(scope="module")
-def two_nodes(tmp_path_factory):
+def two_nodes(tmp_path_factory, seed_shop):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` first")
     tmp = tmp_path_factory.mktemp("two_nodes")
     log = tmp / "log"
-    shop_db = f"sqlite:///{tmp / 'shop.db'}"
-    subprocess.run(
-        [sys.executable, "-m", "actions.shop.seed", "--db", shop_db, "--reset"],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    shop_db = seed_shop(tmp)
     database = None
     if postgres_reachable():
         database = f"jieli_rasa_{secrets.token_hex(6)}"  # Rasa creates it (login_db postgres)
