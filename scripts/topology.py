@@ -498,7 +498,7 @@ def prepare(layout: Layout) -> None:
         if url.startswith(("postgresql://", "postgres://")):
             ensure_database(url)
     if layout.redis_url:
-        _check_redis(layout.redis_url)
+        check_redis(layout.redis_url)
     bridge = next(p for p in layout.programs.values() if p.role == "bridge")
     wanted = [name for name in layout.agents if not (layout.demo and name in DEMO_AGENTS)]
     if wanted:
@@ -552,7 +552,7 @@ def drop_database(url: str) -> None:
     asyncio.run(run())
 
 
-def _check_redis(url: str) -> None:
+def check_redis(url: str) -> None:
     import redis
 
     try:
