@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         "no",
         "off",
     )
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (`&`)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     running: topology.Topology | None = None
     try:
