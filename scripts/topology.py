@@ -56,6 +56,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # imported as scripts.
 from ports import free_port  # noqa: E402
 from supervise import BASE_ENV, BRIDGE_PY, ROOT, bridge_service, new_token, rasa_services, write_private  # noqa: E402
 
+sys.path.insert(1, str(ROOT))
+# the agents a demo-mode bridge makes itself, and their password
+from handover_bridge.config import DEMO_AGENTS, DEMO_PASSWORD  # noqa: E402
+
 MODEL = ROOT / "models" / "jieli.tar.gz"
 KINDS = ("embedded", "scaled")
 # the scaled set-up's stores: the local PostgreSQL and Redis unless told otherwise
@@ -63,9 +67,6 @@ LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 DEFAULT_DATABASE_URL = f"{LOCAL_POSTGRES}/jieli"
 DEFAULT_TRACKER_STORE = f"{LOCAL_POSTGRES}/jieli_rasa"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-# The demo agents (handover_bridge.config.DEMO_AGENTS / DEMO_PASSWORD: the bridge makes them in demo mode)
-DEMO_AGENTS = ("agent1", "agent2")
-DEMO_PASSWORD = "jieli-demo"
 HAPROXY_NAMES = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
 
 # supervisord: seconds a program must stay up to count as started, and tries before giving up
@@ -198,7 +199,9 @@ def describe(
         return ports.get(name) or free_port()
 
     secrets_ = _state_secrets(state_dir, demo)
-    agent_password = env.get("JIELI_DEMO_PASSWORD", DEMO_PASSWORD) if demo else secrets_["agent_password"]
+    # demo mode: the password the bridges read (they inherit this environment, `env` wins)
+    demo_password = env.get("JIELI_DEMO_PASSWORD") or os.environ.get("JIELI_DEMO_PASSWORD") or DEMO_PASSWORD
+    agent_password = demo_password if demo else secrets_["agent_password"]
     rasa_token, webhook_token, action_token = new_token(), new_token(), secrets_["action_token"]
 
     front_port = port or free_port()
