@@ -505,8 +505,9 @@ def prepare(layout: Layout) -> None:
     bridge = next(p for p in layout.programs.values() if p.role == "bridge")
     wanted = [name for name in layout.agents if not (layout.demo and name in DEMO_AGENTS)]
     if wanted:
-        _migrate(bridge)  # once, before the agents are made in parallel
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        _migrate(bridge)  # once, before the agents are made
+        parallel = 4 if layout.bridge_database_url.startswith("postgres") else 1  # SQLite: one writer
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
             list(pool.map(lambda name: _create_agent(bridge, name, layout.agent_password), wanted))
 
 
