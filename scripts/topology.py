@@ -574,7 +574,7 @@ def _bridge_command(bridge: Program, *args: str, extra_env: Mapping[str, str] | 
         text=True,
         timeout=120,
     )
-    if result.returncode != 0 and "exists" not in (result.stderr + result.stdout):
+    if result.returncode != 0 and "exists already" not in (result.stderr + result.stdout):  # made before
         raise TopologyError(
             f"python -m handover_bridge {' '.join(args)} failed: {(result.stderr or result.stdout).strip()}"
         )
