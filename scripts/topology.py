@@ -746,19 +746,21 @@ def launch(layout: Layout) -> Topology:
             raise TopologyError(f"HAProxy refuses {path}: {(check.stderr or check.stdout).strip()}")
     socket_path, socket_dir = _socket_path(layout.state_dir)
     write_private(layout.config_path, supervisord_config(layout, socket_path))
-    process = subprocess.Popen(
-        [str(Path(BRIDGE_PY).parent / "supervisord"), "-c", str(layout.config_path)],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # Ctrl-C in the terminal reaches `make demo`, which stops it in order
-    )
+    output = layout.log_dir / "supervisord.out"  # what it says before its own log is open
+    with open(output, "wb") as out:
+        process = subprocess.Popen(
+            [str(Path(BRIDGE_PY).parent / "supervisord"), "-c", str(layout.config_path)],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in the terminal reaches `make demo`, which stops it in order
+        )
     topology = Topology(layout, process, socket_path, socket_dir)
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+            error = output.read_text(errors="replace").strip()
             raise TopologyError(f"supervisord did not start: {error}{topology._supervisord_tail()}")
         try:
             if topology._rpc().getState()["statename"] == "RUNNING":
