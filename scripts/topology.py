@@ -20,8 +20,9 @@ Programs run in their own process group, stopped and killed as a group (Rasa's c
 Every program is described once (`Program`: argv, environment, health URL, log) from
 scripts/supervise.py's `rasa_services` and `bridge_service`; supervisord's and HAProxy's
 configuration files are written from that description into the state folder, mode 600 (they hold
-tokens). `describe` only describes (no I/O but free ports); `prepare` makes the databases and agents;
-`launch` starts supervisord; `start` does all three and waits until every program is healthy.
+tokens). `describe` starts nothing (it picks free ports, writes the set-up's secrets and Rasa's
+endpoints files); `prepare` makes the databases and agents; `launch` writes the configuration and
+starts supervisord; `start` does all three and waits until every program is healthy.
 
     topology = start("scaled", state_dir=Path("var/scale"))
     topology.url                   # where customers and agents connect
