@@ -196,3 +196,34 @@ def test_praise_of_an_agent_or_an_earlier_agent_is_not_a_request(rules, text):
 
 def test_praise_first_does_not_hide_a_request_after_it(rules):
     assert rules.decide(normalize_text("上次人工客服态度很好 这次也给我转人工"), "thank") == "promote"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不想再跟软件打字了",
+        "别让自动回复回我了",
+        "找个能拍板的来",
+        "让说话算数的人出来",
+        "我想跟上回那位客服说",
+        "帮我转给之前那个小哥哥",
+        "帮我接个珍人",
+    ],
+)
+def test_requests_by_refusing_software_asking_for_a_decider_or_an_earlier_agent(rules, text):
+    assert rules.decide(normalize_text(text), "complain") == "promote"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要不要请人工来铺",
+        "是人工绣的花吗",
+        "给人工客服打个五星",
+        "帮我给那位客服点个赞",
+        "回头再找人工吧",
+        "明天上班了再联系客服",
+    ],
+)
+def test_labour_ratings_and_later_are_not_a_request_now(rules, text):
+    assert rules.decide(normalize_text(text), "thank") != "promote"
