@@ -61,7 +61,8 @@ FLOORS = {
     "set_d": Floors(accuracy=0.92, human_recall=0.94, traps=2),
     "set_e": Floors(accuracy=0.95, human_recall=0.97, traps=2),
     "set_f": Floors(accuracy=0.94, human_recall=0.97, traps=2),
-    "set_g": Floors(accuracy=0.90, human_recall=0.94, traps=2),
+    "set_g": Floors(accuracy=0.90, human_recall=0.97, traps=2),
+    "set_h": Floors(accuracy=0.89, human_recall=0.96, traps=2),
 }
 
 
