@@ -1,18 +1,24 @@
 """The long-conversation curve: does a bot turn cost more as the conversation gets longer?
 
-    .venv/bin/python bench/long_conversation.py                 # or: make bench-long (about 3 minutes)
-    .venv/bin/python bench/long_conversation.py --conversations 3 --tracker-store memory
+    .venv/bin/python bench/long_conversation.py                 # or: make bench-long (a few minutes)
+    .venv/bin/python bench/long_conversation.py --tracker-store memory --roll-after 0
 
-One customer at a time talks to Rasa's REST channel (no bridge: what is measured is Rasa, its
-tracker store, the escalation policy and the action server) for `--turns` turns, a fixed script of
-everyday questions, an order lookup that needs the order number and the phone's last digits, and
-follow-ups that use the remembered order. Each turn is timed from the request to the full answer.
-It prints the bot-turn p50 and p95 over turns 1–20, 91–110 and 181–200, and the ratio of the last
+Customers talk to Rasa's REST channel (no bridge: what is measured is Rasa, its tracker store, the
+escalation policy and the action server) for `--turns` turns each, a fixed script of everyday
+questions, an order lookup that needs the order number and the phone's last digits, and
+follow-ups that use the remembered order. One message at a time, never two at once; the
+conversations (3 by default) start 90 turns apart and take turns, so that turns 1–20 of the last
+are measured while turns 181–200 of the first are (and 91–110 of the middle one): a busy machine
+weighs on every window alike. Each turn is timed from the request to the full answer, and the
+CPU time Rasa and the action server spent on it is read from /proc. It prints the bot-turn p50
+and p95 over turns 1–20, 91–110 and 181–200, the mean CPU per turn, and the ratio of the last
 window's p50 to the first's (the issue's target: at most 1.25).
 
 Rasa and the action server are started here (scripts/supervise.py) with the real model on free
 ports on 127.0.0.1, and a tracker store of `--tracker-store`: `sqlite` (default: a file in a
-temporary folder, as `make demo`), `memory` (Rasa's default, for comparison) or a PostgreSQL URL.
+temporary folder, as `make demo`), `memory` (Rasa's default, for comparison) or a PostgreSQL URL;
+`--roll-after` sets how many customer messages a Rasa session holds (jieli_dialogue/tracker_store.py;
+0: one session for the whole conversation, as before).
 
 Importable, for the load test: `play(rasa_url, ...)` plays the conversations against a Rasa that
 is already running and returns a `Curve`; `run(...)` starts Rasa and the action server, plays,
@@ -80,6 +86,10 @@ class Curve:
 
     turns: int
     latencies: list[list[float]] = field(default_factory=list)  # [conversation][turn - 1]
+    # CPU seconds Rasa and the action server spent on each turn (when their pids are known): unlike
+    # the latency, hardly affected by what else the machine runs; /proc counts in 10 ms ticks, so
+    # only a window's mean means something
+    cpu: list[list[float]] = field(default_factory=list)
     no_reply: int = 0  # turns the bot answered with nothing
     handovers: int = 0  # escalation actions seen in the trackers (must be 0: a paused bot is fast)
     sessions: list[int] = field(default_factory=list)  # Rasa sessions per conversation (rolls + 1)
@@ -90,6 +100,11 @@ class Curve:
 
     def p(self, first: int, last: int, q: float) -> float:
         return percentile(self.window(first, last), q)
+
+    def cpu_ms(self, first: int, last: int) -> float:
+        """Mean CPU milliseconds per turn over these turns (nan when not measured)."""
+        values = [c for conv in self.cpu for c in conv[first - 1 : last]]
+        return sum(values) / len(values) * 1000 if values else float("nan")
 
     def ratio(self, windows=WINDOWS) -> float:
         """p50 of the last window over p50 of the first."""
@@ -106,11 +121,15 @@ class Curve:
                     "turns": f"{a}-{b}",
                     "p50_ms": round(self.p(a, b, 50) * 1000, 1),
                     "p95_ms": round(self.p(a, b, 95) * 1000, 1),
+                    "cpu_ms_per_turn": None if not self.cpu else round(self.cpu_ms(a, b), 1),
                 }
                 for a, b in windows
                 if b <= self.turns
             ],
             "ratio_p50_last_first": round(self.ratio(windows), 3) if windows[-1][1] <= self.turns else None,
+            "ratio_cpu_last_first": round(self.cpu_ms(*windows[-1]) / self.cpu_ms(*windows[0]), 3)
+            if self.cpu and windows[-1][1] <= self.turns
+            else None,
             "no_reply": self.no_reply,
             "handovers": self.handovers,
             "sessions": self.sessions,
@@ -125,6 +144,18 @@ def percentile(values: list[float], q: float) -> float:
     k = (len(ordered) - 1) * q / 100.0
     lo, hi = math.floor(k), math.ceil(k)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes, from /proc/<pid>/stat (0 for one that is gone)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
 
 
 class RasaClient:
@@ -170,6 +201,12 @@ class RasaClient:
 ESCALATION_ACTIONS = {"action_handover", "action_ask_handover_problem", "action_offer_handover"}
 
 
+def default_stagger(turns: int, conversations: int) -> int:
+    """Turns between the starts of the conversations: the first's last 20 turns then run at the
+    same time as the last one's first 20 (and, with three, the middle one's 91–110)."""
+    return (turns - 20) // (conversations - 1) if conversations > 1 and turns > 20 else 0
+
+
 def play(
     rasa_url: str,
     token: str = "",
@@ -177,32 +214,44 @@ def play(
     conversations: int = 1,
     script: tuple[str, ...] = SCRIPT,
     progress: bool = False,
+    pids: list[int] | None = None,
+    stagger: int | None = None,
 ) -> Curve:
-    """Play `conversations` conversations of `turns` turns, one after the other, against a running
-    Rasa; time every turn. `token`: Rasa's --auth-token (to read the trackers afterwards)."""
+    """Play `conversations` conversations of `turns` turns against a running Rasa and time every
+    turn. One message at a time (never two at once), round-robin over the conversations, each
+    starting `stagger` turns after the one before (default: `default_stagger`), so that the early
+    turns of one are measured while the late turns of another are: whatever else the machine does
+    meanwhile weighs on both alike. `token`: Rasa's --auth-token (to read the trackers afterwards);
+    `pids`: the processes whose CPU time each turn costs (Rasa, the action server), if they run here."""
+    stagger = default_stagger(turns, conversations) if stagger is None else stagger
     curve = Curve(turns)
+    senders = [f"long-{uuid.uuid4().hex[:12]}" for _ in range(conversations)]
+    curve.latencies = [[] for _ in senders]
+    curve.cpu = [[] for _ in senders] if pids else []
     client = RasaClient(rasa_url, token)
     try:
-        for number in range(conversations):
-            sender = f"long-{uuid.uuid4().hex[:12]}"
-            latencies = []
-            for turn in range(turns):
-                text = script[turn % len(script)]
+        for step in range(turns + stagger * (conversations - 1)):
+            for number, sender in enumerate(senders):
+                turn = step - number * stagger
+                if not 0 <= turn < turns:
+                    continue
+                cpu_before = cpu_seconds(pids) if pids else 0.0
                 started = time.perf_counter()
-                replies = client.say(sender, text)
-                latencies.append(time.perf_counter() - started)
+                replies = client.say(sender, script[turn % len(script)])
+                curve.latencies[number].append(time.perf_counter() - started)
+                if pids:
+                    curve.cpu[number].append(cpu_seconds(pids) - cpu_before)
                 if not replies:
                     curve.no_reply += 1
-                if progress and (turn + 1) % 50 == 0:
-                    window = latencies[-50:]
-                    print(
-                        f"  conversation {number + 1}, turn {turn + 1}: "
-                        f"p50 of the last 50 {percentile(window, 50) * 1000:.1f} ms",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-            curve.latencies.append(latencies)
-            if token:
+            if progress and (step + 1) % 50 == 0:
+                recent = [lat for conv in curve.latencies for lat in conv[-10:]]
+                print(
+                    f"  step {step + 1}: p50 of the latest turns {percentile(recent, 50) * 1000:.1f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        if token:
+            for sender in senders:
                 events = client.events(sender)
                 curve.handovers += sum(
                     1 for e in events if e.get("event") == "action" and e.get("name") in ESCALATION_ACTIONS
@@ -226,14 +275,17 @@ def seed_shop(db_url: str) -> None:
 
 def run(
     turns: int = 200,
-    conversations: int = 1,
+    conversations: int = 3,
     tracker_store: str = "sqlite",
     model: Path = MODEL,
     progress: bool = False,
     env: dict[str, str] | None = None,
+    roll_after: int | None = None,
 ) -> Curve:
     """Start Rasa and the action server (the real model, `tracker_store`: "sqlite", "memory" or a
-    PostgreSQL URL), play the conversations straight to Rasa's REST channel, stop them."""
+    PostgreSQL URL; `roll_after`: customer messages per Rasa session, None for the default, 0 for
+    never — jieli_dialogue/tracker_store.py), play the conversations straight to Rasa's REST
+    channel, stop them."""
     if not model.exists():
         raise RuntimeError(f"no trained model at {model}: run make train first")
     with tempfile.TemporaryDirectory(prefix="jieli-long-") as tmp_name:
@@ -244,7 +296,8 @@ def run(
         seed_shop(shop_db)
         store = f"sqlite:///{tmp / 'rasa' / 'trackers.db'}" if tracker_store == "sqlite" else tracker_store
         rasa_port, action_port = free_port(), free_port()
-        services = rasa_services(rasa_port, action_port, private_model, tmp / "log", tracker_store=store)
+        extra = {} if roll_after is None else {"roll_after": roll_after}
+        services = rasa_services(rasa_port, action_port, private_model, tmp / "log", tracker_store=store, **extra)
         for service in services:
             service.env.update(
                 {"JIELI_SHOP_DB_URL": shop_db, "JIELI_SHOP_ADAPTER": "sql", "JIELI_BRIDGE_URL": "", **(env or {})}
@@ -263,10 +316,13 @@ def run(
                 turns=turns,
                 conversations=conversations,
                 progress=progress,
+                pids=[service.process.pid for service in services],
             )
         finally:
             stop_all(services)
     curve.label = "memory" if tracker_store == "memory" else urllib.parse.urlsplit(store).scheme
+    if tracker_store != "memory" and roll_after is not None:
+        curve.label += f", roll_after {roll_after}"
     return curve
 
 
@@ -274,14 +330,20 @@ def report(curve: Curve, windows=WINDOWS) -> str:
     lines = [
         f"long conversation ({curve.label or 'tracker store ?'}): {len(curve.latencies)} conversation(s) of "
         f"{curve.turns} turns, straight to Rasa's REST channel",
-        f"  {'turns':>9}  {'p50 ms':>8}  {'p95 ms':>8}",
+        f"  {'turns':>9}  {'p50 ms':>8}  {'p95 ms':>8}  {'CPU ms/turn':>11}  (Rasa + action server, mean)",
     ]
     for first, last in windows:
         if last <= curve.turns:
             lines.append(
                 f"  {first:>4}-{last:<4}  {curve.p(first, last, 50) * 1000:8.1f}  {curve.p(first, last, 95) * 1000:8.1f}"
+                f"  {curve.cpu_ms(first, last):11.1f}"
             )
     if windows[-1][1] <= curve.turns:
+        if curve.cpu:
+            cpu_ratio = curve.cpu_ms(*windows[-1]) / curve.cpu_ms(*windows[0])
+            lines.append(
+                f"  CPU per turn, turns {windows[-1][0]}-{windows[-1][1]} / {windows[0][0]}-{windows[0][1]} = {cpu_ratio:.2f}"
+            )
         ratio = curve.ratio(windows)
         verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
         lines.append(
@@ -298,17 +360,27 @@ def report(curve: Curve, windows=WINDOWS) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--turns", type=int, default=200)
-    parser.add_argument("--conversations", type=int, default=2, help="played one after the other (default 2)")
+    parser.add_argument(
+        "--conversations", type=int, default=3, help="staggered, one message at a time (default 3, see play())"
+    )
     parser.add_argument(
         "--tracker-store",
         default="sqlite",
         help="sqlite (default), memory, or postgresql://user@host:port/db (a database of its own: it is left behind)",
     )
+    parser.add_argument(
+        "--roll-after",
+        type=int,
+        default=None,
+        help="customer messages per Rasa session (SQL stores; default: the store's, 20; 0: never roll)",
+    )
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the ratio misses the target")
     args = parser.parse_args(argv)
-    curve = run(args.turns, args.conversations, args.tracker_store, args.model, progress=True)
+    curve = run(
+        args.turns, args.conversations, args.tracker_store, args.model, progress=True, roll_after=args.roll_after
+    )
     print(report(curve))
     if args.json:
         print(json.dumps(curve.as_dict(), ensure_ascii=False))
