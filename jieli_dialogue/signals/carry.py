@@ -41,6 +41,7 @@ from .events import (
     COMPLAIN,
     HUMAN,
     INSULT,
+    MAX_TEXT,
     PROBLEM_ACTION,
     REPEAT_WINDOW,
     Turn,
@@ -178,12 +179,14 @@ _USER_KEYS = ("text", "timestamp", "message_id", "input_channel")
 
 
 def trimmed(event: Mapping[str, Any]) -> dict | None:
-    """An event as the carry keeps it (None: not kept): customer and bot messages, actions other
-    than action_listen, pause and resume, with only the fields the signals and the handover
-    context read."""
+    """An event as the carry keeps it (None: not kept): customer and bot messages (their first
+    MAX_TEXT characters), actions other than action_listen, pause and resume, with only the fields
+    the signals and the handover context read."""
     kind = event.get("event")
     if kind == "user":
         kept = {"event": "user", **{k: event.get(k) for k in _USER_KEYS if event.get(k) is not None}}
+        if isinstance(kept.get("text"), str):
+            kept["text"] = kept["text"][:MAX_TEXT]  # all the signals read of a message
         if is_external(event):
             kept["metadata"] = {"is_external": True}
         parse = event.get("parse_data") if isinstance(event.get("parse_data"), Mapping) else {}
@@ -206,7 +209,12 @@ def trimmed(event: Mapping[str, Any]) -> dict | None:
         kept["parse_data"] = data
         return kept
     if kind == "bot":
-        kept = {"event": "bot", "text": event.get("text"), "timestamp": event.get("timestamp")}
+        text = event.get("text")
+        kept = {
+            "event": "bot",
+            "text": text[:MAX_TEXT] if isinstance(text, str) else text,
+            "timestamp": event.get("timestamp"),
+        }
         data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
         buttons = [
             {"title": b.get("title"), "payload": b.get("payload")}
