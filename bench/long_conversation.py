@@ -300,7 +300,15 @@ def run(
         services = rasa_services(rasa_port, action_port, private_model, tmp / "log", tracker_store=store, **extra)
         for service in services:
             service.env.update(
-                {"JIELI_SHOP_DB_URL": shop_db, "JIELI_SHOP_ADAPTER": "sql", "JIELI_BRIDGE_URL": "", **(env or {})}
+                {
+                    "JIELI_SHOP_DB_URL": shop_db,
+                    "JIELI_SHOP_ADAPTER": "sql",
+                    "JIELI_BRIDGE_URL": "",
+                    # one OpenMP thread, as Rasa runs in production: the sentence encoder's spinning
+                    # OpenMP threads otherwise cost several times a turn's own CPU on a busy machine
+                    "OMP_NUM_THREADS": "1",
+                    **(env or {}),
+                }
             )
         start_all(services)
         try:
@@ -330,13 +338,14 @@ def report(curve: Curve, windows=WINDOWS) -> str:
     lines = [
         f"long conversation ({curve.label or 'tracker store ?'}): {len(curve.latencies)} conversation(s) of "
         f"{curve.turns} turns, straight to Rasa's REST channel",
-        f"  {'turns':>9}  {'p50 ms':>8}  {'p95 ms':>8}  {'CPU ms/turn':>11}  (Rasa + action server, mean)",
+        f"  {'turns':>9}  {'p50 ms':>8}  {'p95 ms':>8}"
+        + (f"  {'CPU ms/turn':>11}  (Rasa + action server, mean)" if curve.cpu else ""),
     ]
     for first, last in windows:
         if last <= curve.turns:
             lines.append(
                 f"  {first:>4}-{last:<4}  {curve.p(first, last, 50) * 1000:8.1f}  {curve.p(first, last, 95) * 1000:8.1f}"
-                f"  {curve.cpu_ms(first, last):11.1f}"
+                + (f"  {curve.cpu_ms(first, last):11.1f}" if curve.cpu else "")
             )
     if windows[-1][1] <= curve.turns:
         if curve.cpu:
