@@ -56,7 +56,10 @@ from jieli_dialogue import signals as sig
 def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict:
     """The body of POST /api/handovers for this tracker (see the module docstring)."""
     lexicon = lexicon if lexicon is not None else sig.default_lexicon()
-    events = sig.applied_events(tracker.events or [])
+    # a session the tracker store rolled comes back together: the messages it carried, then its own
+    # (older messages are in the bridge's own transcript; their counts are in the signals)
+    events, carry = sig.continued(tracker.events or [])
+    earlier_turns = carry.turns if carry else 0
     decision = tracker.get_slot(sig.ESCALATION_SLOT)
     try:
         thresholds = sig.Thresholds.from_mapping(
@@ -64,11 +67,11 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
         )
     except ValueError:
         thresholds = sig.Thresholds()
-    signals = sig.compute_signals(events, lexicon)
+    signals = sig.compute_signals(tracker.events or [], lexicon)
     codes, explanations = reasons_of(signals, thresholds, decision)
 
     turns = sig.customer_turns(events)
-    transcript, answers = transcript_of(events, lexicon)
+    transcript, answers = transcript_of(events, lexicon, earlier_turns)
     session_turns = sig.customer_turns(events, sig.session_start(events))
     pending_answer = session_turns[-1] if signals.pending_description and session_turns else None
     # after an agent handed the conversation back, the new problem is in what came since
@@ -94,7 +97,7 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
     metadata.pop(JIELI_IDENTITY, None)  # a live credential for the action server: never to an agent
     priority, factors = priority_of(signals, thresholds, metadata, order, customer)
     category = category_of(turns, slots.get("order_topic"), problem)
-    turn_numbers = {t.index: n for n, t in enumerate(turns, start=1)}
+    turn_numbers = {t.index: n for n, t in enumerate(turns, start=1 + earlier_turns)}
     abusive_turns = [e for e in transcript if e.get("abusive")]
     reason = contract.first_reason(codes)
     wants = problem_text(problem, lexicon)
@@ -152,7 +155,7 @@ def build_handover(tracker: Tracker, lexicon: sig.Lexicon | None = None) -> dict
         "metadata": metadata,
         "customer": customer,
         "transcript": transcript[-MAX_TRANSCRIPT:],
-        "transcript_truncated": len(transcript) > MAX_TRANSCRIPT,
+        "transcript_truncated": len(transcript) > MAX_TRANSCRIPT or earlier_turns > 0,
         "channel": tracker.get_latest_input_channel(),
         "requested_at": timeutil.now_utc().isoformat(),
     }

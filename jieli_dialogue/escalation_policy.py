@@ -1,6 +1,6 @@
 """EscalationPolicy: the Rasa-native decision point for handing a customer to a person.
 
-Every turn the policy looks at the whole tracker and asks `jieli_dialogue.signals.decide` —
+Every turn the policy looks at the tracker's current session and asks `jieli_dialogue.signals.decide` —
 explicit requests, consecutive fallbacks, the same question asked again, complaints, insults and
 the frustration score (docs/escalation.md). When a rule fires it predicts, with confidence 1.0,
 
@@ -51,7 +51,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import SessionStarted, SlotSet
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
@@ -62,6 +62,20 @@ logger = logging.getLogger(__name__)
 
 LEXICON_FILE = "frustration_lexicon.json"
 PRIORITY = 6  # RulePolicy 4, MemoizationPolicy 3, TEDPolicy 1
+
+
+def session_events(tracker: DialogueStateTracker) -> List[Dict[Text, Any]]:
+    """The events of the tracker's current session, as dicts: all the signals read (a rolled
+    session carries what they need from before it, jieli_dialogue/signals/carry.py). Rasa's SQL
+    tracker store loads no more; an in-memory tracker holds the whole conversation, and converting
+    all of it on every prediction made a turn cost more the longer the conversation."""
+    events = list(tracker.events)
+    start = 0
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], SessionStarted):
+            start = index
+            break
+    return [events[index].as_dict() for index in range(start, len(events))]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT], is_trainable=True)
@@ -151,8 +165,7 @@ class EscalationPolicy(Policy):
         """The escalation decision for this tracker (None: no opinion)."""
         if tracker.is_paused():
             return None
-        events = [event.as_dict() for event in tracker.events]
-        decision = signals.decide(events, self.thresholds, self._lexicon())
+        decision = signals.decide(session_events(tracker), self.thresholds, self._lexicon())
         if decision is None:
             return None
         known = domain.action_names_or_texts

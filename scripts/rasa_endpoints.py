@@ -8,6 +8,10 @@ default in-memory store forgets every conversation when Rasa restarts, so Jieli 
 - `postgresql://user[:password]@host:port/db` (production, several Rasa nodes sharing one store);
 - `memory` (only for a benchmark that compares against Rasa's default).
 
+The SQL stores are `jieli_dialogue.tracker_store.RollingSQLTrackerStore`: Rasa's SQL tracker store
+that starts a new Rasa session, going on with the conversation, every `roll_after` customer
+messages (default 20; 0: never), so that a bot turn costs the same at turn 200 as at turn 10.
+
 Several Rasa nodes also need a shared lock store (`redis://host:port/db`), else two nodes could
 work on one conversation at once; the bridge still sends each conversation to one node at a time
 (Rasa's Redis lock is not atomic across servers, rasa#9213). Standard library only.
@@ -24,21 +28,25 @@ def _quoted(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
-def tracker_store_yaml(url: str) -> str:
+STORE_CLASS = "jieli_dialogue.tracker_store.RollingSQLTrackerStore"
+ROLL_AFTER = 20  # jieli_dialogue/tracker_store.py ROLL_AFTER (this module runs without Rasa installed)
+
+
+def tracker_store_yaml(url: str, roll_after: int = ROLL_AFTER) -> str:
     """The `tracker_store:` block for `url` ('' for Rasa's in-memory store)."""
     if url == "memory":
         return ""
     parts = urlsplit(url)
+    head = f"tracker_store:\n  type: {STORE_CLASS}\n  roll_after: {int(roll_after)}\n"
     if parts.scheme == "sqlite":  # SQLAlchemy's form: sqlite:///relative/path or sqlite:////absolute/path
         if not url.startswith("sqlite:///"):
             raise ValueError(f"unsupported tracker store {url!r}: use sqlite:///path")
         path = Path(unquote(url.removeprefix("sqlite:///")))
         path.parent.mkdir(parents=True, exist_ok=True)  # SQLite creates the file, not its folder
-        return f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {_quoted(path)}\n"
+        return f"{head}  dialect: sqlite\n  db: {_quoted(path)}\n"
     if parts.scheme in ("postgresql", "postgres"):
         lines = [
-            "tracker_store:",
-            "  type: SQL",
+            head.rstrip("\n"),
             "  dialect: postgresql",
             f"  url: {_quoted(parts.hostname or '127.0.0.1')}",
             f"  port: {parts.port or 5432}",
@@ -74,10 +82,12 @@ def lock_store_yaml(url: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def endpoints_yaml(action_url: str, webhook_token: str, tracker_store: str, lock_store: str | None = None) -> str:
+def endpoints_yaml(
+    action_url: str, webhook_token: str, tracker_store: str, lock_store: str | None = None, roll_after: int = ROLL_AFTER
+) -> str:
     """The whole endpoints file of one Rasa node."""
     return (
         f"action_endpoint:\n  url: {_quoted(action_url)}\n  token: {_quoted(webhook_token)}\n"
-        + tracker_store_yaml(tracker_store)
+        + tracker_store_yaml(tracker_store, roll_after)
         + lock_store_yaml(lock_store)
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # imported as scripts.supervise too (bench/)
-from rasa_endpoints import endpoints_yaml  # noqa: E402
+from rasa_endpoints import ROLL_AFTER, endpoints_yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
@@ -125,6 +125,7 @@ def rasa_services(
     lock_store: str | None = None,
     action_url: str | None = None,
     name_suffix: str = "",
+    roll_after: int = ROLL_AFTER,
 ) -> list[Service]:
     """The action server and the Rasa server (REST channel + HTTP API), both on 127.0.0.1, each
     answering only its one client: Rasa's HTTP API wants `rasa_token` (services[1].token: give it
@@ -134,7 +135,8 @@ def rasa_services(
     Rasa keeps its trackers in `tracker_store` (see rasa_endpoints.py): by default a SQLite file
     beside the log folder (`<log_dir>/../rasa/trackers.db`), so a restarted Rasa continues every
     conversation. Several nodes share one PostgreSQL store and a Redis `lock_store`; `action_url`
-    then points at the action servers' balancer, and `name_suffix` tells the nodes' logs apart."""
+    then points at the action servers' balancer, and `name_suffix` tells the nodes' logs apart.
+    `roll_after`: customer messages per Rasa session (jieli_dialogue/tracker_store.py; 0: never roll)."""
     rasa_token = rasa_token or new_token()
     webhook_token = webhook_token or new_token()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -143,7 +145,11 @@ def rasa_services(
     write_private(
         endpoints,
         endpoints_yaml(
-            action_url or f"http://127.0.0.1:{action_port}/webhook", webhook_token, tracker_store, lock_store
+            action_url or f"http://127.0.0.1:{action_port}/webhook",
+            webhook_token,
+            tracker_store,
+            lock_store,
+            roll_after,
         ),
     )
     return [
@@ -176,7 +182,8 @@ def rasa_services(
             ],
             f"http://127.0.0.1:{rasa_port}/status?token={rasa_token}",
             log_path=log_dir / f"rasa{name_suffix}.log",
-            fatal_signs=("Could not load model", "No agent loaded"),
+            # the last: Rasa could not import the tracker store named and would forget every conversation
+            fatal_signs=("Could not load model", "No agent loaded", "Using `InMemoryTrackerStore` instead"),
             token=rasa_token,
         ),
     ]

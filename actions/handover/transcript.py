@@ -55,13 +55,15 @@ def first_sentence(text: str, limit: int) -> str:
     return clip(text, limit)
 
 
-def transcript_of(events: list[dict], lexicon: sig.Lexicon) -> tuple[list[dict], list[dict]]:
+def transcript_of(events: list[dict], lexicon: sig.Lexicon, earlier_turns: int = 0) -> tuple[list[dict], list[dict]]:
     """(transcript, answers): every customer and bot message with its time, and the bot's
-    substantive answers (message text, the action that said it, the turn it answered)."""
+    substantive answers (message text, the action that said it, the turn it answered).
+    `earlier_turns`: customer messages before these events (a rolled session's, see
+    jieli_dialogue/signals/carry.py), so that turn numbers count from the conversation's start."""
     transcript: list[dict] = []
     answers: list[dict] = []
     action: str | None = None
-    turn = 0
+    turn = earlier_turns
     for event in events:
         kind = event.get("event")
         if kind == "action":
@@ -109,7 +111,7 @@ def transcript_of(events: list[dict], lexicon: sig.Lexicon) -> tuple[list[dict],
             if action:
                 entry["action"] = action
             transcript.append(entry)
-            if text and action not in NOT_ANSWERS and turn:
+            if text and action not in NOT_ANSWERS and turn > earlier_turns:
                 answers.append({"turn": turn, "action": action, "text": text})
         elif kind == "pause":
             transcript.append({"sender": "system", "text": "已转人工客服", "timestamp": iso(event.get("timestamp"))})

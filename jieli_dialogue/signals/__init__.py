@@ -7,6 +7,9 @@ the action that explains the decision to the agent run the same code. Nothing he
 Where the signals look
 ----------------------
 * **Session** — events since the last `session_started` / `restart` (rewinds and undos applied).
+  A session the tracker store rolled to keep Rasa's turns short (carry.py) is not a new one: its
+  `session_started` carries the last messages before it and counters for the older ones, and
+  `continued` puts the session back together.
 * **Window** — the part of the session since the last escalation: the last `action_handover`
   (successful or not) or the last `resume` (an agent handed the conversation back). Counters
   restart there, so a second escalation in the same conversation works like the first.
@@ -108,12 +111,14 @@ Anything else: no opinion (the other policies decide).
 from __future__ import annotations
 
 # The code lives in one module per seam (each imports only the ones before it):
-#   events → lexicon → emotion → repetition → unhelped_turns → thresholds → explanation → decision
+#   events → lexicon → emotion → repetition → unhelped_turns → thresholds → explanation → carry
+#   → decision → roll
 # Every name the old single module had is re-exported here, so `from jieli_dialogue import signals`
 # and `from jieli_dialogue.signals import X` work as before.
 from jieli_nlu.normalize import normalize_text
 from jieli_nlu.order_ids import find_order_ids
 
+from .carry import CARRY_KEY, CARRY_TURNS, Carry, Counts, continued, trimmed
 from .decision import Decision, _signals, compute_signals, decide
 from .emotion import (
     _CAPS_RUN,
@@ -191,6 +196,7 @@ from .lexicon import (
     read_lexicon_file,
 )
 from .repetition import _CJK_OR_LATIN, _grams, _repeats, content, insists, similarity
+from .roll import make_carry, roll_events
 from .thresholds import Thresholds
 from .unhelped_turns import (
     asks_passed_over_again,

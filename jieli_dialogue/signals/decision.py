@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from jieli_nlu.order_ids import find_order_ids
-from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
+from jieli_nlu.problem_kinds import PROBLEM_LABELS
 
+from .carry import Carry, Counts, continued
 from .emotion import frustration_of, turn_emotion
 from .events import (
     ACTION_LISTEN,
@@ -30,12 +31,12 @@ from .events import (
     PROBLEM_ACTION,
     THANK,
     Turn,
-    applied_events,
     awaiting_reply,
     customer_turns,
     is_external,
     last_action,
     last_resume,
+    problem_of,
     session_start,
     slot_value,
     window_start,
@@ -50,8 +51,8 @@ from .unhelped_turns import describes_problem, explains_complaint, says_not_help
 def compute_signals(events: Iterable[Mapping[str, Any]], lexicon: Lexicon | None = None) -> Signals:
     """The signals for the newest customer message of these events (raw tracker events)."""
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    applied = applied_events(events)
-    return _signals(applied, lexicon)
+    applied, carry = continued(events)
+    return _signals(applied, lexicon, carry=carry)
 
 
 def window_turns(applied: list[dict], session: list[Turn]) -> list[Turn]:
@@ -60,8 +61,17 @@ def window_turns(applied: list[dict], session: list[Turn]) -> list[Turn]:
     return [t for t in session if t.index >= start]
 
 
-def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None = None) -> Signals:
-    """The signals; `session` (the session's customer turns) when the caller has them already."""
+def older_window(applied: list[dict], carry: Carry | None) -> Counts:
+    """What the messages of a rolled session older than its carried events add to the window
+    (carry.py): their counts when the window reaches back past the carried events, else nothing."""
+    return carry.window if carry is not None and window_start(applied) == session_start(applied) else Counts()
+
+
+def _signals(
+    applied: list[dict], lexicon: Lexicon, session: list[Turn] | None = None, carry: Carry | None = None
+) -> Signals:
+    """The signals; `session` (the session's customer turns) when the caller has them already;
+    `carry`: what a rolled session carries (`continued`)."""
     if session is None:
         session = customer_turns(applied, session_start(applied))
     window = window_turns(applied, session)
@@ -69,11 +79,16 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         return Signals()
     latest = window[-1]
     earlier_session = [t for t in session if t.index < latest.index]
-    handover_before = any(
+    handover_before = (carry is not None and carry.handover) or any(
         e.get("event") == "action" and e.get("name") == HANDOVER_ACTION
         for e in applied[session_start(applied) : latest.index]
     )
-    since_resume = [t for t in session if t.index > last_resume(applied)]
+    resumed_at = last_resume(applied)
+    since_resume = [t for t in session if t.index > resumed_at]
+    # a rolled session's older messages count when the time since the last resume reaches back past its carried events
+    reaches_back = carry is not None and resumed_at < session_start(applied)
+    older = older_window(applied, carry)
+    counts = older.then(Counts.of(window))
     recent = since_resume[-lexicon.turns :]  # frustration looks at no more than these
     emotions = [turn_emotion(t, lexicon) for t in recent]
     frustration = frustration_of(emotions, lexicon)
@@ -83,6 +98,8 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         if turn.intent != HUMAN:
             break
         consecutive_requests += 1
+    if reaches_back and consecutive_requests == len(since_resume):
+        consecutive_requests += carry.resume_streak
     consecutive_fallbacks = fallback_streak(window)
     ironic = [t for t in sarcastic_thanks(recent, emotions, lexicon) if t.index >= window[0].index]
     # insults: the NLU's insult intent, or abuse inside another message ("你们是不是脑子有病 问个退款这么费劲")
@@ -99,8 +116,9 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
     pending = bool(slot_value(applied[: latest.index], PENDING_SLOT))
     return Signals(
         explicit_request=latest.intent == HUMAN,
-        human_requests=sum(1 for t in window if t.intent == HUMAN),
-        requests_since_resume=sum(1 for t in since_resume if t.intent == HUMAN),
+        human_requests=counts.requests,
+        requests_since_resume=sum(1 for t in since_resume if t.intent == HUMAN)
+        + (carry.resume_requests if reaches_back else 0),
         consecutive_requests=consecutive_requests,
         consecutive_fallbacks=consecutive_fallbacks,
         unreadable_turns=unreadable_streak(window),
@@ -110,11 +128,11 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         else 0,
         repeated_texts=tuple(t.text for t in repeated),
         complaint=latest.intent == COMPLAIN or sarcasm,
-        complaints=sum(1 for t in window if t.intent == COMPLAIN) + len(ironic),
+        complaints=counts.complaints + len(ironic),
         sarcasm=sarcasm,
         explains_complaint=explains_complaint(latest, window[:-1], lexicon),
         insult=latest.index in abusive,
-        insults=len(abusive),
+        insults=len(abusive) + older.insults,
         negative_words=tuple(negative_words),
         shouting=emotions[-1].shouting,
         shouting_score=emotions[-1].shouting_score,
@@ -123,10 +141,12 @@ def _signals(applied: list[dict], lexicon: Lexicon, session: list[Turn] | None =
         frustration=frustration,
         frustration_level=lexicon.level(frustration),
         window_frustration=window_frustration,
-        first_contact=not handover_before and not any(t.informative for t in earlier_session),
+        first_contact=not handover_before
+        and not (carry is not None and carry.informative)
+        and not any(t.informative for t in earlier_session),
         request_has_description=describes_problem(latest, lexicon),
         pending_description=pending,
-        customer_turns=len(window),
+        customer_turns=counts.turns,
     )
 
 
@@ -186,7 +206,7 @@ def decide(
     predicts nothing (EscalationPolicy is not asked: it checks `tracker.is_paused()` too)."""
     thresholds = thresholds or Thresholds()
     lexicon = lexicon if lexicon is not None else default_lexicon()
-    applied = applied_events(events)
+    applied, carry = continued(events)
     if not applied:
         return None
     user_index = awaiting_reply(applied)
@@ -198,7 +218,7 @@ def decide(
     if is_external(applied[user_index]):
         return None
     session = customer_turns(applied, session_start(applied))  # read once: the signals and the rules below
-    signals = _signals(applied, lexicon, session)
+    signals = _signals(applied, lexicon, session, carry)
     if not signals.customer_turns:
         return None
 
@@ -234,21 +254,22 @@ def decide(
         )
     turns = window_turns(applied, session)
     latest = turns[-1] if turns else None
+    older = older_window(applied, carry)
     reported = [t for t in turns[:-1] if PROBLEM_ACTION in t.actions]
-    if reported and latest is not None and continues_problem(latest):
-        label = PROBLEM_LABELS.get(problem_of(reported[-1]) or "", "商品问题")
+    if (reported or older.reported) and latest is not None and continues_problem(latest):
+        label = PROBLEM_LABELS.get((problem_of(reported[-1]) if reported else older.problem) or "", "商品问题")
         return handover([("problem_report", f"客户报告了{label}，机器人已回应，客户接着说明")])
     if latest is not None and says_not_helped(latest, lexicon):
-        answered = [t for t in turns[:-1] if t.informative and t.replies and not t.fell_back]
-        if len(answered) >= 2:
+        answered = sum(1 for t in turns[:-1] if t.answered) + older.answered
+        if answered >= 2:
             # "说来说去都是这几句，没用": the bot answered twice or more and the customer says it did not help
-            return handover([("bot_failure", f"机器人答复了{cn(len(answered))}次，客户说没有用")])
+            return handover([("bot_failure", f"机器人答复了{cn(answered)}次，客户说没有用")])
     if latest is not None and problem_of(latest) and not went_away(latest):
         label = PROBLEM_LABELS.get(problem_of(latest), "商品问题")
         if latest.intent == INSULT or signals.frustration_level != CALM:
             # a defect told by a customer already upset: a person, now
             return handover([("problem_report", f"客户报告了{label}，并且已经不满")])
-        if any(t.informative and not t.fell_back and t.intent != COMPLAIN for t in turns[:-1]):
+        if older.understood or any(t.understood for t in turns[:-1]):
             # the bot already answered them in this conversation, and now the thing is broken
             return handover([("problem_report", f"客户报告了{label}，机器人之前的答复没有解决")])
         return Decision(PROBLEM_ACTION, ("problem_report",), (f"客户报告了{label}",), signals, thresholds)
@@ -294,14 +315,6 @@ def unreadable_streak(turns: list[Turn]) -> int:
             break
         streak += 1
     return streak
-
-
-def problem_of(turn: Turn) -> str | None:
-    """The kind of problem the message reports (the NLU's entity `problem`), or None."""
-    for entity in turn.entities:
-        if entity.get("entity") == PROBLEM_ENTITY and entity.get("value") in PROBLEM_LABELS:
-            return entity["value"]
-    return None
 
 
 # After the bot answered a reported problem, these do not go on about it ("谢谢", "不用了", "拜拜").

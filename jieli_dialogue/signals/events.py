@@ -9,6 +9,7 @@ from typing import Any
 
 from jieli_nlu.nonsense import garbled, nonsense, only_fillers
 from jieli_nlu.normalize import normalize_text
+from jieli_nlu.problem_kinds import PROBLEM_ENTITY, PROBLEM_LABELS
 
 # intents
 HUMAN = "request_human"
@@ -89,6 +90,18 @@ class Turn:
         return self.intent not in UNINFORMATIVE
 
     @property
+    def answered(self) -> bool:
+        """An informative message the bot understood and answered (what "didn't help" after
+        two answers counts)."""
+        return self.informative and bool(self.replies) and not self.fell_back
+
+    @property
+    def understood(self) -> bool:
+        """An informative message the bot understood, not a complaint: a question it could answer
+        (a problem reported after one is a problem its answer did not solve)."""
+        return self.informative and not self.fell_back and self.intent != COMPLAIN
+
+    @property
     def fell_back(self) -> bool:
         """Not understood: nlu_fallback, answered with a fallback or a clarifying question, read as
         out of scope though it says nothing at all ("kjhkjh", "？？", "😂😂😂"), or voice input that
@@ -109,6 +122,14 @@ class Turn:
         if self.payload or not (self.text or "").strip():
             return False  # a button, or an intent with no text (trigger_intent, a test story)
         return garbled(self.text) or nonsense(self.normalized) or only_fillers(self.normalized)
+
+
+def problem_of(turn: Turn) -> str | None:
+    """The kind of problem the message reports (the NLU's entity `problem`), or None."""
+    for entity in turn.entities:
+        if entity.get("entity") == PROBLEM_ENTITY and entity.get("value") in PROBLEM_LABELS:
+            return entity["value"]
+    return None
 
 
 def applied_events(events: Iterable[Mapping[str, Any]]) -> list[dict]:

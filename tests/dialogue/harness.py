@@ -164,14 +164,15 @@ class InProcessBot:
         return conversation
 
     async def _events(self, sender: str) -> list:
-        tracker = await self.agent.tracker_store.retrieve(sender)
+        # every session: a rolling tracker store (jieli_dialogue/tracker_store.py) reads back only the last
+        tracker = await self.agent.tracker_store.retrieve_full_tracker(sender)
         return list(tracker.events) if tracker else []
 
     async def say(self, sender: str, text: str, metadata: dict | None = None) -> Reply:
         before = len(await self._events(sender))
         channel = CollectingOutputChannel()
         await self.agent.handle_message(UserMessage(text, channel, sender, metadata=metadata or {}))
-        tracker = await self.agent.tracker_store.retrieve(sender)
+        tracker = await self.agent.tracker_store.retrieve_full_tracker(sender)
         new = list(tracker.events)[before:]
         actions = [
             e.action_name
@@ -181,14 +182,14 @@ class InProcessBot:
         return Reply(text, actions, channel.messages, tracker.is_paused())
 
     async def resume_and_rate(self, sender: str) -> Reply:
+        before = len(await self._events(sender))
         tracker = await self.agent.tracker_store.retrieve(sender)
-        before = len(tracker.events)
         tracker.update(ConversationResumed())
         await self.agent.tracker_store.save(tracker)
         channel = CollectingOutputChannel()
         tracker = await self.agent.processor.fetch_tracker_and_update_session(sender)
         await self.agent.trigger_intent("request_rating", [], channel, tracker)  # saves the tracker
-        new = list(tracker.events)[before:]
+        new = (await self._events(sender))[before:]
         actions = [e.action_name for e in new if e.type_name == "action" and e.action_name != "action_listen"]
         return Reply("EXTERNAL: request_rating", actions, channel.messages, tracker.is_paused())
 
