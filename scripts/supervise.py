@@ -100,8 +100,11 @@ class Service:
 
 
 def new_token() -> str:
-    """A fresh secret for one run (256 bits, URL-safe: it travels as a query parameter)."""
-    return secrets.token_urlsafe(32)
+    """A fresh secret for one run (256 bits, URL-safe: it travels as a query parameter). Never
+    with a leading "-": `rasa run --auth-token -abc…` takes it for an option and exits (1 run in 64)."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def write_private(path: Path, text: str) -> None:
