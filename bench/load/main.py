@@ -1,0 +1,345 @@
+"""The load test, in one run (`make bench-load`; about 9 minutes on 2 cores):
+
+    .venv/bin/python bench/bench_load.py            # the whole run: the scaled set-ups, 1 vs 2 Rasa nodes, faults
+    .venv/bin/python bench/bench_load.py --quick    # a smoke test on the embedded set-up (about 1.5 minutes)
+
+1. **Capacity, 1 vs 2 Rasa nodes.** The scaled set-up (scripts/topology.py: HAProxy in front of 2
+   bridges on PostgreSQL and Redis, Rasa nodes on a PostgreSQL tracker store, HAProxy in front of 2
+   action servers) with 1 Rasa node, then with 2: the same customers (FAQ turns, think time
+   0.5–1.5 s, enough of them to keep Rasa saturated) for the same time. Printed: bot turns/s, the
+   bot-turn p50/p95/p99, every program's CPU, bot turns per Rasa core, each component's CPU per bot
+   turn, and the ratio of the two throughputs (target ≥ 1.4).
+2. **Mixed load with faults** on the 2-node set-up: FAQ customers, customers who look an order up
+   and ask about it again every few turns, customers who ask for a person (agents answer them on
+   their console sockets and hand back). In the middle: kill -9 of rasa-1, then actions-1, then
+   bridge-1 (supervisord restarts each). Printed: throughput, bot-turn percentiles, the
+   handover-to-visible times, errors, memory per program; then, from the bridge's database, every
+   acknowledged message stored once and in order (verify.py), the customers whose socket died with
+   bridge-1 reconnected through HAProxy and resumed, and every order asked about again after the
+   kills answered from the conversation's slots.
+3. **The long-conversation curve** (bench/long_conversation.py's `play`, when that file is there):
+   one 200-turn conversation straight to a Rasa node of the running set-up.
+
+The load generator is Locust used as a library, in a process of its own (swarm.py; its CPU is
+reported with the rest: it shares the 2 cores). Everything listens on 127.0.0.1; every phase is
+bounded in time; the set-ups, their databases (PostgreSQL databases of their own, dropped at the
+end) and the swarm are stopped on errors, Ctrl-C and SIGTERM too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+from scripts.ports import free_port
+from scripts.supervise import RASA_BIN
+
+from . import report
+from .phases import ROOT, Kill, Phase, Result, run, say
+from .procs import Sampler
+
+MODEL = ROOT / "models" / "jieli.tar.gz"
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+
+# Every program of the set-up gets these: one address (127.0.0.1, HAProxy) sends everything here,
+# far beyond a shop's per-address limits; the action servers read a fresh copy of the demo shop.
+LOAD_ENV = {
+    "JIELI_RATE_IP_PER_MIN": "10000000",
+    "JIELI_RATE_IP_BURST": "10000000",
+    "JIELI_RATE_CONVERSATION_PER_MIN": "10000000",
+    "JIELI_RATE_CONVERSATION_BURST": "10000000",
+    "JIELI_RATE_LOGIN_IP_PER_MIN": "100000",
+    "JIELI_RATE_LOGIN_IP_BURST": "100000",
+    "JIELI_ACCESS_LOG": "false",
+    "JIELI_SHOP_ADAPTER": "sql",
+}
+
+
+FULL = {"customers": 30, "agents": 3, "fault_seconds": 150.0, "curve_turns": 200}
+QUICK = {"customers": 8, "agents": 1, "fault_seconds": 30.0, "curve_turns": 0}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a smoke test on the embedded set-up, with a bridge kill")
+    parser.add_argument("--capacity-customers", type=int, default=60, help="customers in the capacity phases (60)")
+    parser.add_argument("--capacity-seconds", type=float, default=60.0, help="seconds of each capacity phase (60)")
+    parser.add_argument("--customers", type=int, help="customers in the mixed phase with faults (30; quick: 8)")
+    parser.add_argument("--agents", type=int, help="agents answering handovers (3; quick: 1)")
+    parser.add_argument("--fault-seconds", type=float, help="seconds of the mixed phase (150; quick: 30)")
+    parser.add_argument("--no-compare", action="store_true", help="skip the capacity phases (1 vs 2 Rasa nodes)")
+    parser.add_argument("--no-faults", action="store_true", help="the mixed phase without kills")
+    parser.add_argument("--curve-turns", type=int, help="turns of the long conversation (200; quick: 0 = skipped)")
+    parser.add_argument(
+        "--long-conversation",
+        type=Path,
+        default=None,
+        help="the file with the long-conversation curve's play() (default: bench/long_conversation.py)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write every figure as JSON here")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the set-ups' logs (kept anyway after an error)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args(argv)
+    defaults = QUICK if args.quick else FULL
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
+
+
+# ---- set-ups ---------------------------------------------------------------------------------
+
+
+def topology_module() -> types.ModuleType:
+    try:
+        from scripts import topology
+    except ImportError as error:
+        raise SystemExit(f"error: scripts/topology.py is missing or broken ({error})") from None
+    return topology
+
+
+def seed_shop(tmp: Path) -> str:
+    url = f"sqlite:///{tmp / 'shop.db'}"
+    subprocess.run(
+        [str(RASA_BIN / "python"), "-m", "actions.shop.seed", "--db", url, "--reset"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=120,
+    )
+    return url
+
+
+class SetUps:
+    """Starts the set-ups the run needs and stops them (and drops their databases) at the end."""
+
+    def __init__(self, tmp: Path, model: Path, shop_db: str):
+        self.tmp = tmp
+        self.model = model
+        self.env = {**LOAD_ENV, "JIELI_SHOP_DB_URL": shop_db}
+        tag = secrets.token_hex(4)
+        self.database_url = f"{LOCAL_POSTGRES}/jieli_load_{tag}"
+        self.tracker_store = f"{LOCAL_POSTGRES}/jieli_load_rasa_{tag}"
+        self.running: list = []
+        self.used_postgres = False
+
+    def start(self, kind: str, rasa_nodes: int, agents: int):
+        topology = topology_module()
+        label = (
+            f"scaled: HAProxy → 2 bridges (PostgreSQL, Redis) → {rasa_nodes} Rasa node{'s' * (rasa_nodes > 1)} "
+            "(PostgreSQL tracker store) → HAProxy → 2 action servers"
+            if kind == "scaled"
+            else "embedded: 1 bridge (SQLite), 1 Rasa (SQLite tracker store), 1 action server"
+        )
+        say(f"starting the {label} (the model takes a while to load)")
+        options = {"model": self.model, "agents": agents}
+        if kind == "scaled":
+            options.update(database_url=self.database_url, tracker_store=self.tracker_store)
+            self.used_postgres = True
+        started = time.monotonic()
+        running = topology.start(
+            kind,
+            state_dir=self.tmp / f"{kind}-{rasa_nodes}",
+            rasa_nodes=rasa_nodes,
+            bridges=2,
+            action_servers=2,
+            port=free_port(),
+            env=self.env,
+            **options,
+        )
+        self.running.append(running)
+        say(
+            f"up in {time.monotonic() - started:.0f} s: {', '.join(running.names())}; customers connect to {running.url}"
+        )
+        return running, label
+
+    def stop(self, running) -> None:
+        running.stop()
+        if running in self.running:
+            self.running.remove(running)
+
+    def close(self) -> None:
+        for running in list(self.running):
+            try:
+                self.stop(running)
+            except Exception as error:  # noqa: BLE001 - stop the others anyway
+                print(f"warning: could not stop a set-up: {error}", file=sys.stderr)
+        if self.used_postgres:
+            topology = topology_module()
+            for url in (self.database_url, self.tracker_store):
+                try:
+                    topology.drop_database(url)
+                except Exception as error:  # noqa: BLE001 - best effort, said
+                    print(f"warning: could not drop {url.rsplit('/', 1)[1]}: {error}", file=sys.stderr)
+
+
+def agents_of(running, count: int) -> list[tuple[str, str]]:
+    names = list(getattr(getattr(running, "layout", None), "agents", ()) or ("agent1", "agent2"))[:count]
+    return [(name, running.agent_password) for name in names]
+
+
+def sampler_for(running, extra: dict[str, int]) -> Sampler:
+    names = running.names()
+
+    def pids() -> dict[str, int]:
+        return {**{name: running.pid(name) for name in names}, **extra}
+
+    return Sampler(pids).start()
+
+
+# ---- the long-conversation curve -------------------------------------------------------------
+
+
+def curve_module(path: Path | None) -> types.ModuleType | None:
+    """bench/long_conversation.py (the state helper's), or the file named; None when absent."""
+    path = path or ROOT / "bench" / "long_conversation.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("jieli_long_conversation", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module if hasattr(module, "play") else None
+
+
+def long_curve(running, args: argparse.Namespace) -> dict | None:
+    module = curve_module(args.long_conversation)
+    if module is None:
+        say("long-conversation curve: skipped (bench/long_conversation.py with play() is not in this checkout)")
+        return None
+    layout = running.layout
+    say(f"long-conversation curve: one {args.curve_turns}-turn conversation straight to {layout.rasa_urls[0]}")
+    curve = module.play(layout.rasa_urls[0], layout.rasa_token, turns=args.curve_turns, conversations=1)
+    curve.label = "PostgreSQL tracker store, while the set-up idles"
+    return {"dict": curve.as_dict(), "text": module.report(curve)}
+
+
+# ---- the run -----------------------------------------------------------------------------------
+
+
+def capacity_phase(name: str, args: argparse.Namespace) -> Phase:
+    return Phase(
+        name,
+        customers=args.capacity_customers,
+        seconds=args.capacity_seconds,
+        mix={"faq": 1},
+        think=(0.5, 1.5),
+        spawn_rate=20.0,
+        warmup=8.0,
+    )
+
+
+def mixed_phase(name: str, customers: int, seconds: float, agents, kills: list[Kill]) -> Phase:
+    return Phase(
+        name,
+        customers=customers,
+        seconds=seconds,
+        mix={"faq": 5, "order": 3, "handover": 2},
+        think=(1.0, 3.0),
+        spawn_rate=10.0,
+        warmup=5.0,
+        agents=agents,
+        kills=kills,
+    )
+
+
+def fault_kills(seconds: float, programs: list[str]) -> list[Kill]:
+    """rasa-1, then actions-1, then bridge-1, spread over the middle of the phase (each has time to
+    come back before the next, and the last leaves time to see the customers resume)."""
+    wanted = [p for p in ("rasa-1", "actions-1", "bridge-1") if p in programs]
+    return [Kill(round(seconds * (0.15 + 0.2 * i)), program) for i, program in enumerate(wanted)]
+
+
+def execute(args: argparse.Namespace, tmp: Path) -> dict:
+    model = tmp / "jieli.tar.gz"  # a private copy: a `make train` meanwhile must not swap it
+    shutil.copyfile(MODEL, model)
+    setups = SetUps(tmp, model, seed_shop(tmp))
+    results: list[Result] = []
+    curve = None
+    database_urls: dict[str, str] = {}
+    try:
+        if args.quick:
+            running, label = setups.start("embedded", 1, agents=2)
+            extra: dict[str, int] = {}
+            sampler = sampler_for(running, extra)
+            kills = [] if args.no_faults else [Kill(10, "bridge-1")]
+            phase = mixed_phase("quick", args.customers, args.fault_seconds, agents_of(running, args.agents), kills)
+            results.append(run(running, phase, sampler, extra, tmp, label))
+            database_urls["quick"] = running.bridge_database_url
+            sampler.stop()
+            if args.curve_turns:
+                curve = long_curve(running, args)
+            setups.stop(running)
+        else:
+            if not args.no_compare:
+                running, label = setups.start("scaled", 1, agents=args.agents)
+                extra = {}
+                sampler = sampler_for(running, extra)
+                results.append(run(running, capacity_phase("capacity-1", args), sampler, extra, tmp, label))
+                database_urls["capacity-1"] = running.bridge_database_url
+                sampler.stop()
+                setups.stop(running)
+            running, label = setups.start("scaled", 2, agents=args.agents)
+            extra = {}
+            sampler = sampler_for(running, extra)
+            if not args.no_compare:
+                results.append(run(running, capacity_phase("capacity-2", args), sampler, extra, tmp, label))
+                database_urls["capacity-2"] = running.bridge_database_url
+            kills = [] if args.no_faults else fault_kills(args.fault_seconds, running.names())
+            phase = mixed_phase("faults", args.customers, args.fault_seconds, agents_of(running, args.agents), kills)
+            results.append(run(running, phase, sampler, extra, tmp, label))
+            database_urls["faults"] = running.bridge_database_url
+            sampler.stop()
+            if args.curve_turns:
+                curve = long_curve(running, args)
+            # the checks read the bridge's database before it is dropped
+            checks = report.check_all(results, database_urls)
+            setups.stop(running)
+            return {"results": results, "curve": curve, "checks": checks}
+        checks = report.check_all(results, database_urls)
+        return {"results": results, "curve": curve, "checks": checks}
+    finally:
+        setups.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not MODEL.exists():
+        print("error: no trained model at models/jieli.tar.gz: run make train first", file=sys.stderr)
+        return 1
+    began = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="jieli-load-"))
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    failed = True
+    try:
+        outcome = execute(args, tmp)
+        ok = report.show(outcome, time.monotonic() - began, quick=args.quick)
+        if args.json:
+            args.json.write_text(json.dumps(report.as_json(outcome), ensure_ascii=False, indent=1))
+        failed = False
+        return 1 if (args.strict and not ok) else 0
+    except KeyboardInterrupt:
+        print("interrupted; stopping …", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - say what failed, keep the logs
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if failed or args.keep_logs:
+            (tmp / "jieli.tar.gz").unlink(missing_ok=True)
+            print(f"logs kept in {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
