@@ -25,6 +25,9 @@ include mk/bench.mk
 include mk/js.mk
 # ruff over the Python code and the JS type check: make lint
 include mk/lint.mk
+# The scaled set-up (HAProxy, 2 bridges, 2 Rasa nodes, 2 action servers) and both set-ups' tests:
+# make setup-scale, make demo-scale, make test-scale
+include mk/scale.mk
 test-browser: setup-bridge
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval calibrate bench clean
@@ -51,7 +54,7 @@ shop-db: setup ## (Re)seed the demo shop database var/shop.db from shop/demo_ord
 	@mkdir -p var
 	$(RASA_PY) -m actions.shop.seed --db "sqlite:///$(CURDIR)/$(SHOP_DB)" --reset
 
-demo: setup train shop-db ## Run everything (Rasa, actions, bridge, widget, console) on SQLite; prints the URLs
+demo: setup train shop-db ## Run everything (Rasa, actions, bridge, widget, console) on SQLite under supervisord; prints the URLs
 	$(BRIDGE_PY) scripts/demo.py
 
 validate: setup ## Check the training data (rasa data validate)
@@ -85,7 +88,7 @@ export-training: setup-bridge ## Write the review candidates designers accepted 
 test-learning: train setup-bridge ## Learning from agents: a real handover → review → export → rasa data validate → retrain → the bot answers (tests/learning, ~5 min)
 	$(BRIDGE_PY) -m pytest -W ignore::DeprecationWarning tests/learning
 
-test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-learning test-browser eval ## The whole suite (what CI runs)
+test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-scale test-learning test-browser eval ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

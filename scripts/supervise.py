@@ -29,6 +29,14 @@ from rasa_endpoints import endpoints_yaml  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin"
 BRIDGE_PY = ROOT / ".venv" / "bin" / "python"
+# What every service gets on top of the caller's environment: the checkout on the import path (Rasa
+# loads our components from it), no telemetry, quiet TensorFlow and SQLAlchemy.
+BASE_ENV = {
+    "PYTHONPATH": str(ROOT),
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
 
 
 @dataclass
@@ -44,14 +52,7 @@ class Service:
     token: str = ""  # what a client must present to this service (Rasa: ?token=), if anything
 
     def start(self) -> None:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "RASA_TELEMETRY_ENABLED": "false",
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            **self.env,
-        }
+        env = {**os.environ, **BASE_ENV, **self.env}
         out = open(self.log_path, "ab") if self.log_path else None
         self.process = subprocess.Popen(
             self.argv,
@@ -185,12 +186,21 @@ def rasa_services(
 
 
 def bridge_service(
-    port: int, rasa_port: int, action_port: int, log_dir: Path, env: dict[str, str], rasa_token: str = ""
+    port: int,
+    rasa_port: int,
+    action_port: int,
+    log_dir: Path,
+    env: dict[str, str],
+    rasa_token: str = "",
+    *,
+    name_suffix: str = "",
 ) -> Service:
     """The handover bridge (python -m handover_bridge) in its own environment (.venv); it talks
-    to Rasa with `rasa_token` (rasa_services(...)[1].token)."""
+    to Rasa with `rasa_token` (rasa_services(...)[1].token). `env` wins over the URLs made from the
+    ports (several Rasa nodes: JIELI_RASA_URL lists them); `name_suffix` tells several bridges'
+    logs apart."""
     return Service(
-        "bridge",
+        f"bridge{name_suffix}",
         [str(BRIDGE_PY), "-m", "handover_bridge", "--host", "127.0.0.1", "--port", str(port)],
         f"http://127.0.0.1:{port}/healthz",
         env={
@@ -199,7 +209,7 @@ def bridge_service(
             **({"JIELI_RASA_TOKEN": rasa_token} if rasa_token else {}),
             **env,
         },
-        log_path=log_dir / "bridge.log",
+        log_path=log_dir / f"bridge{name_suffix}.log",
     )
 
 
