@@ -46,7 +46,7 @@ from scripts.ports import free_port
 from scripts.supervise import RASA_BIN
 
 from . import report
-from .phases import ROOT, Kill, Phase, Result, run, say
+from .phases import ROOT, Kill, Phase, Result, run, say, warm_up
 from .procs import Sampler
 
 MODEL = ROOT / "models" / "jieli.tar.gz"
@@ -165,6 +165,7 @@ class SetUps:
         say(
             f"up in {time.monotonic() - started:.0f} s: {', '.join(running.names())}; customers connect to {running.url}"
         )
+        say(f"warmed up in {warm_up(running.url, 2 * rasa_nodes):.0f} s (a few conversations, not measured)")
         return running, label
 
     def stop(self, running) -> None:

@@ -11,10 +11,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import script
 from .procs import Sampler
 
 ROOT = Path(__file__).resolve().parents[2]  # bench/load/phases.py
@@ -67,6 +70,30 @@ class Result:
             for t in self.swarm["turns"]
             if t["kind"] != "relay" and (not inside or start <= t["at"] + t["seconds"] <= end)
         ]
+
+
+def warm_up(url: str, conversations: int = 4) -> float:
+    """A few conversations through the front before anything is measured (a fresh Rasa is slow
+    on its first turns of each kind); every node gets some with a few conversations. Returns the
+    seconds it took."""
+    started = time.monotonic()
+    texts = (*script.FAQ[:4], script.ORDER_ASK, script.ORDERS[0][0], f"尾号{script.ORDERS[0][1]}")
+    for _ in range(conversations):
+        created = _post(f"{url}/api/conversations", {"metadata": {}})
+        for text in texts:
+            _post(
+                f"{url}/api/conversations/{created['conversation_id']}/messages",
+                {"text": text, "client_msg_id": uuid.uuid4().hex},
+                created["token"],
+            )
+    return time.monotonic() - started
+
+
+def _post(url: str, body: dict, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
 
 
 def say(text: str) -> None:

@@ -45,7 +45,7 @@ class Plan:
     stop_at: float  # epoch: no new turn after this
     think: tuple[float, float] = (1.0, 3.0)  # seconds between a customer's turns (uniform)
     faq_turns: tuple[int, int] = (3, 6)
-    order_again_every: int = 3  # the order journey asks about its order again every this many turns
+    order_again_every: int = 2  # the order journey asks about its order again every this many turns
     agents: list[tuple[str, str]] = field(default_factory=list)
     agent_think: tuple[float, float] = (0.5, 1.5)
     turn_timeout: float = 30.0
@@ -309,11 +309,13 @@ class OrderCustomer(Customer):
         p = plan()
         order_id, digits = script.ORDERS[self.rng.randrange(len(script.ORDERS))]
         for text in (script.ORDER_ASK, order_id, f"尾号{digits}"):
-            replies = conversation.say(text, "order")
+            bot = [m.get("text") or "" for m in conversation.say(text, "order") if m.get("sender") == "bot"]
+            if not bot:  # the turn failed (counted with the turns): this look-up cannot go on
+                return
             if not self.think():
                 return
-        if not any(script.names_order(m.get("text") or "", order_id) for m in replies):
-            RECORD.error("order look-up not answered", " / ".join(m.get("text") or "" for m in replies)[:200])
+        if not any(script.names_order(text, order_id) for text in bot):
+            RECORD.error("order look-up not answered", " / ".join(bot)[:200])
             return
         turn = 0
         while True:
@@ -431,7 +433,11 @@ class Desk(Line):
                 RECORD.acked(conversation_id, cmid, seq)
                 self.resumed()
         elif kind == "error":
+            self.outbox.pop(str(frame.get("client_msg_id")), None)  # refused: not resent
             RECORD.error(f"agent error frame: {frame.get('code')}", str(frame)[:300])
+
+    def unacknowledged(self, conversation_id: str) -> bool:
+        return any(frame["conversation_id"] == conversation_id for frame in self.outbox.values())
 
     def say(self, conversation_id: str, text: str) -> None:
         cmid = uuid.uuid4().hex
@@ -513,6 +519,8 @@ class Agent(Person):
                 elif chat.stage == 2:
                     desk.say(conversation_id, script.AGENT_ANSWER)
                     chat.stage, chat.due = 3, desk.think()
+                elif desk.unacknowledged(conversation_id):
+                    chat.due = now + 0.5  # close only once the bridge stored what the agent said
                 else:  # stage 1 timed out, or stage 3
                     desk.chats.pop(conversation_id, None)
                     self.close(conversation_id)
