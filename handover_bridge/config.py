@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import jieli_contract as contract
 
@@ -84,6 +85,28 @@ def async_database_url(url: str) -> str:
     )
 
 
+def rasa_urls_of(value: str) -> tuple[str, ...]:
+    """JIELI_RASA_URL: one Rasa node's URL, or a comma list of several nodes that share one
+    tracker store (each conversation goes to one of them: domain/rasa_routing.py). Every bridge
+    must list the same URLs, in any order."""
+    urls = tuple(u.strip().rstrip("/") for u in value.split(",") if u.strip())
+    if not urls:
+        raise ConfigError("JIELI_RASA_URL: give the URL of at least one Rasa node, like http://127.0.0.1:5005")
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"JIELI_RASA_URL: expected http(s) URLs like http://127.0.0.1:5005, comma separated, got {url!r}"
+            )
+    if len(set(urls)) != len(urls):
+        raise ConfigError("JIELI_RASA_URL: a Rasa node is listed twice")
+    return urls
+
+
 def is_loopback_host(host: str) -> bool:
     """127.0.0.1, ::1, localhost: reachable from this machine only. 0.0.0.0, "" and any other
     address or name are not."""
@@ -119,7 +142,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = "http://127.0.0.1:5005"  # one Rasa node, or a comma list of nodes (rasa_urls)
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_token: str = ""  # Rasa's --auth-token, if it runs with one
     action_token: str = ""
@@ -131,6 +154,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     redis_url: str = ""
     rasa_timeout: float = 8.0
+    rasa_node_retry_seconds: float = 1.0  # a downed Rasa node is asked again after this, doubling up to 10 s
     max_message_chars: int = 2000
     max_body_bytes: int = 64 * 1024
     rate_conversation_per_min: float = 30.0
@@ -186,7 +210,7 @@ class Settings:
             "host": get("HOST", "127.0.0.1"),
             "port": _int(get("PORT", "8080"), "PORT", 0),
             "workers": _int(get("WORKERS", "1"), "WORKERS", 1),
-            "rasa_url": get("RASA_URL", cls.rasa_url).rstrip("/"),
+            "rasa_url": ",".join(rasa_urls_of(get("RASA_URL", cls.rasa_url))),
             "action_server_url": get("ACTION_SERVER_URL", cls.action_server_url).rstrip("/"),
             "rasa_token": get("RASA_TOKEN"),
             "action_token": get("ACTION_TOKEN"),
@@ -198,6 +222,7 @@ class Settings:
             "allowed_origins": tuple(o.strip().rstrip("/") for o in get("ALLOWED_ORIGINS").split(",") if o.strip()),
             "redis_url": get("REDIS_URL").strip(),
             "rasa_timeout": _float(get("RASA_TIMEOUT", "8"), "RASA_TIMEOUT"),
+            "rasa_node_retry_seconds": _float(get("RASA_NODE_RETRY_SECONDS", "1"), "RASA_NODE_RETRY_SECONDS"),
             "max_message_chars": _int(get("MAX_MESSAGE_CHARS", "2000"), "MAX_MESSAGE_CHARS", 1),
             "max_body_bytes": _int(get("MAX_BODY_BYTES", str(64 * 1024)), "MAX_BODY_BYTES", 1024),
             "rate_conversation_per_min": _float(get("RATE_CONVERSATION_PER_MIN", "30"), "RATE_CONVERSATION_PER_MIN"),
@@ -261,6 +286,9 @@ class Settings:
             raise ConfigError("JIELI_METRICS_CACHE_SECONDS must not be negative")
         if self.rasa_timeout <= 0:
             raise ConfigError("JIELI_RASA_TIMEOUT must be positive")
+        if not (math.isfinite(self.rasa_node_retry_seconds) and self.rasa_node_retry_seconds > 0):
+            raise ConfigError("JIELI_RASA_NODE_RETRY_SECONDS must be a positive number of seconds")
+        rasa_urls_of(self.rasa_url)
         if not (math.isfinite(self.customer_idle_hours) and self.customer_idle_hours > 0):
             raise ConfigError("JIELI_CUSTOMER_IDLE_HOURS must be a positive number of hours")
         try:  # the format and the time zone
@@ -304,6 +332,11 @@ class Settings:
                 "Use JIELI_HOST=127.0.0.1, or set JIELI_DEMO_ALLOW_PUBLIC=true if you really mean to "
                 "show the demo on a network"
             )
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """The Rasa nodes: JIELI_RASA_URL's comma list (one URL = one node, as always)."""
+        return rasa_urls_of(self.rasa_url)
 
     @property
     def is_postgres(self) -> bool:

@@ -193,6 +193,7 @@ class Harness:
     server: Any = None
     counter: int = 0
     sockets: list = field(default_factory=list)
+    own_fake: bool = True  # stop_harness stops the fake
 
     @property
     def bridge(self):
@@ -322,9 +323,13 @@ async def recv_until(socket_, predicate, timeout: float = 5.0) -> tuple[dict[str
             return frame, seen
 
 
-async def start_harness(store: Store, **overrides: Any) -> Harness:
-    fake = FakeRasa(free_port(), ACTION_TOKEN)
-    await fake.start()
+async def start_harness(store: Store, fake: FakeRasa | None = None, **overrides: Any) -> Harness:
+    """The bridge on `store` with a fake Rasa of its own, or with `fake`, a stand-in the caller
+    started and stops (one of several Rasa nodes, say: rasa_url="http://…,http://…")."""
+    own_fake = fake is None
+    if fake is None:
+        fake = FakeRasa(free_port(), ACTION_TOKEN)
+        await fake.start()
     port = free_port()
     settings = settings_for(store, fake, port, **overrides)
     url = f"http://127.0.0.1:{port}"
@@ -336,7 +341,7 @@ async def start_harness(store: Store, **overrides: Any) -> Harness:
     await server.before_start()
     await server.after_start()
     http = httpx.AsyncClient(base_url=url, timeout=20)
-    return Harness(url=url, settings=settings, fake=fake, http=http, app=app, server=server)
+    return Harness(url=url, settings=settings, fake=fake, http=http, app=app, server=server, own_fake=own_fake)
 
 
 async def stop_harness(harness: Harness) -> None:
@@ -350,7 +355,8 @@ async def stop_harness(harness: Harness) -> None:
     server.close()
     await server.wait_closed()
     await server.after_stop()
-    await harness.fake.stop()
+    if harness.own_fake:
+        await harness.fake.stop()
 
 
 @pytest_asyncio.fixture

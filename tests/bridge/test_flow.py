@@ -29,6 +29,7 @@ async def test_bot_turn_stores_replies_with_buttons_and_custom_payloads(harness)
         "tier": "vip",
         "page": "/orders/1",
         "identity": {"verified": False},
+        "jieli_turn": "1",  # the message's seq: marks the turn in Rasa's tracker (services/customer/bot.py)
     }  # claims, anonymous
 
     answer = await harness.say(customer, "给我按钮")

@@ -66,6 +66,7 @@ class BotTurns:
                 conversation_id,
                 rasa_message(message),
                 identity.rasa_metadata(meta or {}, conversation_id, self.ctx.settings.action_token),
+                turn=message.seq,
             )
             self.ctx.metrics.bot_latency.observe(time.perf_counter() - started)
         except BotUnavailable as error:

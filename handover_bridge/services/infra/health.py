@@ -1,5 +1,6 @@
-"""/healthz: the store, Rasa and the action server. "ok" when all are up, "degraded" otherwise;
-the store being down is the one thing that makes the bridge itself unhealthy."""
+"""/healthz: the store, Rasa (every node: RasaClient.rasa_status) and the action server. "ok" when
+all are up, "degraded" otherwise; the store being down is the one thing that makes the bridge
+itself unhealthy."""
 
 from __future__ import annotations
 

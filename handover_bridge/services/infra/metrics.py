@@ -39,6 +39,24 @@ class Metrics:
             "jieli_bot_latency_seconds", "Rasa REST round trip", buckets=_SECONDS_SHORT, registry=r
         )
         self.bot_failures = Counter("jieli_bot_failures", "Rasa calls that failed or timed out", registry=r)
+        # Several Rasa nodes (JIELI_RASA_URL, services/customer/rasa_nodes.py): every request to
+        # each, by outcome (ok, http_error: it answered; unreachable, dropped, timeout: it did not)
+        self.rasa_node_requests = Counter(
+            "jieli_rasa_node_requests", "Requests to each Rasa node, by outcome", ["node", "outcome"], registry=r
+        )
+        self.rasa_node_up = Gauge(
+            "jieli_rasa_node_up",
+            "1 while conversations go to the Rasa node, 0 while it is marked down",
+            ["node"],
+            registry=r,
+        )
+        self.rasa_dropped_turns = Counter(
+            "jieli_rasa_dropped_turns",
+            "Customer turns whose Rasa node dropped the connection: finished (replies read from the shared "
+            "tracker), sent_again (to the next node), unknown (no node could tell: not sent again)",
+            ["result"],
+            registry=r,
+        )
         self.sockets = Gauge("jieli_websockets", "Open WebSockets in this process", ["role"], registry=r)
         self.rate_limited = Counter("jieli_rate_limited", "Requests refused by a rate limit", ["scope"], registry=r)
         # Agent protection: customer messages flagged abusive when stored (domain/abuse.py), by the

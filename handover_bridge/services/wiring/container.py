@@ -57,7 +57,14 @@ class Bridge:
         fanout = RedisFanout(hub, s.redis_url) if s.redis_url else LocalFanout(hub)
         await fanout.start()
         limiter = RedisRateLimiter(s.redis_url) if s.redis_url else MemoryRateLimiter()
-        bot = RasaClient(s.rasa_url, s.action_server_url, s.rasa_timeout, token=s.rasa_token)
+        bot = RasaClient(
+            s.rasa_urls,
+            s.action_server_url,
+            s.rasa_timeout,
+            token=s.rasa_token,
+            metrics=self.metrics,
+            first_wait=s.rasa_node_retry_seconds,
+        )
         self.ctx = ctx = Context(
             settings=s,
             db=db,
@@ -98,7 +105,7 @@ class Bridge:
                 "fields": {
                     "store": "postgresql" if db.is_postgres else "sqlite",
                     "fanout": type(fanout).__name__,
-                    "rasa": s.rasa_url,
+                    "rasa": list(bot.nodes.labels.values()),
                     "auto_assign": s.auto_assign,
                 }
             },
