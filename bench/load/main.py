@@ -35,6 +35,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -124,6 +125,47 @@ def seed_shop(tmp: Path) -> str:
     return url
 
 
+class PrivateRedis:
+    """A Redis of this run's own (Debian's redis-server on a free port, nothing saved): the
+    bridges' fan-out channel and rate-limit keys are fixed names, so set-ups sharing one Redis
+    (a test suite running meanwhile) would hear each other's events. None when redis-server is
+    not installed: then the local Redis is used."""
+
+    def __init__(self, tmp: Path):
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+        binary = shutil.which("redis-server")
+        if not binary:
+            return
+        port = free_port()
+        self.process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG"):
+                        self.url = f"redis://127.0.0.1:{port}/0"
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+
 class SetUps:
     """Starts the set-ups the run needs and stops them (and drops their databases) at the end."""
 
@@ -132,10 +174,12 @@ class SetUps:
         self.model = model
         self.env = {**LOAD_ENV, "JIELI_SHOP_DB_URL": shop_db}
         tag = secrets.token_hex(4)
-        self.database_url = f"{LOCAL_POSTGRES}/jieli_load_{tag}"
-        self.tracker_store = f"{LOCAL_POSTGRES}/jieli_load_rasa_{tag}"
+        self.databases = (f"jieli_load_{tag}", f"jieli_load_rasa_{tag}")
+        self.database_url = f"{LOCAL_POSTGRES}/{self.databases[0]}"
+        self.tracker_store = f"{LOCAL_POSTGRES}/{self.databases[1]}"
         self.running: list = []
         self.used_postgres = False
+        self.redis = PrivateRedis(tmp)
 
     def start(self, kind: str, rasa_nodes: int, agents: int):
         topology = topology_module()
@@ -149,6 +193,8 @@ class SetUps:
         options = {"model": self.model, "agents": agents}
         if kind == "scaled":
             options.update(database_url=self.database_url, tracker_store=self.tracker_store)
+            if self.redis.url:
+                options["redis_url"] = self.redis.url
             self.used_postgres = True
         started = time.monotonic()
         running = topology.start(
@@ -179,6 +225,7 @@ class SetUps:
                 self.stop(running)
             except Exception as error:  # noqa: BLE001 - stop the others anyway
                 print(f"warning: could not stop a set-up: {error}", file=sys.stderr)
+        self.redis.stop()
         if self.used_postgres:
             topology = topology_module()
             for url in (self.database_url, self.tracker_store):
@@ -193,13 +240,17 @@ def agents_of(running, count: int) -> list[tuple[str, str]]:
     return [(name, running.agent_password) for name in names]
 
 
-def sampler_for(running, extra: dict[str, int]) -> Sampler:
+def sampler_for(running, extra: dict[str, int], setups: SetUps) -> Sampler:
+    """Every program of the set-up, the swarm (`extra["locust"]` while it runs), this run's Redis
+    and the PostgreSQL backends serving this run's databases."""
     names = running.names()
+    if setups.redis.process:
+        extra["redis"] = setups.redis.process.pid
 
-    def pids() -> dict[str, int]:
+    def groups() -> dict[str, int]:
         return {**{name: running.pid(name) for name in names}, **extra}
 
-    return Sampler(pids).start()
+    return Sampler(groups, setups.databases if running.kind == "scaled" else ()).start()
 
 
 # ---- the long-conversation curve -------------------------------------------------------------
@@ -275,7 +326,7 @@ def execute(args: argparse.Namespace, tmp: Path) -> dict:
         if args.quick:
             running, label = setups.start("embedded", 1, agents=2)
             extra: dict[str, int] = {}
-            sampler = sampler_for(running, extra)
+            sampler = sampler_for(running, extra, setups)
             kills = [] if args.no_faults else [Kill(10, "bridge-1")]
             phase = mixed_phase("quick", args.customers, args.fault_seconds, agents_of(running, args.agents), kills)
             results.append(run(running, phase, sampler, extra, tmp, label))
@@ -288,14 +339,14 @@ def execute(args: argparse.Namespace, tmp: Path) -> dict:
             if not args.no_compare:
                 running, label = setups.start("scaled", 1, agents=args.agents)
                 extra = {}
-                sampler = sampler_for(running, extra)
+                sampler = sampler_for(running, extra, setups)
                 results.append(run(running, capacity_phase("capacity-1", args), sampler, extra, tmp, label))
                 database_urls["capacity-1"] = running.bridge_database_url
                 sampler.stop()
                 setups.stop(running)
             running, label = setups.start("scaled", 2, agents=args.agents)
             extra = {}
-            sampler = sampler_for(running, extra)
+            sampler = sampler_for(running, extra, setups)
             if not args.no_compare:
                 results.append(run(running, capacity_phase("capacity-2", args), sampler, extra, tmp, label))
                 database_urls["capacity-2"] = running.bridge_database_url

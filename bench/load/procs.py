@@ -1,10 +1,11 @@
 """CPU and memory of every program of a set-up while the load runs, read from /proc.
 
 A program is its whole process group (supervisord makes each one a group leader; Rasa's and the
-action server's helpers count with them). A sampler thread reads every group once a second; CPU
-time is kept across restarts (a killed program's last reading is added to its total before its
-new process is counted), so a window's CPU is the difference of two readings. The machine's own
-busy time (/proc/stat) shows what else ran on the cores meanwhile.
+action server's helpers count with them), or — for PostgreSQL, whose server is shared — the
+backend processes serving our databases (their process title names the database). A sampler
+thread reads them once a second. Every process ever seen keeps its last CPU reading, so a
+program's CPU survives its restart and a window's CPU is the difference of two readings. The
+machine's own busy time (/proc/stat) shows what else ran on the cores meanwhile.
 """
 
 from __future__ import annotations
@@ -20,83 +21,100 @@ TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def groups() -> dict[int, tuple[float, int]]:
-    """Process group id → (CPU seconds, RSS bytes) summed over its live processes."""
-    result: dict[int, tuple[float, int]] = {}
+@dataclass
+class Proc:
+    pid: int
+    pgrp: int
+    comm: str
+    cpu: float  # seconds
+    rss: int  # bytes
+
+
+def scan() -> list[Proc]:
+    procs = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            head, tail = Path(entry.path, "stat").read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        pgrp = int(fields[2])
-        cpu = (int(fields[11]) + int(fields[12])) / TICK
-        rss = int(fields[21]) * PAGE
-        old = result.get(pgrp, (0.0, 0))
-        result[pgrp] = (old[0] + cpu, old[1] + rss)
-    return result
+        fields = tail.split()
+        procs.append(
+            Proc(
+                int(entry.name),
+                int(fields[2]),
+                head.split("(", 1)[-1],
+                (int(fields[11]) + int(fields[12])) / TICK,
+                int(fields[21]) * PAGE,
+            )
+        )
+    return procs
 
 
-def process_cpu(pid: int) -> tuple[float, int]:
-    """(CPU seconds, RSS bytes) of one process."""
+def cmdline(pid: int) -> str:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0, 0
-    return (int(fields[11]) + int(fields[12])) / TICK, int(fields[21]) * PAGE
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def machine_busy() -> float:
     """Seconds of CPU the whole machine spent busy since boot (all cores)."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    values = [int(v) for v in fields]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return (sum(values[:8]) - idle) / TICK
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / TICK
 
 
 @dataclass
 class Reading:
     at: float
-    cpu: dict[str, float]  # program → CPU seconds so far (across restarts)
+    cpu: dict[str, float]  # program → CPU seconds so far (every process it ever had)
     rss: dict[str, int]  # program → RSS bytes now
     busy: float  # the machine's busy CPU seconds so far
 
 
 @dataclass
 class Sampler:
-    """Reads `pids()` (program name → process group id, 0 when not running) every `every` s."""
+    """Reads `groups()` (program name → process group id, 0 when not running) and the PostgreSQL
+    backends whose title contains one of `databases` (as program "postgres") every `every` s."""
 
-    pids: Callable[[], dict[str, int]]
+    groups: Callable[[], dict[str, int]]
+    databases: tuple[str, ...] = ()
     every: float = 1.0
     readings: list[Reading] = field(default_factory=list)
     peak_rss: dict[str, int] = field(default_factory=dict)
-    _dead: dict[str, float] = field(default_factory=dict)  # CPU of earlier processes of a program
-    _last: dict[str, tuple[int, float]] = field(default_factory=dict)  # program → (pid, its CPU)
+    _seen: dict[str, dict[int, float]] = field(default_factory=dict)  # program → pid → last CPU
+    _groups: dict[str, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def read(self) -> Reading:
-        try:
-            pids = self.pids()
-        except Exception:  # noqa: BLE001 - supervisord busy restarting: keep the last view
-            pids = {name: pid for name, (pid, _) in self._last.items()}
-        table = groups()
-        cpu, rss = {}, {}
-        for name, pid in pids.items():
-            last_pid, last_cpu = self._last.get(name, (0, 0.0))
-            if pid != last_pid and last_pid:
-                self._dead[name] = self._dead.get(name, 0.0) + last_cpu
-            now_cpu, now_rss = table.get(pid, (0.0, 0)) if pid else (0.0, 0)
-            if pid == last_pid:
-                now_cpu = max(now_cpu, last_cpu)  # a child that exited takes its time with it
-            self._last[name] = (pid, now_cpu)
-            cpu[name] = self._dead.get(name, 0.0) + now_cpu
-            rss[name] = now_rss
-            self.peak_rss[name] = max(self.peak_rss.get(name, 0), now_rss)
-        reading = Reading(time.time(), cpu, rss, machine_busy())
-        self.readings.append(reading)
-        return reading
+        with self._lock:
+            try:
+                self._groups = self.groups()
+            except Exception:  # noqa: BLE001 - supervisord busy restarting: keep the last view
+                pass
+            by_group: dict[int, list[Proc]] = {}
+            backends: list[Proc] = []
+            for proc in scan():
+                by_group.setdefault(proc.pgrp, []).append(proc)
+                if self.databases and proc.comm == "postgres" and any(db in cmdline(proc.pid) for db in self.databases):
+                    backends.append(proc)
+            members = {name: by_group.get(pgid, []) if pgid else [] for name, pgid in self._groups.items()}
+            if self.databases:
+                members["postgres"] = backends
+            rss = {}
+            for name, procs in members.items():
+                seen = self._seen.setdefault(name, {})
+                for proc in procs:
+                    seen[proc.pid] = max(seen.get(proc.pid, 0.0), proc.cpu)
+                rss[name] = sum(p.rss for p in procs)
+                self.peak_rss[name] = max(self.peak_rss.get(name, 0), rss[name])
+            cpu = {name: sum(seen.values()) for name, seen in self._seen.items()}
+            reading = Reading(time.time(), cpu, rss, machine_busy())
+            self.readings.append(reading)
+            return reading
 
     def start(self) -> Sampler:
         self.read()

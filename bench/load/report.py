@@ -16,12 +16,14 @@ from .verify import Check, check, read_messages
 
 TARGET_RATIO = 1.4  # 2 Rasa nodes vs 1: bot-turn throughput
 TARGET_CURVE = 1.25  # p50 at turns 181–200 over p50 at turns 1–20
-ROLES = ("rasa", "actions", "bridge", "haproxy", "locust")
+ROLES = ("rasa", "actions", "bridge", "haproxy", "postgres", "redis", "locust")
 ROLE_NAMES = {
     "rasa": "Rasa",
     "actions": "action servers",
     "bridge": "bridges",
     "haproxy": "HAProxy",
+    "postgres": "PostgreSQL (backends of this run's databases)",
+    "redis": "Redis",
     "locust": "load generator (Locust)",
 }
 # sizing arithmetic: a customer in a conversation sends one message every this many seconds

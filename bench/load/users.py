@@ -398,7 +398,8 @@ class Desk(Line):
         return time.monotonic() + self.rng.uniform(*plan().agent_think)
 
     def take(self, conversation_id: str) -> None:
-        if conversation_id not in self.chats:
+        # only this swarm's customers' chats (another set-up on the same Redis could reach us)
+        if conversation_id not in self.chats and conversation_id in RECORD.kinds:
             self.chats[conversation_id] = Chat(0, self.think())
 
     def handle(self, frame: dict[str, Any]) -> None:
