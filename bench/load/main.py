@@ -42,6 +42,7 @@ import tempfile
 import time
 import types
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scripts.ports import free_port
 from scripts.supervise import RASA_BIN
@@ -173,12 +174,9 @@ class SetUps:
         self.tmp = tmp
         self.model = model
         self.env = {**LOAD_ENV, "JIELI_SHOP_DB_URL": shop_db}
-        tag = secrets.token_hex(4)
-        self.databases = (f"jieli_load_{tag}", f"jieli_load_rasa_{tag}")
-        self.database_url = f"{LOCAL_POSTGRES}/{self.databases[0]}"
-        self.tracker_store = f"{LOCAL_POSTGRES}/{self.databases[1]}"
+        self.tag = secrets.token_hex(4)
+        self.databases: list[str] = []  # PostgreSQL databases made for this run (dropped at the end)
         self.running: list = []
-        self.used_postgres = False
         self.redis = PrivateRedis(tmp)
 
     def start(self, kind: str, rasa_nodes: int, agents: int):
@@ -191,11 +189,12 @@ class SetUps:
         )
         say(f"starting the {label} (the model takes a while to load)")
         options = {"model": self.model, "agents": agents}
-        if kind == "scaled":
-            options.update(database_url=self.database_url, tracker_store=self.tracker_store)
+        if kind == "scaled":  # databases of its own: each set-up has its own agents' passwords
+            names = (f"jieli_load_{self.tag}_{rasa_nodes}", f"jieli_load_{self.tag}_{rasa_nodes}_rasa")
+            self.databases += names
+            options.update(database_url=f"{LOCAL_POSTGRES}/{names[0]}", tracker_store=f"{LOCAL_POSTGRES}/{names[1]}")
             if self.redis.url:
                 options["redis_url"] = self.redis.url
-            self.used_postgres = True
         started = time.monotonic()
         running = topology.start(
             kind,
@@ -226,13 +225,11 @@ class SetUps:
             except Exception as error:  # noqa: BLE001 - stop the others anyway
                 print(f"warning: could not stop a set-up: {error}", file=sys.stderr)
         self.redis.stop()
-        if self.used_postgres:
-            topology = topology_module()
-            for url in (self.database_url, self.tracker_store):
-                try:
-                    topology.drop_database(url)
-                except Exception as error:  # noqa: BLE001 - best effort, said
-                    print(f"warning: could not drop {url.rsplit('/', 1)[1]}: {error}", file=sys.stderr)
+        for name in self.databases:
+            try:
+                topology_module().drop_database(f"{LOCAL_POSTGRES}/{name}")
+            except Exception as error:  # noqa: BLE001 - best effort, said
+                print(f"warning: could not drop the database {name}: {error}", file=sys.stderr)
 
 
 def agents_of(running, count: int) -> list[tuple[str, str]]:
@@ -250,7 +247,10 @@ def sampler_for(running, extra: dict[str, int], setups: SetUps) -> Sampler:
     def groups() -> dict[str, int]:
         return {**{name: running.pid(name) for name in names}, **extra}
 
-    return Sampler(groups, setups.databases if running.kind == "scaled" else ()).start()
+    databases = tuple(
+        urlsplit(url).path.lstrip("/") for url in (running.bridge_database_url, running.layout.tracker_store)
+    )
+    return Sampler(groups, databases if running.kind == "scaled" else ()).start()
 
 
 # ---- the long-conversation curve -------------------------------------------------------------
@@ -263,19 +263,30 @@ def curve_module(path: Path | None) -> types.ModuleType | None:
         return None
     spec = importlib.util.spec_from_file_location("jieli_long_conversation", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module if hasattr(module, "play") else None
 
 
 def long_curve(running, args: argparse.Namespace) -> dict | None:
-    module = curve_module(args.long_conversation)
+    """The hook for the long-conversation curve: bench/long_conversation.py's play() against
+    the first Rasa node of the running set-up (idle by now), and its report()."""
+    try:
+        module = curve_module(args.long_conversation)
+    except Exception as error:  # noqa: BLE001 - the rest of the run still counts
+        return {"dict": None, "text": f"could not load the long-conversation curve: {type(error).__name__}: {error}"}
     if module is None:
-        say("long-conversation curve: skipped (bench/long_conversation.py with play() is not in this checkout)")
-        return None
+        text = "skipped: bench/long_conversation.py (with play()) is not in this checkout"
+        say(f"long-conversation curve: {text}")
+        return {"dict": None, "text": text}
     layout = running.layout
+    store = "PostgreSQL" if layout.tracker_store.startswith("postgres") else "SQLite"
     say(f"long-conversation curve: one {args.curve_turns}-turn conversation straight to {layout.rasa_urls[0]}")
-    curve = module.play(layout.rasa_urls[0], layout.rasa_token, turns=args.curve_turns, conversations=1)
-    curve.label = "PostgreSQL tracker store, while the set-up idles"
+    try:
+        curve = module.play(layout.rasa_urls[0], layout.rasa_token, turns=args.curve_turns, conversations=1)
+    except Exception as error:  # noqa: BLE001 - said in the report
+        return {"dict": None, "text": f"the long-conversation curve failed: {type(error).__name__}: {error}"}
+    curve.label = f"{store} tracker store, {running.kind} set-up idle after the load"
     return {"dict": curve.as_dict(), "text": module.report(curve)}
 
 
@@ -332,6 +343,7 @@ def execute(args: argparse.Namespace, tmp: Path) -> dict:
             results.append(run(running, phase, sampler, extra, tmp, label))
             database_urls["quick"] = running.bridge_database_url
             sampler.stop()
+            checks = report.check_all(results, database_urls)
             if args.curve_turns:
                 curve = long_curve(running, args)
             setups.stop(running)
@@ -355,13 +367,10 @@ def execute(args: argparse.Namespace, tmp: Path) -> dict:
             results.append(run(running, phase, sampler, extra, tmp, label))
             database_urls["faults"] = running.bridge_database_url
             sampler.stop()
+            checks = report.check_all(results, database_urls)  # before the databases are dropped
             if args.curve_turns:
                 curve = long_curve(running, args)
-            # the checks read the bridge's database before it is dropped
-            checks = report.check_all(results, database_urls)
             setups.stop(running)
-            return {"results": results, "curve": curve, "checks": checks}
-        checks = report.check_all(results, database_urls)
         return {"results": results, "curve": curve, "checks": checks}
     finally:
         setups.close()

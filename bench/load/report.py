@@ -434,7 +434,7 @@ def show(outcome: dict, seconds: float, quick: bool = False) -> bool:
     curve = outcome.get("curve")
     if curve:
         lines += ["### Long conversation", "", curve["text"], ""]
-        ratio = curve["dict"].get("ratio_p50_last_first")
+        ratio = (curve["dict"] or {}).get("ratio_p50_last_first")
         if ratio is not None:
             ok &= ratio <= TARGET_CURVE
     lines += sizing_lines(capacity, results)

@@ -154,6 +154,7 @@ class Conversation(Line):
                 if cmid not in self.acks:
                     self.acks[cmid] = (seq, frame.get("state", ""), time.perf_counter())
                 RECORD.acked(self.id, cmid, seq)
+                self.resumed()  # a message stored after a reconnect: the conversation goes on
                 if frame.get("state"):
                     self.state = frame["state"]
         elif kind == "state":
@@ -190,7 +191,6 @@ class Conversation(Line):
         seq, state, acked = self.acks[cmid]
         if relayed and state != "bot":
             RECORD.turn(Turn("relay", at, acked - started, "relay", self.id))
-            self.resumed()
             return []
         self.pump(lambda: bool(self.replies_to(seq)), p.reply_wait)
         replies = self.replies_to(seq)
@@ -204,10 +204,7 @@ class Conversation(Line):
             outcome = "fallback"
         else:
             outcome = "handover" if state in ("queued", "assigned") else "no_reply"
-        RECORD.turn(
-            Turn(kind, at, max(seen, acked) - started if outcome == "handover" else seen - started, outcome, self.id)
-        )
-        self.resumed()
+        RECORD.turn(Turn(kind, at, seen - started, outcome, self.id))
         return replies
 
     def wait_for(self, what, seconds: float) -> bool:
