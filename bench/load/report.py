@@ -484,6 +484,8 @@ def as_json(outcome: dict) -> dict:
                 "rss_end": r.rss_end,
                 "rss_peak": r.rss_peak,
                 "errors": r.swarm["errors"],
+                "duplicate_frames": r.swarm["duplicate_frames"],
+                "ack_mismatches": r.swarm["ack_mismatches"],
             }
             for r in results
         ],
