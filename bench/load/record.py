@@ -61,7 +61,7 @@ class Drop:
 class SlotCheck:
     conversation: str
     at: float
-    remembered: bool
+    answer: str  # remembered | forgotten | other (script.slot_answer)
     reply: str
 
 
@@ -168,8 +168,8 @@ class Record:
         if conversation in self.handovers:
             self.handovers[conversation].returned_to_bot = True
 
-    def slot_check(self, conversation: str, remembered: bool, reply: str) -> None:
-        self.slot_checks.append(SlotCheck(conversation, time.time(), remembered, reply[:200]))
+    def slot_check(self, conversation: str, answer: str, reply: str) -> None:
+        self.slot_checks.append(SlotCheck(conversation, time.time(), answer, reply[:200]))
 
     # ---- out -----------------------------------------------------------------------------------
 

@@ -141,10 +141,12 @@ def slot_figures(result: Result) -> dict[str, Any]:
     after = [c for c in checks if first_kill and c["at"] > first_kill]
     return {
         "asked_again": len(checks),
-        "remembered": sum(1 for c in checks if c["remembered"]),
+        "remembered": sum(1 for c in checks if c["answer"] == "remembered"),
+        "forgotten": sum(1 for c in checks if c["answer"] == "forgotten"),
+        "other": sum(1 for c in checks if c["answer"] == "other"),
         "after_kills": len(after),
-        "after_kills_remembered": sum(1 for c in after if c["remembered"]),
-        "forgotten": [c for c in checks if not c["remembered"]][:3],
+        "after_kills_remembered": sum(1 for c in after if c["answer"] == "remembered"),
+        "examples": [c for c in checks if c["answer"] != "remembered"][:3],
     }
 
 
@@ -278,15 +280,16 @@ def mixed_lines(result: Result, checked: Check, quick: bool = False) -> tuple[li
         lines.append("")
     s = slot_figures(result)
     # a short run may see no look-up asked again after a kill: not a failure, but said
-    slots_ok = s["remembered"] == s["asked_again"] and (quick or not result.phase.kills or s["after_kills"] > 0)
+    slots_ok = not s["forgotten"] and (quick or not result.phase.kills or s["after_kills_remembered"] > 0)
     ok &= slots_ok
     lines.append(
-        f"Slots: order look-ups asked again without the number: {s['asked_again']}, answered from the remembered "
-        f"order: {s['remembered']}; after the first kill: {s['after_kills_remembered']} of {s['after_kills']} — "
+        f"Slots: orders asked about again without their number: {s['asked_again']}; answered from the remembered "
+        f"order {s['remembered']}, asked for the number or the digits again {s['forgotten']}, other answers "
+        f"{s['other']}; after the first kill {s['after_kills_remembered']} of {s['after_kills']} remembered — "
         f"{verdict(slots_ok)}"
     )
-    for forgotten in s["forgotten"]:
-        lines.append(f"  forgotten in {forgotten['conversation']}: {forgotten['reply'][:80]!r}")
+    for example in s["examples"]:
+        lines.append(f"  {example['answer']} in {example['conversation']}: {example['reply'][:80]!r}")
     lines.append("")
     lines += stored_lines(checked)
     ok &= checked.ok
@@ -471,6 +474,11 @@ def show(outcome: dict, seconds: float, quick: bool = False) -> bool:
     return ok
 
 
+def check_json(c: Check) -> dict:
+    """asdict would turn a Counter into a Counter of its (key, count) pairs."""
+    return {name: dict(value) if isinstance(value, dict) else value for name, value in vars(c).items()} | {"ok": c.ok}
+
+
 def as_json(outcome: dict) -> dict:
     results: list[Result] = outcome["results"]
     return {
@@ -489,6 +497,6 @@ def as_json(outcome: dict) -> dict:
             }
             for r in results
         ],
-        "checks": {name: asdict(c) | {"ok": c.ok} for name, c in outcome["checks"].items()},
+        "checks": {name: check_json(c) for name, c in outcome["checks"].items()},
         "curve": (outcome.get("curve") or {}).get("dict"),
     }

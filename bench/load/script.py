@@ -35,5 +35,16 @@ RATING = 5
 
 
 def names_order(text: str, order_id: str) -> bool:
-    """Does a bot reply answer about this order (rather than ask for its number again)?"""
+    """Does a bot reply answer about this order?"""
     return order_id in text
+
+
+def slot_answer(replies: list[str], order_id: str) -> str:
+    """How the bot answered an order question asked again without the number: `remembered` (it
+    names the order), `forgotten` (it asks for the order number or the phone's digits again) or
+    `other` (anything else, e.g. a handover)."""
+    if any(names_order(text, order_id) for text in replies):
+        return "remembered"
+    if any(("订单号" in text or "后四位" in text) for text in replies):
+        return "forgotten"
+    return "other"

@@ -45,7 +45,10 @@ class Plan:
     stop_at: float  # epoch: no new turn after this
     think: tuple[float, float] = (1.0, 3.0)  # seconds between a customer's turns (uniform)
     faq_turns: tuple[int, int] = (3, 6)
-    order_again_every: int = 2  # the order journey asks about its order again every this many turns
+    # the order journey asks about its order again every this many turns: the same question three
+    # times among a customer's last six messages is a repeated question, and the bot hands over
+    # (docs/escalation.md, "The same question again")
+    order_again_every: int = 5
     agents: list[tuple[str, str]] = field(default_factory=list)
     agent_think: tuple[float, float] = (0.5, 1.5)
     turn_timeout: float = 30.0
@@ -314,19 +317,17 @@ class OrderCustomer(Customer):
         if not any(script.names_order(text, order_id) for text in bot):
             RECORD.error("order look-up not answered", " / ".join(bot)[:200])
             return
-        turn = 0
+        turn, start = 0, self.rng.randrange(len(script.FAQ))
         while True:
             turn += 1
             if turn % p.order_again_every == 0:
-                text = script.ORDER_ASK_AGAIN[self.rng.randrange(len(script.ORDER_ASK_AGAIN))]
+                text = script.ORDER_ASK_AGAIN[(turn // p.order_again_every) % len(script.ORDER_ASK_AGAIN)]
                 replies = conversation.say(text, "order_again")
                 bot = [m.get("text") or "" for m in replies if m.get("sender") == "bot"]
-                if bot:  # a fallback or a failure is counted elsewhere, not as a slot lost
-                    RECORD.slot_check(
-                        conversation.id, any(script.names_order(t, order_id) for t in bot), " / ".join(bot)
-                    )
-            else:
-                conversation.say(script.FAQ[self.rng.randrange(len(script.FAQ))], "faq")
+                if bot:  # a fallback or a failure is counted with the turns, not as a slot lost
+                    RECORD.slot_check(conversation.id, script.slot_answer(bot, order_id), " / ".join(bot))
+            else:  # in turn, never the same question twice in a row of nine
+                conversation.say(script.FAQ[(start + turn) % len(script.FAQ)], "faq")
             if not self.think():
                 return
 

@@ -26,14 +26,20 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+_RUN: dict = {}
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> dict:
-    from bench.load.main import main
+    """One quick run for every test of this file (a failed run is not started again per test)."""
+    if not _RUN:
+        from bench.load.main import main
 
-    out = tmp_path_factory.mktemp("load") / "load.json"
-    status = main(["--quick", "--customers", "6", "--fault-seconds", "30", "--json", str(out)])
-    assert status == 0, "the quick load test itself failed (see its output)"
-    return json.loads(out.read_text())
+        out = tmp_path_factory.mktemp("load") / "load.json"
+        _RUN["status"] = main(["--quick", "--customers", "6", "--fault-seconds", "30", "--json", str(out)])
+        _RUN["data"] = json.loads(out.read_text()) if out.exists() else None
+    assert _RUN["data"] is not None, f"the quick load test itself failed (status {_RUN['status']}; see its output)"
+    return _RUN["data"]
 
 
 def test_every_acknowledged_message_is_stored_once_in_order(run):
@@ -61,7 +67,7 @@ def test_the_bot_answers_and_an_agent_takes_the_handover(run):
     assert phase["bot_turns"] >= 5
     assert phase["handovers"]["asked"] >= 1
     assert phase["handovers"]["served"] >= 1, "no customer who asked for a person saw an agent's message"
-    assert phase["slots"]["remembered"] == phase["slots"]["asked_again"], phase["slots"]["forgotten"]
+    assert phase["slots"]["forgotten"] == 0, phase["slots"]["examples"]
 
 
 def test_no_socket_saw_a_message_twice(run):
