@@ -20,5 +20,5 @@ setup-scale: setup-bridge ## HAProxy from Debian (apt-get, only when missing) fo
 demo-scale: setup train shop-db setup-scale ## The production topology here: HAProxy, 2 bridges, 2 Rasa nodes, 2 action servers on PostgreSQL and Redis
 	cd $(SCALE_DIR) && $(SCALE_PY) scripts/demo.py --scaled
 
-test-scale: train setup-scale ## Both set-ups under supervisord, with kill -9 of Rasa, a bridge and an action server (tests/topology, ~6 min)
-	cd $(SCALE_DIR) && PYTHONPATH=$(SCALE_DIR) $(SCALE_PY) -m pytest -W ignore::DeprecationWarning tests/topology
+test-scale: train setup-scale ## Both set-ups under supervisord, with kill -9 of Rasa, a bridge and an action server (tests/setups, ~5 min)
+	cd $(SCALE_DIR) && PYTHONPATH=$(SCALE_DIR) $(SCALE_PY) -m pytest -W ignore::DeprecationWarning tests/setups

@@ -113,6 +113,11 @@ def banner(layout: topology.Layout, demo_data: bool) -> str:
     else:
         what = "demo mode, embedded SQLite store"
         programs = f"""  Rasa (private, token)       {layout.rasa_urls[0]}      action server http://127.0.0.1:{ports["actions-1"]} (Rasa only)"""
+    crash = (
+        "supervisord restarts whatever crashes (try: kill -9 a Rasa node; the other one answers its conversations meanwhile)."
+        if layout.kind == "scaled"
+        else "supervisord restarts whatever crashes (try: kill -9 the Rasa process; the bridge says 暂时开小差 meanwhile)."
+    )
     return f"""
 Jieli is running ({what}).
   demo shop with the widget   {url}/shop/
@@ -122,7 +127,7 @@ Jieli is running ({what}).
   bridge health               {url}/healthz      metrics {url}/metrics
 {programs}
   logs                        {relative_logs}/      supervisord: .venv/bin/supervisorctl -c {os.path.relpath(layout.config_path, ROOT)} status
-supervisord restarts whatever crashes (try: kill -9 the Rasa process; the bridge says 暂时开小差 meanwhile).
+{crash}
 Chat from a terminal instead: .venv/bin/python scripts/chat.py --url {url}
 Press Ctrl-C to stop.
 """
@@ -174,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "no",
         "off",
     )
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (`&`)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     running: topology.Topology | None = None
     try:

@@ -20,8 +20,9 @@ Programs run in their own process group, stopped and killed as a group (Rasa's c
 Every program is described once (`Program`: argv, environment, health URL, log) from
 scripts/supervise.py's `rasa_services` and `bridge_service`; supervisord's and HAProxy's
 configuration files are written from that description into the state folder, mode 600 (they hold
-tokens). `describe` only describes (no I/O but free ports); `prepare` makes the databases and agents;
-`launch` starts supervisord; `start` does all three and waits until every program is healthy.
+tokens). `describe` starts nothing (it picks free ports, writes the set-up's secrets and Rasa's
+endpoints files); `prepare` makes the databases and agents; `launch` writes the configuration and
+starts supervisord; `start` does all three and waits until every program is healthy.
 
     topology = start("scaled", state_dir=Path("var/scale"))
     topology.url                   # where customers and agents connect
@@ -56,6 +57,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # imported as scripts.
 from ports import free_port  # noqa: E402
 from supervise import BASE_ENV, BRIDGE_PY, ROOT, bridge_service, new_token, rasa_services, write_private  # noqa: E402
 
+sys.path.insert(1, str(ROOT))
+# the agents a demo-mode bridge makes itself, and their password
+from handover_bridge.config import DEMO_AGENTS, DEMO_PASSWORD  # noqa: E402
+
 MODEL = ROOT / "models" / "jieli.tar.gz"
 KINDS = ("embedded", "scaled")
 # the scaled set-up's stores: the local PostgreSQL and Redis unless told otherwise
@@ -63,9 +68,6 @@ LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 DEFAULT_DATABASE_URL = f"{LOCAL_POSTGRES}/jieli"
 DEFAULT_TRACKER_STORE = f"{LOCAL_POSTGRES}/jieli_rasa"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-# The demo agents (handover_bridge.config.DEMO_AGENTS / DEMO_PASSWORD: the bridge makes them in demo mode)
-DEMO_AGENTS = ("agent1", "agent2")
-DEMO_PASSWORD = "jieli-demo"
 HAPROXY_NAMES = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
 
 # supervisord: seconds a program must stay up to count as started, and tries before giving up
@@ -198,7 +200,9 @@ def describe(
         return ports.get(name) or free_port()
 
     secrets_ = _state_secrets(state_dir, demo)
-    agent_password = env.get("JIELI_DEMO_PASSWORD", DEMO_PASSWORD) if demo else secrets_["agent_password"]
+    # demo mode: the password the bridges read (they inherit this environment, `env` wins)
+    demo_password = env.get("JIELI_DEMO_PASSWORD") or os.environ.get("JIELI_DEMO_PASSWORD") or DEMO_PASSWORD
+    agent_password = demo_password if demo else secrets_["agent_password"]
     rasa_token, webhook_token, action_token = new_token(), new_token(), secrets_["action_token"]
 
     front_port = port or free_port()
@@ -500,12 +504,13 @@ def prepare(layout: Layout) -> None:
         if url.startswith(("postgresql://", "postgres://")):
             ensure_database(url)
     if layout.redis_url:
-        _check_redis(layout.redis_url)
+        check_redis(layout.redis_url)
     bridge = next(p for p in layout.programs.values() if p.role == "bridge")
     wanted = [name for name in layout.agents if not (layout.demo and name in DEMO_AGENTS)]
     if wanted:
-        _migrate(bridge)  # once, before the agents are made in parallel
-        with ThreadPoolExecutor(max_workers=4) as pool:
+        _migrate(bridge)  # once, before the agents are made
+        parallel = 4 if layout.bridge_database_url.startswith("postgres") else 1  # SQLite: one writer
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
             list(pool.map(lambda name: _create_agent(bridge, name, layout.agent_password), wanted))
 
 
@@ -554,7 +559,7 @@ def drop_database(url: str) -> None:
     asyncio.run(run())
 
 
-def _check_redis(url: str) -> None:
+def check_redis(url: str) -> None:
     import redis
 
     try:
@@ -572,7 +577,7 @@ def _bridge_command(bridge: Program, *args: str, extra_env: Mapping[str, str] | 
         text=True,
         timeout=120,
     )
-    if result.returncode != 0 and "exists" not in (result.stderr + result.stdout):
+    if result.returncode != 0 and "exists already" not in (result.stderr + result.stdout):  # made before
         raise TopologyError(
             f"python -m handover_bridge {' '.join(args)} failed: {(result.stderr or result.stdout).strip()}"
         )
@@ -744,19 +749,21 @@ def launch(layout: Layout) -> Topology:
             raise TopologyError(f"HAProxy refuses {path}: {(check.stderr or check.stdout).strip()}")
     socket_path, socket_dir = _socket_path(layout.state_dir)
     write_private(layout.config_path, supervisord_config(layout, socket_path))
-    process = subprocess.Popen(
-        [str(Path(BRIDGE_PY).parent / "supervisord"), "-c", str(layout.config_path)],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # Ctrl-C in the terminal reaches `make demo`, which stops it in order
-    )
+    output = layout.log_dir / "supervisord.out"  # what it says before its own log is open
+    with open(output, "wb") as out:
+        process = subprocess.Popen(
+            [str(Path(BRIDGE_PY).parent / "supervisord"), "-c", str(layout.config_path)],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in the terminal reaches `make demo`, which stops it in order
+        )
     topology = Topology(layout, process, socket_path, socket_dir)
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+            error = output.read_text(errors="replace").strip()
             raise TopologyError(f"supervisord did not start: {error}{topology._supervisord_tail()}")
         try:
             if topology._rpc().getState()["statename"] == "RUNNING":
