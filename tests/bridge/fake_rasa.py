@@ -1,8 +1,8 @@
 """A small, real HTTP server standing in for Rasa and the action server.
 
-`RasaStandIn` answers what the bridge calls besides the webhook: /status, tracker events,
-trigger_intent (the rating question after an agent hands back) and the action server's /health,
-and posts handovers to the bridge as `action_handover` does. Subclasses say what the REST webhook
+`RasaStandIn` answers what the bridge calls besides the webhook: /status, the tracker (the
+webhook's turns), tracker events, trigger_intent (the rating question after an agent hands back)
+and the action server's /health, and posts handovers to the bridge as `action_handover` does. Subclasses say what the REST webhook
 answers: `FakeRasa` here for the bridge tests, tests/browser/fake_rasa.py a shop-like bot.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections import Counter
 from typing import Any
 
@@ -37,11 +38,23 @@ class RasaStandIn:
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.triggered: list[tuple[str, str]] = []
         self.handover_answers: list[tuple[int, dict[str, Any]]] = []
+        # each conversation's turns as Rasa's tracker keeps them (GET /conversations/<id>/tracker)
+        self.trackers: dict[str, list[dict[str, Any]]] = {}
         self._server = None
         self.app = self._build()
 
     async def answer(self, body: dict[str, Any]) -> HTTPResponse:
         raise NotImplementedError
+
+    def remember(self, body: dict[str, Any], replies: list[dict[str, Any]]) -> None:
+        """Keep a turn the webhook answered in the conversation's tracker: the customer's message
+        with its metadata, then the bot's replies (what the bridge reads back after an interrupted
+        turn)."""
+        events = self.trackers.setdefault(body["sender"], [])
+        events.append({"event": "user", "text": body["message"], "metadata": body.get("metadata") or {}})
+        for reply in replies:
+            data = {k: v for k, v in reply.items() if k not in ("recipient_id", "text")}
+            events.append({"event": "bot", "text": reply.get("text"), "data": data})
 
     async def post_handover(self, body: dict[str, Any], idempotency_key: str) -> None:
         """POST /api/handovers as action_handover does (while the bridge waits for the webhook)."""
@@ -60,7 +73,14 @@ class RasaStandIn:
         @app.post("/webhooks/rest/webhook")
         async def webhook(request):
             self.webhook_calls.append(request.json)
-            return await self.answer(request.json)
+            response = await self.answer(request.json)
+            if response.status == 200:
+                self.remember(request.json, json.loads(response.body))
+            return response
+
+        @app.get("/conversations/<sender>/tracker")
+        async def tracker(request, sender):
+            return json_response({"sender_id": sender, "events": self.trackers.get(sender, [])})
 
         @app.get("/status")
         async def status(request):

@@ -5,13 +5,13 @@ up again; a node dying under a turn loses no reply and doubles none."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 import pytest_asyncio
 from sanic.response import empty
-from sanic.response import json as json_response
 
 from handover_bridge.domain.rasa_routing import ranking
 
@@ -24,10 +24,10 @@ NO_BOT = "抱歉，智能助手暂时开小差了。"
 
 
 class Node(FakeRasa):
-    """FakeRasa's echo bot, keeping every turn in `trackers` (shared by all nodes) and logging
-    who served it in `served`. `die` drops the connection of the next turn: "before_saving" (the
+    """FakeRasa's echo bot, its tracker shared by all nodes (`trackers`), logging who served
+    which turn in `served`. `die` drops the connection of the next turn: "before_saving" (the
     node died while working on it) or "after_saving" (it died after saving the turn, before it
-    could answer)."""
+    could answer); `hang` saves the next turn, then answers only after a minute."""
 
     def __init__(self, name: str, port: int, trackers: dict, served: list):
         super().__init__(port, ACTION_TOKEN)
@@ -35,28 +35,29 @@ class Node(FakeRasa):
         self.trackers = trackers
         self.served = served
         self.die: str | None = None
-
-        @self.app.get("/conversations/<sender>/tracker")
-        async def tracker(request, sender):
-            return json_response({"sender_id": sender, "events": trackers.get(sender, [])})
+        self.hang = False
 
         @self.app.on_request
         async def dying(request):
-            if request.path != "/webhooks/rest/webhook" or self.die is None:
+            if request.path != "/webhooks/rest/webhook" or not (self.die or self.hang):
                 return None
+            body = request.json
             how, self.die = self.die, None
-            if how == "after_saving":
-                await self.answer(request.json)
+            if how == "before_saving":
+                request.transport.abort()
+                return empty()
+            response = await self.answer(body)
+            self.remember(body, json.loads(response.body))
+            if self.hang:
+                self.hang = False
+                await asyncio.sleep(60)
+                return response
             request.transport.abort()
             return empty()
 
     async def answer(self, body: dict[str, Any]):
         response = await super().answer(body)
         self.served.append((self.name, body["sender"], body["message"]))
-        events = self.trackers.setdefault(body["sender"], [])
-        events.append({"event": "user", "text": body["message"], "metadata": body.get("metadata") or {}})
-        for reply in json.loads(response.body):
-            events.append({"event": "bot", "text": reply.get("text"), "data": {}})
         return response
 
 
@@ -227,7 +228,7 @@ async def test_a_node_dying_under_a_turn_loses_no_reply_and_doubles_none(cluster
         assert cluster.served_by(cid) == [home, other]
     assert await transcript(h, customer) == echoed("你好", "查订单")
     result = "finished" if how == "after_saving" else "sent_again"
-    assert f'jieli_rasa_dropped_turns_total{{result="{result}"}} 1.0' in (await h.http.get("/metrics")).text
+    assert f'jieli_rasa_interrupted_turns_total{{result="{result}"}} 1.0' in (await h.http.get("/metrics")).text
 
     # the same client_msg_id again (a widget retry) answers from the store: nothing reaches Rasa
     before = len(cluster.served)
@@ -236,6 +237,33 @@ async def test_a_node_dying_under_a_turn_loses_no_reply_and_doubles_none(cluster
     )
     assert [m["text"] for m in response.json()["messages"]] == ["查订单", "收到:查订单"]
     assert len(cluster.served) == before
+
+
+async def test_a_turn_taken_over_from_a_dead_bridge_is_not_sent_again_when_rasa_had_finished_it(cluster, store):
+    """A bridge process dies while Rasa finishes a turn: the customer's retry reaches another
+    bridge, which takes the turn over (after JIELI_RASA_TIMEOUT + 1 s) and finds it in the tracker:
+    the replies come from there, Rasa does not get the message a second time."""
+    h1 = cluster.harness
+    h2 = await start_harness(store, fake=cluster.nodes["B"], rasa_url=cluster.rasa_url, rasa_timeout=30)
+    try:
+        customer = await h1.customer()
+        cid = customer.conversation_id
+        home = cluster.nodes[cluster.first_choice(cid)]
+        home.hang = True  # it saves the turn, but its answer never reaches bridge 2
+        request = asyncio.create_task(h2.say(customer, "查物流", client_msg_id="k1"))
+        await wait_for(lambda: cluster.times_served(cid, "查物流") == 1, message="Rasa to finish the turn")
+        request.cancel()  # the customer's connection to bridge 2 is gone, and the turn with it
+        await asyncio.gather(request, return_exceptions=True)
+        await wait_for(lambda: not h2.bridge.conversations._inflight, message="bridge 2 to drop the turn")
+
+        retried = await h1.say(customer, "查物流", client_msg_id="k1")  # the widget's retry, same id
+        assert [m["text"] for m in retried["messages"]] == ["查物流", "收到:查物流"]
+        assert cluster.times_served(cid, "查物流") == 1  # not sent again
+        assert await transcript(h1, customer) == echoed("查物流")
+        metrics = (await h1.http.get("/metrics")).text
+        assert 'jieli_rasa_interrupted_turns_total{result="finished"} 1.0' in metrics
+    finally:
+        await stop_harness(h2)
 
 
 async def test_a_slow_node_is_not_asked_again_elsewhere(cluster):

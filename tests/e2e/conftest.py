@@ -20,18 +20,30 @@ from supervise import rasa_services, start_all, stop_all  # noqa: E402
 MODEL = ROOT / "models" / "jieli.tar.gz"
 
 
-@pytest.fixture(scope="session")
-def bot(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` first")
-    tmp = tmp_path_factory.mktemp("bot")
-    db_url = f"sqlite:///{tmp / 'shop.db'}"
+def fresh_shop(folder: Path) -> str:
+    """A fresh shop database in `folder`, seeded from shop/demo_orders.yml; its URL."""
+    db_url = f"sqlite:///{folder / 'shop.db'}"
     subprocess.run(
         [sys.executable, "-m", "actions.shop.seed", "--db", db_url, "--reset"],
         cwd=ROOT,
         check=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+    return db_url
+
+
+@pytest.fixture(scope="session")
+def seed_shop():
+    """fresh_shop, for test modules that start processes of their own."""
+    return fresh_shop
+
+
+@pytest.fixture(scope="session")
+def bot(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` first")
+    tmp = tmp_path_factory.mktemp("bot")
+    db_url = fresh_shop(tmp)
     rasa_port, action_port = free_port(), free_port()
     services = rasa_services(rasa_port, action_port, MODEL, tmp / "log")
     for service in services:

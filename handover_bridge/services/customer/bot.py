@@ -131,7 +131,6 @@ class RasaClient:
     ):
         urls = [rasa_url] if isinstance(rasa_url, str) else list(rasa_url)
         self.rasa_urls = tuple(url.rstrip("/") for url in urls)
-        self.rasa_url = self.rasa_urls[0]
         self.action_server_url = action_server_url.rstrip("/")
         self.timeout = timeout
         # a refused or unanswered connection attempt is known quickly: the call moves on
@@ -151,15 +150,25 @@ class RasaClient:
         return self._session
 
     async def send(
-        self, conversation_id: str, text: str, metadata: dict[str, Any], turn: int | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        metadata: dict[str, Any],
+        turn: int | None = None,
+        *,
+        check_first: bool = False,
     ) -> list[BotReply]:
         """One customer turn through the REST channel; the bot's replies. `turn` (the customer
         message's seq) marks the turn in the tracker (metadata TURN_KEY): with it, a turn whose node
-        died under it is neither lost nor answered twice."""
+        died under it is neither lost nor answered twice. `check_first` (a turn taken over from a
+        bridge process that died): when the tracker already has the turn, its replies come from
+        there and the turn is not sent again."""
+        order = self.nodes.order(conversation_id)
         if turn is not None:
             metadata = {**metadata, TURN_KEY: str(turn)}
+            if check_first and (finished := await self._finished_turn(conversation_id, str(turn), order)) is not None:
+                return finished
         body = {"sender": conversation_id, "message": text, "metadata": metadata}
-        order = self.nodes.order(conversation_id)
         for index, node in enumerate(order):
             try:
                 data = await self._call(node, "POST", "/webhooks/rest/webhook", json=body)
@@ -239,10 +248,10 @@ class RasaClient:
             self._session = None
 
     async def _finished_turn(self, conversation_id: str, turn: str, nodes: Sequence[str]) -> list[BotReply] | None:
-        """Whether a node that died under a turn had finished it, from the tracker the nodes
-        share (a node saves the whole turn in one transaction, before it answers): the replies it
-        gave then, or None when the turn is not in the tracker. BotUnavailable when no node can
-        tell: the turn is then not sent again."""
+        """Whether an interrupted turn (its node died under it, or the bridge process that sent
+        it) was finished, from the tracker the nodes share (a node saves the whole turn in one
+        transaction, before it answers): the replies it gave then, or None when the turn is not in
+        the tracker. BotUnavailable when no node can tell: the turn is then not sent again."""
         for node in nodes:
             try:
                 tracker = await self._call(
@@ -252,11 +261,11 @@ class RasaClient:
                 continue
             replies = replies_of_turn(tracker, turn)
             if self.metrics is not None:
-                self.metrics.rasa_dropped_turns.labels("finished" if replies is not None else "sent_again").inc()
+                self.metrics.rasa_interrupted_turns.labels("finished" if replies is not None else "sent_again").inc()
             return replies
         if self.metrics is not None:
-            self.metrics.rasa_dropped_turns.labels("unknown").inc()
-        raise BotUnavailable("a Rasa node dropped a turn and no other node could say whether it was finished")
+            self.metrics.rasa_interrupted_turns.labels("unknown").inc()
+        raise BotUnavailable("no Rasa node could say whether an interrupted turn was finished")
 
     async def _call(self, node: str, method: str, path: str, **kwargs: Any) -> Any:
         """One request to one node. _NotSent: the node surely did not get it (refused, no

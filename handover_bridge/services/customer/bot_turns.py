@@ -41,13 +41,13 @@ class BotTurns:
     _inflight: dict[tuple[str, int], asyncio.Future]
 
     async def _run_bot_turn(
-        self, conversation_id: str, message: Message, meta: dict[str, Any]
+        self, conversation_id: str, message: Message, meta: dict[str, Any], *, taken_over: bool = False
     ) -> tuple[str, list[Message]]:
         key = (conversation_id, message.seq)
         future = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            result = await self._bot_turn(conversation_id, message, meta)
+            result = await self._bot_turn(conversation_id, message, meta, taken_over=taken_over)
         except BaseException:
             future.cancel()  # waiters re-read the store
             raise
@@ -58,8 +58,10 @@ class BotTurns:
             self._inflight.pop(key, None)
 
     async def _bot_turn(
-        self, conversation_id: str, message: Message, meta: dict[str, Any]
+        self, conversation_id: str, message: Message, meta: dict[str, Any], *, taken_over: bool = False
     ) -> tuple[str, list[Message]]:
+        """`taken_over`: the process that started this turn died; Rasa may have finished it before
+        that, and then its replies are read from the tracker rather than the turn sent again."""
         started = time.perf_counter()
         try:
             replies = await self.ctx.bot.send(
@@ -67,6 +69,7 @@ class BotTurns:
                 rasa_message(message),
                 identity.rasa_metadata(meta or {}, conversation_id, self.ctx.settings.action_token),
                 turn=message.seq,
+                check_first=taken_over,
             )
             self.ctx.metrics.bot_latency.observe(time.perf_counter() - started)
         except BotUnavailable as error:
@@ -175,7 +178,7 @@ class BotTurns:
                 async with self.ctx.db.read() as session:
                     conversation = await conversations_repo.get(session, conversation_id)
                 if states.goes_to_bot(conversation.state):
-                    await self._run_bot_turn(conversation_id, original, conversation.meta)
+                    await self._run_bot_turn(conversation_id, original, conversation.meta, taken_over=True)
                 continue
             if time.monotonic() > deadline:
                 break

@@ -50,10 +50,11 @@ class Metrics:
             ["node"],
             registry=r,
         )
-        self.rasa_dropped_turns = Counter(
-            "jieli_rasa_dropped_turns",
-            "Customer turns whose Rasa node dropped the connection: finished (replies read from the shared "
-            "tracker), sent_again (to the next node), unknown (no node could tell: not sent again)",
+        self.rasa_interrupted_turns = Counter(
+            "jieli_rasa_interrupted_turns",
+            "Customer turns interrupted (their Rasa node dropped the connection, or the bridge process that "
+            "sent them died): finished (replies read from the shared tracker), sent_again, unknown (no node "
+            "could tell: not sent again)",
             ["result"],
             registry=r,
         )
