@@ -30,6 +30,7 @@ class Kill:
     program: str  # rasa-1, actions-1, bridge-1 …
     at: float | None = None  # epoch of the kill
     pid: int = 0
+    restarted_at: float | None = None  # epoch when supervisord ran it again (a new pid)
     back_at: float | None = None  # epoch when it answered its health check again
     error: str = ""
 
@@ -168,11 +169,35 @@ def run(topology, phase: Phase, sampler: Sampler, extra_pids: dict[str, int], wo
     return Result(phase, data, window, cpu, busy, dict(last.rss), dict(sampler.peak_rss), label)
 
 
-def _wait_back(topology, kill: Kill) -> None:
+def _wait_back(topology, kill: Kill, limit: float = 240.0) -> None:
+    """When supervisord ran the program again (a new pid), and when its health URL answered 200
+    (asked with a 10 s time limit: a bridge's /healthz waits for the Rasa nodes, which are slow
+    under this load, and the point is whether it serves, not how fast Rasa answers /status)."""
+    deadline = time.monotonic() + limit
     try:
-        topology.wait_restarted(kill.program, kill.pid, timeout=240)
+        while topology.pid(kill.program) in (0, kill.pid):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no new process in {limit:.0f} s")
+            time.sleep(0.1)
+        kill.restarted_at = time.time()
+        url = topology.program(kill.program).health_url
+        while not _answers(url):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not answer 200 within {limit:.0f} s")
+            time.sleep(0.2)
         kill.back_at = time.time()
-        say(f"{kill.program} is back (healthy) after {kill.back_at - kill.at:.1f} s")
+        say(
+            f"{kill.program}: running again after {kill.restarted_at - kill.at:.1f} s, "
+            f"healthy after {kill.back_at - kill.at:.1f} s"
+        )
     except Exception as error:  # noqa: BLE001 - reported
         kill.error = f"not back: {type(error).__name__}: {error}"
         print(kill.error, file=sys.stderr, flush=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False

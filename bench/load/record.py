@@ -44,6 +44,7 @@ class Handover:
     customer_saw_at: float | None = None  # … and seen by the customer
     served: bool = False  # the customer saw an agent's message
     returned_to_bot: bool = False
+    reply_seconds: float | None = None  # the agent's first reply: sent → seen by the customer
 
 
 @dataclass
@@ -161,7 +162,8 @@ class Record:
         handover.served = True
         handover.customer_saw_at = at
         sent = self.agent_sent_at.get(client_msg_id or "")
-        if sent is not None:
+        if sent is not None and sent >= handover.asked_at:  # this very message, sent for this handover
+            handover.reply_seconds = at - sent
             self._fire("handover", "agent's reply → visible to the customer", at - sent, None)
 
     def returned(self, conversation: str) -> None:

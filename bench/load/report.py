@@ -102,9 +102,7 @@ def by_kind(result: Result) -> dict[str, tuple[int, float, float, float]]:
 def handover_figures(result: Result) -> dict[str, Any]:
     handovers = result.swarm["handovers"]
     to_agent = [h["agent_saw_at"] - h["asked_at"] for h in handovers if h["agent_saw_at"]]
-    to_customer = [
-        h["customer_saw_at"] - h["agent_sent_at"] for h in handovers if h["customer_saw_at"] and h["agent_sent_at"]
-    ]
+    to_customer = [h["reply_seconds"] for h in handovers if h["reply_seconds"] is not None]
     return {
         "asked": len(handovers),
         "visible": len(to_agent),
@@ -261,7 +259,11 @@ def mixed_lines(result: Result, checked: Check, quick: bool = False) -> tuple[li
                 ok = False
                 continue
             offset = k["at"] - result.window[0]
-            back = f"back (healthy) after {k['back_at'] - k['at']:.1f} s" if k["back_at"] else f"NOT back: {k['error']}"
+            back = (
+                f"running again after {k['restarted_at'] - k['at']:.1f} s, healthy after {k['back_at'] - k['at']:.1f} s"
+                if k["back_at"]
+                else f"NOT back: {k['error']}"
+            )
             lines.append(f"- {k['program']} at +{offset:.0f} s: {back}")
             ok &= bool(k["back_at"])
             for role in ("customers", "agents"):
