@@ -6,7 +6,7 @@
 1. **Capacity, 1 vs 2 Rasa nodes.** The scaled set-up (scripts/topology.py: HAProxy in front of 2
    bridges on PostgreSQL and Redis, Rasa nodes on a PostgreSQL tracker store, HAProxy in front of 2
    action servers) with 1 Rasa node, then with 2: the same customers (FAQ turns, think time
-   0.5–1.5 s, enough of them to keep Rasa saturated) for the same time. Printed: bot turns/s, the
+   0.1–0.3 s, enough of them to keep Rasa busy all the time) for the same time. Printed: bot turns/s, the
    bot-turn p50/p95/p99, every program's CPU, bot turns per Rasa core, each component's CPU per bot
    turn, and the ratio of the two throughputs (target ≥ 1.4).
 2. **Mixed load with faults** on the 2-node set-up: FAQ customers, customers who look an order up

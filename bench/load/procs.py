@@ -59,6 +59,17 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def pss(pid: int) -> int:
+    """Proportional set size (bytes): shared pages divided among the processes sharing them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def machine_busy() -> float:
     """Seconds of CPU the whole machine spent busy since boot (all cores)."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
@@ -109,7 +120,8 @@ class Sampler:
                 seen = self._seen.setdefault(name, {})
                 for proc in procs:
                     seen[proc.pid] = max(seen.get(proc.pid, 0.0), proc.cpu)
-                rss[name] = sum(p.rss for p in procs)
+                # PostgreSQL backends share the server's buffers: their PSS, not RSS, adds up
+                rss[name] = sum(pss(p.pid) for p in procs) if name == "postgres" else sum(p.rss for p in procs)
                 self.peak_rss[name] = max(self.peak_rss.get(name, 0), rss[name])
             cpu = {name: sum(seen.values()) for name, seen in self._seen.items()}
             reading = Reading(time.time(), cpu, rss, machine_busy())

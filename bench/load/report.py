@@ -75,6 +75,7 @@ def figures(result: Result) -> dict[str, Any]:
         "phase": result.phase.name,
         "topology": result.topology,
         "customers": result.phase.customers,
+        "think": list(result.phase.think),
         "agents": len(result.phase.agents),
         "window_s": result.seconds,
         "bot_turns": len(answered),
@@ -174,7 +175,7 @@ def capacity_lines(one: dict | None, two: dict | None) -> tuple[list[str], bool 
     first = phases[0][0]
     lines = [
         f"### Capacity: 1 vs 2 Rasa nodes ({first['customers']} customers asking FAQ questions, think time "
-        f"0.5–1.5 s, {first['window_s']:.0f} s measured)",
+        f"{first['think'][0]:g}–{first['think'][1]:g} s, {first['window_s']:.0f} s measured each)",
         "",
     ]
     rows = [
@@ -211,7 +212,8 @@ def mixed_lines(result: Result, checked: Check, quick: bool = False) -> tuple[li
     agents = f"{f['agents']} agents" if f["agents"] else "no agents"
     lines = [
         f"### Mixed load{' with faults' if result.phase.kills else ''}: {f['customers']} customers "
-        f"(FAQ : order look-ups : handovers = 5 : 3 : 2), {agents}, think time 1–3 s, "
+        f"(FAQ : order look-ups : handovers = 5 : 3 : 2), {agents}, think time "
+        f"{f['think'][0]:g}–{f['think'][1]:g} s, "
         f"{f['window_s']:.0f} s measured — {result.topology}",
         "",
         f"Bot turns: {f['bot_turns']} ({f['turns_per_s']:.1f}/s); failed turns "
@@ -342,7 +344,11 @@ def memory_lines(results: list[Result]) -> list[str]:
     rows = [[n, f"{result.rss_end.get(n, 0) / 2**20:.0f}", f"{result.rss_peak.get(n, 0) / 2**20:.0f}"] for n in names]
     peak_locust = max((r.rss_peak.get("locust", 0) for r in results), default=0)
     rows.append(["load generator (Locust)", "", f"{peak_locust / 2**20:.0f}"])
-    return [f"Memory (RSS, MB) per program, {result.topology}:", ""] + table(["program", "at the end", "peak"], rows)
+    return [
+        f"Memory (RSS, MB) per program, {result.topology} (PostgreSQL: the proportional share, PSS, of the backends "
+        "serving this run's databases: their shared buffers are not counted once per backend):",
+        "",
+    ] + table(["program", "at the end", "peak"], rows)
 
 
 def sizing_lines(capacity: list[dict], results: list[Result]) -> list[str]:
