@@ -386,7 +386,7 @@ def sizing_lines(capacity: list[dict], results: list[Result]) -> list[str]:
             [
                 f"{customers:,}",
                 f"{rate:.1f}",
-                f"{rasa:.1f} ({math.ceil(rasa)} nodes)",
+                f"{rasa:.1f} ({math.ceil(rasa)} node{'s' * (math.ceil(rasa) > 1)})",
                 f"{bridge:.2f}",
                 f"{actions:.2f}",
                 f"{math.ceil(rasa) * rasa_mb / 1024:.1f}",

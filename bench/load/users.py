@@ -241,10 +241,12 @@ class Customer(Person):
         Customer.count += 1
         self.rng = random.Random(plan().seed * 7919 + Customer.count)
 
-    def think(self) -> bool:
-        """Pause like a person; False when the phase is over."""
+    def think(self, conversation: Conversation) -> bool:
+        """Pause like a person, reading what arrives meanwhile (as the widget does: an agent's
+        message is timed when it arrives, not when the customer next looks); False when the phase
+        is over."""
         p = plan()
-        gevent.sleep(self.rng.uniform(*p.think))
+        conversation.pump(lambda: False, self.rng.uniform(*p.think))
         return time.time() < p.stop_at
 
     def open(self) -> Conversation | None:
@@ -294,7 +296,7 @@ class FaqCustomer(Customer):
         start = self.rng.randrange(len(script.FAQ))
         for i in range(turns):
             conversation.say(script.FAQ[(start + i) % len(script.FAQ)], "faq")
-            if not self.think():
+            if not self.think(conversation):
                 return
 
 
@@ -312,7 +314,7 @@ class OrderCustomer(Customer):
             bot = [m.get("text") or "" for m in conversation.say(text, "order") if m.get("sender") == "bot"]
             if not bot:  # the turn failed (counted with the turns): this look-up cannot go on
                 return
-            if not self.think():
+            if not self.think(conversation):
                 return
         if not any(script.names_order(text, order_id) for text in bot):
             RECORD.error("order look-up not answered", " / ".join(bot)[:200])
@@ -328,7 +330,7 @@ class OrderCustomer(Customer):
                     RECORD.slot_check(conversation.id, script.slot_answer(bot, order_id), " / ".join(bot))
             else:  # in turn, never the same question twice in a row of nine
                 conversation.say(script.FAQ[(start + turn) % len(script.FAQ)], "faq")
-            if not self.think():
+            if not self.think(conversation):
                 return
 
 
@@ -341,14 +343,14 @@ class HandoverCustomer(Customer):
 
     def converse(self, conversation: Conversation) -> None:
         conversation.say(script.FAQ[self.rng.randrange(len(script.FAQ))], "faq")
-        if not self.think():
+        if not self.think(conversation):
             return
         RECORD.handover_asked(conversation.id, time.time())
         conversation.say(script.HUMAN_ASK, "handover")
         if conversation.state not in ("queued", "assigned"):
             RECORD.error("no handover", f"state {conversation.state} after {script.HUMAN_ASK}")
             return
-        gevent.sleep(self.rng.uniform(*plan().think))
+        conversation.pump(lambda: False, self.rng.uniform(*plan().think))
         order_id = script.ORDERS[0][0]
         conversation.say(script.PROBLEM.format(order=order_id), "relay")
         served = conversation.wait_for(lambda: RECORD.handovers[conversation.id].served, self.agent_wait)
@@ -357,14 +359,14 @@ class HandoverCustomer(Customer):
             conversation.frame({"type": "cancel_wait"})
             conversation.wait_for(lambda: conversation.state == "bot", 10)
             return
-        gevent.sleep(self.rng.uniform(*plan().think))
+        conversation.pump(lambda: False, self.rng.uniform(*plan().think))
         conversation.say(script.CUSTOMER_TO_AGENT, "relay")
         if not conversation.wait_for(lambda: conversation.state == "bot", self.agent_wait):
             RECORD.error("agent never handed back", conversation.id)
             return
         RECORD.returned(conversation.id)
         conversation.frame({"type": "rating", "score": script.RATING})
-        if self.think():
+        if self.think(conversation):
             conversation.say(script.FAQ[self.rng.randrange(len(script.FAQ))], "faq")
 
 
