@@ -44,6 +44,7 @@ class Phase:
     think: tuple[float, float] = (1.0, 3.0)
     spawn_rate: float = 10.0
     warmup: float = 5.0  # seconds after the spawn not counted in the window
+    idle: float = 8.0  # seconds of no load before it: every program's CPU when nobody talks
     agents: list[tuple[str, str]] = field(default_factory=list)
     kills: list[Kill] = field(default_factory=list)
 
@@ -58,6 +59,7 @@ class Result:
     rss_end: dict[str, int]
     rss_peak: dict[str, int]
     topology: str  # e.g. "scaled: 2 bridges, 2 Rasa nodes, 2 action servers, HAProxy"
+    idle: dict[str, float] = field(default_factory=dict)  # program → cores busy with no load
 
     @property
     def seconds(self) -> float:
@@ -103,6 +105,9 @@ def say(text: str) -> None:
 
 def run(topology, phase: Phase, sampler: Sampler, extra_pids: dict[str, int], work: Path, label: str) -> Result:
     """Run `phase` against `topology` (scripts/topology.py's Topology)."""
+    quiet_from = time.time()
+    time.sleep(phase.idle)  # what the programs cost with nobody talking: health checks, sweeps
+    idle_seconds, idle_cpu, _ = sampler.window(quiet_from, sampler.read().at)
     spawn_seconds = (phase.customers + len(phase.agents)) / phase.spawn_rate
     began = time.time()
     stop_at = began + spawn_seconds + 2.0 + phase.seconds
@@ -166,7 +171,8 @@ def run(topology, phase: Phase, sampler: Sampler, extra_pids: dict[str, int], wo
     window = ((data["spawned_at"] or began) + phase.warmup, data["stopped_at"])
     seconds, cpu, busy = sampler.window(*window)
     last = sampler.readings[-1]
-    return Result(phase, data, window, cpu, busy, dict(last.rss), dict(sampler.peak_rss), label)
+    idle = {name: seconds / idle_seconds for name, seconds in idle_cpu.items()}
+    return Result(phase, data, window, cpu, busy, dict(last.rss), dict(sampler.peak_rss), label, idle)
 
 
 def _wait_back(topology, kill: Kill, limit: float = 240.0) -> None:

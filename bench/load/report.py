@@ -55,12 +55,12 @@ ANSWERED = ("bot", "handover")
 FAILED = ("fallback", "no_reply", "timeout", "error")
 
 
-def role_cpu(result: Result) -> dict[str, float]:
+def by_role(values: dict[str, float]) -> dict[str, float]:
     totals = dict.fromkeys(ROLES, 0.0)
-    for name, seconds in result.cpu.items():
+    for name, value in values.items():
         role = name.split("-")[0]
         if role in totals:
-            totals[role] += seconds
+            totals[role] += value
     return totals
 
 
@@ -68,7 +68,8 @@ def figures(result: Result) -> dict[str, Any]:
     turns = result.bot_turns()
     answered = [t for t in turns if t["outcome"] in ANSWERED]
     latencies = [t["seconds"] for t in answered]
-    cpu = role_cpu(result)
+    cpu = by_role(result.cpu)
+    idle = by_role(result.idle)
     ours = sum(cpu.values())
     count = max(len(answered), 1)
     return {
@@ -86,6 +87,11 @@ def figures(result: Result) -> dict[str, Any]:
         "failed": {o: sum(1 for t in turns if t["outcome"] == o) for o in FAILED},
         "cpu_cores": {role: cpu[role] / result.seconds for role in ROLES},
         "cpu_ms_per_turn": {role: cpu[role] / count * 1000 for role in ROLES},
+        "idle_cores": idle,
+        # what one more bot turn costs: the CPU above what the program spends with nobody talking
+        "marginal_ms_per_turn": {
+            role: max(0.0, cpu[role] - idle[role] * result.seconds) / count * 1000 for role in ROLES
+        },
         "turns_per_rasa_core": len(answered) / cpu["rasa"] if cpu["rasa"] else float("nan"),
         "machine_cores": result.busy / result.seconds,
         "others_cores": max(0.0, (result.busy - ours) / result.seconds),
@@ -187,8 +193,12 @@ def capacity_lines(one: dict | None, two: dict | None) -> tuple[list[str], bool 
     ]
     for role in ROLES:
         rows.append(
-            [f"{ROLE_NAMES[role]}: cores busy / CPU ms per bot turn"]
-            + [f"{f['cpu_cores'][role]:.2f} / {f['cpu_ms_per_turn'][role]:.1f}" for f, _ in phases]
+            [f"{ROLE_NAMES[role]}: cores busy (idle) / CPU ms per bot turn (above idle)"]
+            + [
+                f"{f['cpu_cores'][role]:.2f} ({f['idle_cores'][role]:.2f}) / {f['cpu_ms_per_turn'][role]:.1f} "
+                f"({f['marginal_ms_per_turn'][role]:.1f})"
+                for f, _ in phases
+            ]
         )
     rows.append(
         ["machine: cores busy (of which not this set-up)"]
@@ -352,54 +362,63 @@ def memory_lines(results: list[Result]) -> list[str]:
 
 
 def sizing_lines(capacity: list[dict], results: list[Result]) -> list[str]:
-    """Per-core figures (from the capacity phases) and the arithmetic for 100 / 1,000 / 10,000
-    concurrent customers."""
+    """Per-core figures (from the capacity phases: the lower throughput per Rasa core, the higher
+    cost per turn of the rest) and the arithmetic for 100 / 1,000 / 10,000 concurrent customers."""
     if not capacity:
         return []
     per_rasa_core = min(f["turns_per_rasa_core"] for f in capacity)
-    per_turn = {role: max(f["cpu_ms_per_turn"][role] for f in capacity) for role in ("bridge", "actions", "haproxy")}
-    last = results[-1]
-    rasa_mb = max((v for n, v in last.rss_peak.items() if n.startswith("rasa")), default=0) / 2**20
-    bridge_mb = max((v for n, v in last.rss_peak.items() if n.startswith("bridge")), default=0) / 2**20
-    actions_mb = max((v for n, v in last.rss_peak.items() if n.startswith("actions")), default=0) / 2**20
+    per_turn = {role: max(f["marginal_ms_per_turn"][role] for f in capacity) for role in ROLES}
+    idle = {role: max(f["idle_cores"][role] for f in capacity) for role in ROLES}
+    peak = results[-1].rss_peak
+
+    def mb(role: str) -> float:
+        return max((v for n, v in peak.items() if n.split("-")[0] == role), default=0) / 2**20
+
+    bridges = sum(1 for n in peak if n.startswith("bridge-")) or 1
     lines = [
         "### Per-core figures (for the sizing table)",
         "",
-        f"- Rasa: {per_rasa_core:.1f} bot turns per core-second (the lower of the capacity phases); a Rasa node "
-        f"uses up to about one core; RSS {rasa_mb:.0f} MB per node",
-        f"- bridge: {per_turn['bridge']:.1f} ms of CPU per bot turn (one core: "
-        f"{1000 / per_turn['bridge']:.0f} turns/s); RSS {bridge_mb:.0f} MB per process",
-        f"- action server: {per_turn['actions']:.1f} ms per bot turn; RSS {actions_mb:.0f} MB per process",
-        f"- HAProxy: {per_turn['haproxy']:.2f} ms per bot turn",
+        f"- Rasa: {per_rasa_core:.1f} bot turns per core-second (the lower of the two capacity phases); one node "
+        f"uses at most about one core (one OpenMP thread); {mb('rasa'):.0f} MB per node",
+        f"- bridges: {per_turn['bridge']:.1f} ms of CPU per bot turn above idle (one core: "
+        f"{1000 / max(per_turn['bridge'], 1e-9):.0f} bot turns/s), {idle['bridge'] / bridges:.3f} cores idle per "
+        f"bridge (health checks, sweeps); {mb('bridge'):.0f} MB per bridge",
+        f"- action servers: {per_turn['actions']:.1f} ms per bot turn; {mb('actions'):.0f} MB each",
+        f"- PostgreSQL (the backends of the bridges' and the trackers' databases): {per_turn['postgres']:.1f} ms per "
+        f"bot turn; Redis {per_turn['redis']:.1f} ms; HAProxy {per_turn['haproxy']:.1f} ms",
+        f"- the load generator itself: {per_turn['locust']:.1f} ms per bot turn",
         "",
         f"Arithmetic, assuming a customer in a conversation sends one message every {SECONDS_PER_MESSAGE:.0f} s and "
-        f"cores run at {TARGET_UTILISATION:.0%}:",
+        f"cores run at {TARGET_UTILISATION:.0%} at most:",
         "",
     ]
     rows = []
     for customers in (100, 1000, 10000):
         rate = customers / SECONDS_PER_MESSAGE
         rasa = rate / per_rasa_core / TARGET_UTILISATION
-        bridge = rate * per_turn["bridge"] / 1000 / TARGET_UTILISATION
-        actions = rate * per_turn["actions"] / 1000 / TARGET_UTILISATION
+        nodes = math.ceil(rasa)
+
+        def cores(role: str, rate: float = rate) -> float:
+            return rate * per_turn[role] / 1000 / TARGET_UTILISATION
+
         rows.append(
             [
                 f"{customers:,}",
                 f"{rate:.1f}",
-                f"{rasa:.1f} ({math.ceil(rasa)} node{'s' * (math.ceil(rasa) > 1)})",
-                f"{bridge:.2f}",
-                f"{actions:.2f}",
-                f"{math.ceil(rasa) * rasa_mb / 1024:.1f}",
+                f"{rasa:.1f} ({nodes} node{'s' * (nodes > 1)}, {nodes * mb('rasa') / 1024:.1f} GB)",
+                f"{cores('bridge') + idle['bridge']:.2f}",
+                f"{cores('actions'):.2f}",
+                f"{cores('postgres') + cores('redis') + cores('haproxy'):.2f}",
             ]
         )
     return lines + table(
         [
             "concurrent customers",
             "bot turns/s",
-            "Rasa cores",
+            "Rasa cores (nodes, memory)",
             "bridge cores",
             "action-server cores",
-            "Rasa memory (GB)",
+            "PostgreSQL + Redis + HAProxy cores",
         ],
         rows,
     )
