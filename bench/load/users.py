@@ -157,17 +157,19 @@ class Conversation(Line):
                 if cmid not in self.acks:
                     self.acks[cmid] = (seq, frame.get("state", ""), time.perf_counter())
                 RECORD.acked(self.id, cmid, seq)
-                self.resumed()  # a message stored after a reconnect: the conversation goes on
+                self.settled()
                 if frame.get("state"):
                     self.state = frame["state"]
         elif kind == "state":
             self.state = frame.get("state", self.state)
+            self.hello_answered()
         elif kind == "error":
             cmid = frame.get("client_msg_id")
             code = str(frame.get("code") or (frame.get("error") or {}).get("code") or "error")
             if isinstance(cmid, str) and cmid in self.outbox:
                 self.outbox.pop(cmid)
                 self.failed[cmid] = code
+                self.settled()
             RECORD.error(f"customer error frame: {code}", str(frame)[:300])
 
     def replies_to(self, seq: int) -> list[dict[str, Any]]:
@@ -410,6 +412,7 @@ class Desk(Line):
             RECORD.agent_saw(conversation_id, now)
         if kind == "snapshot":
             self.snapshot = True
+            self.hello_answered()
             for chat in frame.get("chats") or []:
                 if chat.get("state") == "assigned" and chat.get("conversation_id"):
                     self.take(chat["conversation_id"])
@@ -432,7 +435,7 @@ class Desk(Line):
             if isinstance(cmid, str) and isinstance(seq, int) and isinstance(conversation_id, str):
                 self.outbox.pop(cmid, None)
                 RECORD.acked(conversation_id, cmid, seq)
-                self.resumed()
+                self.settled()
         elif kind == "error":
             self.outbox.pop(str(frame.get("client_msg_id")), None)  # refused: not resent
             RECORD.error(f"agent error frame: {frame.get('code')}", str(frame)[:300])

@@ -94,7 +94,8 @@ class Line:
         self.record = record
         self.who = who
         self.outbox: dict[str, dict[str, Any]] = {}  # client_msg_id → frame, until acknowledged
-        self.open_drop: int | None = None  # index of the drop not yet followed by a completed exchange
+        self.open_drop: int | None = None  # index of the drop not yet resumed (see settled)
+        self.answered = True  # the server answered the last hello (False from a reconnect until it does)
 
     def hello(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -123,6 +124,7 @@ class Line:
                 delay = min(delay * 2, 2.0)
                 continue
             self.open_drop = self.record.drop(self.role, self.who, dropped_at, time.time(), attempts, why)
+            self.answered = False
             return
 
     def send(self, frame: dict[str, Any]) -> None:
@@ -147,9 +149,15 @@ class Line:
                 self.handle(frame)
         return True
 
-    def resumed(self) -> None:
-        """An exchange completed: a drop before it is now resumed."""
-        if self.open_drop is not None:
+    def hello_answered(self) -> None:
+        """The server answered the hello (customer: `state`, agent: `snapshot`)."""
+        self.answered = True
+        self.settled()
+
+    def settled(self) -> None:
+        """After a drop, the session is resumed once the server answered the new hello and every
+        message that was waiting for its acknowledgement has it."""
+        if self.open_drop is not None and self.answered and not self.outbox:
             self.record.resumed(self.open_drop, time.time())
             self.open_drop = None
 
