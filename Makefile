@@ -19,7 +19,7 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find data jieli_contract jieli_nlu
 # The bridge's environment, tests and server (.venv, Python 3.11); the browser tests.
 include mk/bridge.mk
 include mk/browser.mk
-# The bridge's benchmark (bench/bench_bridge.py, code in bench/bridge/): make bench-bridge
+# The benchmarks: make bench-bridge (bench/bridge/), make bench-load and its test make test-load (bench/load/)
 include mk/bench.mk
 # The browser code's tooling: the widget bundle, the JS type check and unit tests (Node.js, npm)
 include mk/js.mk
@@ -88,7 +88,7 @@ export-training: setup-bridge ## Write the review candidates designers accepted 
 test-learning: train setup-bridge ## Learning from agents: a real handover → review → export → rasa data validate → retrain → the bot answers (tests/learning, ~5 min)
 	$(BRIDGE_PY) -m pytest -W ignore::DeprecationWarning tests/learning
 
-test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-scale test-learning test-browser eval ## The whole suite (what CI runs)
+test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-scale test-load test-learning test-browser eval ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

@@ -394,7 +394,9 @@ defaults
     timeout http-request 10s
     timeout http-keep-alive 10s
     timeout queue 10s
-    timeout check 2s
+    # /healthz waits up to 3 s for the store and 2 s for each Rasa node's /status: a busy Rasa must
+    # not make the bridges look dead (a 2 s check took both bridges out under load, bench/load)
+    timeout check 4s
     timeout tunnel 1h
     timeout client-fin 5s
     timeout server-fin 5s
