@@ -14,7 +14,17 @@ from actions import policy
 from actions.shop.base import ORDER_STATUSES, REFUND_STATUSES
 from jieli_testkit import ROOT
 
-SECTIONS = ["shipping", "return_exchange", "refund", "invoice", "payment", "coupon", "product_info", "general", "order_help"]
+SECTIONS = [
+    "shipping",
+    "return_exchange",
+    "refund",
+    "invoice",
+    "payment",
+    "coupon",
+    "product_info",
+    "general",
+    "order_help",
+]
 PER_ORDER = {
     "order_id": "2024112000023402",
     "carrier": "顺丰速运",
