@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import os
 import secrets
@@ -290,9 +291,18 @@ def long_curve(running, args: argparse.Namespace) -> dict | None:
         return {"dict": None, "text": text}
     layout = running.layout
     store = "PostgreSQL" if layout.tracker_store.startswith("postgres") else "SQLite"
-    say(f"long-conversation curve: one {args.curve_turns}-turn conversation straight to {layout.rasa_urls[0]}")
+    options: dict = {"turns": args.curve_turns, "conversations": 1}
+    accepts = inspect.signature(module.play).parameters
+    if "stagger" in accepts:  # staggered conversations: the machine's other work weighs on early and late turns alike
+        options["conversations"] = 2
+    if "pids" in accepts:  # the CPU each turn costs: the node and the action servers behind HAProxy
+        options["pids"] = [running.pid(n) for n in running.names() if n == "rasa-1" or n.startswith("actions-")]
+    say(
+        f"long-conversation curve: {options['conversations']} conversation(s) of {args.curve_turns} turns straight "
+        f"to {layout.rasa_urls[0]}"
+    )
     try:
-        curve = module.play(layout.rasa_urls[0], layout.rasa_token, turns=args.curve_turns, conversations=1)
+        curve = module.play(layout.rasa_urls[0], layout.rasa_token, **options)
     except Exception as error:  # noqa: BLE001 - said in the report
         return {"dict": None, "text": f"the long-conversation curve failed: {type(error).__name__}: {error}"}
     curve.label = f"{store} tracker store, {running.kind} set-up idle after the load"
