@@ -149,6 +149,10 @@ class QueueService(Assignment):
                 changed.append((handover, conversation, estimate))
         if not changed:
             return 0
+        # every bridge writes the notices in the same order (by conversation id): two bridges
+        # refreshing at once then wait for each other's row locks instead of deadlocking on
+        # PostgreSQL, as they did when each wrote in its own snapshot's queue order
+        changed.sort(key=lambda item: item[1].id)
         events: list[Event] = []
         async with self.ctx.db.write() as session:
             for handover, conversation, estimate in changed:
