@@ -117,18 +117,21 @@ def main(argv: list[str] | None = None) -> int:
                 f"  mean {statistics.mean(values) * 1000:6.1f} ms"
             )
     if args.profile and last[1] <= args.turns:
-        calls = {window: pstats.Stats(profile).stats for window, profile in profiles.items()}
+        stats = {window: pstats.Stats(profile).stats for window, profile in profiles.items()}
         turns = args.conversations * (first[1] - first[0] + 1)
-        grown = []
-        for key, (_, _, _, late, _) in calls[last].items():
-            early = calls[first].get(key, (0, 0, 0, 0.0, None))[3]
-            grown.append(((late - early) / turns * 1000, early / turns * 1000, late / turns * 1000, key))
-        print(
-            f"  functions whose CPU per turn grew most, turns {first[0]}-{first[1]} → {last[0]}-{last[1]} (cProfile):"
-        )
-        for growth, early, late, (path, line, name) in sorted(grown, reverse=True)[:25]:
-            where = path.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
-            print(f"    +{growth:7.1f} ms  ({early:6.1f} → {late:6.1f})  {where}:{line} {name}")
+        for title, column in (("with what they call", 3), ("in their own code", 2)):
+            grown = []
+            for key, late in stats[last].items():
+                early = stats[first].get(key, (0, 0, 0.0, 0.0, None))[column]
+                grown.append(
+                    ((late[column] - early) / turns * 1000, early / turns * 1000, late[column] / turns * 1000, key)
+                )
+            print(
+                f"  CPU per turn that grew most, turns {first[0]}-{first[1]} → {last[0]}-{last[1]}, {title} (cProfile):"
+            )
+            for growth, early, late, (path, line, name) in sorted(grown, reverse=True)[:15]:
+                where = path.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+                print(f"    +{growth:7.1f} ms  ({early:6.1f} → {late:6.1f})  {where}:{line} {name}")
     return 0
 
 

@@ -32,6 +32,7 @@ import logging
 import time
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
@@ -42,6 +43,10 @@ from jieli_dialogue.signals import CARRY_TURNS, roll_events
 logger = logging.getLogger(__name__)
 
 ROLL_AFTER = 20  # customer messages per Rasa session (bench/long_conversation.py measures the effect)
+# Every read of a tracker looks for the conversation's latest session_started; with only Rasa's
+# index on sender_id that reads all its rows, twice a turn: 3.4 ms at 1,800 events of one
+# conversation among 300 on SQLite, 0.5 ms with this index.
+SESSION_INDEX = "jieli_events_session_start"
 
 
 class RollingSQLTrackerStore(SQLTrackerStore):
@@ -53,6 +58,19 @@ class RollingSQLTrackerStore(SQLTrackerStore):
             raise ValueError(f"roll_after must be 0 (never roll) or at least {CARRY_TURNS}, not {roll_after}")
         self.roll_after = roll_after
         super().__init__(*args, **kwargs)
+        self.index_session_starts()
+
+    def index_session_starts(self) -> None:
+        """The index that finds a conversation's latest session start without reading all its
+        events (see SESSION_INDEX). Several nodes may start at once: a failure is only logged."""
+        table = self.SQLEvent.__tablename__
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    sa.text(f"CREATE INDEX IF NOT EXISTS {SESSION_INDEX} ON {table} (sender_id, type_name, timestamp)")
+                )
+        except sa.exc.SQLAlchemyError as error:
+            logger.warning("Could not create the index %s: %s", SESSION_INDEX, error)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if self.roll_after and self.due(tracker):

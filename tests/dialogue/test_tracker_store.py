@@ -146,3 +146,10 @@ def test_roll_after_zero_never_rolls_and_too_small_a_value_is_refused(store_args
     assert [e.as_dict() for e in run(never.retrieve(convo.sender)).events] == unrolled(convo)
     with pytest.raises(ValueError, match="roll_after"):
         store(store_args, roll_after=CARRY_TURNS - 1)
+
+
+def test_the_latest_session_start_is_found_by_an_index(store_args):
+    rolling = store(store_args)
+    indexes = sa.inspect(rolling.engine).get_indexes("events")
+    assert any(i["column_names"] == ["sender_id", "type_name", "timestamp"] for i in indexes)
+    store(store_args)  # a second node on the same store starts as well
