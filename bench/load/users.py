@@ -276,6 +276,8 @@ class Customer(Person):
             conversation = self.open()
             if conversation is not None:
                 self.converse(conversation)
+                # back from a drop just as the journey ends: stay until the bridge answered the hello
+                conversation.pump(lambda: conversation.open_drop is None, 10.0)
         except GaveUp as error:
             RECORD.error("gave up reconnecting", str(error))
         finally:
