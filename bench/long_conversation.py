@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -44,6 +43,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))  # bench.bridge.common, also when this file is loaded by path
+from bench.bridge.common import pct  # noqa: E402
 from ports import free_port  # noqa: E402
 from supervise import RASA_BIN, rasa_services, start_all, stop_all  # noqa: E402
 
@@ -99,7 +100,7 @@ class Curve:
         return [lat for conv in self.latencies for lat in conv[first - 1 : last]]
 
     def p(self, first: int, last: int, q: float) -> float:
-        return percentile(self.window(first, last), q)
+        return pct(self.window(first, last), q)
 
     def cpu_ms(self, first: int, last: int) -> float:
         """Mean CPU milliseconds per turn over these turns (nan when not measured)."""
@@ -134,16 +135,6 @@ class Curve:
             "handovers": self.handovers,
             "sessions": self.sessions,
         }
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100.0
-    lo, hi = math.floor(k), math.ceil(k)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -246,7 +237,7 @@ def play(
             if progress and (step + 1) % 50 == 0:
                 recent = [lat for conv in curve.latencies for lat in conv[-10:]]
                 print(
-                    f"  step {step + 1}: p50 of the latest turns {percentile(recent, 50) * 1000:.1f} ms",
+                    f"  step {step + 1}: p50 of the latest turns {pct(recent, 50) * 1000:.1f} ms",
                     file=sys.stderr,
                     flush=True,
                 )

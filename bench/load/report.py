@@ -11,6 +11,8 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+from bench.bridge.common import pct
+
 from .phases import Result
 from .verify import Check, check, read_messages
 
@@ -30,16 +32,6 @@ ROLE_NAMES = {
 SECONDS_PER_MESSAGE = 30.0
 TARGET_UTILISATION = 0.7
 SHARED_CORES = 0.25  # other work on the machine beyond this (cores) makes the 1 vs 2 ratio unreliable
-
-
-def pct(values: list[float], q: float) -> float:
-    """Percentile with linear interpolation between closest ranks (numpy's default)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100.0
-    lo, hi = math.floor(k), math.ceil(k)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def ms(seconds: float) -> str:
