@@ -26,8 +26,9 @@ def problem_reply(kind: str, order_id: str | None) -> str:
         pass  # not about an order (an account that will not log in)
     elif order_id:
         parts.append(policy.fmt(section.get("has_order_id") or "订单 {order_id} 我已经记下了，", order_id=order_id))
-    else:
-        parts.append(policy.fmt(section.get("ask_order_id") or "麻烦发一下订单号，"))
+    else:  # a kind may ask in its own words (a screenshot of two charges, not a photo of a part)
+        own = spec.get("ask_order_id") if isinstance(spec.get("ask_order_id"), str) else None
+        parts.append(policy.fmt(own or section.get("ask_order_id") or "麻烦发一下订单号，"))
     parts.append(policy.fmt(section.get("offer") or "我马上帮您转人工客服处理。"))
     return "".join(p for p in parts if p)
 

@@ -45,7 +45,11 @@ class HumanRequestRules:
         compounds: List[str],
         non_service_patterns: Optional[List[str]] = None,
         person_words: Optional[List[str]] = None,
+        homophones: Optional[Dict[str, str]] = None,
     ):
+        # 仁工 → 人工, 真仁 → 真人 … before any rule looks, so every rule written for 人工 reads its
+        # slips of the input method too (a designer writes each rule once)
+        self.homophones = [(re.compile(p), word) for word, p in (homophones or {}).items()]
         self.request = [re.compile(p) for p in request_patterns]
         self.negations = [re.compile(p) for p in negations]
         # Longest first, so 人工智能 is consumed before a shorter word could match part of it.
@@ -61,7 +65,14 @@ class HumanRequestRules:
             data.get("non_service_compounds", []),
             data.get("non_service_patterns", []),
             data.get("person_words", []),
+            data.get("homophones", {}),
         )
+
+    def fold(self, text: str) -> str:
+        """The text with homophones of 人工 / 真人 written as those words."""
+        for pattern, word in self.homophones:
+            text = pattern.sub(word, text)
+        return text
 
     def without_non_service_words(self, text: str) -> str:
         """The text with 人工智能, 人工费, "人工要另外给钱" … blanked out."""
@@ -93,6 +104,7 @@ class HumanRequestRules:
     def decide(self, text: str, top_intent: Optional[str]) -> Optional[str]:
         if not text:
             return None
+        text = self.fold(text)
         explicit = self.is_explicit_request(text)
         if top_intent != HUMAN and explicit:
             return "promote"

@@ -19,4 +19,6 @@ PROBLEM_LABELS = {
     "account": "账号或 App 问题",
     "quality": "商品质量问题",
     "refund_dispute": "退款被驳回有异议",
+    "double_charge": "重复扣款",
+    "staff_request": "需要店铺出面联系或提供材料",
 }

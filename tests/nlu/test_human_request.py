@@ -227,3 +227,13 @@ def test_requests_by_refusing_software_asking_for_a_decider_or_an_earlier_agent(
 )
 def test_labour_ratings_and_later_are_not_a_request_now(rules, text):
     assert rules.decide(normalize_text(text), "thank") != "promote"
+
+
+@pytest.mark.parametrize("text", ["仁工客服呢", "有没有认工", "人公 快点", "真仁在吗 找个真仁", "银工客服在哪"])
+def test_homophones_of_a_person_read_as_the_word(rules, text):
+    assert rules.decide(normalize_text(text), "greet") == "promote"
+
+
+@pytest.mark.parametrize("text", ["这本书的主人公是谁", "个人公司能开专票吗", "私人公寓能送上楼吗", "寄到工人公寓门卫"])
+def test_words_that_only_contain_the_same_characters_stay_what_they_are(rules, text):
+    assert rules.decide(normalize_text(text), "product_info") is None

@@ -58,6 +58,14 @@ def kind(rules, text):
         ("我下单的是儿童款 结果到手是成人的", "wrong_item"),
         ("售后被驳回了 说我是人为损坏 明明收到就是坏的", "refund_dispute"),
         ("凭什么拒绝我的退款申请", "refund_dispute"),
+        ("昨天下的单 银行卡给我划走了两笔一样的钱", "double_charge"),
+        ("付款的时候卡了一下 结果花呗和余额各扣了一笔", "double_charge"),
+        ("账单里同一个订单有两次扣款记录", "double_charge"),
+        ("你们系统重复扣费了吧 我就买了一件", "double_charge"),
+        ("能不能帮我问问厂家这个灯罩单独卖不卖", "staff_request"),
+        ("麻烦你们联系一下快递员 我今天不在家", "staff_request"),
+        ("你们能出具一份检测报告吗 公司采购要用", "staff_request"),
+        ("叫快递小哥送到隔壁超市就行", "staff_request"),
     ],
 )
 def test_each_kind_is_found(rules, text, expected):
@@ -83,6 +91,11 @@ def test_each_kind_is_found(rules, text, expected):
         "优惠券用不了",
         "退款被驳回了怎么办",
         "如果退款被拒绝还能再申请吗",
+        "付款会不会重复扣两次啊",
+        "可以分两次付款吗",
+        "怎么联系快递",
+        "在哪看质检报告",
+        "先付定金再付尾款 一共付两次对吧",
     ],
 )
 def test_questions_are_not_reports(rules, text):
