@@ -263,3 +263,43 @@ async def test_the_wrapup_prefills_intent_and_summary_and_the_close_stores_them(
     assert handover.resolution == data["resolution"] and handover.intent == "return_exchange"
     # the chat is closed: no more wrap-up for it
     await harness.agent_call(agent, "GET", f"{path}/wrapup", expect=403)
+
+
+@pytest.mark.bridge_settings(auto_assign=False)
+async def test_the_review_queue_and_the_dashboard_show_suggestion_use(harness):
+    agent = await harness.agent()
+    customer = await chat_with(harness, agent, RETURN_QUESTION)
+    first = (await suggestions(harness, agent, customer))["items"][0]
+    edited = first["text"] + " 寄出后告诉我单号就好。"
+    await send(harness, agent, customer, edited)
+    await use(harness, agent, customer, suggestion_id=first["id"], how="edited", sent_text=edited)
+    await send(harness, agent, customer, "不客气～")
+    await use(harness, agent, customer, how="none", sent_text="不客气～")
+    closed = await close(harness, agent, customer, intent="return_exchange")
+    lead = await designer(harness, "lead-1")
+    item = (await review(harness, lead, "GET", f"/candidates/{closed['review_candidate']}"))["candidate"]
+    assert item["suggestions_used"] == [
+        {
+            "how": "edited",
+            "suggestion_id": first["id"],
+            "source": "policy",
+            "source_label": "政策",
+            "title": "退货地址",
+        },
+        {"how": "none", "suggestion_id": None, "source": None, "source_label": None, "title": None},
+    ]
+    listing = await review(harness, lead, "GET", "/candidates?status=pending")
+    [row] = [c for c in listing["items"] if c["id"] == closed["review_candidate"]]
+    assert [u["how"] for u in row["suggestions_used"]] == ["edited", "none"]
+
+    figures = harness.bridge.analytics
+    summary = await figures.summary(figures.period(days=1))
+    assert summary["suggestions"] == {
+        "replies": 2,
+        "as_is": 0,
+        "edited": 1,
+        "none": 1,
+        "use_rate": 0.5,
+        "as_is_rate": 0.0,
+        "by_source": {"policy": 1, "manual": 0, "reviewed": 0, "colleague": 0},
+    }

@@ -212,17 +212,6 @@ class AssistService:
         self.ctx.metrics.suggestions_used.labels(how).inc()
         return {"id": use.id, "how": how, "suggestion_id": use.suggestion_id}
 
-    async def uses_for_review(self, handover_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        """Per handover, which suggestions its replies used (the review queue shows them)."""
-        async with self.ctx.db.read() as session:
-            uses = await repo.uses_of_handovers(session, handover_ids)
-        result: dict[int, list[dict[str, Any]]] = {}
-        for use in uses:
-            if use.handover_id is None:
-                continue
-            result.setdefault(use.handover_id, []).append(use_dict(use))
-        return result
-
 
 def use_dict(use: Any) -> dict[str, Any]:
     return {
@@ -232,3 +221,12 @@ def use_dict(use: Any) -> dict[str, Any]:
         "source_label": SOURCE_LABELS.get(use.source or "", None),
         "title": use.title,
     }
+
+
+def uses_by_handover(uses: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """Per handover, which suggestions its replies used (the review queue shows them)."""
+    result: dict[int, list[dict[str, Any]]] = {}
+    for use in uses:
+        if use.handover_id is not None:
+            result.setdefault(use.handover_id, []).append(use_dict(use))
+    return result
