@@ -26,6 +26,9 @@ from .knowledge import Entry
 jieba.setLogLevel(logging.WARNING)
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
+# Asking for a person says nothing about the topic, and "人工客服" would match the contact answer
+# ("在线人工客服 …"): taken out before the words and bigrams are made.
+_PERSON = re.compile(r"转人工|人工客服|找人工|要人工|人工服务|真人|人工|客服")
 _WORD = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:[-.][a-z0-9]+)*")
 # Words that say nothing about the topic: greetings, particles, pronouns, asking for a person.
 STOPWORDS = frozenset(
@@ -66,7 +69,7 @@ class Tokenizer:
         self.bigrams = bigrams
 
     def __call__(self, text: str) -> list[str]:
-        text = normalise(text)
+        text = _PERSON.sub(" ", normalise(text))
         tokens = [w for w in self._jieba.lcut_for_search(text) if _WORD.fullmatch(w) and w not in STOPWORDS]
         if self.bigrams:
             for run in _CJK.findall(text):
@@ -120,10 +123,14 @@ class Index:
         weight = 1.0
         weights = 0.0
         for message in reversed(messages):
+            if not self.tokenize(message):  # only "转人工", "在吗", "?": says nothing about the topic
+                continue
             for i, score in enumerate(self._message_scores(message)):
                 total[i] += weight * score
             weights += weight
             weight *= self.params.decay
+        if not weights:
+            return []
         ranked = sorted(range(len(total)), key=lambda i: total[i], reverse=True)
         hits = []
         for i in ranked:
