@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from .conftest import DESKTOP, PageWatch, shot
 from .pages import XSS, W, conversation_id, login_console, open_shop, open_widget, queue_item, say
+from .test_review import login
 
 QUESTION = "东西不想要了 退货要寄到哪个地址 收件人写谁"
 
@@ -107,5 +108,18 @@ def test_an_agent_edits_a_suggested_reply_and_the_close_is_prefilled(bridge, con
         ).fetchone()
     assert resolution == f"已解决：{summary}" and intent == "return_exchange"
 
+    # the review queue says which suggestion the replies used; the dashboard shows the use rate
+    lead = contexts(DESKTOP).new_page()
+    lead_watch = PageWatch(lead, "review and dashboard pages")
+    login(lead, f"{bridge.url}/console/review.html", "agent1")
+    with sqlite3.connect(bridge.db_path) as db:
+        [(candidate_id,)] = db.execute("SELECT id FROM review_candidates WHERE conversation_id = ?", (cid,)).fetchall()
+    candidate = lead.locator(f'.candidate[data-id="{candidate_id}"]')
+    expect(candidate.locator(".suggestion-used")).to_have_text("用到的建议回复：政策「退货地址」（修改后发送）")
+    lead.goto(f"{bridge.url}/console/dashboard.html")
+    expect(lead.locator("#k-suggest")).to_have_text("50.0%")
+    expect(lead.locator("#k-suggest-sub")).to_have_text("2 条回复：原样发送 0，修改后发送 1，未用 1")
+
     shop_watch.assert_clean()
     console_watch.assert_clean()
+    lead_watch.assert_clean()
