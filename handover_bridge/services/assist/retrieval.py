@@ -136,5 +136,5 @@ class Index:
         for i in ranked:
             if total[i] <= 0 or len(hits) == k:
                 break
-            hits.append(Hit(self.entries[i], round(total[i] / weights, 4)))
+            hits.append(Hit(self.entries[i], round(float(total[i]) / weights, 4)))
         return hits
