@@ -245,7 +245,7 @@ async def test_the_wrapup_prefills_intent_and_summary_and_the_close_stores_them(
     data = (await harness.agent_call(agent, "GET", f"{path}/wrapup")).json()
     assert data["intent"] == "return_exchange" and data["intent_label"] == "退换货"
     assert data["basis"] == "suggestion"
-    assert data["resolution"].startswith("客户因") and "「退货地址」" in data["resolution"]
+    assert data["resolution"].startswith("顾客咨询「退货地址」（顾客要求人工）。客服答复：退货请寄到杭州售后仓")
     assert "退货请寄到杭州售后仓" in data["resolution"]
     assert len(data["resolution"]) < 160
     result = await close(harness, agent, customer, resolution=data["resolution"], intent=data["intent"])

@@ -97,7 +97,7 @@ def test_an_agent_edits_a_suggested_reply_and_the_close_is_prefilled(bridge, con
     expect(agent.locator("#close-prefill")).to_have_text("已根据对话预填意图和小结，请确认或修改。")
     expect(agent.locator("#close-intent")).to_have_value("return_exchange")
     note = agent.locator("#close-note")
-    expect(note).to_have_value(re.compile(r"^客户因.*转人工，咨询「退货地址」。客服答复：好的，小夜灯"))
+    expect(note).to_have_value(re.compile(r"^顾客咨询「退货地址」（顾客要求人工）。客服答复：好的，小夜灯"))
     shot(agent, "console-wrapup")
     summary = note.input_value()
     agent.locator("#close-confirm").click()

@@ -71,12 +71,10 @@ def shorten(text: str, limit: int = MAX_ANSWER_IN_SUMMARY) -> str:
 
 
 def summary(reason: str | None, topic_title: str | None, answer: str | None) -> str:
-    """「因{reason}转人工，咨询「{topic}」。客服答复：{answer}」 — whichever parts are known."""
-    first = f"客户因{reason_label(reason)}转人工" if reason else "客户转人工"
-    first += f"，咨询「{topic_title}」。" if topic_title else "。"
-    if answer:
-        return first + f"客服答复：{shorten(answer)}"
-    return first + "客服尚未答复。"
+    """「顾客咨询「{topic}」（{reason}）。客服答复：{answer}」 — whichever parts are known."""
+    why = f"（{reason_label(reason)}）" if reason else ""
+    first = f"顾客咨询「{topic_title}」{why}。" if topic_title else f"顾客转人工{why}。"
+    return first + (f"客服答复：{shorten(answer)}" if answer else "客服尚未答复。")
 
 
 class WrapupService:
