@@ -21,6 +21,8 @@ include mk/bridge.mk
 include mk/browser.mk
 # The benchmarks: make bench-bridge (bench/bridge/), make bench-load and its test make test-load (bench/load/)
 include mk/bench.mk
+# Agents' suggested replies: make eval-assist (the frozen evaluation), make bench-assist
+include mk/assist.mk
 # The browser code's tooling: the widget bundle, the JS type check and unit tests (Node.js, npm)
 include mk/js.mk
 # ruff over the Python code and the JS type check: make lint

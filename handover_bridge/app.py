@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     from .api import review  # learning from agents: review queue, intents, export
 
     app.blueprint(review.bp)
+    from .api import assist  # suggested replies and the one-click wrap-up
+
+    app.blueprint(assist.bp)
     if settings.demo_mode:  # the demo shop's "模拟登录": never registered outside demo mode
         from .api import demo_identity
 

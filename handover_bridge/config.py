@@ -191,6 +191,12 @@ class Settings:
     access_log: bool = False
     log_level: str = "INFO"
     profanity_lexicon: str = ""  # path; empty = lexicon/profanity.yml of this checkout
+    # agents' suggested replies (services/assist/): the shop's files (the bot's), what counts as a
+    # well-rated past answer, how often the past answers are looked at again
+    policy_path: str = os.path.join(PROJECT_ROOT, "shop", "policy.yml")
+    manuals_path: str = os.path.join(PROJECT_ROOT, "shop", "manuals.yml")
+    assist_min_rating: int = 4
+    assist_refresh_seconds: float = 30.0
 
     domain_path: str = DEFAULT_DOMAIN_PATH  # Rasa domain: intents agents may tag
     training_data_dir: str = DEFAULT_TRAINING_DATA_DIR  # data/nlu: export-training writes here
@@ -254,6 +260,10 @@ class Settings:
             "access_log": _bool(get("ACCESS_LOG", "false"), "ACCESS_LOG"),
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "profanity_lexicon": get("PROFANITY_LEXICON").strip(),
+            "policy_path": get("POLICY_PATH").strip() or cls.policy_path,
+            "manuals_path": get("MANUALS_PATH").strip() or cls.manuals_path,
+            "assist_min_rating": _int(get("ASSIST_MIN_RATING", "4"), "ASSIST_MIN_RATING", 1),
+            "assist_refresh_seconds": _float(get("ASSIST_REFRESH_SECONDS", "30"), "ASSIST_REFRESH_SECONDS"),
         }
         # /metrics addresses: as set, else loopback without a token and none (token only) with one
         allow = get("METRICS_ALLOW").strip()
@@ -282,6 +292,8 @@ class Settings:
         elif check_secrets:
             self.check_secrets()
         self.check_host()
+        if self.assist_refresh_seconds < 0:
+            raise ConfigError("JIELI_ASSIST_REFRESH_SECONDS must not be negative")
         if self.metrics_cache_seconds < 0:
             raise ConfigError("JIELI_METRICS_CACHE_SECONDS must not be negative")
         if self.rasa_timeout <= 0:

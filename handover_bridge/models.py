@@ -213,3 +213,27 @@ class ReviewCandidate(Base):
     exported_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (UniqueConstraint("handover_id", name="uq_review_candidates_handover"),)
+
+
+SUGGESTION_USES = ("as_is", "edited", "none")
+
+
+class SuggestionUse(Base):
+    """An agent's reply and the suggested reply it came from (services/assist/): sent as it was
+    suggested, edited, or written without one ("none"). Feeds the review queue and the dashboard."""
+
+    __tablename__ = "suggestion_uses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    handover_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("handovers.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    how: Mapped[str] = mapped_column(String(8))
+    suggestion_id: Mapped[str | None] = mapped_column(String(64))  # "policy:shipping.dispatch", …
+    source: Mapped[str | None] = mapped_column(String(16))  # policy, manual, reviewed, colleague
+    title: Mapped[str | None] = mapped_column(String(200))
+    suggested_text: Mapped[str | None] = mapped_column(Text)
+    sent_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (CheckConstraint("how IN ('as_is', 'edited', 'none')", name="ck_suggestion_uses_how"),)

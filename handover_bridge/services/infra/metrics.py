@@ -92,6 +92,15 @@ class Metrics:
             ["quantile"],
             registry=r,
         )
+        # agents' suggested replies (services/assist/): suggestions shown, and replies by what they
+        # did with one (as_is, edited, none)
+        self.suggestions_shown = Counter("jieli_suggestions_shown", "Suggested replies shown to agents", registry=r)
+        self.suggestions_used = Counter(
+            "jieli_suggestions_used",
+            "Agent replies, by the use of a suggestion (as_is, edited, none)",
+            ["how"],
+            registry=r,
+        )
         self.ratings = Gauge(
             "jieli_ratings_24h", "Ratings of handovers queued in the last 24 h, by score", ["score"], registry=r
         )

@@ -24,6 +24,7 @@ from ...config import CATEGORIES
 from ...domain.errors import Invalid
 from ...models import Handover, utcnow
 from ...repositories import analytics as repo
+from ...repositories import assist as assist_repo
 from ..wiring.context import Context
 
 MAX_DAYS = 366
@@ -174,6 +175,8 @@ class AnalyticsService:
             abusive = await repo.abusive_by_agent(session, start, end)
             agent_rows = await repo.per_agent(session, start, end)
             names = await repo.agents(session, sorted({*abusive, *(r["agent_id"] for r in agent_rows)}))
+            suggestion_uses = await assist_repo.use_counts(session, start, end)
+            suggestion_sources = await assist_repo.use_counts_by_source(session, start, end)
 
         by_day = {int(r["bucket"]): r for r in daily_conversations}
         totals = {
@@ -259,6 +262,7 @@ class AnalyticsService:
                 "distribution": {str(s): rating_counts.get(s, 0) for s in range(1, 6)},
             },
             "abuse": {"messages": abusive_total, "masked_by_agents": sum(abusive.values())},
+            "suggestions": suggestion_figures(suggestion_uses, suggestion_sources),
             "agents": agent_list,
             "daily": daily,
         }
@@ -287,6 +291,21 @@ class AnalyticsService:
             "ratings": rating_counts,
             "open_tickets": open_now,
         }
+
+
+def suggestion_figures(uses: dict[str, int], sources: dict[str, int]) -> dict[str, Any]:
+    """Agents' replies in the period by what they did with a suggested reply (services/assist/)."""
+    replies = sum(uses.values())
+    used = uses.get("as_is", 0) + uses.get("edited", 0)
+    return {
+        "replies": replies,
+        "as_is": uses.get("as_is", 0),
+        "edited": uses.get("edited", 0),
+        "none": uses.get("none", 0),
+        "use_rate": _rate(used, replies),
+        "as_is_rate": _rate(uses.get("as_is", 0), replies),
+        "by_source": {key: sources.get(key, 0) for key in ("policy", "manual", "reviewed", "colleague")},
+    }
 
 
 def _ranked(counts: dict[str, int], key: str) -> list[dict[str, Any]]:

@@ -25,8 +25,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ...domain.errors import Invalid, NotFound, Unavailable
 from ...models import CANDIDATE_STATUSES, Agent, Handover, ReviewCandidate, utcnow
+from ...repositories import assist as assist_repo
 from ...repositories import handovers as handovers_repo
 from ...repositories import review as review_repo
+from ..assist.suggestions import uses_by_handover
 from ..wiring.context import Context
 from . import training_export as tx
 from .examples import MAX_ANSWER_CHARS, MAX_EXAMPLE_CHARS, MAX_EXAMPLES, MAX_NOTE_CHARS, gather, usable_example
@@ -179,8 +181,11 @@ class ReviewService:
             names = await review_repo.agent_names(
                 session, {c.agent_id for c, _ in rows} | {c.reviewed_by for c, _ in rows}
             )
+            uses = uses_by_handover(await assist_repo.uses_of_handovers(session, [c.handover_id for c, _ in rows]))
         return {
-            "items": [candidate_dict(c, h, names) for c, h in rows],
+            "items": [
+                {**candidate_dict(c, h, names), "suggestions_used": uses.get(c.handover_id, [])} for c, h in rows
+            ],
             "counts": {s: counts.get(s, 0) for s in CANDIDATE_STATUSES},
         }
 
@@ -201,7 +206,8 @@ class ReviewService:
                 raise NotFound("no such review candidate", "candidate_not_found")
             handover = await handovers_repo.get(session, candidate.handover_id)
             names = await review_repo.agent_names(session, {candidate.agent_id, candidate.reviewed_by})
-        return candidate_dict(candidate, handover, names)
+            uses = uses_by_handover(await assist_repo.uses_of_handovers(session, [candidate.handover_id]))
+        return {**candidate_dict(candidate, handover, names), "suggestions_used": uses.get(candidate.handover_id, [])}
 
     async def accept(self, designer: Agent, candidate_id: int, edits: dict[str, Any]) -> dict[str, Any]:
         """Accept, with the designer's edits (intent, examples, answer, reusable, note). An exported

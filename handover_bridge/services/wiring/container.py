@@ -10,6 +10,8 @@ from ...db import Database
 from ...domain import abuse
 from ...domain.hours import BusinessHours
 from ...migrate import migrate
+from ..assist.suggestions import AssistService
+from ..assist.wrapup import WrapupService
 from ..customer.bot import RasaClient
 from ..customer.conversations import ConversationService
 from ..customer.handover import HandoverService
@@ -40,6 +42,8 @@ class Bridge:
     agents: AgentService
     sweeper: Sweeper
     analytics: AnalyticsService
+    assist: AssistService
+    wrapup: WrapupService
     metrics_reader: MetricsReader
 
     def __init__(self, settings: Settings):
@@ -84,6 +88,9 @@ class Bridge:
         self.agents = AgentService(ctx, self.queue)
         self.sweeper = Sweeper(ctx, self.queue, self.agents)
         self.analytics = AnalyticsService(ctx)
+        self.assist = AssistService(ctx)  # suggested replies: the index is built here, not per request
+        await self.assist.start()
+        self.wrapup = WrapupService(self.assist)
         self.metrics_reader = MetricsReader(self.metrics, self.refresh_store_metrics, s.metrics_cache_seconds)
         if s.demo_mode:
             await self.agents.ensure_demo_agents(DEMO_AGENTS, s.demo_password)

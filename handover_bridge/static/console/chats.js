@@ -11,6 +11,7 @@ import {notify, refreshAbuseCount} from "./alerts.js";
 import {claimsOf, verifiedIdentity} from "./card.js";
 import {appendToView} from "./transcript.js";
 import {send} from "./connection.js";
+import {customerSaid} from "./suggest.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
 
@@ -100,7 +101,7 @@ export function addMessage(chat, message, initial) {
     chat.abusive = true;
     if (!chat.readonly && S.me) { countAbusiveChat(S.me.username, chat.id); refreshAbuseCount(); }
   }
-  if (message.sender === "customer") chat.typingUntil = 0;
+  if (message.sender === "customer") { chat.typingUntil = 0; if (!initial) customerSaid(chat); }
   const visible = S.active === chat.id && S.view === "chat";
   if (visible) appendToView(chat, message);
   if (!initial && message.sender === "customer" && !(visible && document.hasFocus())) {

@@ -11,6 +11,7 @@ import {isBotPart, pendingNode, refreshComposer, renderMessage, renderTyping, sc
 import {applyTranscript, customerName, newChat, renderChatList} from "./chats.js";
 import {openClose, openTransfer} from "./dialogs.js";
 import {refreshTickets} from "./tickets.js";
+import {showSuggestions} from "./suggest.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
 
@@ -134,6 +135,7 @@ export function renderChat() {
   $("#composer").hidden = chat.readonly;
   $("#reply").value = chat.readonly ? "" : chat.draft || "";
   refreshComposer();
+  showSuggestions(chat);
   renderTyping();
   scrollChat();
 }

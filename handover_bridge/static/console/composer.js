@@ -8,6 +8,7 @@ import {S, api, currentChat} from "./state.js";
 import {addMessage, onError} from "./chats.js";
 import {pendingNode, scrollChat} from "./transcript.js";
 import {send} from "./connection.js";
+import {noteSent} from "./suggest.js";
 
 async function sendReply() {
   const chat = currentChat();
@@ -20,6 +21,7 @@ async function sendReply() {
   chat.pending.set(cid, text);
   $("#live-messages").append(pendingNode(cid, text));
   scrollChat();
+  noteSent(chat, text);                              // which suggested reply it used, if any
   if (send({type: "message", conversation_id: chat.id, text, client_msg_id: cid})) return;
   try {                                              // no socket: the same message over HTTP
     const data = await api("POST", `/conversations/${encodeURIComponent(chat.id)}/messages`, {text, client_msg_id: cid});

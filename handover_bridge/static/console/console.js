@@ -15,6 +15,7 @@
 //   dialogs.js     close and transfer                          chatview.js    tabs, the open chat, its card
 //   composer.js    the reply box, canned replies               queue.js       the waiting customers, accept
 //   frames.js      what each socket frame means
+//   suggest.js     suggested replies above the reply box       wrapup.js      the close dialog pre-filled from the chat
 import {$} from "./dom.js";
 import {loadContract} from "./contract.js";
 import {forgetToken, resume, showLogin, wireLogin, wireLogout} from "./session.js";

@@ -164,6 +164,10 @@ function render(d) {
   set("#k-tickets-sub", `本时段回复 ${num(d.tickets.answered)} 个，当前待处理 ${num(d.tickets.open_now)} 个`);
   set("#k-rating", d.ratings.average === null ? "—" : `${d.ratings.average.toFixed(2)} 分`);
   set("#k-rating-sub", `${num(d.ratings.count)} 次评分`);
+  const sg = d.suggestions;                            // agents' suggested replies (services/assist)
+  set("#k-suggest", sg && sg.replies ? pct(sg.use_rate) : "—");
+  set("#k-suggest-sub", sg && sg.replies
+    ? `${num(sg.replies)} 条回复：原样发送 ${num(sg.as_is)}，修改后发送 ${num(sg.edited)}，未用 ${num(sg.none)}` : "本时段没有记录");
   set("#k-abuse", num(d.abuse.messages));
   set("#k-abuse-sub", `客服接待期间 ${num(d.abuse.masked_by_agents)} 条，已为客服遮挡`);
 

@@ -5,6 +5,7 @@ import {$, h, isObject} from "./dom.js";
 import {toast} from "./session.js";
 import {S, api, currentChat} from "./state.js";
 import {removeChat} from "./chats.js";
+import {prefillClose} from "./wrapup.js";
 
 export function openClose() {
   $("#close-error").textContent = "";
@@ -17,8 +18,9 @@ export function openClose() {
   // the answer to reuse: by default the agent's longest reply in this chat
   const replies = chat ? [...chat.messages.values()].filter((m) => m.sender === "agent" && typeof m.text === "string") : [];
   $("#close-answer").value = replies.reduce((best, m) => (m.text.length > best.length ? m.text : best), "");
-  loadIntents();
+  const intents = loadIntents();
   $("#close-dialog").showModal();
+  if (chat) prefillClose(chat, intents);   // the intent and a summary from the chat (wrapup.js)
 }
 
 // The intents of the bot's domain, for 「顾客其实想问的是」 (loaded once per page).

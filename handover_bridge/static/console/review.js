@@ -107,6 +107,20 @@ function exportAs(item, node) {
   $(".c-answer-box", node).hidden = !reusable;
 }
 
+/**
+ * Which suggested reply the agent's replies used (services/assist): one line, or nothing.
+ * @param {Object<string, any>} item
+ */
+function suggestionLine(item) {
+  const uses = Array.isArray(item.suggestions_used) ? item.suggestions_used.filter(isObject) : [];
+  const used = uses.filter((u) => u.how === "as_is" || u.how === "edited");
+  if (!uses.length) return null;
+  const text = used.length
+    ? used.map((u) => `${u.source_label || u.source}「${u.title || ""}」（${u.how === "as_is" ? "原样发送" : "修改后发送"}）`).join("；")
+    : "没有使用建议回复";
+  return h("p", {class: "suggestion-used muted small"}, "用到的建议回复：", h("span", {text}));
+}
+
 function card(item) {
   const ho = isObject(item.handover) ? item.handover : {};
   const node = h("li", {class: `candidate status-${item.status}`, dataset: {id: item.id}});
@@ -131,6 +145,7 @@ function card(item) {
       h("span", {class: "spacer"}),
       h("span", {class: "muted small", text: [item.agent && item.agent.display_name ? `客服 ${item.agent.display_name}` : "",
         ho.closed_at ? `结束于 ${dateTime(ho.closed_at)}` : ""].filter(Boolean).join(" · ")})),
+    suggestionLine(item),
     h("p", {class: "bot-intent muted"}, "机器人当时理解为：",
       h("span", {class: "mono", text: item.bot_intent ? intentLabel(item.bot_intent) : "没听懂"})),
     h("div", {class: "c-body"},
