@@ -90,7 +90,7 @@ export-training: setup-bridge ## Write the review candidates designers accepted 
 test-learning: train setup-bridge ## Learning from agents: a real handover → review → export → rasa data validate → retrain → the bot answers (tests/learning, ~5 min)
 	$(BRIDGE_PY) -m pytest -W ignore::DeprecationWarning tests/learning
 
-test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-scale test-load test-learning test-browser eval ## The whole suite (what CI runs)
+test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-scale test-load test-learning test-browser eval eval-assist ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)
