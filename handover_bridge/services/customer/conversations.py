@@ -61,10 +61,13 @@ class ConversationService(CustomerAccess, BotTurns):
 
     # ---- identity ----------------------------------------------------------------------------
 
-    async def create(self, metadata: Any, identity_token: Any = None) -> tuple[str, str, dict[str, Any]]:
+    async def create(
+        self, metadata: Any, identity_token: Any = None, *, channel: str = "web"
+    ) -> tuple[str, str, dict[str, Any]]:
         """A new conversation: (id, customer token, identity record). The widget's metadata is kept
         as it came (claims, never identity); `identity_token`, when given, must be a valid token
-        of the shop (identity.verify: 400 invalid_identity otherwise, and nothing is created)."""
+        of the shop (identity.verify: 400 invalid_identity otherwise, and nothing is created).
+        `channel`: where the customer is (services/channels; the widget is "web")."""
         metadata = clean_metadata(metadata)
         record = None
         if identity_token is not None:
@@ -73,7 +76,7 @@ class ConversationService(CustomerAccess, BotTurns):
         conversation_id, token = new_conversation_id(), new_token()
         digest = token_hash(self.ctx.settings.secret_key, token)
         async with self.ctx.db.raw() as tx:
-            await turns_repo.create_conversation(tx, conversation_id, digest, metadata)
+            await turns_repo.create_conversation(tx, conversation_id, digest, metadata, channel)
         self._remember(conversation_id, digest, utcnow())
         if record:
             log.info(
@@ -96,6 +99,7 @@ class ConversationService(CustomerAccess, BotTurns):
                 "state": conversation.state,
                 "metadata": conversation.meta,
                 "last_seq": conversation.next_seq,
+                "channel": conversation.channel,
             }
             if conversation.state == State.QUEUED and conversation.handover_id:
                 snap = await self.queue.snapshot(session)
