@@ -54,6 +54,10 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         from .api import demo_identity
 
         app.blueprint(demo_identity.bp)
+    if settings.wechat_enabled:  # 企业微信 微信客服's callback URL (docs/channels.md)
+        from .api import wechat
+
+        app.blueprint(wechat.bp)
     from .api import openapi  # the API reference: /openapi.yaml, /openapi.json
 
     app.blueprint(openapi.bp)

@@ -167,7 +167,13 @@ class ConversationService(CustomerAccess, BotTurns):
         return {"type": "button", "payload": payload}
 
     async def send(
-        self, conversation_id: str, text: Any, client_msg_id: Any = None, payload: Any = None
+        self,
+        conversation_id: str,
+        text: Any,
+        client_msg_id: Any = None,
+        payload: Any = None,
+        *,
+        attachment: dict[str, Any] | None = None,
     ) -> tuple[str, list[Message]]:
         """Store a customer message and run what it causes. Returns the conversation state and
         the stored message followed by every message it produced. The text is stored exactly as
@@ -175,11 +181,15 @@ class ConversationService(CustomerAccess, BotTurns):
         (check_button), is what Rasa gets instead when the customer pressed a button.
         Whether the message goes to Rasa at all is decided here, once, by the state machine
         (states.goes_to_bot: only in bot mode — the post-handover silence; Rasa's pause is the
-        second fence, docs/bridge.md)."""
+        second fence, docs/bridge.md). `attachment`: what an outside channel's message carried
+        besides its text (an image's media id, a link: services/channels), stored as the payload
+        when it is not a button; data for the console, never sent to Rasa."""
         text = self.validate_text(text)
         client_msg_id = self.validate_client_msg_id(client_msg_id)
         button = await self.check_button(conversation_id, payload)
-        stored, state, agent_id, meta = await self._store_customer_message(conversation_id, text, client_msg_id, button)
+        stored, state, agent_id, meta = await self._store_customer_message(
+            conversation_id, text, client_msg_id, button or attachment
+        )
         if stored is None:  # a retry: answer as the first time
             return await self._replay(conversation_id, client_msg_id)
         message = stored
