@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest_asyncio
+
 from bridge.conftest import (  # noqa: F401 - fixtures and helpers shared with the bridge tests
     ACTION_TOKEN,
     Harness,
