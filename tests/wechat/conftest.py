@@ -14,6 +14,7 @@ from bridge.conftest import (  # noqa: F401 - fixtures and helpers shared with t
     ACTION_TOKEN,
     Harness,
     free_port,
+    harness,
     recv_until,
     start_harness,
     stop_harness,
@@ -65,7 +66,7 @@ async def start_wechat(store, **overrides: Any) -> WeChatSetup:  # noqa: F811
     await sim.start()
     fake = FaqRasa(free_port(), ACTION_TOKEN)
     await fake.start()
-    harness = await start_harness(
+    bridge_harness = await start_harness(
         store,
         fake,
         wechat_corp_id=values["corp_id"],
@@ -75,9 +76,9 @@ async def start_wechat(store, **overrides: Any) -> WeChatSetup:  # noqa: F811
         wechat_api_base=sim.url,
         **overrides,
     )
-    harness.own_fake = True
-    sim.callback_url = f"{harness.url}/channels/wechat/callback"
-    return WeChatSetup(harness, sim)
+    bridge_harness.own_fake = True
+    sim.callback_url = f"{bridge_harness.url}/channels/wechat/callback"
+    return WeChatSetup(bridge_harness, sim)
 
 
 async def stop_wechat(setup: WeChatSetup) -> None:
