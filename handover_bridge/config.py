@@ -213,6 +213,7 @@ class Settings:
     wechat_mode: str = "bot"  # bot: Jieli's bot and agents serve (state 1); wecom_agents: hand over to 企业微信's
     wechat_servicer: str = ""  # wecom_agents: the 接待人员 userid to hand over to (empty: the pool, state 2)
     wechat_callback_max_age: int = 300  # seconds a callback's timestamp may be old (replays are refused)
+    wechat_lease_seconds: float = 20.0  # a process that died while syncing/delivering holds it this long
 
     @classmethod
     def from_env(
@@ -290,6 +291,7 @@ class Settings:
             wechat_mode=get("WECHAT_MODE", "bot").strip() or "bot",
             wechat_servicer=get("WECHAT_SERVICER").strip(),
             wechat_callback_max_age=_int(get("WECHAT_CALLBACK_MAX_AGE", "300"), "WECHAT_CALLBACK_MAX_AGE", 1),
+            wechat_lease_seconds=_float(get("WECHAT_LEASE_SECONDS", "20"), "WECHAT_LEASE_SECONDS"),
         )
         values.update(overrides)
         return cls(**values).validated(check_secrets=check_secrets)

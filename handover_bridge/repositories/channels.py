@@ -91,19 +91,25 @@ async def save_cursor(session: AsyncSession, open_kfid: str, cursor: str, until:
     )
 
 
+async def renew_account(session: AsyncSession, open_kfid: str, until: datetime) -> None:
+    await session.execute(
+        update(WeChatAccount)
+        .where(WeChatAccount.open_kfid == open_kfid, WeChatAccount.lease_until.is_not(None))
+        .values(lease_until=until)
+    )
+
+
 async def release_account(session: AsyncSession, open_kfid: str, wanted: int) -> bool:
-    """Done up to `wanted` callbacks. True when no callback came meanwhile (the lease is given
-    up); False: another one came, sync again (the lease is kept)."""
+    """Done up to `wanted` callbacks; the lease is given up. True when no callback came
+    meanwhile; False: another one came (sync again)."""
     result = await session.execute(
         update(WeChatAccount)
-        .where(WeChatAccount.open_kfid == open_kfid, WeChatAccount.wanted == wanted)
+        .where(WeChatAccount.open_kfid == open_kfid)
         .values(done=wanted, lease_until=None)
-        .returning(WeChatAccount.open_kfid)
+        .returning(WeChatAccount.wanted)
     )
-    if result.first() is not None:
-        return True
-    await session.execute(update(WeChatAccount).where(WeChatAccount.open_kfid == open_kfid).values(done=wanted))
-    return False
+    row = result.first()
+    return row is None or row[0] == wanted
 
 
 async def accounts_behind(session: AsyncSession) -> list[str]:

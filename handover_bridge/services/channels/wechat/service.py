@@ -53,7 +53,6 @@ log = logging.getLogger("handover_bridge.wechat")
 
 WINDOW = timedelta(hours=48)  # WeChat: the business may answer within 48 h of the customer's message
 PER_MESSAGE = 5  # … at most 5 messages per customer message
-LEASE = timedelta(seconds=60)
 OPEN_STATES = (State.BOT.value, State.QUEUED.value, State.ASSIGNED.value)
 CONCURRENT_CUSTOMERS = 16  # customers of one batch handled at once (each customer's messages in order)
 SWEEP_SECONDS = 2.0
@@ -87,6 +86,9 @@ class WeChatChannel:
         self.crypt = MsgCrypt(s.wechat_token, s.wechat_aes_key, s.wechat_corp_id)
         self.client = client or KfClient(s.wechat_api_base, s.wechat_corp_id, s.wechat_secret)
         self.mode = s.wechat_mode
+        # how long a process may sync an account or deliver a conversation without renewing: one that
+        # died (kill -9) holds it no longer than this; a live one renews every third of it
+        self.lease = timedelta(seconds=max(1.0, s.wechat_lease_seconds))
         self._sync_tasks: dict[str, asyncio.Task] = {}
         self._sync_again: set[str] = set()
         self._deliver_tasks: dict[str, asyncio.Task] = {}
@@ -184,10 +186,11 @@ class WeChatChannel:
         total = 0
         while True:
             async with self.ctx.db.write() as session:
-                account = await repo.lease_account(session, open_kfid, utcnow() + LEASE)
+                account = await repo.lease_account(session, open_kfid, utcnow() + self.lease)
             if account is None:
                 return total
             wanted, cursor, token = account.wanted, account.cursor or "", account.sync_token
+            renewer = asyncio.create_task(self._renew(open_kfid), name=f"wechat-lease-{open_kfid}")
             try:
                 while True:
                     data = await self.client.sync_msg(open_kfid, cursor, token)
@@ -196,16 +199,25 @@ class WeChatChannel:
                     total += len(batch)
                     cursor = str(data.get("next_cursor") or cursor)
                     async with self.ctx.db.write() as session:
-                        await repo.save_cursor(session, open_kfid, cursor, utcnow() + LEASE)
+                        await repo.save_cursor(session, open_kfid, cursor, utcnow() + self.lease)
                     if not data.get("has_more"):
                         break
             except BaseException:
+                renewer.cancel()
                 async with self.ctx.db.write() as session:
                     await repo.drop_lease(session, open_kfid)
                 raise
+            renewer.cancel()
             async with self.ctx.db.write() as session:
                 if await repo.release_account(session, open_kfid, wanted):
                     return total
+
+    async def _renew(self, open_kfid: str) -> None:
+        """Keep the account's lease while this process syncs it (a long batch, a slow Rasa)."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            async with self.ctx.db.write() as session:
+                await repo.renew_account(session, open_kfid, utcnow() + self.lease)
 
     async def _handle_batch(self, open_kfid: str, batch: list[dict[str, Any]]) -> None:
         by_customer: dict[str, list[dict[str, Any]]] = {}
@@ -416,7 +428,7 @@ class WeChatChannel:
     async def deliver(self, conversation_id: str) -> int:
         """Put new bridge messages in the outbox, then send what may go now. Returns the number sent."""
         async with self.ctx.db.write() as session:
-            if not await repo.lease_customer(session, conversation_id, utcnow() + LEASE):
+            if not await repo.lease_customer(session, conversation_id, utcnow() + self.lease):
                 self._deliver_again.add(conversation_id)  # another process: look again after it
                 return 0
             customer = await repo.customer(session, conversation_id)
