@@ -57,6 +57,7 @@ class Simulator:
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     fail_next: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     callbacks: list[tuple[int, str]] = field(default_factory=list)  # (status, body) of each POST
+    sync_starts: list[int] = field(default_factory=list)  # where in the log each sync_msg began
 
     def __post_init__(self) -> None:
         self.crypt = MsgCrypt(self.token, self.aes_key, self.corp_id)
@@ -237,6 +238,7 @@ class Simulator:
         log = self.log[body.get("open_kfid", "")]
         cursor = body.get("cursor") or ""
         start = int(base64.b64decode(cursor).decode()[2:]) if cursor else 0
+        self.sync_starts.append(start)
         limit = max(1, min(int(body.get("limit") or 1000), 1000))
         page = log[start : start + limit]
         end = start + len(page)
