@@ -8,10 +8,10 @@ import asyncio
 
 import pytest
 import pytest_asyncio
-from bridge.processes import BridgeProcess
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bridge.processes import BridgeProcess
 from handover_bridge.config import async_database_url
 
 from .conftest import ACTION_TOKEN, FaqRasa, free_port, wait_for, wechat_secrets
