@@ -127,6 +127,12 @@ def _buttons(payload: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def is_jieli_queue(message: Any) -> bool:
+    """A notice about Jieli's own queue: the position, the offer to leave a message."""
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    return message.sender == "system" and payload.get("type") in ("queue", "ticket_offer")
+
+
 def is_queue_notice(message: Any) -> bool:
     payload = message.payload if isinstance(message.payload, dict) else {}
     return message.sender == "system" and payload.get("type") == "queue"

@@ -330,19 +330,20 @@ class WeChatChannel:
         return state in (2, 3)
 
     async def _hand_to_wecom(self, conversation_id: str, open_kfid: str, user: str) -> None:
-        """The bot handed over: to 企业微信's agents (3 with a servicer, else 2), and Jieli's own
-        queue item ends (back to bot mode, resolution handed_to_wecom; Rasa resumed for later)."""
+        """The bot handed over: to 企业微信's agents (3 with a servicer, else 2). The customer is
+        told first (the API cannot send once the session left state 1); Jieli's queue item ends
+        (back to bot mode, resolution handed_to_wecom; Rasa resumed for when the session ends)."""
         servicer = self.ctx.settings.wechat_servicer
         target = 3 if servicer else 2
-        try:
-            await self.client.trans_state(open_kfid, user, target, servicer)
-        except WeChatError as error:
-            log.warning("wechat: hand-over to 企业微信 agents refused (%s): Jieli's agents keep it", error)
-            return
         async with self.ctx.db.write() as session:
-            await repo.set_service_state(session, conversation_id, target)
             conversation = await conversations_repo.get(session, conversation_id)
-            if not await conversations_repo.transition(
+            if conversation is None or conversation.state != State.QUEUED:
+                return  # one of Jieli's agents has it already
+            handover_id = conversation.handover_id
+            notice = await messages_repo.append(
+                session, conversation_id, "system", HANDED_TO_WECOM, payload={"type": "handed_to_wecom"}
+            )
+            moved = await conversations_repo.transition(
                 session,
                 conversation_id,
                 [State.QUEUED],
@@ -350,13 +351,11 @@ class WeChatChannel:
                 actor="channel:wechat",
                 handover_id=None,
                 detail={"reason": "wecom_agents", "service_state": target, "servicer": servicer or None},
-            ):
-                return
-            if conversation.handover_id:
+            )
+            if moved and handover_id:
                 await handovers_repo.update_fields(
-                    session, conversation.handover_id, closed_at=utcnow(), resolution="handed_to_wecom"
+                    session, handover_id, closed_at=utcnow(), resolution="handed_to_wecom"
                 )
-            notice = await messages_repo.append(session, conversation_id, "system", HANDED_TO_WECOM)
         await self.ctx.publish(
             [
                 *message_events(conversation_id, None, [notice]),
@@ -364,6 +363,17 @@ class WeChatChannel:
                 queue_changed(),
             ]
         )
+        running = self._deliver_tasks.get(conversation_id)
+        if running is not None:
+            await asyncio.wait({running}, timeout=10)
+        await self.deliver(conversation_id)  # what the bot said, the notice: before the session moves
+        try:
+            await self.client.trans_state(open_kfid, user, target, servicer)
+        except WeChatError as error:
+            log.warning("wechat: hand-over to 企业微信 agents refused (%s): the bot keeps the customer", error)
+            target = 1
+        async with self.ctx.db.write() as session:
+            await repo.set_service_state(session, conversation_id, target)
         try:
             await self.ctx.bot.resume(conversation_id)
         except Exception as error:  # noqa: BLE001 - BotUnavailable: the bot's pause stays until the next hand-back
@@ -491,7 +501,9 @@ class WeChatChannel:
                 continue
             queue_notice = wx.is_queue_notice(message)
             body = None
-            if not (queue_notice and previous_queue):  # one queue notice per wait, not every update
+            if self.mode == "wecom_agents" and wx.is_jieli_queue(message):
+                pass  # 企业微信's agents take handovers: Jieli's queue and ticket offers mean nothing
+            elif not (queue_notice and previous_queue):  # one queue notice per wait, not every update
                 body = wx.outbound(
                     message, customer.external_userid, customer.open_kfid, f"jieli-{cid[:16]}-{message.seq}"
                 )
