@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         from .api import wechat
 
         app.blueprint(wechat.bp)
+        app.blueprint(wechat.agent_bp)
     from .api import openapi  # the API reference: /openapi.yaml, /openapi.json
 
     app.blueprint(openapi.bp)

@@ -6,6 +6,7 @@ is shown as text. The bridge runs in demo mode with the 微信客服 channel poi
 from __future__ import annotations
 
 import asyncio
+import base64
 import sys
 import threading
 from pathlib import Path
@@ -22,6 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from wechat.simulator import Simulator  # noqa: E402
 
 CORP = "wwjielidemo"
+# a 1×1 PNG: what 企业微信's media/get would answer for the customer's picture
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 class SimThread:
@@ -59,6 +64,8 @@ def wechat_bridge(tmp_path):
 def test_a_wechat_customer_is_marked_wechat_on_the_queue_and_the_card(wechat_bridge, contexts):
     bridge, sim = wechat_bridge
     web = bridge.customer("我要退款", "转人工")
+    sim.sim.media["MEDIA_PIC_1"] = ("image/png", PNG)
+    sim.sim.add_message("wmBROWSER1", "image", media_id="MEDIA_PIC_1")
     sim.sim.add_message(
         "wmBROWSER1", "link", title="<img src=x onerror=alert(1)>订单截图", url="https://shop.example/o/9"
     )
@@ -77,4 +84,11 @@ def test_a_wechat_customer_is_marked_wechat_on_the_queue_and_the_card(wechat_bri
     expect(card.locator(".badge.channel")).to_have_text("微信")
     expect(agent.locator("#chat-scroll")).to_contain_text("<img src=x onerror=alert(1)>订单截图")
     assert agent.locator("#chat-scroll img").count() == 0  # the customer's markup is text, never HTML
+    # the picture: a button, then a thumbnail from a blob: URL fetched with the agent's token
+    expect(agent.locator("#chat-scroll")).to_contain_text("[图片] 顾客发来一张图片")
+    agent.locator(".msg .media button").click()
+    thumb = agent.locator(".msg .media img.thumb")
+    expect(thumb).to_be_visible()
+    assert thumb.get_attribute("src").startswith("blob:")
+    assert agent.evaluate("() => document.querySelector('.msg .media img.thumb').naturalWidth") == 1
     watch.assert_clean()

@@ -58,6 +58,7 @@ class Simulator:
     fail_next: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     callbacks: list[tuple[int, str]] = field(default_factory=list)  # (status, body) of each POST
     sync_starts: list[int] = field(default_factory=list)  # where in the log each sync_msg began
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media_id → (content type, bytes)
 
     def __post_init__(self) -> None:
         self.crypt = MsgCrypt(self.token, self.aes_key, self.corp_id)
@@ -80,6 +81,7 @@ class Simulator:
         app.router.add_post("/cgi-bin/kf/send_msg", self._send_msg)
         app.router.add_post("/cgi-bin/kf/service_state/get", self._state_get)
         app.router.add_post("/cgi-bin/kf/service_state/trans", self._state_trans)
+        app.router.add_get("/cgi-bin/media/get", self._media_get)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -278,6 +280,16 @@ class Simulator:
         session.sent_since += 1
         self.sent[user].append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": body.get("msgid") or secrets.token_hex(8)})
+
+    async def _media_get(self, request: web.Request) -> web.Response:
+        self.calls["media/get"] += 1
+        refused = self._check_token(request) or self._error("media/get")
+        if refused:
+            return web.json_response(refused)
+        found = self.media.get(request.query.get("media_id", ""))
+        if found is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        return web.Response(body=found[1], content_type=found[0])
 
     async def _state_get(self, request: web.Request) -> web.Response:
         refused, body = await self._api(request, "service_state/get")

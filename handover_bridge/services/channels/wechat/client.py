@@ -107,6 +107,27 @@ class KfClient:
             raise WeChatError(int(data["errcode"]), str(data.get("errmsg", "")), path)
         return data
 
+    async def get_media(self, media_id: str, max_bytes: int) -> tuple[str, bytes]:
+        """A customer's media (media/get): its content type and bytes (errcode → WeChatError)."""
+        for attempt in (1, 2):
+            token = await self.access_token()
+            async with self._http().get(
+                self.base_url + "/cgi-bin/media/get", params={"access_token": token, "media_id": media_id}
+            ) as response:
+                kind = response.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+                if kind in ("application/json", "text/plain"):
+                    data = await response.json(content_type=None)
+                    code = int(data.get("errcode", -2))
+                    if code in TOKEN_ERRCODES and attempt == 1:
+                        await self.access_token(refresh=True, stale=token)
+                        continue
+                    raise WeChatError(code, str(data.get("errmsg", "")), "media/get")
+                content = await response.content.read(max_bytes + 1)
+                if len(content) > max_bytes:
+                    raise WeChatError(-4, "the media is too large", "media/get")
+                return kind, content
+        raise WeChatError(-1, "no access token", "media/get")
+
     async def sync_msg(self, open_kfid: str, cursor: str, token: str | None, limit: int = 1000) -> dict[str, Any]:
         body: dict[str, Any] = {"open_kfid": open_kfid, "limit": limit}
         if cursor:

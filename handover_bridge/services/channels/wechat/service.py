@@ -36,7 +36,7 @@ from typing import Any
 
 from jieli_contract.channels import WECHAT
 
-from ....domain.errors import ServiceError
+from ....domain.errors import NotFound, ServiceError, Unavailable
 from ....domain.states import State
 from ....models import utcnow
 from ....repositories import channels as repo
@@ -56,6 +56,8 @@ PER_MESSAGE = 5  # … at most 5 messages per customer message
 OPEN_STATES = (State.BOT.value, State.QUEUED.value, State.ASSIGNED.value)
 CONCURRENT_CUSTOMERS = 16  # customers of one batch handled at once (each customer's messages in order)
 SWEEP_SECONDS = 2.0
+MAX_MEDIA_BYTES = 10 * 1024 * 1024
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp"})
 
 NOTE_WINDOW = "【仅客服可见】这条回复没能送达微信顾客：顾客已超过 48 小时没有发消息，微信不允许再回复。顾客再次发消息后会自动补发。"
 NOTE_COUNT = "【仅客服可见】这条回复暂未送达微信顾客：微信规定每条顾客消息后最多回复 5 条。顾客再次发消息后会自动补发。"
@@ -535,6 +537,31 @@ class WeChatChannel:
             session, conversation_id, "system", text, payload={"type": "delivery_failed", "seq": seq}
         )
         return note, conversation.agent_id if conversation else None
+
+    # ---- media, for agents -----------------------------------------------------------------
+
+    async def media(self, conversation_id: str, seq: int) -> tuple[str, bytes]:
+        """The picture a WeChat customer sent (message `seq` of the conversation), for an agent who
+        may read the conversation (the caller checks that): only images, at most 10 MB."""
+        async with self.ctx.db.read() as session:
+            found = await messages_repo.after(session, conversation_id, seq - 1, limit=1)
+        message = found[0] if found and found[0].seq == seq else None
+        payload = message.payload if message is not None and isinstance(message.payload, dict) else {}
+        if (
+            message is None
+            or message.sender != "customer"
+            or payload.get("type") != "image"
+            or not payload.get("media_id")
+        ):
+            raise NotFound("this message has no picture", "no_media")
+        try:
+            kind, content = await self.client.get_media(str(payload["media_id"]), MAX_MEDIA_BYTES)
+        except WeChatError as error:
+            log.warning("wechat media/get: %s", error)
+            raise Unavailable("微信暂时取不到这张图片，请稍后再试。", "media_unavailable") from None
+        if kind not in IMAGE_TYPES:
+            raise Unavailable("这不是一张图片。", "media_unavailable")
+        return kind, content
 
     # ---- the sweep -------------------------------------------------------------------------
 
