@@ -150,10 +150,11 @@ async def open_conversation_of(
 
 
 async def conversations_of(session: AsyncSession, open_kfid: str, external_userid: str) -> list[str]:
+    """The customer's conversations, oldest first."""
     rows = await session.execute(
-        select(WeChatCustomer.conversation_id).where(
-            WeChatCustomer.open_kfid == open_kfid, WeChatCustomer.external_userid == external_userid
-        )
+        select(WeChatCustomer.conversation_id)
+        .where(WeChatCustomer.open_kfid == open_kfid, WeChatCustomer.external_userid == external_userid)
+        .order_by(WeChatCustomer.created_at, WeChatCustomer.conversation_id)
     )
     return [r for (r,) in rows.all()]
 

@@ -72,3 +72,23 @@ async def test_images_links_and_locations_reach_the_agent_as_text(wechat):
 
 async def _queued(h, agent, cid):
     return any(i["conversation_id"] == cid for i in (await h.agent_call(agent, "GET", "/queue")).json()["items"])
+
+
+@pytest.mark.asyncio
+@pytest.mark.bridge_settings(auto_assign=False)
+async def test_entering_from_an_order_link_puts_the_order_on_the_card(wechat):
+    sim, h = wechat.sim, wechat.harness
+    sim.add_event(
+        "wmENTER01", {"event_type": "enter_session", "scene": "order_page", "scene_param": "2024111500034503"}
+    )
+    await sim.say("wmENTER01", "转人工")
+    cid = await conversation_of(wechat, "wmENTER01")
+    agent = await h.agent("wx-enter")
+    await wait_for(lambda: _queued(h, agent, cid), timeout=10, message="queued")
+    item = next(i for i in (await h.agent_call(agent, "GET", "/queue")).json()["items"] if i["conversation_id"] == cid)
+    assert item["metadata"]["current_order"] == "2024111500034503"
+    assert item["metadata"]["wechat"]["scene"] == "order_page"
+    messages = (await h.agent_call(agent, "GET", f"/conversations/{cid}")).json()["messages"]
+    assert [m["text"] for m in messages if m["sender"] == "customer"] == [
+        "转人工"
+    ]  # one conversation, the event stored nothing

@@ -223,8 +223,10 @@ class WeChatChannel:
 
     async def _handle_batch(self, open_kfid: str, batch: list[dict[str, Any]]) -> None:
         by_customer: dict[str, list[dict[str, Any]]] = {}
-        for msg in batch:
-            by_customer.setdefault(str(msg.get("external_userid") or ""), []).append(msg)
+        for msg in batch:  # an event names its customer inside it
+            event = msg.get("event") if isinstance(msg.get("event"), dict) else {}
+            user = msg.get("external_userid") or event.get("external_userid") or ""
+            by_customer.setdefault(str(user), []).append(msg)
         gate = asyncio.Semaphore(CONCURRENT_CUSTOMERS)
 
         async def one(messages: list[dict[str, Any]]) -> None:
@@ -290,9 +292,15 @@ class WeChatChannel:
         async with self.ctx.db.read() as session:
             return await repo.seen_msgid(session, [conversation_id], cmid)
 
-    async def _open(self, open_kfid: str, user: str) -> str:
-        """A new conversation on the WeChat channel; in mode bot the session goes to state 1."""
-        meta = {"channel": WECHAT, "wechat": {"open_kfid": open_kfid, "external_userid": user}}
+    async def _open(self, open_kfid: str, user: str, entered: dict[str, Any] | None = None) -> str:
+        """A new conversation on the WeChat channel; in mode bot the session goes to state 1.
+        `entered`: the enter_session event (its scene and scene_param, the entry link's: a claim)."""
+        meta: dict[str, Any] = {"channel": WECHAT, "wechat": {"open_kfid": open_kfid, "external_userid": user}}
+        if entered:
+            scene, param = str(entered.get("scene") or "")[:64], str(entered.get("scene_param") or "")[:128]
+            meta["wechat"].update({"scene": scene, "scene_param": param})
+            if param.isdigit() and 6 <= len(param) <= 32:
+                meta["current_order"] = param  # the link was made for an order (the customer's claim)
         conversation_id, _token, _identity = await self.conversations.create(meta, channel=WECHAT)
         async with self.ctx.db.write() as session:
             await repo.add_customer(session, conversation_id, open_kfid, user)
@@ -397,8 +405,13 @@ class WeChatChannel:
                 if state is not None:
                     async with self.ctx.db.write() as session:
                         await repo.set_service_state(session, older[-1], state)
-        elif kind == "enter_session":
-            log.info("wechat enter_session", extra={"fields": {"scene": event.get("scene")}})
+        elif kind == "enter_session" and user:
+            # the customer opened the chat from a link or code: a conversation with the link's scene
+            # (an order number in scene_param reaches the card as the page's order), unless one is open
+            async with self.ctx.db.read() as session:
+                record = await repo.open_conversation_of(session, open_kfid, user, OPEN_STATES)
+            if record is None:
+                await self._open(open_kfid, user, event)
 
     async def _send_failed(self, msgid: str, fail_type: Any) -> None:
         if not msgid:
