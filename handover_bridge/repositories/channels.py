@@ -36,6 +36,10 @@ async def remember_callback(session: AsyncSession, signature: str) -> bool:
     return True
 
 
+async def forget_callback(session: AsyncSession, signature: str) -> None:
+    await session.execute(delete(WeChatCallback).where(WeChatCallback.signature == signature))
+
+
 async def forget_callbacks(session: AsyncSession, before: datetime) -> int:
     result = await session.execute(delete(WeChatCallback).where(WeChatCallback.seen_at < before))
     return result.rowcount or 0

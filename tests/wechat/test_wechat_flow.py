@@ -5,6 +5,8 @@ arrives (as a menu) and the customer's click rates the chat."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from .conftest import FAQ, recv_until, wait_for
@@ -88,3 +90,38 @@ async def test_faq_handover_agent_reply_hand_back_and_rating(wechat):
 async def _has_text(h, agent, cid, text):
     transcript = (await h.agent_call(agent, "GET", f"/conversations/{cid}")).json()
     return any(m["text"] == text for m in transcript["messages"])
+
+
+@pytest.mark.asyncio
+@pytest.mark.bridge_settings(auto_assign=False)
+async def test_the_bridges_own_rating_menu_rates_the_closed_chat_once(wechat):
+    sim, h = wechat.sim, wechat.harness
+    agent = await h.agent("wx-rate")
+    await sim.say("wmRATE01", "转人工")
+    cid = await conversation_of(wechat, "wmRATE01")
+    await wait_for(lambda: _queued(h, agent, cid), timeout=10, message="queued")
+    await h.agent_call(agent, "POST", f"/conversations/{cid}/accept")
+    await h.agent_call(agent, "POST", f"/conversations/{cid}/close", json={"return_to_bot": False})
+    menu = await wait_for(
+        lambda: [b for b in sim.sent["wmRATE01"] if b["msgtype"] == "msgmenu"], timeout=10, message="the rating menu"
+    )
+    items = menu[-1]["msgmenu"]["list"]
+    assert [i["click"]["content"] for i in items] == ["1 分", "2 分", "3 分", "4 分", "5 分"]
+    msg = sim.add_message("wmRATE01", "text", content="4 分", menu_id=items[3]["click"]["id"])
+    await sim.notify()
+    await seen(wechat, "wmRATE01", lambda t: t == "感谢您的评价！", "the thanks")
+    # the same tap read again (a re-sync): rated once, thanked once
+    sim.log[sim.open_kfid].append(dict(msg))
+    await sim.notify()
+    await asyncio.sleep(1.0)
+    assert sim.texts_to("wmRATE01").count("感谢您的评价！") == 1
+    transcript = (await h.agent_call(agent, "GET", f"/conversations/{cid}")).json()
+    assert transcript["handover"]["rating"] == 4
+    async with wechat.bridge.ctx.db.read() as session:
+        from handover_bridge.repositories import channels as repo
+
+        assert len(await repo.conversations_of(session, sim.open_kfid, "wmRATE01")) == 1  # no new conversation
+
+
+async def _queued(h, agent, cid):
+    return any(i["conversation_id"] == cid for i in (await h.agent_call(agent, "GET", "/queue")).json()["items"])

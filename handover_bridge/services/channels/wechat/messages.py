@@ -34,7 +34,7 @@ MEDIA_LABELS = {
     "channels": "视频号",
 }
 # System messages a WeChat customer never gets: notes for agents, widget-only prompts.
-NOT_SENT = frozenset({"delivery_failed", "rating_received"})
+NOT_SENT = frozenset({"delivery_failed"})
 
 
 def clip(text: str, limit: int) -> str:

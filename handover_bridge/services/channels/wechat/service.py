@@ -258,6 +258,8 @@ class WeChatChannel:
             seen = await repo.seen_msgid(session, older, cmid)
         if seen and (record is None or not await self._seen_in(record.conversation_id, cmid)):
             return  # stored in an earlier conversation: read twice, stored once
+        if item.rating is not None and await self._rated(older, msgid, item.rating, sent_at):
+            return
         if self.mode == "wecom_agents" and await self._with_wecom_agents(open_kfid, user, record):
             return
         if record is None:
@@ -267,14 +269,6 @@ class WeChatChannel:
         if not seen:  # a new customer message: WeChat's window opens again
             async with self.ctx.db.write() as session:
                 await repo.customer_wrote(session, conversation_id, sent_at, PER_MESSAGE)
-        if item.rating is not None:
-            try:
-                await self.conversations.rate(conversation_id, item.rating)
-            except ServiceError:
-                pass  # nothing to rate: stored as the customer's text below
-            else:
-                self.wake([conversation_id])
-                return
         try:
             state, _produced = await self.conversations.send(
                 conversation_id, item.text, cmid, item.button, attachment=item.media
@@ -287,6 +281,26 @@ class WeChatChannel:
         if self.mode == "wecom_agents" and state == State.QUEUED:
             await self._hand_to_wecom(conversation_id, open_kfid, user)
         self.wake([conversation_id])
+
+    async def _rated(self, older: list[str], msgid: str, score: int, sent_at: datetime) -> bool:
+        """A tap on the bridge's rating menu: the customer's latest conversation (closed, most
+        likely) is rated, once per msgid. False: nothing to rate (then it is an ordinary message)."""
+        if not older:
+            return False
+        conversation_id = older[-1]
+        key = "r:" + hashlib.sha1(msgid.encode()).hexdigest()[:38]
+        async with self.ctx.db.write() as session:
+            if not await repo.remember_callback(session, key):
+                return True  # read twice: rated once
+            await repo.customer_wrote(session, conversation_id, sent_at, PER_MESSAGE)
+        try:
+            await self.conversations.rate(conversation_id, score)
+        except ServiceError:
+            async with self.ctx.db.write() as session:
+                await repo.forget_callback(session, key)
+            return False
+        self.wake([conversation_id])
+        return True
 
     async def _seen_in(self, conversation_id: str, cmid: str) -> bool:
         async with self.ctx.db.read() as session:
@@ -451,10 +465,11 @@ class WeChatChannel:
             self._deliver_tasks.pop(conversation_id, None)
 
     async def deliver(self, conversation_id: str) -> int:
-        """Put new bridge messages in the outbox, then send what may go now. Returns the number sent."""
+        """Put new bridge messages in the outbox, then send what may go now. Returns the number sent.
+        Another process delivering this conversation (or one that died, until its lease ends): 0, and
+        the sweep looks again (every 2 s)."""
         async with self.ctx.db.write() as session:
             if not await repo.lease_customer(session, conversation_id, utcnow() + self.lease):
-                self._deliver_again.add(conversation_id)  # another process: look again after it
                 return 0
             customer = await repo.customer(session, conversation_id)
             await self._fill_outbox(session, customer)
