@@ -56,6 +56,9 @@ async def test_faq_handover_agent_reply_hand_back_and_rating(wechat):
     texts = [m["text"] for m in transcript["messages"]]
     assert "你们怎么退货？" in texts and FAQ["退货"] in texts  # the whole bot conversation: the context
     assert transcript["handover"]["summary"]
+    await socket_.send('{"type": "hello"}')  # the console's socket: my chats carry the channel too
+    snapshot, _ = await recv_until(socket_, lambda f: f.get("type") == "snapshot", timeout=10)
+    assert [c["channel"] for c in snapshot["chats"] if c["conversation_id"] == cid] == ["wechat"]
 
     await h.agent_call(
         agent,
