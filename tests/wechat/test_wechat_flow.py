@@ -128,3 +128,13 @@ async def test_the_bridges_own_rating_menu_rates_the_closed_chat_once(wechat):
 
 async def _queued(h, agent, cid):
     return any(i["conversation_id"] == cid for i in (await h.agent_call(agent, "GET", "/queue")).json()["items"])
+
+
+@pytest.mark.asyncio
+async def test_a_message_too_long_for_the_bridge_is_cut_not_a_blocked_sync(wechat):
+    sim = wechat.sim
+    await sim.say("wmLONG01", "长" * 3000)
+    await sim.say("wmLONG01", "后面这句")
+    await seen(wechat, "wmLONG01", lambda t: t == "收到:后面这句", "the next answer")
+    first = sim.texts_to("wmLONG01")[0]
+    assert first.startswith("收到:长") and first.endswith("…") and len(first) <= 2048

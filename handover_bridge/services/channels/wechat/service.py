@@ -269,15 +269,29 @@ class WeChatChannel:
         if not seen:  # a new customer message: WeChat's window opens again
             async with self.ctx.db.write() as session:
                 await repo.customer_wrote(session, conversation_id, sent_at, PER_MESSAGE)
-        try:
-            state, _produced = await self.conversations.send(
-                conversation_id, item.text, cmid, item.button, attachment=item.media
-            )
-        except ServiceError as error:
-            if item.button and error.code in ("payload_not_offered", "invalid_payload"):
-                state, _produced = await self.conversations.send(conversation_id, item.text, cmid)
-            else:
-                raise
+        text = _fit(item.text, self.ctx.settings.max_message_chars)
+        button = item.button
+        for _attempt in range(3):
+            try:
+                state, _produced = await self.conversations.send(
+                    conversation_id, text, cmid, button, attachment=item.media
+                )
+                break
+            except ServiceError as error:
+                if button and error.code in ("payload_not_offered", "invalid_payload"):
+                    button = None  # a stale menu: the tap is the customer's words
+                elif error.code == "conversation_closed":  # an agent ended it meanwhile: a new one
+                    conversation_id = await self._open(open_kfid, user)
+                    async with self.ctx.db.write() as session:
+                        await repo.customer_wrote(session, conversation_id, sent_at, PER_MESSAGE)
+                else:  # never let one message stop the account's sync: logged, skipped
+                    log.warning(
+                        "wechat message not stored",
+                        extra={"fields": {"msgid": msgid, "code": error.code, "error": error.message}},
+                    )
+                    return
+        else:
+            return
         if self.mode == "wecom_agents" and state == State.QUEUED:
             await self._hand_to_wecom(conversation_id, open_kfid, user)
         self.wake([conversation_id])
@@ -615,6 +629,11 @@ class WeChatChannel:
                 raise
             except Exception:  # noqa: BLE001
                 log.exception("wechat sweep failed")
+
+
+def _fit(text: str, limit: int) -> str:
+    """A WeChat message longer than the bridge takes (JIELI_MAX_MESSAGE_CHARS): cut, marked."""
+    return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
 
 
 def _when(send_time: Any) -> datetime:
