@@ -130,3 +130,15 @@ async def test_a_refused_send_is_marked_failed_and_the_agent_told(wechat):
         agent, "POST", f"/conversations/{cid}/messages", json={"text": "这条能到", "client_msg_id": "f2"}
     )
     await seen(wechat, USER, lambda t: t == "这条能到", "the next reply")
+
+
+@pytest.mark.asyncio
+async def test_a_sync_resumed_with_an_expired_callback_token_reads_on_without_it(wechat):
+    sim = wechat.sim
+    await sim.say(USER, "你好")
+    await seen(wechat, USER, lambda t: t == "收到:你好", "the first answer")
+    sim.add_message(USER, "text", content="没有回调的一句")  # read by the sweep, as after a crash
+    async with wechat.bridge.ctx.db.write() as session:
+        await repo.want_sync(session, sim.open_kfid, "ENCexpired-token")
+    await wechat.bridge.wechat.sweep()
+    await seen(wechat, USER, lambda t: t == "收到:没有回调的一句", "the answer after the stale token")

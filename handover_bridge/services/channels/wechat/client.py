@@ -22,6 +22,7 @@ BUSY_ERRCODES = frozenset({-1})  # 系统繁忙: try again
 WINDOW_ERRCODE = 45015
 COUNT_ERRCODE = 45047
 LIMIT_ERRCODES = frozenset({WINDOW_ERRCODE, COUNT_ERRCODE})
+SYNC_TOKEN_ERRCODE = 95007  # kf/sync_msg: the callback's token is invalid or expired
 RETRIES = 3
 
 

@@ -46,7 +46,7 @@ from ....repositories import messages as messages_repo
 from ...infra.frames import message_events, queue_changed, state_frame, topics
 from ...wiring.context import Context
 from . import messages as wx
-from .client import LIMIT_ERRCODES, WINDOW_ERRCODE, KfClient, WeChatError
+from .client import LIMIT_ERRCODES, SYNC_TOKEN_ERRCODE, WINDOW_ERRCODE, KfClient, WeChatError
 from .crypto import CryptoError, MsgCrypt
 
 log = logging.getLogger("handover_bridge.wechat")
@@ -195,7 +195,15 @@ class WeChatChannel:
             renewer = asyncio.create_task(self._renew(open_kfid), name=f"wechat-lease-{open_kfid}")
             try:
                 while True:
-                    data = await self.client.sync_msg(open_kfid, cursor, token)
+                    try:
+                        data = await self.client.sync_msg(open_kfid, cursor, token)
+                    except WeChatError as error:
+                        if not token or error.errcode != SYNC_TOKEN_ERRCODE:
+                            raise
+                        # the callback's token lasts 10 minutes (a sync resumed after a crash may
+                        # hold an old one): read on without it (WeChat allows that, less often)
+                        token = None
+                        continue
                     batch = [m for m in data.get("msg_list") or [] if isinstance(m, dict)]
                     await self._handle_batch(open_kfid, batch)
                     total += len(batch)
