@@ -30,6 +30,8 @@ include mk/lint.mk
 # The scaled set-up (HAProxy, 2 bridges, 2 Rasa nodes, 2 action servers) and both set-ups' tests:
 # make setup-scale, make demo-scale, make test-scale
 include mk/scale.mk
+# 企业微信 微信客服: make test-wechat (against the simulator), make demo-wechat (a WeChat customer in the terminal)
+include mk/wechat.mk
 test-browser: setup-bridge
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval calibrate bench clean
@@ -90,7 +92,7 @@ export-training: setup-bridge ## Write the review candidates designers accepted 
 test-learning: train setup-bridge ## Learning from agents: a real handover → review → export → rasa data validate → retrain → the bot answers (tests/learning, ~5 min)
 	$(BRIDGE_PY) -m pytest -W ignore::DeprecationWarning tests/learning
 
-test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-scale test-load test-learning test-browser eval eval-assist ## The whole suite (what CI runs)
+test: lint test-js validate test-actions test-stories nlu-eval test-dialogue test-bot test-bridge test-wechat test-scale test-load test-learning test-browser eval eval-assist ## The whole suite (what CI runs)
 
 bench: train ## Parse latency (p50/p95) and, with TRAIN=1, training time from scratch
 	$(RASA_PY) scripts/bench_nlu.py --model $(MODEL) $(if $(TRAIN),--train,)

@@ -57,6 +57,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         from .api import demo_identity
 
         app.blueprint(demo_identity.bp)
+    if settings.wechat_enabled:  # 企业微信 微信客服's callback URL (docs/channels.md)
+        from .api import wechat
+
+        app.blueprint(wechat.bp)
+        app.blueprint(wechat.agent_bp)
     from .api import openapi  # the API reference: /openapi.yaml, /openapi.json
 
     app.blueprint(openapi.bp)

@@ -55,6 +55,15 @@ DEFAULT_TRAINING_DATA_DIR = os.path.join(PROJECT_ROOT, "data", "nlu")
 # The NLU held-out test set: review never accepts a training example that is one of its texts.
 DEFAULT_HELDOUT_PATH = os.path.join(PROJECT_ROOT, "tests", "nlu", "heldout.yml")
 
+# 企业微信 微信客服 (docs/channels.md): the modes, and the demo's fixed values (demo mode only).
+WECHAT_MODES = ("bot", "wecom_agents")
+WECHAT_API_BASE = "https://qyapi.weixin.qq.com"
+DEMO_WECHAT_SECRET = "jieli-demo-wechat-kf-secret--not-for-production"
+DEMO_WECHAT_TOKEN = "JieliDemoWeChatToken000NotForPrd"  # 32 characters, as 企业微信 generates them
+DEMO_WECHAT_AES_KEY = "JieliDemoEncodingAESKey0000000000NotForProd"  # 43 characters
+# The documentation's sample EncodingAESKey: known to everyone, refused outside demo mode.
+SAMPLE_WECHAT_AES_KEYS = frozenset({"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"})
+
 # The routing categories, their default skills and English aliases: jieli_contract's.
 CATEGORIES, CATEGORY_ALIASES = contract.CATEGORIES, contract.CATEGORY_ALIASES
 DEFAULT_CATEGORY_SKILLS = dict(contract.CATEGORY_SKILLS)
@@ -201,6 +210,16 @@ class Settings:
     domain_path: str = DEFAULT_DOMAIN_PATH  # Rasa domain: intents agents may tag
     training_data_dir: str = DEFAULT_TRAINING_DATA_DIR  # data/nlu: export-training writes here
     heldout_path: str = DEFAULT_HELDOUT_PATH  # NLU held-out set: never exported as training
+    # 企业微信 微信客服 (services/channels/wechat, docs/channels.md); no corp id = the channel is off
+    wechat_corp_id: str = ""
+    wechat_secret: str = ""  # the 微信客服 secret (access tokens)
+    wechat_token: str = ""  # the callback's Token (signatures)
+    wechat_aes_key: str = ""  # the callback's EncodingAESKey (43 characters)
+    wechat_api_base: str = WECHAT_API_BASE
+    wechat_mode: str = "bot"  # bot: Jieli's bot and agents serve (state 1); wecom_agents: hand over to 企业微信's
+    wechat_servicer: str = ""  # wecom_agents: the 接待人员 userid to hand over to (empty: the pool, state 2)
+    wechat_callback_max_age: int = 300  # seconds a callback's timestamp may be old (replays are refused)
+    wechat_lease_seconds: float = 20.0  # a process that died while syncing/delivering holds it this long
 
     @classmethod
     def from_env(
@@ -273,6 +292,17 @@ class Settings:
         values["domain_path"] = get("DOMAIN_PATH").strip() or DEFAULT_DOMAIN_PATH
         values["training_data_dir"] = get("TRAINING_DATA_DIR").strip() or DEFAULT_TRAINING_DATA_DIR
         values["heldout_path"] = get("HELDOUT_PATH").strip() or DEFAULT_HELDOUT_PATH
+        values.update(
+            wechat_corp_id=get("WECHAT_CORP_ID").strip(),
+            wechat_secret=get("WECHAT_SECRET").strip(),
+            wechat_token=get("WECHAT_TOKEN").strip(),
+            wechat_aes_key=get("WECHAT_AES_KEY").strip(),
+            wechat_api_base=(get("WECHAT_API_BASE").strip() or WECHAT_API_BASE).rstrip("/"),
+            wechat_mode=get("WECHAT_MODE", "bot").strip() or "bot",
+            wechat_servicer=get("WECHAT_SERVICER").strip(),
+            wechat_callback_max_age=_int(get("WECHAT_CALLBACK_MAX_AGE", "300"), "WECHAT_CALLBACK_MAX_AGE", 1),
+            wechat_lease_seconds=_float(get("WECHAT_LEASE_SECONDS", "20"), "WECHAT_LEASE_SECONDS"),
+        )
         values.update(overrides)
         return cls(**values).validated(check_secrets=check_secrets)
 
@@ -289,8 +319,14 @@ class Settings:
                 changes["identity_secret"] = DEMO_IDENTITY_SECRET
             if not self.allowed_origins:
                 changes["allowed_origins"] = DEMO_ORIGINS
+            if self.wechat_corp_id:
+                changes["wechat_secret"] = self.wechat_secret or DEMO_WECHAT_SECRET
+                changes["wechat_token"] = self.wechat_token or DEMO_WECHAT_TOKEN
+                changes["wechat_aes_key"] = self.wechat_aes_key or DEMO_WECHAT_AES_KEY
         elif check_secrets:
             self.check_secrets()
+            self.check_wechat()
+        self.check_wechat_shape({**self.__dict__, **changes})
         self.check_host()
         if self.assist_refresh_seconds < 0:
             raise ConfigError("JIELI_ASSIST_REFRESH_SECONDS must not be negative")
@@ -333,6 +369,44 @@ class Settings:
                 f"random characters and differ from the others: generate one with {GENERATE_HINT} "
                 "(set JIELI_DEMO_MODE=true for a local demo)"
             )
+
+    def check_wechat(self) -> None:
+        """Outside demo mode, with the WeChat channel on: its secrets strong (never the
+        documentation's sample values), the callback Token as 企业微信's 随机获取 makes it."""
+        if not self.wechat_corp_id:
+            return
+        problems = []
+        for name, value in (("JIELI_WECHAT_SECRET", self.wechat_secret), ("JIELI_WECHAT_AES_KEY", self.wechat_aes_key)):
+            if why := secret_problem(value):
+                problems.append(f"{name} {why}")
+        if self.wechat_aes_key in SAMPLE_WECHAT_AES_KEYS:
+            problems.append("JIELI_WECHAT_AES_KEY is the documentation's sample key")
+        if why := secret_problem(self.wechat_token):
+            problems.append(f"JIELI_WECHAT_TOKEN {why} (企业微信's 随机获取 makes a 32-character one)")
+        if problems:
+            raise ConfigError("; ".join(problems) + ". Copy the values 企业微信's admin console generated")
+
+    @staticmethod
+    def check_wechat_shape(values: dict[str, Any]) -> None:
+        if not values["wechat_corp_id"]:
+            return
+        if values["wechat_mode"] not in WECHAT_MODES:
+            raise ConfigError(f"JIELI_WECHAT_MODE: expected one of {', '.join(WECHAT_MODES)}")
+        key = values["wechat_aes_key"]
+        if len(key) != 43 or not key.isalnum():
+            raise ConfigError("JIELI_WECHAT_AES_KEY must be the 43 letters and digits of the EncodingAESKey")
+        token = values["wechat_token"]
+        if not (3 <= len(token) <= 32 and token.isalnum()):
+            raise ConfigError("JIELI_WECHAT_TOKEN must be 3–32 letters or digits, as 企业微信 sets it")
+        if not values["wechat_secret"]:
+            raise ConfigError("JIELI_WECHAT_SECRET is empty")
+        parts = urlsplit(values["wechat_api_base"])
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError("JIELI_WECHAT_API_BASE must be an http(s) URL")
+
+    @property
+    def wechat_enabled(self) -> bool:
+        return bool(self.wechat_corp_id)
 
     def check_host(self) -> None:
         """Demo mode (fixed secrets, a known password) listens on loopback only unless

@@ -71,6 +71,8 @@ class Conversation(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     handover_id: Mapped[int | None] = mapped_column(BigId)  # the open handover
     next_seq: Mapped[int] = mapped_column(Integer, default=0)  # last seq handed out
+    # where the customer is: "web" (the widget), "wechat" (企业微信 微信客服) … (services/channels)
+    channel: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -237,3 +239,71 @@ class SuggestionUse(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     __table_args__ = (CheckConstraint("how IN ('as_is', 'edited', 'none')", name="ck_suggestion_uses_how"),)
+
+
+class WeChatAccount(Base):
+    """One 微信客服 account (open_kfid): where its kf/sync_msg stands. `cursor` is the next_cursor
+    of the last batch whose messages are all stored; `wanted`/`done` count the callbacks asked for
+    and the syncs finished, `lease_until` is the process syncing now (services/channels/wechat)."""
+
+    __tablename__ = "wechat_accounts"
+
+    open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    sync_token: Mapped[str | None] = mapped_column(Text)  # the callback's Token (valid 10 minutes)
+    wanted: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WeChatCustomer(Base):
+    """A conversation of the WeChat channel: which customer of which account, and what WeChat
+    still lets the bridge send (48 h after the customer's last message, 5 messages per message)."""
+
+    __tablename__ = "wechat_customers"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    open_kfid: Mapped[str] = mapped_column(String(64))
+    external_userid: Mapped[str] = mapped_column(String(64))
+    service_state: Mapped[int | None] = mapped_column(Integer)  # 0–4 as last seen or set
+    last_customer_at: Mapped[datetime | None] = mapped_column()
+    quota_left: Mapped[int] = mapped_column(Integer, default=0)  # sends left for the last customer message
+    outbox_seq: Mapped[int] = mapped_column(Integer, default=0)  # messages up to here are in the outbox
+    lease_until: Mapped[datetime | None] = mapped_column()  # a process delivering now
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_wechat_customers_user", "open_kfid", "external_userid"),)
+
+
+class ChannelOutbox(Base):
+    """A bridge message on its way to an outside channel: pending → sent, or held (WeChat's limits:
+    sent when the customer writes again), failed (WeChat refused it), dropped (not for this channel)."""
+
+    __tablename__ = "channel_outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the channel's API gets
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    external_msgid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_channel_outbox_seq"),
+        Index("ix_channel_outbox_status", "status"),
+    )
+
+
+class WeChatCallback(Base):
+    """Callbacks already accepted (their msg_signature), for replay protection."""
+
+    __tablename__ = "wechat_callbacks"
+
+    signature: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

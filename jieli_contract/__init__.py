@@ -9,9 +9,11 @@ Pure Python, standard library only (imported by the action server on Python 3.10
 * `routing` — categories and skills, customer tiers, and the one priority rule;
 * `schema` — the versioned JSON Schema of a handover (`handover.schema.json`, read on first use);
 * `intents` — the Chinese label of each of the bot's intents;
+* `channels` — where the customer is (web widget, 微信客服 …) and the card's label for it;
 * `public` — `as_public_json()`, the labels the browser pages read (GET /api/contract).
 """
 
+from .channels import CHANNEL_LABELS, channel_label
 from .intents import INTENT_LABELS, intent_label
 from .public import as_public_json
 from .reasons import (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .channels import CHANNEL_LABELS
 from .intents import INTENT_LABELS
 from .reasons import REASONS
 from .routing import CATEGORIES, CATEGORY_SKILLS, TIER_LABELS
@@ -14,7 +15,7 @@ from .states import STATE_LABELS
 
 def as_public_json() -> dict[str, Any]:
     """{"version", "context_version", "states", "reasons", "signals", "frustration_levels",
-    "categories", "tiers", "intents"}: every label a page shows for a code of the contract."""
+    "categories", "tiers", "intents", "channels"}: every label a page shows for a code of the contract."""
     return {
         "version": CONTRACT_VERSION,
         "context_version": CONTEXT_VERSION,
@@ -27,4 +28,5 @@ def as_public_json() -> dict[str, Any]:
         "categories": {category: {"label": category, "skill": CATEGORY_SKILLS[category]} for category in CATEGORIES},
         "tiers": {tier: {"label": label} for tier, label in TIER_LABELS.items()},
         "intents": {name: {"label": label} for name, label in INTENT_LABELS.items()},
+        "channels": {name: {"label": label} for name, label in CHANNEL_LABELS.items()},
     }

@@ -32,7 +32,8 @@ PUBLIC_CONTRACT = """/**
  *   frustration_levels: ContractLevel[],
  *   categories: Record<string, ContractLabel>,
  *   tiers: Record<string, ContractLabel>,
- *   intents: Record<string, ContractLabel>
+ *   intents: Record<string, ContractLabel>,
+ *   channels: Record<string, ContractLabel>
  * }} PublicContract
  */"""
 

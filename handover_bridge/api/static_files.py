@@ -104,7 +104,7 @@ def _origin(request: Request) -> tuple[str, str]:
 def _page_headers(request: Request, *, frame: bool) -> dict[str, str]:
     _, host = _origin(request)
     csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
         f"connect-src 'self' ws://{host} wss://{host}; font-src 'self'; object-src 'none'; "
         "base-uri 'none'; form-action 'self'; " + ("frame-ancestors 'self'" if frame else "frame-ancestors 'none'")
     )

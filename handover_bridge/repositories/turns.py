@@ -22,8 +22,8 @@ _FIRST_REPLY = (
     "(SELECT handover_id FROM conversations WHERE id = $2) RETURNING id"
 )
 _CREATE = (
-    "INSERT INTO conversations (id, token_hash, state, metadata, next_seq, created_at, updated_at) "
-    f"VALUES ($1, $2, '{states.INITIAL.value}', $3, 0, $4, $5)"
+    "INSERT INTO conversations (id, token_hash, state, metadata, next_seq, created_at, updated_at, channel) "
+    f"VALUES ($1, $2, '{states.INITIAL.value}', $3, 0, $4, $5, $6)"
 )
 _AUDIT = (
     "INSERT INTO audit (conversation_id, from_state, to_state, actor, at, detail) "
@@ -74,10 +74,12 @@ async def store_replies(
     )
 
 
-async def create_conversation(tx: RawTransaction, conversation_id: str, token_hash: str, meta: dict[str, Any]) -> None:
-    """A new conversation in bot mode (states.INITIAL), and its first audit entry."""
+async def create_conversation(
+    tx: RawTransaction, conversation_id: str, token_hash: str, meta: dict[str, Any], channel: str = "web"
+) -> None:
+    """A new conversation in bot mode (states.INITIAL) on `channel`, and its first audit entry."""
     stamp = tx.timestamp(utcnow())
-    await tx.executemany(_CREATE, [(conversation_id, token_hash, tx.dumps(meta), stamp, stamp)])
+    await tx.executemany(_CREATE, [(conversation_id, token_hash, tx.dumps(meta), stamp, stamp, channel)])
     await tx.executemany(_AUDIT, [(conversation_id, stamp, tx.dumps({}))])
 
 

@@ -113,7 +113,9 @@ def test_the_public_json_has_the_pages_shape():
         "categories",
         "tiers",
         "intents",
+        "channels",
     }
+    assert data["channels"]["wechat"] == {"label": "微信"} and data["channels"]["web"] == {"label": "网页"}
     assert data["frustration_levels"] == [
         {"code": "calm", "label": "平静", "min": 0.0},
         {"code": "upset", "label": "不满", "min": 0.3},

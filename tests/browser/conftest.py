@@ -148,8 +148,9 @@ class Bridge:
 
 
 @contextmanager
-def running_bridge(tmp_path: Path):
-    """The fake Rasa and a bridge process on free ports, SQLite under tmp_path."""
+def running_bridge(tmp_path: Path, extra_env: dict[str, str] | None = None):
+    """The fake Rasa and a bridge process on free ports, SQLite under tmp_path (`extra_env`: more
+    JIELI_* settings, e.g. the WeChat channel's)."""
     fake = FakeRasa(free_port(), ACTION_TOKEN)
     fake.start()
     port = free_port()
@@ -178,6 +179,7 @@ def running_bridge(tmp_path: Path):
             "JIELI_LOG_LEVEL": "WARNING",
         }
     )
+    env.update(extra_env or {})
     b = Bridge(port=port, db_path=tmp_path / "bridge.db", log_path=tmp_path / "bridge.log", fake=fake, env=env)
     try:
         b.start()

@@ -4,7 +4,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
 import {fileURLToPath} from "node:url";
-import {categoryLabel, frustrationLabel, frustrationLevel, knownSignal, reasonLabel, signalLabel, stateLabel,
+import {categoryLabel, channelLabel, frustrationLabel, frustrationLevel, knownSignal, reasonLabel, signalLabel, stateLabel,
   useContract} from "../../handover_bridge/static/console/contract.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -57,4 +57,13 @@ test("the card's pure parts: a claimed order as plain words, the frustration of 
     if (context.frustration_level === undefined) assert.equal(level, null, name);
     else assert.equal(level.label, context.frustration_level, name);   // the action's level, read back the same
   }
+});
+
+test("channels: where the customer is, as the card's badge says it", () => {
+  useContract(CONTRACT);
+  assert.equal(channelLabel("wechat"), "微信");
+  assert.equal(channelLabel("web"), "网页");
+  assert.equal(channelLabel(undefined), "网页");  // conversations from before channels: the widget
+  assert.equal(channelLabel("rasa_webchat"), "网页");
+  assert.equal(channelLabel("fax"), "fax");
 });

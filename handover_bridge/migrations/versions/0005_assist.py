@@ -13,7 +13,7 @@ from alembic import op
 import handover_bridge.models
 
 revision = "0005_assist"
-down_revision = "0003"
+down_revision = "0004_channels_wechat"
 branch_labels = None
 depends_on = None
 

@@ -61,10 +61,13 @@ class ConversationService(CustomerAccess, BotTurns):
 
     # ---- identity ----------------------------------------------------------------------------
 
-    async def create(self, metadata: Any, identity_token: Any = None) -> tuple[str, str, dict[str, Any]]:
+    async def create(
+        self, metadata: Any, identity_token: Any = None, *, channel: str = "web"
+    ) -> tuple[str, str, dict[str, Any]]:
         """A new conversation: (id, customer token, identity record). The widget's metadata is kept
         as it came (claims, never identity); `identity_token`, when given, must be a valid token
-        of the shop (identity.verify: 400 invalid_identity otherwise, and nothing is created)."""
+        of the shop (identity.verify: 400 invalid_identity otherwise, and nothing is created).
+        `channel`: where the customer is (services/channels; the widget is "web")."""
         metadata = clean_metadata(metadata)
         record = None
         if identity_token is not None:
@@ -73,7 +76,7 @@ class ConversationService(CustomerAccess, BotTurns):
         conversation_id, token = new_conversation_id(), new_token()
         digest = token_hash(self.ctx.settings.secret_key, token)
         async with self.ctx.db.raw() as tx:
-            await turns_repo.create_conversation(tx, conversation_id, digest, metadata)
+            await turns_repo.create_conversation(tx, conversation_id, digest, metadata, channel)
         self._remember(conversation_id, digest, utcnow())
         if record:
             log.info(
@@ -96,6 +99,7 @@ class ConversationService(CustomerAccess, BotTurns):
                 "state": conversation.state,
                 "metadata": conversation.meta,
                 "last_seq": conversation.next_seq,
+                "channel": conversation.channel,
             }
             if conversation.state == State.QUEUED and conversation.handover_id:
                 snap = await self.queue.snapshot(session)
@@ -163,7 +167,13 @@ class ConversationService(CustomerAccess, BotTurns):
         return {"type": "button", "payload": payload}
 
     async def send(
-        self, conversation_id: str, text: Any, client_msg_id: Any = None, payload: Any = None
+        self,
+        conversation_id: str,
+        text: Any,
+        client_msg_id: Any = None,
+        payload: Any = None,
+        *,
+        attachment: dict[str, Any] | None = None,
     ) -> tuple[str, list[Message]]:
         """Store a customer message and run what it causes. Returns the conversation state and
         the stored message followed by every message it produced. The text is stored exactly as
@@ -171,11 +181,15 @@ class ConversationService(CustomerAccess, BotTurns):
         (check_button), is what Rasa gets instead when the customer pressed a button.
         Whether the message goes to Rasa at all is decided here, once, by the state machine
         (states.goes_to_bot: only in bot mode — the post-handover silence; Rasa's pause is the
-        second fence, docs/bridge.md)."""
+        second fence, docs/bridge.md). `attachment`: what an outside channel's message carried
+        besides its text (an image's media id, a link: services/channels), stored as the payload
+        when it is not a button; data for the console, never sent to Rasa."""
         text = self.validate_text(text)
         client_msg_id = self.validate_client_msg_id(client_msg_id)
         button = await self.check_button(conversation_id, payload)
-        stored, state, agent_id, meta = await self._store_customer_message(conversation_id, text, client_msg_id, button)
+        stored, state, agent_id, meta = await self._store_customer_message(
+            conversation_id, text, client_msg_id, button or attachment
+        )
         if stored is None:  # a retry: answer as the first time
             return await self._replay(conversation_id, client_msg_id)
         message = stored

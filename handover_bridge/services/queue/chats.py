@@ -59,6 +59,7 @@ class ChatService:
                         "conversation_id": conversation.id,
                         "state": conversation.state,
                         "metadata": conversation.meta,
+                        "channel": conversation.channel,
                         "last_seq": conversation.next_seq,
                         "handover": handover_dict(handover) if handover else None,
                     }
@@ -107,6 +108,7 @@ class ChatService:
             "state": conversation.state,
             "agent_id": conversation.agent_id,
             "metadata": conversation.meta,
+            "channel": conversation.channel,
             "handover": handover_dict(handover) if handover else None,
             "messages": messages,
             "audit": [

@@ -81,6 +81,7 @@ class QueueService(Assignment):
                     "conversation_id": conversation.id,
                     "handover": handover_dict(handover),
                     "metadata": conversation.meta,
+                    "channel": conversation.channel,
                     "waited_seconds": round((now - handover.queued_at).total_seconds(), 1),
                     "priority": handover.priority,
                     "category": handover.category,

@@ -4,14 +4,17 @@ the Rasa client, the sweeper). Constructing it does nothing; `start()` does."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ...config import DEMO_AGENTS, Settings
 from ...db import Database
 from ...domain import abuse
 from ...domain.hours import BusinessHours
 from ...migrate import migrate
+from ...repositories import channels as channels_repo
 from ..assist.suggestions import AssistService
 from ..assist.wrapup import WrapupService
+from ..channels.base import ChannelRouter
 from ..customer.bot import RasaClient
 from ..customer.conversations import ConversationService
 from ..customer.handover import HandoverService
@@ -45,6 +48,7 @@ class Bridge:
     assist: AssistService
     wrapup: WrapupService
     metrics_reader: MetricsReader
+    wechat: Any  # the 微信客服 channel (services/channels/wechat) when JIELI_WECHAT_CORP_ID is set
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -92,6 +96,15 @@ class Bridge:
         await self.assist.start()
         self.wrapup = WrapupService(self.assist)
         self.metrics_reader = MetricsReader(self.metrics, self.refresh_store_metrics, s.metrics_cache_seconds)
+        ctx.channels = ChannelRouter(self._channel_of)  # outside channels (services/channels)
+        self.wechat = None
+        if s.wechat_enabled:
+            from ..channels.wechat.service import WeChatChannel
+
+            self.wechat = WeChatChannel(ctx, self.conversations)
+            ctx.channels.register(self.wechat)
+            if background:
+                self.wechat.start()
         if s.demo_mode:
             await self.agents.ensure_demo_agents(DEMO_AGENTS, s.demo_password)
             log.warning(
@@ -118,6 +131,10 @@ class Bridge:
             },
         )
 
+    async def _channel_of(self, conversation_ids: list[str]) -> dict[str, str]:
+        async with self.ctx.db.read() as session:
+            return await channels_repo.channel_of(session, conversation_ids)
+
     async def refresh_store_metrics(self) -> None:
         """The /metrics gauges read from the store: queue, agents online, the last 24 hours."""
         await self.queue.refresh_gauges()
@@ -128,6 +145,8 @@ class Bridge:
             return
         self.started = False
         await self.sweeper.stop()
+        if self.wechat is not None:
+            await self.wechat.close()
         await self.ctx.fanout.close()
         await self.ctx.limiter.close()
         await self.ctx.bot.close()

@@ -6,7 +6,7 @@
 import {dateTime, h, isObject, show} from "./dom.js";
 import {hasProfanity} from "./protect.js";
 import {maskedText} from "./mask.js";
-import {categoryLabel, intentLabel, reasonLabel} from "./contract.js";
+import {categoryLabel, channelLabel, intentLabel, reasonLabel} from "./contract.js";
 import {claimRows, frustrationOf, reasonChips, signalChips} from "./handover_card.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
@@ -63,6 +63,10 @@ export function badges(source) {
   const r = reasonLabel(source.reason);
   if (r) list.push(h("span", {class: `badge reason reason-${String(source.reason).replace(/[^a-z_]/gi, "")}`, text: r}));
   if (source.front) list.push(h("span", {class: "badge front", text: "优先"}));
+  if (source.channel) {
+    const code = String(source.channel).replace(/[^a-z_]/gi, "");
+    list.push(h("span", {class: `badge channel channel-${code}`, title: "顾客所在渠道", text: channelLabel(source.channel)}));
+  }
   const tier = source.tier;
   if (tier) list.push(h("span", {class: "badge tier", text: String(tier).toUpperCase()}));
   return list;
@@ -152,7 +156,7 @@ export function handoverCard(chat, ho, ctx, meta, ident) {
   return h("section", {class: "handover-card", "aria-label": "转人工卡片"},
     h("header", {}, h("h3", {text: "转人工卡片"}),
       badges({priority: ho.priority, category: ho.category || ctx.category, reason: ho.reason || ctx.reason, front: false,
-        tier: ident && ident.tier})),
+        tier: ident && ident.tier, channel: chat.channel})),
     h("p", {class: "summary"}, summary ? maskedText(summary, hasProfanity(summary)) : h("span", {class: "muted", text: "（没有摘要）"})),
     h("dl", {},
       row("订单号", orders.map((o) => h("b", {class: "order-no", text: o}))),

@@ -56,6 +56,7 @@ export function adoptChat(conversationId, announce, info) {
     if (announce) notify("新会话");
   }
   if (info && info.handover) chat.handover = info.handover;
+  if (info && typeof info.channel === "string") chat.channel = info.channel;
   chat.loading = loadTranscript(chat).finally(() => { chat.loading = null; });
   renderChatList();
   return chat.loading;
@@ -81,6 +82,7 @@ export function applyTranscript(chat, data) {
   chat.state = data.state || chat.state;
   chat.handover = data.handover || chat.handover;
   chat.metadata = isObject(data.metadata) ? data.metadata : {};
+  if (typeof data.channel === "string") chat.channel = data.channel;
   const ctx = chat.handover && isObject(chat.handover.context) ? chat.handover.context : {};
   chat.flagged = flaggedTexts(ctx);
   for (const message of Array.isArray(data.messages) ? data.messages : []) addMessage(chat, message, true);

@@ -89,6 +89,13 @@ export function categoryLabel(/** @type {unknown} */ category) {
   return found ? found.label : String(category);
 }
 
+/** "wechat" → "微信", "web" → "网页" (where the customer is; none: the web widget) */
+export function channelLabel(/** @type {unknown} */ channel) {
+  const code = channel ? String(channel) : "web";
+  const found = entry("channels", code);
+  return found ? found.label : code;
+}
+
 export function tierLabel(/** @type {unknown} */ tier) {
   const found = entry("tiers", String(tier ?? "").trim().toLowerCase()) || entry("tiers", tier);
   return found ? found.label : String(tier ?? "");

@@ -149,7 +149,8 @@
  *   frustration_levels: ContractLevel[],
  *   categories: Record<string, ContractLabel>,
  *   tiers: Record<string, ContractLabel>,
- *   intents: Record<string, ContractLabel>
+ *   intents: Record<string, ContractLabel>,
+ *   channels: Record<string, ContractLabel>
  * }} PublicContract
  */
 

@@ -57,6 +57,7 @@ function onSnapshot(frame) {
     const chat = S.chats.get(item.conversation_id);
     if (chat && chat.loaded) {
       if (item.handover) chat.handover = item.handover;
+      if (typeof item.channel === "string") chat.channel = item.channel;
       send({type: "sync", conversation_id: chat.id, last_seq: chat.maxSeq});
     } else {
       adoptChat(item.conversation_id, false, item);

@@ -55,7 +55,7 @@ function renderQueue() {
     return h("li", {class: "q-item", dataset: {conversationId: item.conversation_id}},
       h("div", {class: "q-top"},
         badges({priority: item.priority ?? ho.priority, category: item.category ?? ho.category,
-          reason: item.reason ?? ho.reason, front: item.front, tier: ident && ident.tier}),
+          reason: item.reason ?? ho.reason, front: item.front, tier: ident && ident.tier, channel: item.channel}),
         level ? h("span", {class: `badge mood mood-${level.key}`, text: `情绪 ${level.label}`}) : null,
         h("span", {class: "waited", dataset: {waited: Number(item.waited_seconds) || 0}},
           `已等待 ${duration(item.waited_seconds)}`)),

@@ -14,6 +14,7 @@ export const SOUND_KEY = "jieli-console:sound";
  * @property {string} state
  * @property {(Object<string, any> & {context?: import("./contract_types.js").HandoverContext}) | null} handover
  * @property {Object<string, any>} metadata
+ * @property {string} [channel] where the customer is ("web", "wechat", …: the card's 网页 / 微信 badge)
  * @property {Map<number, Object<string, any>>} messages by seq
  * @property {number} maxSeq
  * @property {number} unread

@@ -78,12 +78,40 @@ export function renderMessage(chat, message) {
   bubble.append(maskedText(String(message.text ?? ""), abusive && !revealed, () => chat.revealed.add(message.seq)));
   if (abusive && revealed) bubble.append(h("span", {class: "badge warn small", text: "不当言辞"}));
   node.append(bubble);
+  if (sender === "customer" && payload.type === "image" && typeof payload.media_id === "string") {
+    const holder = h("div", {class: "media"});
+    holder.append(h("button", {class: "btn small", type: "button", text: "查看图片",
+      onclick: () => showPicture(chat.id, message.seq, holder)}));
+    node.append(holder);
+  }
   const buttons = Array.isArray(payload.buttons) ? payload.buttons.filter((b) => isObject(b) && b.title) : [];
   if (buttons.length) {
     node.append(h("div", {class: "buttons"}, h("span", {class: "muted small", text: "按钮："}),
       buttons.map((b) => h("span", {class: "chip", title: show(b.payload, 100), text: show(b.title, 40)}))));
   }
   return node;
+}
+
+/**
+ * A picture a WeChat customer sent: fetched with the agent's token, shown from a blob: URL as an
+ * <img> (only image/* answers; nothing the customer sent is ever parsed as HTML).
+ * @param {string} conversationId
+ * @param {number} seq
+ * @param {HTMLElement} holder
+ */
+export async function showPicture(conversationId, seq, holder) {
+  holder.replaceChildren(h("span", {class: "muted small", text: "正在加载图片…"}));
+  try {
+    const response = await fetch(`/api/agent/conversations/${encodeURIComponent(conversationId)}/media/${Number(seq)}`,
+      {headers: {Authorization: `Bearer ${S.token}`}, cache: "no-store"});
+    const blob = response.ok ? await response.blob() : null;
+    if (!blob || !blob.type.startsWith("image/")) throw new Error("not a picture");
+    const url = URL.createObjectURL(blob);
+    holder.replaceChildren(h("img", {class: "thumb", src: url, alt: "顾客发送的图片"}),
+      h("a", {href: url, target: "_blank", rel: "noopener", class: "small", text: "打开原图"}));
+  } catch (_) {
+    holder.replaceChildren(h("span", {class: "muted small", text: "图片暂时取不到，请稍后再试。"}));
+  }
 }
 
 /**
