@@ -58,6 +58,8 @@ DEFAULT_HELDOUT_PATH = os.path.join(PROJECT_ROOT, "tests", "nlu", "heldout.yml")
 # The routing categories, their default skills and English aliases: jieli_contract's.
 CATEGORIES, CATEGORY_ALIASES = contract.CATEGORIES, contract.CATEGORY_ALIASES
 DEFAULT_CATEGORY_SKILLS = dict(contract.CATEGORY_SKILLS)
+# what an agent reads when a cool-down starts (JIELI_ABUSE_COOLDOWN_NOTE sets the lead's own)
+DEFAULT_COOLDOWN_NOTE = "辛苦了，喝口水歇一歇，这几分钟不会给你派新会话。"
 
 LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 
@@ -191,6 +193,10 @@ class Settings:
     access_log: bool = False
     log_level: str = "INFO"
     profanity_lexicon: str = ""  # path; empty = lexicon/profanity.yml of this checkout
+    # protecting agents (docs/agents.md): after a chat with abusive customer messages the agent gets
+    # no auto-assigned chat for this long, and this note (0 = no cool-down)
+    abuse_cooldown_seconds: int = 300
+    abuse_cooldown_note: str = DEFAULT_COOLDOWN_NOTE
 
     domain_path: str = DEFAULT_DOMAIN_PATH  # Rasa domain: intents agents may tag
     training_data_dir: str = DEFAULT_TRAINING_DATA_DIR  # data/nlu: export-training writes here
@@ -254,6 +260,8 @@ class Settings:
             "access_log": _bool(get("ACCESS_LOG", "false"), "ACCESS_LOG"),
             "log_level": get("LOG_LEVEL", "INFO").upper(),
             "profanity_lexicon": get("PROFANITY_LEXICON").strip(),
+            "abuse_cooldown_seconds": _int(get("ABUSE_COOLDOWN_SECONDS", "300"), "ABUSE_COOLDOWN_SECONDS", 0),
+            "abuse_cooldown_note": get("ABUSE_COOLDOWN_NOTE").strip() or DEFAULT_COOLDOWN_NOTE,
         }
         # /metrics addresses: as set, else loopback without a token and none (token only) with one
         allow = get("METRICS_ALLOW").strip()

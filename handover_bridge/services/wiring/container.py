@@ -21,6 +21,7 @@ from ..learning.analytics import AnalyticsService
 from ..learning.review import ReviewService
 from ..queue.agents import AgentService
 from ..queue.chats import ChatService
+from ..queue.protection import ProtectionService
 from ..queue.queue import QueueService
 from ..queue.sweeper import Sweeper
 from ..queue.tickets import TicketService
@@ -35,6 +36,7 @@ class Bridge:
     handovers: HandoverService
     conversations: ConversationService
     chats: ChatService
+    protection: ProtectionService
     review: ReviewService
     tickets: TicketService
     agents: AgentService
@@ -80,6 +82,8 @@ class Bridge:
         self.conversations = ConversationService(ctx, self.queue, self.handovers)
         self.review = ReviewService(ctx)
         self.chats = ChatService(ctx, self.queue, self.conversations, self.review)
+        self.protection = ProtectionService(ctx, self.queue)
+        self.conversations.protection = self.chats.protection = self.protection
         self.tickets = TicketService(ctx, self.queue, self.conversations)
         self.agents = AgentService(ctx, self.queue)
         self.sweeper = Sweeper(ctx, self.queue, self.agents)
