@@ -11,6 +11,7 @@ import {isBotPart, pendingNode, refreshComposer, renderMessage, renderTyping, sc
 import {applyTranscript, customerName, newChat, renderChatList} from "./chats.js";
 import {openClose, openTransfer} from "./dialogs.js";
 import {refreshTickets} from "./tickets.js";
+import {endForAbuse} from "./cooldown.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
 
@@ -102,7 +103,9 @@ export function renderChat() {
       chat.readonly
         ? h("button", {class: "btn primary", id: "preview-accept", type: "button", onclick: (e) => accept(chat.id, e.target)}, "接入")
         : [h("button", {class: "btn", id: "transfer-open", type: "button", disabled: Boolean(chat.ended), onclick: openTransfer}, "转接"),
-          h("button", {class: "btn danger", id: "close-open", type: "button", disabled: Boolean(chat.ended), onclick: openClose}, "结束会话")]));
+          h("button", {class: "btn danger", id: "close-open", type: "button", disabled: Boolean(chat.ended), onclick: openClose}, "结束会话"),
+          h("button", {class: "btn danger", id: "end-abusive", type: "button", disabled: Boolean(chat.ended), title: "顾客辱骂：一键结束，系统向顾客说明并记录原因",
+            onclick: (/** @type {Event} */ e) => endForAbuse(chat.id, /** @type {HTMLButtonElement} */ (e.currentTarget))}, "结束会话（辱骂）")]));
   // handover card
   $("#handover-card").replaceChildren(handoverCard(chat, ho, ctx, meta, ident));
   // transcript: the bot's part set apart, then the live chat

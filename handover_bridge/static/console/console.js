@@ -15,6 +15,7 @@
 //   dialogs.js     close and transfer                          chatview.js    tabs, the open chat, its card
 //   composer.js    the reply box, canned replies               queue.js       the waiting customers, accept
 //   frames.js      what each socket frame means
+//   cooldown.js    the cool-down banner, 结束会话（辱骂）          takeover.js    a lead's live chats: take over, reassign
 import {$} from "./dom.js";
 import {loadContract} from "./contract.js";
 import {forgetToken, resume, showLogin, wireLogin, wireLogout} from "./session.js";
@@ -28,11 +29,14 @@ import {openChat, renderChat, showView, wireChatView} from "./chatview.js";
 import {renderCanned} from "./composer.js";
 import {accept, refreshQueue, tickWaits} from "./queue.js";
 import {onFrame} from "./frames.js";
+import {refreshCooldown} from "./cooldown.js";
+import {startTakeover, wireTakeover} from "./takeover.js";
 
 await loadContract();   // the labels of states, reasons, signals and levels (GET /api/contract)
 wireConnection({onFrame});
 wireChats({renderChat, showView, openChat});
 wireChatView({accept});
+wireTakeover({openChat});
 
 // ---- login -------------------------------------------------------------------------------------
 wireLogin({
@@ -77,6 +81,8 @@ function start(agent) {
   connect();
   refreshQueue();
   refreshTickets();
+  refreshCooldown();
+  startTakeover();
 }
 
 // ---- timers and start ------------------------------------------------------------------------------
