@@ -215,6 +215,22 @@ class ProtectionEvent(Base):
     )
 
 
+class OrderAction(Base):
+    """An agent's action on an order from the order panel (services/queue/orders.py): who, when,
+    what, and what the shop answered. Written whether the shop accepted it or not."""
+
+    __tablename__ = "order_actions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    order_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(24))  # cancel
+    result: Mapped[str] = mapped_column(String(32))  # ok | the shop's reason | shop_unavailable
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class ReviewCandidate(Base):
     """What a closed handover can teach the bot: the customer's questions (their own words), the intent
     the agent says it really was, and the agent's answer when they marked it reusable. A designer

@@ -186,3 +186,19 @@ async def reassign(request: Request, conversation_id: str):
 @bp.get("/protection/today")
 async def protection_today(request: Request):
     return reply(await bridge(request).protection.today(request.ctx.agent), headers={"Cache-Control": "no-store"})
+
+
+# ---- the order beside the chat (services/queue/orders.py, docs/agents.md) --------------------
+
+
+@bp.get("/conversations/<conversation_id>/orders")
+async def orders(request: Request, conversation_id: str):
+    return reply(
+        await bridge(request).orders.panel(request.ctx.agent, conversation_id), headers={"Cache-Control": "no-store"}
+    )
+
+
+@bp.post("/conversations/<conversation_id>/orders/<order_id>/cancel")
+async def cancel_order(request: Request, conversation_id: str, order_id: str):
+    data = body(request)
+    return reply(await bridge(request).orders.cancel(request.ctx.agent, conversation_id, order_id, data.get("confirm")))

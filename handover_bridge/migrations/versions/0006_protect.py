@@ -1,6 +1,6 @@
 """protecting agents: an agent's cool-down after an abusive chat, why a chat was ended, and one row
 per protective step (abusive message received, calm warning, boundary message, cool-down, chat
-ended for abuse, lead takeover or reassignment)
+ended for abuse, lead takeover or reassignment); agents' actions on orders from the order panel
 
 Revision ID: 0006_protect
 Revises: 0003
@@ -46,8 +46,26 @@ def upgrade() -> None:
         batch_op.create_index("ix_protection_events_agent_at", ["agent_id", "at"], unique=False)
         batch_op.create_index("ix_protection_events_handover", ["handover_id", "kind"], unique=False)
 
+    op.create_table(
+        "order_actions",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("conversation_id", sa.String(length=32), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.String(length=32), nullable=False),
+        sa.Column("action", sa.String(length=24), nullable=False),
+        sa.Column("result", sa.String(length=32), nullable=False),
+        sa.Column("at", When, nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"]),
+        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("order_actions", schema=None) as batch_op:
+        batch_op.create_index("ix_order_actions_conversation_id", ["conversation_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("order_actions")
     op.drop_table("protection_events")
     with op.batch_alter_table("handovers", schema=None) as batch_op:
         batch_op.drop_column("end_reason")

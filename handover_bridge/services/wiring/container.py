@@ -21,6 +21,7 @@ from ..learning.analytics import AnalyticsService
 from ..learning.review import ReviewService
 from ..queue.agents import AgentService
 from ..queue.chats import ChatService
+from ..queue.orders import OrderService
 from ..queue.protection import ProtectionService
 from ..queue.queue import QueueService
 from ..queue.sweeper import Sweeper
@@ -37,6 +38,7 @@ class Bridge:
     conversations: ConversationService
     chats: ChatService
     protection: ProtectionService
+    orders: OrderService
     review: ReviewService
     tickets: TicketService
     agents: AgentService
@@ -84,6 +86,7 @@ class Bridge:
         self.chats = ChatService(ctx, self.queue, self.conversations, self.review)
         self.protection = ProtectionService(ctx, self.queue)
         self.conversations.protection = self.chats.protection = self.protection
+        self.orders = OrderService(ctx, self.chats)  # the order panel, through the action server
         self.tickets = TicketService(ctx, self.queue, self.conversations)
         self.agents = AgentService(ctx, self.queue)
         self.sweeper = Sweeper(ctx, self.queue, self.agents)
