@@ -362,7 +362,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_bridge)
         and " /ws/" not in name
         and " /shop" not in name
         and " /api/demo/" not in name
-    }  # the demo shop: 404 outside demo mode, as described
+        and not name.endswith("/orders/{order_id}/cancel")
+    }  # the demo shop: 404 outside demo mode, as described; cancelling an order needs a verified
+    # order and the real action server: tests/bridge/test_orders.py drives it to a 200
     assert not never_ok, f"operations that never succeeded: {never_ok}"
     print(
         f"fuzzed {len(answered)} operations, {sum(sum(c.values()) for c in answered.values())} calls "
