@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import secrets
-import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import jwt
@@ -21,74 +17,16 @@ from sqlalchemy import select
 
 from handover_bridge.models import OrderAction
 
+from .action_server import RASA_PY, ActionServer
 from .conftest import ACTION_TOKEN, IN_CI, ROOT, Customer, free_port, start_harness, stop_harness
 
 pytestmark = pytest.mark.asyncio
 
-RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 SHOP_SECRET = "shop-identity-Qm4RkT8vLw2ZpX9cJb7NfH3sYd6GaE1u"
 NEWS_ORDER = "2024111500034503"  # C1001's, paid: medicine, refund rejected
 C1001_UNPAID = "2024112000012301"  # C1001's, pending payment: cancellable
 C1002_ORDER = "2024112000023402"  # C1002's
 GOLDEN = json.loads((ROOT / "tests/fixtures/handover/request_human_upset.json").read_text())["body"]
-
-
-class ActionServer:
-    def __init__(self, tmp: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.db = f"sqlite:///{tmp / 'shop.db'}"
-        self.webhook_token = secrets.token_urlsafe(32)
-        self.log = tmp / "actions.log"
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "PYTHONPATH": str(ROOT),
-            "JIELI_ACTIONS_WEBHOOK_TOKEN": self.webhook_token,
-            "JIELI_ACTION_TOKEN": ACTION_TOKEN,
-            "JIELI_SHOP_ADAPTER": "sql",
-            "JIELI_SHOP_DB_URL": self.db,
-            "JIELI_BRIDGE_URL": "",
-        }
-        self.process: subprocess.Popen | None = None
-
-    def seed(self) -> None:
-        """A fresh demo shop (every test starts from it; a cancelled order is open again)."""
-        subprocess.run(
-            [str(RASA_PY), "-m", "actions.shop.seed", "--db", self.db, "--reset"],
-            env=self.env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-
-    def start(self) -> None:
-        self.seed()
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [str(RASA_PY), "-m", "actions.server", "-p", str(self.port)],
-                env=self.env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("the action server did not start:\n" + self.log.read_text()[-3000:])
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +35,7 @@ def action_server(tmp_path_factory):
         if IN_CI:
             pytest.fail(".venv-rasa is missing (make setup)")
         pytest.skip(".venv-rasa is missing (make setup)")
-    server = ActionServer(tmp_path_factory.mktemp("actions"))
+    server = ActionServer(tmp_path_factory.mktemp("actions"), ACTION_TOKEN)
     server.start()
     yield server
     server.stop()

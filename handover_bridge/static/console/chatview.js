@@ -12,6 +12,7 @@ import {applyTranscript, customerName, newChat, renderChatList} from "./chats.js
 import {openClose, openTransfer} from "./dialogs.js";
 import {refreshTickets} from "./tickets.js";
 import {endForAbuse} from "./cooldown.js";
+import {renderOrders} from "./orders.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
 
@@ -108,6 +109,7 @@ export function renderChat() {
             onclick: (/** @type {Event} */ e) => endForAbuse(chat.id, /** @type {HTMLButtonElement} */ (e.currentTarget))}, "结束会话（辱骂）")]));
   // handover card
   $("#handover-card").replaceChildren(handoverCard(chat, ho, ctx, meta, ident));
+  renderOrders(chat);   // the order beside the chat (orders.js)
   // transcript: the bot's part set apart, then the live chat
   const bot = $("#bot-messages");
   const live = $("#live-messages");

@@ -15,6 +15,7 @@
 //   dialogs.js     close and transfer                          chatview.js    tabs, the open chat, its card
 //   composer.js    the reply box, canned replies               queue.js       the waiting customers, accept
 //   frames.js      what each socket frame means
+//   orders.js      the order panel under the card
 //   cooldown.js    the cool-down banner, 结束会话（辱骂）          takeover.js    a lead's live chats: take over, reassign
 import {$} from "./dom.js";
 import {loadContract} from "./contract.js";
