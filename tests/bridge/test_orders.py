@@ -81,7 +81,9 @@ async def h(store, action_server):
 
 
 async def panel_of(h, agent, customer) -> list[dict]:
-    return (await h.agent_call(agent, "GET", f"/conversations/{customer.conversation_id}/orders")).json()["orders"]
+    data = (await h.agent_call(agent, "GET", f"/conversations/{customer.conversation_id}/orders")).json()
+    assert data["shop_available"] is True
+    return data["orders"]
 
 
 async def audit(h, conversation_id: str) -> list[tuple[str, int, str, str]]:
@@ -178,16 +180,21 @@ async def test_the_staff_routes_open_only_with_the_action_token(action_server):
         assert hook.status_code == 401
 
 
-async def test_the_shop_down_is_a_clear_503(store, action_server):
+async def test_the_shop_down_keeps_the_numbers_and_says_so(store, action_server):
     harness = await start_harness(
         store, action_server_url=f"http://127.0.0.1:{free_port()}", auto_assign=False, identity_secret=SHOP_SECRET
     )
     try:
         agent = await harness.agent("agent-o6")
         customer = await chat(harness, agent, signed="C1001", order_ids=[NEWS_ORDER])
-        response = await harness.agent_call(
-            agent, "GET", f"/conversations/{customer.conversation_id}/orders", expect=503
-        )
+        panel = (await harness.agent_call(agent, "GET", f"/conversations/{customer.conversation_id}/orders")).json()
+        assert panel == {
+            "orders": [{"order_id": NEWS_ORDER, "verified": False, "via": None, "order": None, "unavailable": True}],
+            "shop_available": False,
+        }
+        path = f"/conversations/{customer.conversation_id}/orders/{NEWS_ORDER}/cancel"
+        response = await harness.agent_call(agent, "POST", path, json={"confirm": True}, expect=503)
         assert response.json()["error"]["code"] == "shop_unavailable"
+        assert await audit(harness, customer.conversation_id) == [(NEWS_ORDER, agent.id, "cancel", "shop_unavailable")]
     finally:
         await stop_harness(harness)

@@ -76,26 +76,33 @@ class OrderService:
         return conversation, targets(context, identity.verified(conversation.meta))
 
     async def panel(self, agent: Agent, conversation_id: str) -> dict[str, Any]:
-        """Every order the chat names: details only for a verified one (see domain/order_panel)."""
+        """Every order the chat names: details only for a verified one (see domain/order_panel).
+        When the action server does not answer, the orders that would have been asked for say
+        `unavailable` (and `shop_available` is false): the card still shows every number."""
         await self.chats.check_readable(agent, conversation_id)
         _, found = await self._targets(conversation_id)
-        result = []
+        result, available = [], True
         for target in found:
             entry: dict[str, Any] = {"order_id": target.order_id, "verified": False, "via": None, "order": None}
-            if target.customer_id is not None:
-                answer = await self._call(
-                    "/staff/orders", {"order_ids": [target.order_id], "customer_id": target.customer_id}
-                )
-                [shown] = answer.get("orders") or [{}]
-                if shown.get("found"):
-                    entry.update(verified=True, via="identity", order=shown.get("order"))
-            if not entry["verified"] and target.verified_in_chat:
-                answer = await self._call("/staff/orders", {"order_ids": [target.order_id], "customer_id": None})
-                [shown] = answer.get("orders") or [{}]
-                if shown.get("found"):
-                    entry.update(verified=True, via="chat", order=shown.get("order"))
+            try:
+                if target.customer_id is not None:
+                    shown = await self._lookup(target.order_id, target.customer_id)
+                    if shown is not None:
+                        entry.update(verified=True, via="identity", order=shown)
+                if not entry["verified"] and target.verified_in_chat:
+                    shown = await self._lookup(target.order_id, None)
+                    if shown is not None:
+                        entry.update(verified=True, via="chat", order=shown)
+            except ShopError:
+                available = False
+                entry["unavailable"] = True
             result.append(entry)
-        return {"orders": result}
+        return {"orders": result, "shop_available": available}
+
+    async def _lookup(self, order_id: str, customer_id: str | None) -> dict[str, Any] | None:
+        answer = await self._call("/staff/orders", {"order_ids": [order_id], "customer_id": customer_id})
+        [shown] = answer.get("orders") or [{}]
+        return shown.get("order") if shown.get("found") and isinstance(shown.get("order"), dict) else None
 
     async def cancel(self, agent: Agent, conversation_id: str, order_id: Any, confirm: Any) -> dict[str, Any]:
         """Cancel a verified order of the agent's own chat, once the agent confirmed it."""
@@ -112,8 +119,7 @@ class OrderService:
         # as the customer when the shop signed them, else as staff for an order verified in the chat
         owner = target.customer_id
         if owner is not None and target.verified_in_chat:
-            check = await self._call("/staff/orders", {"order_ids": [order_id], "customer_id": owner})
-            if not (check.get("orders") or [{}])[0].get("found"):
+            if await self._lookup(order_id, owner) is None:
                 owner = None  # not the signed customer's own order, but verified for its owner in the chat
         try:
             answer = await self._call(f"/staff/orders/{order_id}/cancel", {"customer_id": owner})

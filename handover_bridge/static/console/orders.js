@@ -33,7 +33,9 @@ async function load(chat) {
   cache.set(chat.id, entry);
   try {
     const data = await api("GET", `/conversations/${encodeURIComponent(chat.id)}/orders`);
-    Object.assign(entry, {orders: Array.isArray(data.orders) ? data.orders.filter(isObject) : [], error: "", at: Date.now()});
+    // the shop did not answer: keep it only briefly, the next opening asks again
+    const at = data.shop_available === false ? Date.now() - MAX_AGE_MS + 5000 : Date.now();
+    Object.assign(entry, {orders: Array.isArray(data.orders) ? data.orders.filter(isObject) : [], error: "", at});
   } catch (failure) {
     Object.assign(entry, {error: failure.message, at: Date.now()});
   } finally {
@@ -59,6 +61,11 @@ function draw(box, chat, orders, error) {
 
 /** @param {Object<string, any>} o */
 function unverified(o) {
+  if (o.unavailable) {
+    return h("article", {class: "order unavailable", dataset: {orderId: o.order_id}},
+      h("header", {}, h("b", {class: "order-no", text: o.order_id}), h("span", {class: "badge unverified", text: "暂时查不到"})),
+      h("p", {class: "muted small", text: "订单系统暂时连不上，稍后重新打开会话再看。"}));
+  }
   return h("article", {class: "order unverified", dataset: {orderId: o.order_id}},
     h("header", {}, h("b", {class: "order-no", text: o.order_id}), h("span", {class: "badge unverified", text: "未验证"})),
     h("p", {class: "muted small", text: "顾客未登录，也没有在对话中验证这个订单，不显示订单详情。"}));
