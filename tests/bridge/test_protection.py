@@ -254,3 +254,17 @@ async def test_a_lead_takes_over_and_reassigns_a_live_chat(harness):
 
 async def _state_is(h, customer, state: str) -> bool:
     return await h.state(customer) == state
+
+
+@pytest.mark.bridge_settings(auto_assign=False, abuse_cooldown_seconds=60)
+async def test_passing_an_abusive_chat_on_starts_the_cooldown_too(harness):
+    h = harness
+    agent = await h.agent("agent-p9")
+    colleague = await h.agent("agent-p10")
+    customer = await assigned_chat(h, agent)
+    await h.say(customer, INSULT)
+    await h.agent_call(
+        agent, "POST", f"/conversations/{customer.conversation_id}/transfer", json={"agent": colleague.username}
+    )
+    assert await cooldown_until(h, agent.id) is not None
+    assert await cooldown_until(h, colleague.id) is None  # they received no abuse (yet)

@@ -252,6 +252,13 @@ class ChatService:
                 if not events:
                     raise Conflict("the conversation changed meanwhile", "bad_state")
                 result = {"state": State.QUEUED, "skill": new_skill}
+            if self.protection is not None:  # passing on an abusive chat ends it for this agent too
+                events = [
+                    *events,
+                    *await self.protection.after_chat(
+                        session, agent.id, conversation.handover_id, conversation_id, f"agent:{agent.username}"
+                    ),
+                ]
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish(events)
         await self.queue.maintain()
