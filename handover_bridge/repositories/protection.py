@@ -37,6 +37,12 @@ async def add_event(
     return event
 
 
+async def lock_conversation(session: AsyncSession, conversation_id: str) -> None:
+    """PostgreSQL: one abusive message at a time per conversation (the warning is said once);
+    SQLite's write transactions are one at a time already."""
+    await session.execute(select(Conversation.id).where(Conversation.id == conversation_id).with_for_update())
+
+
 async def count(session: AsyncSession, handover_id: int, kinds: tuple[str, ...], agent_id: int | None = None) -> int:
     """How many events of these kinds one handover has had (for one agent, when given)."""
     statement = select(func.count(ProtectionEvent.id)).where(

@@ -268,3 +268,13 @@ async def test_passing_an_abusive_chat_on_starts_the_cooldown_too(harness):
     )
     assert await cooldown_until(h, agent.id) is not None
     assert await cooldown_until(h, colleague.id) is None  # they received no abuse (yet)
+
+
+@pytest.mark.bridge_settings(auto_assign=False)
+async def test_insults_sent_at_once_get_one_warning_and_the_rest_boundaries(harness):
+    h = harness
+    agent = await h.agent("agent-p11")
+    customer = await assigned_chat(h, agent)
+    await asyncio.gather(*(h.say(customer, INSULT, client_msg_id=f"burst-{n}") for n in range(4)))
+    kinds = [(m.get("payload") or {}).get("type") for m in (await h.history(customer))["messages"]]
+    assert kinds.count("abuse_warning") == 1 and kinds.count("abuse_boundary") == 3

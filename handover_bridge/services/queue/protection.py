@@ -49,6 +49,8 @@ class ProtectionService:
         """An abusive customer message reached an agent: record it and let the system answer
         (warning first, boundary after). Returns the system message stored."""
         async with self.ctx.db.write() as session:
+            if self.ctx.db.is_postgres:
+                await repo.lock_conversation(session, conversation_id)
             conversation = await conversations_repo.get(session, conversation_id)
             if conversation is None or conversation.state != State.ASSIGNED or conversation.agent_id is None:
                 return []
