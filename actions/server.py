@@ -1,4 +1,4 @@
-"""Jieli's action server: rasa_sdk's app, answering only Rasa.
+"""Jieli's action server: rasa_sdk's app, answering only Rasa (and the bridge's staff routes).
 
     python -m actions.server [--port 5055] [--host 127.0.0.1]
 
@@ -10,6 +10,9 @@ EndpointConfig.combine_parameters) or as `Authorization: Bearer <token>`. Anythi
 `{"error": "unauthorized", "message": …}`; the comparison takes constant time. Without the check,
 anything that reaches the port could post a made-up tracker to `/webhook` and make the actions
 act with their own credentials (the bridge's action token, the shop's API token).
+The bridge's order panel uses two routes under /staff/ (actions/staff.py), which take the bridge's
+`JIELI_ACTION_TOKEN` as a bearer token instead (and answer 401 to anything else, the webhook
+token included).
 
 The secret must be strong (the bridge's rule, handover_bridge.config.secret_problem) and differ
 from JIELI_ACTION_TOKEN; the server refuses to start otherwise, with a message naming the setting.
@@ -81,15 +84,28 @@ def presented(request) -> str:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
-def guard(app, token: str) -> None:
-    """Refuse every request without the token, except the health check."""
+def guard(app, token: str, action_token: str = "") -> None:
+    """Refuse every request without the token, except the health check; the bridge's staff
+    routes (/staff/…, actions/staff.py) take the action token instead, and only it."""
     from sanic import response
+
+    from actions import staff
 
     expected = token.encode()
 
     async def check_token(request):
         if request.path in OPEN_PATHS:
             return None
+        if request.path.startswith(staff.PREFIX):
+            if staff.authorised(request.headers.get("authorization", ""), action_token):
+                return None
+            logger.warning(
+                "refused %s %s from %s: missing or wrong action token", request.method, request.path, request.ip
+            )
+            return response.json(
+                {"error": {"code": "unauthorized", "message": "staff routes need the bridge's action token"}},
+                status=401,
+            )
         if hmac.compare_digest(presented(request).encode(), expected):
             return None
         logger.warning(
@@ -108,8 +124,12 @@ def create_app(token: str, actions_package: str = "actions"):
     from rasa_sdk.endpoint import create_app as sdk_app
     from rasa_sdk.plugin import plugin_manager
 
+    from actions import staff
+    from actions.shop.factory import get_adapter
+
     app = sdk_app(actions_package, cors_origins=None)
-    guard(app, token)
+    guard(app, token, os.environ.get("JIELI_ACTION_TOKEN", "").strip())
+    staff.register(app, get_adapter)  # the bridge's order panel (docs/agents.md)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     return app
 

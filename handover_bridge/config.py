@@ -67,6 +67,8 @@ SAMPLE_WECHAT_AES_KEYS = frozenset({"jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C
 # The routing categories, their default skills and English aliases: jieli_contract's.
 CATEGORIES, CATEGORY_ALIASES = contract.CATEGORIES, contract.CATEGORY_ALIASES
 DEFAULT_CATEGORY_SKILLS = dict(contract.CATEGORY_SKILLS)
+# what an agent reads when a cool-down starts (JIELI_ABUSE_COOLDOWN_NOTE sets the lead's own)
+DEFAULT_COOLDOWN_NOTE = "辛苦了，喝口水歇一歇，这几分钟不会给你派新会话。"
 
 LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 
@@ -206,6 +208,10 @@ class Settings:
     manuals_path: str = os.path.join(PROJECT_ROOT, "shop", "manuals.yml")
     assist_min_rating: int = 4
     assist_refresh_seconds: float = 30.0
+    # protecting agents (docs/agents.md): after a chat with abusive customer messages the agent gets
+    # no auto-assigned chat for this long, and this note (0 = no cool-down)
+    abuse_cooldown_seconds: int = 300
+    abuse_cooldown_note: str = DEFAULT_COOLDOWN_NOTE
 
     domain_path: str = DEFAULT_DOMAIN_PATH  # Rasa domain: intents agents may tag
     training_data_dir: str = DEFAULT_TRAINING_DATA_DIR  # data/nlu: export-training writes here
@@ -283,6 +289,8 @@ class Settings:
             "manuals_path": get("MANUALS_PATH").strip() or cls.manuals_path,
             "assist_min_rating": _int(get("ASSIST_MIN_RATING", "4"), "ASSIST_MIN_RATING", 1),
             "assist_refresh_seconds": _float(get("ASSIST_REFRESH_SECONDS", "30"), "ASSIST_REFRESH_SECONDS"),
+            "abuse_cooldown_seconds": _int(get("ABUSE_COOLDOWN_SECONDS", "300"), "ABUSE_COOLDOWN_SECONDS", 0),
+            "abuse_cooldown_note": get("ABUSE_COOLDOWN_NOTE").strip() or DEFAULT_COOLDOWN_NOTE,
         }
         # /metrics addresses: as set, else loopback without a token and none (token only) with one
         allow = get("METRICS_ALLOW").strip()

@@ -127,6 +127,7 @@ class Handover(Base):
     tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
     rating: Mapped[int | None] = mapped_column(Integer)
     intent: Mapped[str | None] = mapped_column(String(64))  # what it really was (agent, at close)
+    end_reason: Mapped[str | None] = mapped_column(String(32))  # "abuse": ended by the agent for abuse
     first_reply_at: Mapped[datetime | None] = mapped_column()  # the agent's first message
     ticket_offered_at: Mapped[datetime | None] = mapped_column()
     last_position: Mapped[int | None] = mapped_column(Integer)  # last pushed to the customer
@@ -151,6 +152,7 @@ class Agent(Base):
     last_heartbeat: Mapped[datetime | None] = mapped_column()
     offline_since: Mapped[datetime | None] = mapped_column()
     last_assigned_at: Mapped[datetime | None] = mapped_column()
+    cooldown_until: Mapped[datetime | None] = mapped_column()  # no auto-assignment until then (protection)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -186,6 +188,47 @@ class Audit(Base):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+PROTECTION_KINDS = ("abusive_message", "warning", "boundary", "cooldown", "ended_abuse", "takeover", "reassign")
+
+
+class ProtectionEvent(Base):
+    """One protective step for an agent (services/queue/protection.py): an abusive customer message
+    they received, the system's calm warning or boundary message, their cool-down, a chat they ended
+    for abuse, a lead taking a chat over or moving it. The dashboard counts these per agent and day."""
+
+    __tablename__ = "protection_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    handover_id: Mapped[int | None] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(24))  # PROTECTION_KINDS
+    actor: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_protection_events_agent_at", "agent_id", "at"),
+        Index("ix_protection_events_handover", "handover_id", "kind"),
+    )
+
+
+class OrderAction(Base):
+    """An agent's action on an order from the order panel (services/queue/orders.py): who, when,
+    what, and what the shop answered. Written whether the shop accepted it or not."""
+
+    __tablename__ = "order_actions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    order_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(24))  # cancel
+    result: Mapped[str] = mapped_column(String(32))  # ok | the shop's reason | shop_unavailable
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

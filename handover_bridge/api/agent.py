@@ -140,3 +140,65 @@ async def answer_ticket(request: Request, ticket_id: int):
 @bp.post("/tickets/<ticket_id:int>/close")
 async def close_ticket(request: Request, ticket_id: int):
     return reply({"ticket": await bridge(request).tickets.close(ticket_id)})
+
+
+# ---- protection that acts (services/queue/protection.py, docs/agents.md) ----------------------
+
+
+@bp.post("/conversations/<conversation_id>/end_abusive")
+async def end_abusive(request: Request, conversation_id: str):
+    """One click: end the chat for abuse (reason stored, the system's closing line to the customer)."""
+    data = body(request, required=False)
+    result = await bridge(request).chats.close(
+        request.ctx.agent,
+        conversation_id,
+        return_to_bot=False,
+        resolution=data.get("resolution"),
+        end_reason="abuse",
+    )
+    return reply(result)
+
+
+@bp.get("/cooldown")
+async def cooldown(request: Request):
+    return reply(await bridge(request).protection.cooldown_of(request.ctx.agent))
+
+
+@bp.get("/live")
+async def live(request: Request):
+    """A lead's list of the chats agents hold now."""
+    return reply({"items": await bridge(request).protection.live(request.ctx.agent)})
+
+
+@bp.post("/conversations/<conversation_id>/takeover")
+async def takeover(request: Request, conversation_id: str):
+    return reply(await bridge(request).protection.move(request.ctx.agent, conversation_id))
+
+
+@bp.post("/conversations/<conversation_id>/reassign")
+async def reassign(request: Request, conversation_id: str):
+    data = body(request)
+    if data.get("agent") is None:
+        raise Invalid("say to whom: agent (a username or id)", "invalid_reassign")
+    return reply(await bridge(request).protection.move(request.ctx.agent, conversation_id, data.get("agent")))
+
+
+@bp.get("/protection/today")
+async def protection_today(request: Request):
+    return reply(await bridge(request).protection.today(request.ctx.agent), headers={"Cache-Control": "no-store"})
+
+
+# ---- the order beside the chat (services/queue/orders.py, docs/agents.md) --------------------
+
+
+@bp.get("/conversations/<conversation_id>/orders")
+async def orders(request: Request, conversation_id: str):
+    return reply(
+        await bridge(request).orders.panel(request.ctx.agent, conversation_id), headers={"Cache-Control": "no-store"}
+    )
+
+
+@bp.post("/conversations/<conversation_id>/orders/<order_id>/cancel")
+async def cancel_order(request: Request, conversation_id: str, order_id: str):
+    data = body(request)
+    return reply(await bridge(request).orders.cancel(request.ctx.agent, conversation_id, order_id, data.get("confirm")))

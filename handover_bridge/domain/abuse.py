@@ -9,13 +9,14 @@ table from `GET /api/lexicon/profanity`. Nothing is read at import time.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from jieli_contract.profanity import LexiconError
 from jieli_contract.profanity import ProfanityLexicon as Lexicon
 
-__all__ = ["Lexicon", "LexiconError", "configure", "is_abusive", "lexicon"]
+__all__ = ["Lexicon", "LexiconError", "configure", "cooling", "is_abusive", "lexicon"]
 
 _current: Lexicon | None = None
 
@@ -35,3 +36,9 @@ def lexicon() -> Lexicon:
 def is_abusive(text: Any) -> bool:
     """True when a customer's text contains a word of the profanity lexicon."""
     return lexicon().is_abusive(text)
+
+
+def cooling(cooldown_until: datetime | None, now: datetime | None = None) -> bool:
+    """True while an agent's cool-down after an abusive chat runs: no auto-assignment until then
+    (services/queue/assignment.py; set by services/queue/protection.py)."""
+    return cooldown_until is not None and cooldown_until > (now or datetime.now(timezone.utc))

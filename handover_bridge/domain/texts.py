@@ -20,6 +20,13 @@ CLOSED_END = "本次服务已结束，感谢您的耐心。"
 ASK_RATING = "请为本次服务打分（1–5 分），您的评价能帮助我们做得更好。"
 THANKS_RATING = "感谢您的评价！"
 TICKET_ANSWERED = "客服回复了您的留言：{reply}"
+# protecting agents (services/queue/protection.py): said by the system, never by the agent
+ABUSE_WARNING = "我们理解您着急的心情，客服正在尽力帮您解决。为了沟通顺畅，请文明用语，谢谢您的配合。"
+ABUSE_BOUNDARY = (
+    "请停止使用侮辱性语言。我们愿意继续帮您解决问题，但不接受对客服人员的辱骂；如果继续，本次服务可能会被结束。"
+)
+CLOSED_FOR_ABUSE = "由于对话中多次出现辱骂，本次服务先到这里。如仍需帮助，欢迎您稍后重新联系我们。"
+LEAD_TOOK_OVER = "接下来由客服 {name} 继续为您服务，之前的对话记录都在，您不用重复说明。"
 
 
 def queue_notice(position: int, eta_seconds: int | None) -> str:

@@ -30,6 +30,7 @@ from ...repositories import messages as messages_repo
 from ...repositories import turns as turns_repo
 from ..infra.frames import message_events, state_frame, topics
 from ..infra.security import new_conversation_id, new_token, token_hash
+from ..queue.protection import ProtectionService
 from ..queue.queue import QueueService
 from ..wiring.context import Context
 from .access import CustomerAccess
@@ -56,6 +57,7 @@ class ConversationService(CustomerAccess, BotTurns):
         self.queue = queue
         self.handovers = handovers
         self._inflight: dict[tuple[str, int], asyncio.Future] = {}
+        self.protection: ProtectionService | None = None  # answers abuse to an agent (container)
         # conversation id → (token hash, last activity seen): the hash never changes
         self._token_hashes: dict[str, tuple[str, datetime]] = {}
 
@@ -208,7 +210,10 @@ class ConversationService(CustomerAccess, BotTurns):
                 bool(message.abusive),
             )
         if not states.goes_to_bot(state):  # handed over: the customer talks to people now
-            return state, [message]
+            notes = []
+            if message.abusive and state == State.ASSIGNED and self.protection is not None:
+                notes = await self.protection.customer_abuse(conversation_id, message)  # warning, boundary
+            return state, [message, *notes]
         state, produced = await self._run_bot_turn(conversation_id, message, meta)
         return state, [message, *produced]
 

@@ -65,6 +65,20 @@ class Metrics:
         self.abusive_messages = Counter(
             "jieli_abusive_messages", "Customer messages flagged abusive", ["state", "agent_id"], registry=r
         )
+        # Protection that acts (services/queue/protection.py, docs/agents.md)
+        self.agent_cooldowns = Counter(
+            "jieli_agent_cooldowns", "Cool-downs given to agents after a chat with abusive messages", registry=r
+        )
+        self.abuse_notices = Counter(
+            "jieli_abuse_notices",
+            "System messages to an abusive customer: warning (the first insult), boundary (the next ones)",
+            ["kind"],
+            registry=r,
+        )
+        self.chats_ended_for_abuse = Counter(
+            "jieli_chats_ended_for_abuse", "Chats an agent ended with the reason abuse", registry=r
+        )
+        self.lead_moves = Counter("jieli_lead_moves", "Live chats a lead took over or reassigned", ["kind"], registry=r)
         # Read from the store at most every JIELI_METRICS_CACHE_SECONDS (MetricsReader), over the last
         # 24 hours (services/learning/analytics.py, docs/analytics.md): the same in every process.
         self.containment = Gauge(

@@ -36,6 +36,7 @@ def agent_dict(agent: Agent, load: int | None = None) -> dict[str, Any]:
         "roles": list(agent.roles or ["agent"]),
         "max_concurrent": agent.max_concurrent,
         "presence": agent.presence,
+        "cooldown_until": agent.cooldown_until.isoformat() if agent.cooldown_until else None,
     }
     if load is not None:
         data["active_chats"] = load

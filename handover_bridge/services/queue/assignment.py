@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ...domain import texts
+from ...domain.abuse import cooling
 from ...domain.errors import Conflict, NotFound
 from ...domain.states import State
 from ...models import Agent, Conversation, utcnow
@@ -106,7 +107,8 @@ class Assignment:
             if not online:
                 return None
             loads = await conversations_repo.load_by_agent(session, [a.id for a in online])
-            free = [a for a in online if loads.get(a.id, 0) < a.max_concurrent]
+            now = utcnow()  # an agent cooling down after an abusive chat gets nothing (protection.py)
+            free = [a for a in online if loads.get(a.id, 0) < a.max_concurrent and not cooling(a.cooldown_until, now)]
             if not free:
                 return None
             generalist = any(not a.skills or "*" in a.skills for a in free)
@@ -124,7 +126,12 @@ class Assignment:
                 if postgres:  # another bridge may have just filled this agent up
                     locked = await agents_repo.lock(session, agent.id)
                     load = (await conversations_repo.load_by_agent(session, [agent.id])).get(agent.id, 0)
-                    if locked is None or locked.presence != "online" or load >= locked.max_concurrent:
+                    if (
+                        locked is None
+                        or locked.presence != "online"
+                        or load >= locked.max_concurrent
+                        or cooling(locked.cooldown_until, now)
+                    ):
                         continue
                 return await self.claim(session, conversation, agent, "system:auto_assign")
             return None

@@ -30,6 +30,7 @@ from ..learning.review import ReviewService
 from ..wiring.context import Context
 from .agents import has_role
 from .cards import handover_dict
+from .protection import ProtectionService
 from .queue import QueueService
 
 log = logging.getLogger("handover_bridge.chats")
@@ -47,6 +48,7 @@ class ChatService:
         self.queue = queue
         self.conversations = conversations
         self.review = review  # learning from agents: a review candidate for every closed chat
+        self.protection: ProtectionService | None = None  # cool-downs after abusive chats (container)
 
     async def my_chats(self, agent: Agent) -> list[dict[str, Any]]:
         async with self.ctx.db.read() as session:
@@ -252,6 +254,13 @@ class ChatService:
                 if not events:
                     raise Conflict("the conversation changed meanwhile", "bad_state")
                 result = {"state": State.QUEUED, "skill": new_skill}
+            if self.protection is not None:  # passing on an abusive chat ends it for this agent too
+                events = [
+                    *events,
+                    *await self.protection.after_chat(
+                        session, agent.id, conversation.handover_id, conversation_id, f"agent:{agent.username}"
+                    ),
+                ]
         self.ctx.metrics.messages.labels("system").inc()
         await self.ctx.publish(events)
         await self.queue.maintain()
@@ -268,8 +277,10 @@ class ChatService:
         intent: Any = None,
         reusable: Any = None,
         answer: Any = None,
+        end_reason: str | None = None,
     ) -> dict[str, Any]:
-        """Finish the chat. Learning from agents (optional): `intent`, what the conversation really
+        """Finish the chat. `end_reason` "abuse" (`end_for_abuse`, one click in the console) ends
+        it for the customer with the system's closing line, stored on the handover and audited. Learning from agents (optional): `intent`, what the conversation really
         was (one of the domain's intents), `reusable` (the agent's answer may teach the bot) and
         `answer` (the one to reuse; default: the agent's longest message). Every closed chat with a
         customer question worth learning becomes a review candidate for the designers; a close
@@ -292,7 +303,11 @@ class ChatService:
             )
         elif intent is not None:
             raise Invalid("this bridge does not take an intent at close", "invalid_close")
+        for_abuse = end_reason == "abuse"
+        if for_abuse:
+            return_to_bot, tags = False, [*tags, "abuse"] if "abuse" not in tags else tags
         to_state = State.BOT if return_to_bot else State.CLOSED
+        cooldown: list[Event] = []
         async with self.ctx.db.write() as session:
             conversation = await self._own(session, agent, conversation_id)
             handover = await handovers_repo.get(session, conversation.handover_id)
@@ -305,23 +320,40 @@ class ChatService:
                 agent_id=None,
                 expect_agent=agent.id,
                 handover_id=None,
-                detail={"resolution": resolution, "tags": tags},
+                detail={"resolution": resolution, "tags": tags, **({"reason": end_reason} if end_reason else {})},
             ):
                 raise Conflict("the conversation changed meanwhile", "bad_state")
             now = utcnow()
             await handovers_repo.update_fields(
-                session, handover.id, closed_at=now, resolution=resolution, tags=tags, intent=learned["intent"]
+                session,
+                handover.id,
+                closed_at=now,
+                resolution=resolution,
+                tags=tags,
+                intent=learned["intent"],
+                end_reason=end_reason,
+            )
+            closing = (
+                texts.CLOSED_FOR_ABUSE if for_abuse else texts.CLOSED_TO_BOT if return_to_bot else texts.CLOSED_END
             )
             stored = [
                 await messages_repo.append(
                     session,
                     conversation_id,
                     "system",
-                    texts.CLOSED_TO_BOT if return_to_bot else texts.CLOSED_END,
-                    payload={"type": "closed", "return_to_bot": return_to_bot},
+                    closing,
+                    payload={
+                        "type": "closed",
+                        "return_to_bot": return_to_bot,
+                        **({"reason": end_reason} if end_reason else {}),
+                    },
                 )
             ]
-            if not return_to_bot:
+            if self.protection is not None:
+                cooldown = await self.protection.after_chat(
+                    session, agent.id, handover.id, conversation_id, f"agent:{agent.username}", ended_for=end_reason
+                )
+            if not return_to_bot and not for_abuse:
                 stored.append(
                     await messages_repo.append(
                         session, conversation_id, "system", texts.ASK_RATING, payload=RATING_PAYLOAD
@@ -334,12 +366,19 @@ class ChatService:
             [
                 *message_events(conversation_id, agent.id, stored),
                 (topics(conversation_id, agent.id, agents=True), state_frame(conversation_id, to_state)),
+                *cooldown,
             ]
         )
+        if for_abuse:
+            self.ctx.metrics.chats_ended_for_abuse.inc()
         if return_to_bot:
             await self._hand_back(conversation_id)
         await self.queue.maintain()
         result: dict[str, Any] = {"state": to_state}
+        if end_reason:
+            result["end_reason"] = end_reason
+        if cooldown:
+            result["cooldown"] = cooldown[0][1]
         if self.review is not None:
             candidate = await self._learn(handover.id, learned)
             if intent is not None or reusable is not None or answer is not None:

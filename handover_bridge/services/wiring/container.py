@@ -26,6 +26,8 @@ from ..learning.analytics import AnalyticsService
 from ..learning.review import ReviewService
 from ..queue.agents import AgentService
 from ..queue.chats import ChatService
+from ..queue.orders import OrderService
+from ..queue.protection import ProtectionService
 from ..queue.queue import QueueService
 from ..queue.sweeper import Sweeper
 from ..queue.tickets import TicketService
@@ -40,6 +42,8 @@ class Bridge:
     handovers: HandoverService
     conversations: ConversationService
     chats: ChatService
+    protection: ProtectionService
+    orders: OrderService
     review: ReviewService
     tickets: TicketService
     agents: AgentService
@@ -88,6 +92,9 @@ class Bridge:
         self.conversations = ConversationService(ctx, self.queue, self.handovers)
         self.review = ReviewService(ctx)
         self.chats = ChatService(ctx, self.queue, self.conversations, self.review)
+        self.protection = ProtectionService(ctx, self.queue)
+        self.conversations.protection = self.chats.protection = self.protection
+        self.orders = OrderService(ctx, self.chats)  # the order panel, through the action server
         self.tickets = TicketService(ctx, self.queue, self.conversations)
         self.agents = AgentService(ctx, self.queue)
         self.sweeper = Sweeper(ctx, self.queue, self.agents)

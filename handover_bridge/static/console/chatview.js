@@ -12,6 +12,8 @@ import {applyTranscript, customerName, newChat, renderChatList} from "./chats.js
 import {openClose, openTransfer} from "./dialogs.js";
 import {refreshTickets} from "./tickets.js";
 import {showSuggestions} from "./suggest.js";
+import {endForAbuse} from "./cooldown.js";
+import {renderOrders} from "./orders.js";
 
 /** @typedef {import("./state.js").Chat} Chat */
 
@@ -103,9 +105,12 @@ export function renderChat() {
       chat.readonly
         ? h("button", {class: "btn primary", id: "preview-accept", type: "button", onclick: (e) => accept(chat.id, e.target)}, "接入")
         : [h("button", {class: "btn", id: "transfer-open", type: "button", disabled: Boolean(chat.ended), onclick: openTransfer}, "转接"),
-          h("button", {class: "btn danger", id: "close-open", type: "button", disabled: Boolean(chat.ended), onclick: openClose}, "结束会话")]));
+          h("button", {class: "btn danger", id: "close-open", type: "button", disabled: Boolean(chat.ended), onclick: openClose}, "结束会话"),
+          h("button", {class: "btn danger", id: "end-abusive", type: "button", disabled: Boolean(chat.ended), title: "顾客辱骂：一键结束，系统向顾客说明并记录原因",
+            onclick: (/** @type {Event} */ e) => endForAbuse(chat.id, /** @type {HTMLButtonElement} */ (e.currentTarget))}, "结束会话（辱骂）")]));
   // handover card
   $("#handover-card").replaceChildren(handoverCard(chat, ho, ctx, meta, ident));
+  renderOrders(chat);   // the order beside the chat (orders.js)
   // transcript: the bot's part set apart, then the live chat
   const bot = $("#bot-messages");
   const live = $("#live-messages");

@@ -16,6 +16,8 @@
 //   composer.js    the reply box, canned replies               queue.js       the waiting customers, accept
 //   frames.js      what each socket frame means
 //   suggest.js     suggested replies above the reply box       wrapup.js      the close dialog pre-filled from the chat
+//   orders.js      the order panel under the card
+//   cooldown.js    the cool-down banner, 结束会话（辱骂）          takeover.js    a lead's live chats: take over, reassign
 import {$} from "./dom.js";
 import {loadContract} from "./contract.js";
 import {forgetToken, resume, showLogin, wireLogin, wireLogout} from "./session.js";
@@ -29,11 +31,14 @@ import {openChat, renderChat, showView, wireChatView} from "./chatview.js";
 import {renderCanned} from "./composer.js";
 import {accept, refreshQueue, tickWaits} from "./queue.js";
 import {onFrame} from "./frames.js";
+import {refreshCooldown} from "./cooldown.js";
+import {startTakeover, wireTakeover} from "./takeover.js";
 
 await loadContract();   // the labels of states, reasons, signals and levels (GET /api/contract)
 wireConnection({onFrame});
 wireChats({renderChat, showView, openChat});
 wireChatView({accept});
+wireTakeover({openChat});
 
 // ---- login -------------------------------------------------------------------------------------
 wireLogin({
@@ -78,6 +83,8 @@ function start(agent) {
   connect();
   refreshQueue();
   refreshTickets();
+  refreshCooldown();
+  startTakeover();
 }
 
 // ---- timers and start ------------------------------------------------------------------------------

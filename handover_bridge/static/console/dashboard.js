@@ -6,6 +6,7 @@
 import {$, $$, duration, h} from "./dom.js";
 import {loadContract, reasonLabel} from "./contract.js";
 import {createApi, forgetToken, resume, showLogin, wireLogin, wireLogout} from "./session.js";
+import {loadProtection} from "./protection_panel.js";
 
 await loadContract();   // the Chinese labels of the reason codes (GET /api/contract)
 
@@ -119,6 +120,7 @@ async function load() {
     if (ticket !== S.loading) return;
     notice("");
     render(data);
+    loadProtection(api);   // today's abuse load and cool-downs, whatever the period
   } catch (failure) {
     if (ticket !== S.loading) return;
     if (failure.status === 401) { signedOut(); return; }

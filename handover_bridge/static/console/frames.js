@@ -11,6 +11,7 @@ import {send} from "./connection.js";
 import {addMessage, adoptChat, endChat, onError, renderChatList} from "./chats.js";
 import {scheduleQueueRefresh, setQueue} from "./queue.js";
 import {refreshTickets} from "./tickets.js";
+import {showCooldown} from "./cooldown.js";
 
 /**
  * @param {{type: string, [key: string]: any}} frame
@@ -27,7 +28,10 @@ export function onFrame(frame) {
         adoptChat(frame.conversation_id, !S.chats.has(frame.conversation_id) && !S.accepting.has(frame.conversation_id));
       }
       break;
-    case "transferred_away": endChat(frame.conversation_id, `已转接给 ${(frame.to && frame.to.display_name) || "同事"}`); break;
+    case "transferred_away": endChat(frame.conversation_id, frame.by
+      ? `${frame.by} 已接手此会话（${(frame.to && frame.to.display_name) || "同事"}）`
+      : `已转接给 ${(frame.to && frame.to.display_name) || "同事"}`); break;
+    case "cooldown": showCooldown(frame); break;
     case "ticket": refreshTickets(); toast("收到一条新留言"); break;
     case "presence":
       if (isObject(frame.agent) && S.me && frame.agent.id === S.me.id) {
