@@ -6,6 +6,7 @@ reconnecting without losing or doubling anything, Origin, bad events and rate li
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from typing import Any
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.asyncio
 
 def plain(text: str) -> str:
     """Text as rasa-webchat shows it: the bridge escapes Markdown punctuation."""
-    return re.sub(r"\\(.)", r"\1", text)
+    return html.unescape(re.sub(r"\\(.)", r"\1", text))
 
 
 class Webchat:

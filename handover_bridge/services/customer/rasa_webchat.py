@@ -39,13 +39,16 @@ IDENTITY_FIELD = "identity_token"  # customData's one trusted field: the shop's 
 SESSION_ID = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{32})$")
 ENDED_STATES = frozenset({State.CLOSED})
 AGENT_LABEL = "人工客服"
-# ASCII punctuation that Markdown (remark, in rasa-webchat) reads as syntax: escaped in what an agent
-# or the bridge says, so it shows exactly as written, never as a link, emphasis or list.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+# rasa-webchat shows bot text as Markdown (remark in GFM mode, raw HTML as text, links of any scheme):
+# what the bridge sends shows exactly as written instead, never as a link, emphasis, list or tag.
+# "&", "<" and ">" become entities (remark decodes them; a backslash would show inside an HTML
+# tag), the rest of Markdown's punctuation is escaped with a backslash.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def escape_markdown(text: str) -> str:
-    return _MARKDOWN.sub(r"\\\1", text)
+    return _MARKDOWN.sub(r"\\\1", text.translate(_ENTITIES))
 
 
 class RasaWebchat:
