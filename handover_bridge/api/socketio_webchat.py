@@ -336,7 +336,12 @@ class WebchatServer:
             await socket.error("internal_error", "internal error")
 
     async def stop(self) -> None:
+        """The bridge is stopping: close every socket (the clients reconnect and resume)."""
         for sid in list(self.sockets):
+            try:
+                await self.sio.disconnect(sid)
+            except Exception:  # noqa: BLE001 - closing anyway
+                pass
             await self.disconnect(sid)
 
 

@@ -287,6 +287,7 @@ async def test_origin_is_checked_on_the_handshake(harness, webchats):
             chat = webchats(transport)
             with pytest.raises(socketio.exceptions.ConnectionError):
                 await chat.connect(origin)
+            await chat.client.shutdown()
             assert chat.session_id is None
     assert harness.app.ctx.webchat.sockets == {}
 
