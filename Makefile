@@ -29,6 +29,7 @@ include mk/lint.mk
 # make setup-scale, make demo-scale, make test-scale
 include mk/scale.mk
 test-browser: setup-bridge
+test-browser: setup-js  # rasa-webchat 1.0.1 from npm for tests/browser/test_rasa_webchat.py
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval calibrate bench clean
 .PHONY: export-training test-learning
