@@ -33,6 +33,7 @@ include mk/scale.mk
 # 企业微信 微信客服: make test-wechat (against the simulator), make demo-wechat (a WeChat customer in the terminal)
 include mk/wechat.mk
 test-browser: setup-bridge
+test-browser: setup-js  # rasa-webchat 1.0.1 from npm for tests/browser/test_rasa_webchat.py
 
 .PHONY: help setup train shop-db demo eval test test-dialogue test-actions test-stories test-nlu validate nlu-eval calibrate bench clean
 .PHONY: export-training test-learning

@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     from .api import openapi  # the API reference: /openapi.yaml, /openapi.json
 
     app.blueprint(openapi.bp)
+    from .api import socketio_webchat  # /socket.io: rasa-webchat's drop-in (Rasa's socket.io channel)
+
+    socketio_webchat.install(app)
     middleware.install(app)
 
     @app.before_server_start

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 
 from ..domain.errors import RateLimited, ServiceError
@@ -33,6 +33,8 @@ class JsonErrorHandler(ErrorHandler):
             status, code, message = exception.status, exception.code, exception.message
             if isinstance(exception, RateLimited):
                 headers["Retry-After"] = str(max(1, math.ceil(exception.retry_after)))
+        elif isinstance(exception, RequestCancelled):  # the client left (a /socket.io socket closing)
+            status, code, message = 499, "client_closed", "the client closed the connection"
         elif isinstance(exception, SanicException):
             status = exception.status_code
             code = _SANIC_CODES.get(status, "error")

@@ -44,6 +44,40 @@ async def set_identity(session: AsyncSession, conversation_id: str, record: dict
     return record
 
 
+async def merge_claims(session: AsyncSession, conversation_id: str, values: dict[str, Any]) -> bool:
+    """Set top-level keys of a conversation's metadata (a channel's claims, never identity: the
+    identity keys are the bridge's own and are not touched here). False: no such conversation."""
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    )
+    if conversation is None:
+        return False
+    meta = dict(conversation.meta or {})
+    if all(meta.get(key) == value for key, value in values.items()):
+        return True
+    meta.update({key: value for key, value in values.items() if key not in ("identity", "jieli_identity")})
+    conversation.meta = meta
+    return True
+
+
+async def raise_mark(session: AsyncSession, conversation_id: str, key: str, field: str, value: int) -> None:
+    """metadata[key][field] = value unless it is already at least that (a cursor only moves on).
+    Not activity: the conversation's updated_at (its idle clock) is left alone."""
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    )
+    if conversation is None:
+        return
+    meta = dict(conversation.meta or {})
+    mark = dict(meta.get(key) or {}) if isinstance(meta.get(key), dict) else {}
+    current = mark.get(field)
+    if isinstance(current, int) and current >= value:
+        return
+    mark[field] = value
+    meta[key] = mark
+    conversation.meta = meta
+
+
 async def token_hash(session: AsyncSession, conversation_id: str) -> str | None:
     return await session.scalar(select(Conversation.token_hash).where(Conversation.id == conversation_id))
 

@@ -360,6 +360,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_bridge)
         for name, counts in answered.items()
         if not any(200 <= status < 400 for status in counts)
         and " /ws/" not in name
+        and not (name.endswith(" /socket.io") and not name.startswith("GET"))  # Engine.IO: needs a live sid
         and " /shop" not in name
         and " /api/demo/" not in name
         and not name.endswith("/orders/{order_id}/cancel")
