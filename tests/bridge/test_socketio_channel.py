@@ -151,7 +151,7 @@ async def test_bot_turn_with_rasa_webchats_exact_shapes(harness, webchats):
     assert calls == {"你好": 1, "按钮": 1, "/order_status": 1, "request_human": 1}  # each once
     view = await harness.bridge.conversations.view(cid)
     meta = view["metadata"]
-    assert meta["channel"] == "rasa_webchat"
+    assert view["channel"] == "rasa_webchat"  # the conversation's channel: the agent's card says 网页
     assert meta["custom_data"]["language"] == "zh"
     # customData is a claim, never identity: the conversation stays anonymous
     assert meta["identity"]["verified"] is False

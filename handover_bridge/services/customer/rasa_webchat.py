@@ -26,6 +26,8 @@ import hmac
 import re
 from typing import Any
 
+from jieli_contract.channels import RASA_WEBCHAT
+
 from ...domain.errors import ServiceError
 from ...domain.states import State
 from ...models import Message
@@ -33,7 +35,7 @@ from ...repositories import conversations as conversations_repo
 from ..infra.frames import message_dict
 from .conversations import ConversationService, clean_metadata
 
-CHANNEL = "rasa_webchat"
+CHANNEL = RASA_WEBCHAT  # the conversation's channel (jieli_contract/channels.py, conversations.channel)
 META_KEY = "rasa_webchat"  # {"delivered_seq": N}: the newest seq a session of it was sent
 IDENTITY_FIELD = "identity_token"  # customData's one trusted field: the shop's signed token
 SESSION_ID = re.compile(r"^([0-9a-f]{32})\.([A-Za-z0-9_-]{32})$")
@@ -77,7 +79,7 @@ class RasaWebchat:
         conversation_id = self.conversation_of(session_id)
         if conversation_id is not None and await self.usable(conversation_id):
             return conversation_id, session_id, True
-        conversation_id, _token, _identity = await self.conversations.create({"channel": CHANNEL})
+        conversation_id, _token, _identity = await self.conversations.create({}, channel=CHANNEL)
         return conversation_id, self.session_id_for(conversation_id), False
 
     async def usable(self, conversation_id: str) -> bool:
