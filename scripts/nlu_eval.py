@@ -63,6 +63,8 @@ FLOORS = {
     "set_f": Floors(accuracy=0.94, human_recall=0.97, traps=2),
     "set_g": Floors(accuracy=0.90, human_recall=0.97, traps=2),
     "set_h": Floors(accuracy=0.89, human_recall=0.96, traps=2),
+    "set_i": Floors(accuracy=0.93, human_recall=0.97, traps=2),
+    "set_j": Floors(accuracy=0.93, human_recall=0.96, traps=2),
 }
 
 
