@@ -373,7 +373,12 @@ def haproxy_config(
     nothing, and a replayed cancellation finds the order cancelled and changes nothing.
     Requests bigger than tune.bufsize cannot be replayed and are not retried (HAProxy needs the
     whole request in its buffer). WebSockets: `timeout tunnel` applies once upgraded; a customer
-    whose bridge died reconnects through the front and lands on a bridge that is up."""
+    whose bridge died reconnects through the front and lands on a bridge that is up.
+
+    rasa-webchat's socket.io (`/socket.io`, docs/channels.md) starts with HTTP long-polling: every
+    request of one Engine.IO session must reach the bridge that holds it, so those paths are
+    balanced by the client's address (its own backend, the same servers); the widget's and the
+    console's WebSockets need no stickiness."""
     bridge_lines = "\n".join(f"    server {name} 127.0.0.1:{port}" for name, port in bridges)
     action_lines = "\n".join(f"    server {name} 127.0.0.1:{port}" for name, port in action_servers)
     return f"""# Written by scripts/topology.py for this set-up; edits are overwritten on the next start.
@@ -409,10 +414,20 @@ defaults
 frontend customers
     bind 127.0.0.1:{front_port}
     option forwardfor
+    acl socketio path_beg /socket.io
+    use_backend bridges_socketio if socketio
     default_backend bridges
 
 backend bridges
     balance leastconn
+    option httpchk
+    http-check send meth GET uri /healthz
+    http-check expect status 200
+{bridge_lines}
+
+backend bridges_socketio
+    balance source
+    hash-type consistent
     option httpchk
     http-check send meth GET uri /healthz
     http-check expect status 200

@@ -59,6 +59,39 @@ async def test_a_customer_through_haproxy_is_answered_and_an_agent_logs_in(scale
     assert login.status_code == 200, login.text
 
 
+async def test_rasa_webchat_over_long_polling_stays_on_one_bridge(scaled, http):
+    """rasa-webchat starts on HTTP long-polling: each request of one Engine.IO session must reach
+    the bridge that holds it (HAProxy balances /socket.io by the client's address); without that,
+    half the polls land on the other bridge, which knows no such session."""
+    import socketio
+
+    seen: dict[str, list] = {"session_confirm": [], "bot_uttered": []}
+    client = socketio.AsyncClient(reconnection=False)
+    for name in seen:
+        client.on(name, lambda data, name=name: seen[name].append(data))
+    await client.connect(
+        scaled.url, headers={"Origin": scaled.url}, socketio_path="/socket.io", transports=["polling"], wait_timeout=10
+    )
+    try:
+        await client.emit("session_request", {"session_id": None})
+        for _ in range(200):
+            if seen["session_confirm"]:
+                break
+            await asyncio.sleep(0.05)
+        confirmed = seen["session_confirm"][0]
+        session_id = confirmed["session_id"] if isinstance(confirmed, dict) else confirmed
+        for turn, text in enumerate(("你好", FAQ), start=1):
+            await client.emit("user_uttered", {"message": text, "session_id": session_id, "customData": {}})
+            for _ in range(600):
+                if len(seen["bot_uttered"]) >= turn:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(seen["bot_uttered"]) >= turn, f"no answer to {text!r} over long-polling"
+        assert client.transport() == "polling" and client.connected
+    finally:
+        await client.disconnect()
+
+
 async def test_a_bridge_killed_under_open_websockets(scaled, http):
     """Four sockets through HAProxy (least connections: two on each bridge); bridge-1 dies; its
     customers' widgets reconnect through the front, resume from their last seq and resend what
