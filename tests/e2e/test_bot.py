@@ -46,12 +46,21 @@ def order_with(status: str) -> dict:
         ("退货运费谁出?", "return_exchange", "shipping_fee"),
         ("怎么开增值税专用发票", "invoice", "vat_special"),
         ("买完就降价了 能补差价吗", "coupon", "price_protect"),
-        ("付款时扣了两次钱!!!", "payment", "double_charge"),
+        ("花呗可以分期付款吗", "payment", "huabei"),
     ],
 )
 def test_answers_come_from_the_shop_policy(bot, question, section, topic_id):
     reply = text_of(bot.say(question))
     assert snippet(topic(POLICY[section], topic_id)["answer"]) in reply
+
+
+def test_money_taken_twice_is_a_problem_a_person_checks(bot):
+    """Not the FAQ line alone: the bot says what it understood, the 72-hour rule from the policy,
+    asks for the order and offers a person (problem_reports: double_charge)."""
+    reply = text_of(bot.say("付款时扣了两次钱!!!"))
+    spec = POLICY["problem_reports"]["kinds"]["double_charge"]
+    assert snippet(spec["understood"]) in reply and snippet(spec["policy"]) in reply
+    assert "转人工" in reply
 
 
 def test_order_lookup_asks_for_the_number_then_answers_with_tracking(bot):
