@@ -31,7 +31,7 @@ from typing import Any
 
 from jieli_contract.states import TRANSITIONS, State, can_transition
 
-from .errors import Conflict
+from .errors import Conflict, Forbidden
 
 __all__ = [
     "INITIAL",
@@ -89,6 +89,13 @@ def transition(conversation: Any, to: Any, *, code: str = "bad_state") -> State:
     state. It does not write: the store's conditional UPDATE does (repositories/conversations),
     or, for rows not stored yet (the demo week), the caller assigns the result."""
     return check(conversation.state, to, code=code)
+
+
+def check_assigned_to(state: Any, holder_id: Any, agent_id: Any) -> None:
+    """An agent acts on a chat (reply, suggestions, an order's cancellation) only while it is
+    assigned to them: 403 `not_your_conversation` otherwise."""
+    if state != State.ASSIGNED or holder_id != agent_id:
+        raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
 
 
 def goes_to_bot(state: Any) -> bool:

@@ -69,19 +69,22 @@ async def want_sync(session: AsyncSession, open_kfid: str, token: str | None) ->
     await session.execute(update(WeChatAccount).where(WeChatAccount.open_kfid == open_kfid).values(**values))
 
 
+async def _take_lease(session: AsyncSession, key: Any, value: str, until: datetime) -> bool:
+    """Set `lease_until` on the row whose `key` column is `value`, unless another process holds
+    an unexpired lease on it: one conditional UPDATE, so two processes never both win."""
+    table = key.class_
+    result = await session.execute(
+        update(table)
+        .where(key == value, or_(table.lease_until.is_(None), table.lease_until < utcnow()))
+        .values(lease_until=until)
+        .returning(key)
+    )
+    return result.first() is not None
+
+
 async def lease_account(session: AsyncSession, open_kfid: str, until: datetime) -> WeChatAccount | None:
     """Take the account's sync for this process until `until` (None: another process has it)."""
-    now = utcnow()
-    result = await session.execute(
-        update(WeChatAccount)
-        .where(
-            WeChatAccount.open_kfid == open_kfid,
-            or_(WeChatAccount.lease_until.is_(None), WeChatAccount.lease_until < now),
-        )
-        .values(lease_until=until)
-        .returning(WeChatAccount.open_kfid)
-    )
-    if result.first() is None:
+    if not await _take_lease(session, WeChatAccount.open_kfid, open_kfid, until):
         return None
     account = await session.get(WeChatAccount, open_kfid, populate_existing=True)
     return account
@@ -213,17 +216,8 @@ async def set_service_state(session: AsyncSession, conversation_id: str, state: 
 
 
 async def lease_customer(session: AsyncSession, conversation_id: str, until: datetime) -> bool:
-    now = utcnow()
-    result = await session.execute(
-        update(WeChatCustomer)
-        .where(
-            WeChatCustomer.conversation_id == conversation_id,
-            or_(WeChatCustomer.lease_until.is_(None), WeChatCustomer.lease_until < now),
-        )
-        .values(lease_until=until)
-        .returning(WeChatCustomer.conversation_id)
-    )
-    return result.first() is not None
+    """Take the conversation's delivery for this process until `until` (False: another has it)."""
+    return await _take_lease(session, WeChatCustomer.conversation_id, conversation_id, until)
 
 
 async def release_customer(session: AsyncSession, conversation_id: str) -> None:

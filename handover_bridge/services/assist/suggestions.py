@@ -19,8 +19,8 @@ from typing import Any
 
 from jieli_contract.intents import INTENT_LABELS
 
-from ...domain.errors import Forbidden, Invalid, NotFound
-from ...domain.states import State
+from ...domain.errors import Invalid, NotFound
+from ...domain.states import check_assigned_to
 from ...models import SUGGESTION_USES, Agent, utcnow
 from ...repositories import assist as repo
 from ..wiring.context import Context
@@ -153,8 +153,7 @@ class AssistService:
         conversation = await repo.conversation(session, conversation_id)
         if conversation is None:
             raise NotFound("conversation not found")
-        if conversation.state != State.ASSIGNED or conversation.agent_id != agent.id:
-            raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+        check_assigned_to(conversation.state, conversation.agent_id, agent.id)
         return conversation
 
     async def suggestions(self, agent: Agent, conversation_id: str) -> dict[str, Any]:

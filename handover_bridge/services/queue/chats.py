@@ -14,7 +14,7 @@ from ...db import DuplicateKey
 from ...domain import texts
 from ...domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ...domain.priority import category_of
-from ...domain.states import State
+from ...domain.states import State, check_assigned_to
 from ...edge import MAX_INT32, whole_number
 from ...models import Agent, Message, utcnow
 from ...repositories import agents as agents_repo
@@ -125,8 +125,7 @@ class ChatService:
         client_msg_id = self.conversations.validate_client_msg_id(client_msg_id)
 
         def theirs(counter: append_path.Counter) -> None:  # checked before anything is inserted
-            if counter.state != State.ASSIGNED or counter.agent_id != agent.id:
-                raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+            check_assigned_to(counter.state, counter.agent_id, agent.id)
 
         try:
             async with self.ctx.db.raw() as tx:
@@ -175,8 +174,7 @@ class ChatService:
         conversation = await conversations_repo.get(session, conversation_id)
         if conversation is None:
             raise NotFound("conversation not found")
-        if conversation.state != State.ASSIGNED or conversation.agent_id != agent.id:
-            raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+        check_assigned_to(conversation.state, conversation.agent_id, agent.id)
         return conversation
 
     async def transfer(

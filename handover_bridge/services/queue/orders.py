@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp
 
 from ...domain import identity
-from ...domain.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from ...domain.errors import Conflict, Invalid, NotFound, Unavailable
 from ...domain.order_panel import ORDER_ID, Target, targets
-from ...domain.states import State
+from ...domain.states import check_assigned_to
 from ...models import Agent
 from ...repositories import conversations as conversations_repo
 from ...repositories import handovers as handovers_repo
@@ -111,8 +111,7 @@ class OrderService:
         if not isinstance(order_id, str) or not ORDER_ID.match(order_id):
             raise Invalid("an order id is 6–32 digits", "invalid_order")
         conversation, found = await self._targets(conversation_id)
-        if conversation.state != State.ASSIGNED or conversation.agent_id != agent.id:
-            raise Forbidden("this conversation is not assigned to you", "not_your_conversation")
+        check_assigned_to(conversation.state, conversation.agent_id, agent.id)
         target = next((t for t in found if t.order_id == order_id), None)
         if target is None or not target.askable:
             raise Conflict("this order is not verified for this customer: no action on it", "order_not_verified")
