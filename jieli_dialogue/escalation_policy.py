@@ -31,6 +31,7 @@ Configuration (config.yml):
       complaint_limit: 2           # complaints (the first gets utter_complain) (0: off)
       insult_limit: 2              # insults (the first gets a calm utter_insult) (0: off)
       frustration_threshold: 0.7   # 0..1; 0.7 is where 愤怒 starts (0: off)
+      upset_limit: 3               # messages in a row, each negative, at 不满 or more (0: off)
       ask_description_first: true  # a bare 转人工 as the first message: ask for the problem first
       lexicon_path: lexicon/frustration.yml
 
@@ -95,6 +96,7 @@ class EscalationPolicy(Policy):
             "complaint_limit": defaults.complaint_limit,
             "insult_limit": defaults.insult_limit,
             "frustration_threshold": defaults.frustration_threshold,
+            "upset_limit": defaults.upset_limit,
             "ask_description_first": defaults.ask_description_first,
             "clarify_below": defaults.clarify_below,
             "lexicon_path": "lexicon/frustration.yml",

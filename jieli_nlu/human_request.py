@@ -32,6 +32,26 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 HUMAN = "request_human"
 MARKERS = re.compile("人工|真人|活人")
+_HAN = re.compile(r"^[\u4e00-\u9fff]$")
+
+
+def join_spelled_out(text: str) -> str:
+    """Voice input and hurried typing put spaces between single characters: "转 人 工", "找 个 真 人",
+    "嗯 那个 就是 转 人工 吧" are joined where one side of a space is one Chinese character, so the
+    rules read 转人工. Spaces between longer words stay: they often end a clause ("…才到人工 人工听完…")."""
+    tokens = text.split()
+    if len(tokens) < 2:
+        return text
+    joined = [tokens[0]]
+    for previous, token in zip(tokens, tokens[1:]):
+        single = _HAN.match(previous) or _HAN.match(token)
+        if single and _HAN.match(previous[-1]) and _HAN.match(token[0]):
+            joined[-1] += token
+        else:
+            joined.append(token)
+    return " ".join(joined)
+
+
 LEXICON_FILE = "lexicon.json"
 
 
@@ -69,7 +89,9 @@ class HumanRequestRules:
         )
 
     def fold(self, text: str) -> str:
-        """The text with homophones of 人工 / 真人 written as those words."""
+        """The text with spelled-out characters joined ("转 人 工") and homophones of 人工 / 真人
+        written as those words ("仁工在吗" reads as 人工在吗), before any rule looks."""
+        text = join_spelled_out(text)
         for pattern, word in self.homophones:
             text = pattern.sub(word, text)
         return text

@@ -46,6 +46,17 @@ REQUEST_ONLY = re.compile(r"^(/request_human|人工|人工客服|转人工|轉�
 ORDER_NUMBER = re.compile(r"(?<!\d)(20\d{14})(?!\d)")
 
 
+def texts_in(value) -> str:
+    """Every string inside a handover context (nested dicts and lists), one per line."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "\n".join(texts_in(v) for v in value.values())
+    if isinstance(value, list):
+        return "\n".join(texts_in(v) for v in value)
+    return ""
+
+
 def demo_order_owners() -> dict[str, str]:
     """order number → the demo customer who placed it (shop/demo_orders.yml)."""
     data = yaml.safe_load((ROOT / "shop" / "demo_orders.yml").read_text(encoding="utf-8"))
@@ -137,7 +148,8 @@ def run_scenario(client: httpx.Client, agent_headers: dict, scenario: dict, iden
             if missing:
                 result["problems"].append(f"missing from the context: {missing}")
             own_words = [t for t in scenario["turns"][:handed_over_at] if not REQUEST_ONLY.match(t.strip())]
-            if own_words and not any(t in context for t in own_words):
+            said = texts_in(item.get("handover") or {})  # the texts themselves: JSON escapes line breaks
+            if own_words and not any(t in said for t in own_words):
                 result["problems"].append("the context does not hold the problem in the customer's own words")
             if visible_ms is not None and visible_ms >= 1000:
                 result["problems"].append(f"visible to agents after {visible_ms:.0f} ms (limit 1000 ms)")

@@ -12,7 +12,7 @@ from jieli_nlu.order_ids import find_order_ids
 from jieli_nlu.problem_kinds import PROBLEM_LABELS
 
 from .carry import Carry, Counts, continued
-from .emotion import frustration_of, turn_emotion
+from .emotion import frustration_of, turn_emotion, upset_streak
 from .events import (
     ACTION_LISTEN,
     ASK_ACTION,
@@ -141,6 +141,7 @@ def _signals(
         frustration=frustration,
         frustration_level=lexicon.level(frustration),
         window_frustration=window_frustration,
+        upset_streak=upset_streak(emotions[max(0, len(recent) - len(window)) :], lexicon),
         first_contact=not handover_before
         and not (carry is not None and carry.informative)
         and not any(t.informative for t in earlier_session),

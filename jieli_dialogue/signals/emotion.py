@@ -117,3 +117,16 @@ def frustration_of(emotions: Sequence[TurnEmotion], lexicon: Lexicon) -> float:
     for k, emotion in enumerate(reversed(list(emotions)[-lexicon.turns :])):
         remaining *= 1.0 - (lexicon.decay**k) * emotion.score
     return round(1.0 - remaining, 3)
+
+
+def upset_streak(emotions: Sequence[TurnEmotion], lexicon: Lexicon) -> int:
+    """Customer messages in a row, newest first, that are each negative themselves (score > 0)
+    while the frustration up to them is at 不满 (upset_level) or more: "都一个星期了还没动静",
+    "你们到底怎么回事", "每次都这样 服了" — none of them anger alone, together a customer who needs
+    a person. A calm message breaks the run, whatever the frustration carried over."""
+    streak = 0
+    for end in range(len(emotions), 0, -1):
+        if emotions[end - 1].score <= 0 or frustration_of(emotions[:end], lexicon) < lexicon.upset_level:
+            break
+        streak += 1
+    return streak

@@ -43,6 +43,7 @@ class Signals:
     frustration: float = 0.0
     frustration_level: str = CALM
     window_frustration: float = 0.0
+    upset_streak: int = 0  # messages in a row, each itself negative, the customer at 不满 or more
     first_contact: bool = False
     request_has_description: bool = False
     pending_description: bool = False
@@ -138,6 +139,9 @@ class Signals:
             fired.append(("abuse", "客户投诉后又出言辱骂（已标记，可屏蔽）"))
         if thresholds.frustration_threshold and self.window_frustration >= thresholds.frustration_threshold:
             fired.append(("frustration", f"客户情绪{self.frustration_level}"))
+        elif thresholds.upset_limit and self.upset_streak >= thresholds.upset_limit:
+            # impatience that does not let up: no one message is anger, three in a row are
+            fired.append(("frustration", f"客户连续{cn(self.upset_streak)}条消息都表达不满"))
         return fired
 
 

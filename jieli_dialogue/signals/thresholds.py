@@ -22,6 +22,7 @@ class Thresholds:
     complaint_limit: int = 2  # complain intents in the window
     insult_limit: int = 2  # insult intents in the window (the first gets a calm answer)
     frustration_threshold: float = ANGRY_MIN  # frustration (0..1) at which the customer is handed over
+    upset_limit: int = 3  # messages in a row, each itself negative, with frustration at 不满 or more
     ask_description_first: bool = False  # True: a bare first-message request asks for the problem first
     clarify_below: float = 0.0  # intent confidence under which the bot asks "您是想问…还是…？" (0: off)
 
@@ -37,6 +38,7 @@ class Thresholds:
             "repeat_limit",
             "complaint_limit",
             "insult_limit",
+            "upset_limit",
         ):
             if config.get(name) is None:
                 continue

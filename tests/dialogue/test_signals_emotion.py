@@ -109,6 +109,34 @@ def test_frustration_fades_with_calm_messages_and_restarts_after_a_resume():
     assert compute_signals(angry.events).frustration == 0.0
 
 
+def upset_three_times(calm_between: bool = False) -> Convo:
+    """Three messages, each a little upset, about three different things: none is anger alone."""
+    convo = Convo().user("等了好久了 还不发货", "order_status").bot("action_order_status", "预计明天发货")
+    if calm_between:
+        convo.user("好的 那发什么快递", "order_status").bot("action_order_status", "顺丰")
+    convo.user("发票也没开 郁闷", "invoice").bot("action_invoice", "发票在确认收货后开具")
+    return convo.user("退款说了几遍了", "refund")
+
+
+def test_impatience_that_does_not_let_up_hands_over_on_the_third_negative_message():
+    convo = upset_three_times()
+    decision = decide(convo.events)
+    assert decision.signals.frustration < 0.7  # not anger: three upset messages in a row
+    assert decision.signals.upset_streak == 3
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("frustration",)
+    assert decision.explanations == ("客户连续三条消息都表达不满",)
+
+
+def test_a_calm_message_breaks_the_run_of_upset_ones():
+    convo = upset_three_times(calm_between=True)
+    assert decide(convo.events) is None
+    assert compute_signals(convo.events).upset_streak == 2
+
+
+def test_the_upset_rule_can_be_switched_off():
+    assert decide(upset_three_times().events, sig.Thresholds(upset_limit=0)) is None
+
+
 def test_a_broken_lexicon_path_gives_an_empty_lexicon(tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text("negative: [", encoding="utf-8")

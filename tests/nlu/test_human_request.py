@@ -237,3 +237,13 @@ def test_homophones_of_a_person_read_as_the_word(rules, text):
 @pytest.mark.parametrize("text", ["这本书的主人公是谁", "个人公司能开专票吗", "私人公寓能送上楼吗", "寄到工人公寓门卫"])
 def test_words_that_only_contain_the_same_characters_stay_what_they_are(rules, text):
     assert rules.decide(normalize_text(text), "product_info") is None
+
+
+@pytest.mark.parametrize("text", ["人工 在不在", "转 人 工", "嗯 那个 就是 转 人工 吧", "找 个 真 人", "我要 人 工 客 服"])
+def test_spaces_inside_the_words_of_a_request_do_not_hide_it(rules, text):
+    assert rules.decide(normalize_text(text), "greet") == "promote"
+
+
+@pytest.mark.parametrize("text", ["不用 转 人工 了", "不 要 人 工", "人工 费 怎么 算"])
+def test_spaces_do_not_turn_a_no_or_a_trap_into_a_request(rules, text):
+    assert rules.decide(normalize_text(text), "request_human") == "demote"

@@ -116,3 +116,22 @@ def test_every_kind_in_the_lexicon_has_a_label_and_a_policy_answer():
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         ProblemRules.from_dict({"kinds": {"broken_heart": {"patterns": ["伤心"]}}})
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("杯子口有条裂缝", "damaged"),
+        ("盖子开裂了 怎么会这样", "damaged"),
+        ("拍了四盒 只到了三盒", "missing_item"),
+        ("订了两双鞋才寄来一双", "missing_item"),
+        ("件数对不上啊", "missing_item"),
+    ],
+)
+def test_cracks_and_fewer_than_ordered_are_problems(rules, text, expected):
+    assert kind(rules, text) == expected
+
+
+@pytest.mark.parametrize("text", ["这款杯子会不会开裂", "裂缝多大算质量问题", "地址少了一个字"])
+def test_asking_about_cracks_before_they_happen_is_not_a_report(rules, text):
+    assert kind(rules, text) is None
