@@ -7,7 +7,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import order_access, order_text, policy
-from actions.common import JieliAction, answer_topic, ask, ask_order_id, latest_text, resolve_order, topic_entity
+from actions.common import (
+    JieliAction,
+    answer_topic,
+    ask,
+    ask_order_id,
+    choose_topic,
+    find_topic,
+    latest_text,
+    resolve_order,
+    topic_entity,
+)
 from actions.shop.factory import get_adapter
 
 # refund topics answered from the order's refund record when we know the order number
@@ -21,7 +31,7 @@ def overview(dispatcher: CollectingDispatcher, section: str, intent: str) -> Non
 def handle_refund(dispatcher: CollectingDispatcher, tracker: Tracker, continuing: bool = False) -> list[dict]:
     """``continuing``: the customer just sent the order number we asked for."""
     text = "" if continuing else latest_text(tracker)
-    topic = policy.pick_topic("refund", text, None if continuing else topic_entity(tracker))
+    topic = choose_topic(tracker, "refund", text, None if continuing else topic_entity(tracker), search=False)
     order_id, events = resolve_order(tracker)
     wants_record = topic is None or topic.get("needs_order") or topic["id"] in RECORD_TOPICS
     if order_id and wants_record:
@@ -35,6 +45,8 @@ def handle_refund(dispatcher: CollectingDispatcher, tracker: Tracker, continuing
         return events + opened.events
     if continuing:  # still no order number: ask again
         return events + ask_order_id(dispatcher, "refund")
+    if topic is None:
+        topic = find_topic(tracker, ["refund"], text)  # "钱一般多久回来" → 到账时间
     if topic is None:
         overview(dispatcher, "refund", "refund")
         return events
@@ -57,7 +69,8 @@ class ActionReturnExchange(JieliAction):
         return "action_return_exchange"
 
     def handle(self, dispatcher, tracker, domain):
-        topic = policy.pick_topic("return_exchange", latest_text(tracker), topic_entity(tracker))
+        # "退回去的快递费谁出" → 退货运费, in other words than the keywords
+        topic = choose_topic(tracker, "return_exchange", topic_id=topic_entity(tracker))
         if topic is None:
             overview(dispatcher, "return_exchange", "return_exchange")
         else:

@@ -11,6 +11,7 @@ import abc
 import asyncio
 import json
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -87,6 +88,66 @@ def entity_value(tracker: Tracker, entity: str) -> str | None:
 
 def topic_entity(tracker: Tracker) -> str | None:
     return entity_value(tracker, "topic")
+
+
+def previous_bot_text(tracker: Tracker) -> str | None:
+    """What the bot said last before the customer's newest message (its answer the customer may be
+    following up on), or None."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif kind == "bot" and seen_user and isinstance(event.get("text"), str):
+            return event["text"]
+    return None
+
+
+def group_topics(group: str) -> list[dict]:
+    """The topics of a policy section or of a product's manual."""
+    product = policy.get_product(group)
+    return policy.topics(product.get("topics")) if product else policy.topics(group)
+
+
+def choose_topic(
+    tracker: Tracker, group: str, text: str | None = None, topic_id: str | None = None, search: bool = True
+) -> dict | None:
+    """The answer topic of `group` (a policy section or a product id) the newest message asks
+    about: the button's topic; else the best keyword match (when several match equally well, the
+    one the message means); else, with `search`, the topic it clearly means in other words
+    (`find_topic`); else None."""
+    from actions import topic_search
+
+    text = latest_text(tracker) if text is None else text
+    topics = group_topics(group)
+    chosen = policy.get_topic(topics, topic_id)
+    if chosen:
+        return chosen
+    ties = policy.keyword_ties(topics, text)
+    if len(ties) > 1:
+        return topic_search.best_of(text, group, ties) or ties[0]
+    if ties:
+        return ties[0]
+    return find_topic(tracker, [group], text) if search else None
+
+
+def find_topic(tracker: Tracker, groups: Iterable[str], text: str | None = None) -> dict | None:
+    """The answer topic of `groups` (policy sections or product ids) the newest message is clearly
+    about when none of the keywords matched: by meaning, shared words, and the topic the bot just
+    answered (actions/topic_search.py). None: ask instead."""
+    from actions import topic_search
+
+    found = topic_search.find(
+        latest_text(tracker) if text is None else text, groups, previous_answer=previous_bot_text(tracker)
+    )
+    if found is None:
+        return None
+    logger.info(
+        "topic search: %s/%s (score %.3f, margin %.3f)", found.group, found.topic.get("id"), found.score, found.margin
+    )
+    return found.topic
 
 
 def _digits(value: Any) -> str | None:

@@ -1,14 +1,15 @@
 """Policy questions answered straight from shop/policy.yml: invoices, payment, coupons and
 pre-sales product facts. The best-matching topic's answer; else, when the message plainly asks
-about a topic of another section (policy.pick_topic_anywhere), that answer; else a one-line
-overview with the section's topics as quick-reply buttons."""
+about a topic of another section (policy.pick_topic_anywhere), that answer; else the topic the
+message clearly means in other words (actions/topic_search.py); else a one-line overview with the
+section's topics as quick-reply buttons."""
 
 from __future__ import annotations
 
 import abc
 
 from actions import policy
-from actions.common import JieliAction, answer_topic, ask, latest_text, topic_entity
+from actions.common import JieliAction, answer_topic, ask, choose_topic, find_topic, latest_text, topic_entity
 
 
 class FaqAction(JieliAction, abc.ABC):
@@ -17,9 +18,11 @@ class FaqAction(JieliAction, abc.ABC):
 
     def handle(self, dispatcher, tracker, domain):
         text = latest_text(tracker)
-        topic = policy.pick_topic(self.section, text, topic_entity(tracker))
+        topic = choose_topic(tracker, self.section, text, topic_entity(tracker), search=False)
         if topic is None and (elsewhere := policy.pick_topic_anywhere(text, exclude=self.section)):
             topic = elsewhere[1]  # the question is plainly about another topic: answer it, not our menu
+        if topic is None:
+            topic = find_topic(tracker, [self.section])  # in other words than the keywords
         if topic is None:
             ask(
                 dispatcher,

