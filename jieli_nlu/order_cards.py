@@ -14,7 +14,15 @@ from __future__ import annotations
 import re
 
 _ORDER_LABEL = re.compile(r"[【\[]\s*(?:订单编号|订单号码|订单号|订单)\s*[】\]]\s*[::]?\s*")
-_ORDER_FIELD = re.compile(r"(?:订单编号|订单号码)\s*[::]\s*")
+_ORDER_FIELD = re.compile(r"(?:订单编号|订单号码)\s*[::]?\s*(?=\d{12})")
+_CARD_TITLE = re.compile(r"[【\[]\s*(?:订单信息|订单详情|订单)\s*[】\]]")
+# What a card shows about the order, not what the customer asks: its status and how it was paid
+# ("订单状态：退款被拒", a line "待发货", "实付 239.00 花呗"). Left in, they read as the question.
+_STATUS_FIELD = re.compile(r"(?<![\u4e00-\u9fff])(?:订单状态|物流状态|退款状态|售后状态|状态|支付方式|付款方式)\s*[::]\s*\S+")
+_CARD_VALUES = frozenset(
+    "待付款 待发货 已发货 运输中 派送中 待收货 已签收 已收货 交易成功 交易关闭 已完成 已取消 退款中 退款成功 "
+    "退款被拒 退款关闭 售后中 微信支付 支付宝 花呗 银行卡 余额 信用卡 货到付款 白条".split()
+)
 _FIELD_LABELS = (
     "商品名称",
     "商品",
@@ -44,6 +52,7 @@ _FIELD_LABELS = (
 _BRACKET_LABEL = re.compile(r"[【\[]\s*(?:" + "|".join(_FIELD_LABELS) + r")\s*[】\]]\s*[::]?\s*")
 _COLON_LABEL = re.compile(r"(?<![\u4e00-\u9fff])(?:" + "|".join(_FIELD_LABELS) + r")\s*[::]\s*")
 _MONEY = re.compile(r"[¥￥]\s*\d+(?:\.\d+)?(?:元)?")
+_PRICE_FIELD = re.compile(r"(?<![\u4e00-\u9fff])(?:实付款|实付|应付款|应付|合计|金额)\s*[::]?\s*[¥￥]?\s*\d+(?:\.\d+)?元?")
 _DATETIME = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?")
 _QUANTITY = re.compile(r"[x×*]\s*\d{1,3}(?!\d)")
 _COPY = re.compile(r"(?<=\d)\s*复制")
@@ -53,13 +62,19 @@ _SPACES = re.compile(r"\s+")
 def looks_like_card(text: str) -> bool:
     """True for a pasted card or order-page fields: two or more labels, or a bracketed order label."""
     labels = len(_BRACKET_LABEL.findall(text)) + len(_COLON_LABEL.findall(text))
-    return bool(_ORDER_LABEL.search(text)) or labels + len(_ORDER_FIELD.findall(text)) >= 2
+    return (
+        bool(_ORDER_LABEL.search(text) or _CARD_TITLE.search(text))
+        or labels + len(_ORDER_FIELD.findall(text)) >= 2
+    )
 
 
 def compact_order_card(text: str) -> str:
     """The card's order number as "订单号…", its product words and the question; other text as is."""
     if not text or not looks_like_card(text):
         return text
+    text = _STATUS_FIELD.sub(" ", text)
+    text = _PRICE_FIELD.sub(" ", text)
+    text = _CARD_TITLE.sub(" ", text)
     text = _ORDER_LABEL.sub(" 订单号", text)
     text = _ORDER_FIELD.sub(" 订单号", text)
     text = _BRACKET_LABEL.sub(" ", text)
@@ -68,4 +83,4 @@ def compact_order_card(text: str) -> str:
     text = _DATETIME.sub(" ", text)
     text = _QUANTITY.sub(" ", text)
     text = _COPY.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(word for word in _SPACES.split(text) if word and word not in _CARD_VALUES)

@@ -247,3 +247,17 @@ def test_spaces_inside_the_words_of_a_request_do_not_hide_it(rules, text):
 @pytest.mark.parametrize("text", ["不用 转 人工 了", "不 要 人 工", "人工 费 怎么 算"])
 def test_spaces_do_not_turn_a_no_or_a_trap_into_a_request(rules, text):
     assert rules.decide(normalize_text(text), "request_human") == "demote"
+
+
+@pytest.mark.parametrize("text", ["换个人来", "叫人来处理", "派个人来跟我对接", "这事你搞不定 给我换人"])
+def test_asking_to_change_the_person_or_send_someone(rules, text):
+    assert rules.decide(normalize_text(text), "complain") == "promote"
+
+
+@pytest.mark.parametrize("text", ["找人来安装要多少钱", "要不要叫人来装", "能换人收货吗", "我想换个人收件"])
+def test_someone_to_install_or_receive_is_not_a_request(rules, text):
+    assert rules.decide(normalize_text(text), "product_info") != "promote"
+
+
+def test_rating_the_agent_just_now_is_not_a_request(rules):
+    assert rules.decide(normalize_text("给刚才那个真人客服打个分"), HUMAN) == "demote"

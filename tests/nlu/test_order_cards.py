@@ -47,3 +47,10 @@ def test_ordinary_messages_are_only_normalised(text):
     from jieli_nlu.normalize import normalize_text
 
     assert nlu_text(text) == normalize_text(text)
+
+
+def test_what_the_card_says_about_the_order_is_not_read_as_the_question():
+    card = "【订单信息】\n订单编号 2024111900012312\n智能电饭煲 3L 经典白\n实付 239.00 花呗\n待发货"
+    assert nlu_text(card) == "订单号2024111900012312 智能电饭煲 3l 经典白"
+    fields = "订单编号：2024110800011210\n羊毛混纺围巾 ×1\n实付款：¥299.00\n订单状态：退款被拒\n退款为什么被拒"
+    assert nlu_text(fields) == "订单号2024110800011210 羊毛混纺围巾 退款为什么被拒"
