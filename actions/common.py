@@ -133,6 +133,22 @@ def choose_topic(
     return find_topic(tracker, [group], text) if search else None
 
 
+def follow_up_topic(tracker: Tracker) -> dict | None:
+    """The topic the bot answered just before, when the newest message is clearly a follow-up on
+    it ("收件人写谁" right after the return address): answered from it rather than with a request
+    for an order number."""
+    from actions import topic_search
+
+    previous_answer = previous_bot_text(tracker)
+    previous = topic_search.topic_of_answer(previous_answer)
+    if previous is None or order_id_in_message(tracker):
+        return None
+    found = topic_search.find(latest_text(tracker), [previous[0]], previous_answer=previous_answer)
+    if found is None or (found.group, str(found.topic.get("id"))) != previous:
+        return None
+    return found.topic
+
+
 def find_topic(tracker: Tracker, groups: Iterable[str], text: str | None = None) -> dict | None:
     """The answer topic of `groups` (policy sections or product ids) the newest message is clearly
     about when none of the keywords matched: by meaning, shared words, and the topic the bot just

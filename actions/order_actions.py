@@ -14,9 +14,11 @@ from actions.aftersales_actions import handle_refund
 from actions.common import (
     HUMAN_BUTTON,
     JieliAction,
+    answer_topic,
     ask_order_id,
     choose_topic,
     find_topic,
+    follow_up_topic,
     latest_text,
     resolve_order,
     topic_entity,
@@ -93,6 +95,9 @@ def not_cancellable_reply(order: Order, result: CancelResult | None = None) -> t
 
 def handle_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
     order_id, events = resolve_order(tracker)
+    if not order_id and (topic := follow_up_topic(tracker)):
+        answer_topic(dispatcher, topic)
+        return events
     if not order_id:
         return ask_order_id(dispatcher, "cancel_order")
     opened = order_access.open_order(dispatcher, tracker, order_id, "cancel_order")
@@ -115,6 +120,9 @@ def handle_cancel_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
 
 def handle_change_address(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
     order_id, events = resolve_order(tracker)
+    if not order_id and (topic := follow_up_topic(tracker)):
+        answer_topic(dispatcher, topic)  # "收件人写谁" after the return address: not about an order
+        return events
     if not order_id:
         return ask_order_id(dispatcher, "change_address")
     opened = order_access.open_order(dispatcher, tracker, order_id, "change_address")

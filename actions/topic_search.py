@@ -37,7 +37,7 @@ from jieli_nlu.normalize import normalize_text
 logger = logging.getLogger(__name__)
 
 LEXICAL = 0.02
-FOLLOW_UP = 0.05
+FOLLOW_UP = 0.08
 MARGIN = 0.03
 MIN_CHARS = 4
 _NOT_WORDS = re.compile(r"[\s,.!?~:;、，。！？：；（）()「」【】\[\]…\-—·'\"“”]+")

@@ -66,3 +66,18 @@ def test_payloads_and_empty_text_are_not_searched():
     assert topic_search.find('/invoice{"topic":"types"}', ["invoice"]) is None
     assert topic_search.find("", ["invoice"]) is None
     assert topic_search.find(None, ["invoice"]) is None
+
+
+def test_a_follow_up_on_the_return_address_is_answered_not_asked_for_an_order():
+    from actions.order_actions import ActionChangeAddress
+    from jieli_testkit import load_tracker, run_action
+
+    address = policy.fmt(policy.get_topic("return_exchange", "return_address")["answer"])
+    tracker = load_tracker("cancel_no_id", text="收件人写谁", intent="change_address")
+    last_user = max(i for i, e in enumerate(tracker.events) if e.get("event") == "user")
+    tracker.events.insert(last_user, {"event": "bot", "text": address})
+    events, messages = run_action(ActionChangeAddress(), tracker)
+    assert "售后组" in messages[0]["text"]
+    without_the_answer = load_tracker("cancel_no_id", text="收件人写谁", intent="change_address")
+    events, messages = run_action(ActionChangeAddress(), without_the_answer)
+    assert "订单号" in messages[0]["text"]  # no answer before it: a question about an order
