@@ -21,8 +21,9 @@ class FaqAction(JieliAction, abc.ABC):
         topic = choose_topic(tracker, self.section, text, topic_entity(tracker), search=False)
         if topic is None and (elsewhere := policy.pick_topic_anywhere(text, exclude=self.section)):
             topic = elsewhere[1]  # the question is plainly about another topic: answer it, not our menu
-        if topic is None:
-            topic = find_topic(tracker, [self.section])  # in other words than the keywords
+        if topic is None:  # in other words than the keywords; a product named: its manual too
+            named = policy.find_product(text)
+            topic = find_topic(tracker, [self.section, *([str(named["id"])] if named else [])])
         if topic is None:
             ask(
                 dispatcher,

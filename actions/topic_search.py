@@ -40,6 +40,8 @@ LEXICAL = 0.02
 FOLLOW_UP = 0.08
 MARGIN = 0.03
 MIN_CHARS = 4
+# the words shared and the last answer break near-ties in meaning; they never overrule it
+MEANING_SLACK = 0.01
 _NOT_WORDS = re.compile(r"[\s,.!?~:;、，。！？：；（）()「」【】\[\]…\-—·'\"“”]+")
 
 
@@ -88,8 +90,8 @@ class TopicIndex:
 
     def rank(
         self, text: str, groups: Iterable[str], previous: tuple[str, str] | None = None
-    ) -> list[tuple[float, int]]:
-        """(score, entry index) of the topics of `groups`, best first."""
+    ) -> list[tuple[float, int, float]]:
+        """(score, entry index, meaning alone: the cosine) of the topics of `groups`, best first."""
         from jieli_nlu.e5 import embed
 
         wanted = set(groups) | ({previous[0]} if previous else set())
@@ -101,10 +103,11 @@ class TopicIndex:
         scored = []
         for i in candidates:
             shared = sum(weight * self.idf.get(g, 0.0) for g, weight in grams.items() if g in self.grams[i])
-            score = float(self.vectors[i] @ query) + LEXICAL * shared
+            meaning = float(self.vectors[i] @ query)
+            score = meaning + LEXICAL * shared
             if previous is not None and self.keys[i] == previous:
                 score += FOLLOW_UP
-            scored.append((score, i))
+            scored.append((score, i, meaning))
         return sorted(scored, reverse=True)
 
 
@@ -148,6 +151,15 @@ def topic_of_answer(text: str | None) -> tuple[str, str] | None:
     return None
 
 
+def not_a_question(normalized: str) -> bool:
+    """Keyboard mash, or "还是那样" / "没用": nothing to look up — the escalation rules count it."""
+    from jieli_dialogue.signals import default_lexicon
+    from jieli_dialogue.signals.unhelped_turns import not_helped_text
+    from jieli_nlu.nonsense import nonsense
+
+    return nonsense(normalized) or not_helped_text(normalized, default_lexicon())
+
+
 def without_product_names(text: str, groups: Iterable[str]) -> str:
     """The message without the names of the products searched ("电热水壶" alone asks nothing)."""
     normalized = normalize_text(text)
@@ -167,7 +179,7 @@ def find(text: str | None, groups: Iterable[str], previous_answer: str | None = 
     if not text or policy.is_payload(text):
         return None
     text = without_product_names(text, groups)
-    if len(_NOT_WORDS.sub("", normalize_text(text))) < MIN_CHARS:
+    if len(_NOT_WORDS.sub("", text)) < MIN_CHARS or not_a_question(text):
         return None
     try:
         found_index = index()
@@ -178,10 +190,10 @@ def find(text: str | None, groups: Iterable[str], previous_answer: str | None = 
         return None
     if not ranked:
         return None
-    best_score, best = ranked[0]
+    best_score, best, best_meaning = ranked[0]
     margin = best_score - ranked[1][0] if len(ranked) > 1 else best_score
-    if margin < MARGIN:
-        return None
+    if margin < MARGIN or best_meaning < max(meaning for *_, meaning in ranked) - MEANING_SLACK:
+        return None  # not clearly ahead, or ahead only by shared words or by being the last answer
     group, topic = found_index.entries[best]
     return Found(group, topic, round(best_score, 3), round(margin, 3))
 
@@ -191,7 +203,7 @@ def best_of(text: str, group: str, tied: Sequence[dict]) -> dict | None:
     wanted = {str(topic.get("id")) for topic in tied}
     try:
         found_index = index()
-        for _, i in found_index.rank(text, [group]):
+        for _, i, _ in found_index.rank(text, [group]):
             if found_index.keys[i][1] in wanted:
                 return found_index.entries[i][1]
     except Exception:
