@@ -81,3 +81,14 @@ def test_a_follow_up_on_the_return_address_is_answered_not_asked_for_an_order():
     without_the_answer = load_tracker("cancel_no_id", text="收件人写谁", intent="change_address")
     events, messages = run_action(ActionChangeAddress(), without_the_answer)
     assert "订单号" in messages[0]["text"]  # no answer before it: a question about an order
+
+
+@pytest.mark.parametrize("text", ["还是那样", "换了微信和支付宝都这样", "sdfghjkkl", "说了等于没说"])
+def test_not_helped_and_keyboard_mash_are_not_looked_up(text):
+    methods = policy.fmt(policy.get_topic("payment", "methods")["answer"])
+    assert topic_search.find(text, ["payment"], previous_answer=methods) is None
+
+
+def test_shared_words_do_not_overrule_the_meaning():
+    # "T恤" is in the material answer, but a question about the photos is not about the material
+    assert topic_search.find("T恤商品页的图是真人实拍吗", ["product_info"]) is None
