@@ -157,7 +157,7 @@ def test_with_every_limit_raised_the_counters_carry_across_many_rolls():
         complaint_limit=0,
         insult_limit=0,
         frustration_threshold=0,
-            upset_limit=0,
+        upset_limit=0,
     )
     twins = Twins(CARRY_TURNS)
     counted = [

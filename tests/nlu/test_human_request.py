@@ -239,7 +239,9 @@ def test_words_that_only_contain_the_same_characters_stay_what_they_are(rules, t
     assert rules.decide(normalize_text(text), "product_info") is None
 
 
-@pytest.mark.parametrize("text", ["人工 在不在", "转 人 工", "嗯 那个 就是 转 人工 吧", "找 个 真 人", "我要 人 工 客 服"])
+@pytest.mark.parametrize(
+    "text", ["人工 在不在", "转 人 工", "嗯 那个 就是 转 人工 吧", "找 个 真 人", "我要 人 工 客 服"]
+)
 def test_spaces_inside_the_words_of_a_request_do_not_hide_it(rules, text):
     assert rules.decide(normalize_text(text), "greet") == "promote"
 
