@@ -139,14 +139,10 @@ def follow_up_topic(tracker: Tracker) -> dict | None:
     for an order number."""
     from actions import topic_search
 
-    previous_answer = previous_bot_text(tracker)
-    previous = topic_search.topic_of_answer(previous_answer)
-    if previous is None or order_id_in_message(tracker):
+    if order_id_in_message(tracker):
         return None
-    found = topic_search.find(latest_text(tracker), [previous[0]], previous_answer=previous_answer)
-    if found is None or (found.group, str(found.topic.get("id"))) != previous:
-        return None
-    return found.topic
+    found = topic_search.follow_up(latest_text(tracker), previous_bot_text(tracker))
+    return found.topic if found else None
 
 
 def find_topic(tracker: Tracker, groups: Iterable[str], text: str | None = None) -> dict | None:

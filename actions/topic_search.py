@@ -175,7 +175,20 @@ def without_product_names(text: str, groups: Iterable[str]) -> str:
 def find(text: str | None, groups: Iterable[str], previous_answer: str | None = None) -> Found | None:
     """The topic of `groups` (or the one answered just before, `previous_answer` being the bot's
     last message) that the message is clearly about, or None (then the caller asks)."""
-    groups = list(groups)
+    return _find(text, list(groups), topic_of_answer(previous_answer))
+
+
+def follow_up(text: str | None, previous_answer: str | None) -> Found | None:
+    """The topic the bot answered just before (`previous_answer`), when the message is clearly a
+    follow-up on it ("收件人写谁" right after the return address); else None."""
+    previous = topic_of_answer(previous_answer)
+    if previous is None:
+        return None
+    found = _find(text, [previous[0]], previous)
+    return found if found is not None and (found.group, str(found.topic.get("id"))) == previous else None
+
+
+def _find(text: str | None, groups: list[str], previous: tuple[str, str] | None) -> Found | None:
     if not text or policy.is_payload(text):
         return None
     text = without_product_names(text, groups)
@@ -183,7 +196,6 @@ def find(text: str | None, groups: Iterable[str], previous_answer: str | None = 
         return None
     try:
         found_index = index()
-        previous = topic_of_answer(previous_answer)
         ranked = found_index.rank(text, groups, previous)
     except Exception:  # the encoder could not load: the keywords and the menus still work
         logger.exception("topic search is not available")
