@@ -79,4 +79,13 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
             and (insists(latest.normalized, lexicon) or latest.intent in looping)
         ):
             matched.append(turn)
+    if matched:
+        # between two askings of the same question, a message that insists ("我问的是什么时候到账"
+        # read as another intent) is that question asked once more, misread
+        first = next(i for i, t in enumerate(candidates) if t is matched[0])
+        matched += [
+            t
+            for t in candidates[first + 1 :]
+            if not any(t is m for m in matched) and t.intent not in NOT_A_QUESTION and insists(t.normalized, lexicon)
+        ]
     return matched

@@ -345,12 +345,22 @@ def test_faq_overview_buttons_use_the_intent(action, section):
         # understood as an invoice question, plainly asking for the hotline
         (ActionInvoice, "你们的联系电话发我一下", "400-820-5151"),
         (ActionPayment, "下单以后多久发货", "小时内发货"),
+        # a word of the coupon rules (满多少) and one of the shipping fee (包邮): it means shipping
+        (ActionCoupon, "好吧 那买满多少才能包邮", "元包邮"),
     ],
 )
 def test_a_question_plainly_about_another_topic_gets_that_answer_not_a_menu(action, text, fact):
     _, messages = run_action(action(), load_tracker("bad_input", as_owner=True, text=text, intent=action.section))
     assert fact in messages[0]["text"]
     assert not messages[0].get("buttons") or "topic" not in messages[0]["buttons"][0]["payload"]
+
+
+def test_an_own_topic_named_as_exactly_as_another_sections_keeps_its_own_answer():
+    # 人工费 names the payment topic as well as the product page's installation topic: payment's
+    _, messages = run_action(
+        ActionPayment(), load_tracker("bad_input", as_owner=True, text="装完师傅又收了人工费", intent="payment")
+    )
+    assert "勾选「安装服务」才会收人工费" in messages[0]["text"]
 
 
 def test_one_short_word_of_another_topic_is_not_enough_to_leave_the_menu():

@@ -44,6 +44,34 @@ def test_an_order_number_in_the_report_is_kept_not_asked_again():
     assert "没有收到包裹" in text and f"订单 {ORDER} 我已经记下了" in text and "麻烦发一下订单号" not in text
 
 
+def test_a_fault_the_manual_explains_gets_the_manual_fix_first_then_the_policy_and_a_person():
+    tracker = load_tracker(
+        "refund_timeline",
+        text="小夜灯开了感应模式 晚上人走过去还是不亮 用不了",
+        intent="product_usage",
+        entities=[{"entity": "problem", "value": "cannot_use"}],
+        slots={"order_id": None},
+    )
+    events, messages = run_action(ActionProblemReport(), tracker)
+    text = messages[0]["text"]
+    assert text.startswith("非常抱歉，收到的商品用不了")
+    assert "\n说明书上的办法：" in text and "感应模式" in text and "长按电源键 3 秒" in text
+    assert "质量问题签收 15 天内包退换" in text and "麻烦发一下订单号" in text
+    assert messages[0]["buttons"] == [HUMAN]
+
+
+def test_a_fault_of_an_unnamed_product_gets_no_guessed_manual_text():
+    tracker = load_tracker(
+        "refund_timeline",
+        text="东西收到就用不了 按哪里都没反应",
+        intent="product_usage",
+        entities=[{"entity": "problem", "value": "cannot_use"}],
+        slots={"order_id": None, "product": None},
+    )
+    _, messages = run_action(ActionProblemReport(), tracker)
+    assert "说明书" not in messages[0]["text"] and "麻烦发一下订单号" in messages[0]["text"]
+
+
 def test_an_account_that_will_not_log_in_needs_a_person_not_an_order_number():
     tracker = load_tracker(
         "refund_timeline",

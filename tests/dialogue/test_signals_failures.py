@@ -151,6 +151,22 @@ def test_saying_the_answer_did_not_help_repeats_the_last_topic_whatever_the_inte
     assert compute_signals(calm.events).repeat_count == 0
 
 
+def test_an_insisting_message_misread_between_two_askings_is_the_question_asked_once_more():
+    # the second asking was read as another intent; it insists ("我是问"), and the third asks the
+    # first question again: asked three times, a person takes over
+    convo = Convo().user("发票开了多久能收到", "invoice").bot("action_invoice", "电子发票 24 小时内发到邮箱")
+    convo.user("我是问纸质的那张 多久寄到", "order_status").bot("action_order_status", "我们从杭州仓发货……")
+    convo.user("我只想知道纸质发票什么时候能拿到", "invoice")
+    decision = decide(convo.events)
+    assert decision.signals.repeat_count == 3
+    assert decision.action == HANDOVER_ACTION and "repeated_question" in decision.reasons
+    # without the insisting word, a question in between is another question
+    calm = Convo().user("发票开了多久能收到", "invoice").bot("action_invoice", "电子发票 24 小时内发到邮箱")
+    calm.user("纸质的那张多久寄到", "order_status").bot("action_order_status", "我们从杭州仓发货……")
+    calm.user("我只想知道纸质发票什么时候能拿到", "invoice")
+    assert compute_signals(calm.events).repeat_count == 2
+
+
 def test_different_questions_on_one_topic_are_not_repeats():
     convo = Convo()
     for text in ("优惠券怎么领", "优惠券怎么用", "优惠券能叠加吗"):

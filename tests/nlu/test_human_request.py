@@ -42,6 +42,9 @@ def rules():
         "妳是機器人吧 我要找真人",
         "我要投诉 叫你们经理来",
         "找你们领导出来说话",
+        "把你们人工给我叫出来",
+        "帮我转入工",
+        "入工客服在哪",
         "讓主管出來跟我說",
         "我要找负责人",
         # a message that opens by calling for a person, then tells the story
@@ -97,7 +100,9 @@ def test_a_story_about_an_earlier_agent_does_not_hide_a_request_now(rules):
     assert rules.decide(normalize_text("上次转了人工也没人管 这次给我转一次人工"), HUMAN) is None
 
 
-@pytest.mark.parametrize("text", ["人工客服，几点上班？", "人工智能！真厉害", "人工费！太贵了吧"])
+@pytest.mark.parametrize(
+    "text", ["人工客服，几点上班？", "人工智能！真厉害", "人工费！太贵了吧", "收入工资都花这上面了", "加入工会有折扣吗"]
+)
 def test_opening_words_that_are_not_a_call_for_a_person(rules, text):
     assert rules.decide(normalize_text(text), "faq") is None
 
