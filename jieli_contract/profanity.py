@@ -40,6 +40,7 @@ MAX_CHARS = 4000  # longer texts are checked on their first MAX_CHARS characters
 # phrases that has any. tests/nlu/test_profanity.py checks it against OpenCC: add a line when a
 # new word brings a new character.
 _FOLD_SOURCE = {
+    "个": "個箇",
     "东": "東",
     "丢": "丟",
     "仆": "僕",
@@ -59,6 +60,7 @@ _FOLD_SOURCE = {
     "扑": "撲",
     "机": "機",
     "杂": "雜",
+    "样": "樣",
     "残": "殘",
     "滚": "滾",
     "犊": "犢",
@@ -70,12 +72,14 @@ _FOLD_SOURCE = {
     "笔": "筆",
     "线": "綫線",
     "经": "經",
+    "头": "頭",
     "给": "給",
     "脑": "腦",
     "节": "節",
     "货": "貨",
     "贱": "賤",
     "进": "進",
+    "顶": "頂",
     "铲": "剷鏟",
     "马": "馬",
     "鸠": "鳩",

@@ -204,6 +204,15 @@ class HumanRequestGuard(GraphComponent):
             if not isinstance(text, str):
                 continue
             decision = self._rules.decide(text, intent.get("name"))
+            if (
+                not decision
+                and intent.get("name") == HUMAN
+                and (intent.get("confidence") or 0.0) < self._config["promoted_confidence"]
+                and self._rules.is_explicit_request(self._rules.fold(text))
+            ):
+                # "你们这什么破系统 我要人工！": the model leans to a request but hardly (0.52 against a
+                # complaint's 0.47, which the fallback would call ambiguous); the words are unmistakable
+                decision = "promote"
             if not decision:
                 continue
             ranking = message.get(INTENT_RANKING_KEY) or [intent]

@@ -47,7 +47,13 @@ class ProblemMatch:
 class ProblemRules:
     """The lexicon's rules, free of Rasa: `find(text)` gives the first kind that matches."""
 
-    def __init__(self, kinds: Dict[str, Dict[str, List[str]]]):
+    def __init__(self, kinds: Dict[str, Dict[str, List[str]]], fold: Optional[Dict[str, str]] = None):
+        bad = [k for k, v in (fold or {}).items() if len(str(k)) != 1 or len(str(v)) != 1]
+        if bad:
+            raise ValueError(f"fold maps one character to one character: {bad}")
+        # Cantonese words to the Mandarin the patterns are written in ("冇收到" reads "没收到"),
+        # one character for one, so that a match's position is the same in the customer's text
+        self.fold = str.maketrans({str(k): str(v) for k, v in (fold or {}).items()})
         unknown = set(kinds or {}) - set(PROBLEM_LABELS)
         if unknown:
             raise ValueError(f"unknown problem kinds {sorted(unknown)}: add them to jieli_nlu/problem_kinds.py")
@@ -62,12 +68,13 @@ class ProblemRules:
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> ProblemRules:
-        return cls((data or {}).get("kinds") or {})
+        return cls((data or {}).get("kinds") or {}, (data or {}).get("fold") or {})
 
     def find(self, text: str) -> Optional[ProblemMatch]:
         """The problem reported in the (normalised) text, or None."""
         if not text:
             return None
+        text = text.translate(self.fold)
         for name, patterns, unless in self.kinds:
             if any(u.search(text) for u in unless):
                 continue

@@ -67,6 +67,8 @@ FLOORS = {
     "set_j": Floors(accuracy=0.93, human_recall=0.96, traps=2),
     "set_k": Floors(accuracy=0.95, human_recall=0.98, traps=2),
     "set_l": Floors(accuracy=0.93, human_recall=0.97, traps=2),
+    "set_m": Floors(accuracy=0.96, human_recall=0.98, traps=2),
+    "set_n": Floors(accuracy=0.95, human_recall=0.97, traps=2),
 }
 
 

@@ -268,3 +268,32 @@ def test_someone_to_install_or_receive_is_not_a_request(rules, text):
 
 def test_rating_the_agent_just_now_is_not_a_request(rules):
     assert rules.decide(normalize_text("给刚才那个真人客服打个分"), HUMAN) == "demote"
+
+
+def _guarded(text: str, ranking: list[dict]) -> dict:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from jieli_nlu.human_request import HumanRequestGuard
+
+    lexicon = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
+    guard = HumanRequestGuard(
+        HumanRequestGuard.get_default_config(), None, None, HumanRequestRules.from_dict(lexicon), lexicon
+    )
+    message = Message({TEXT: normalize_text(text), INTENT: ranking[0], INTENT_RANKING_KEY: ranking})
+    guard.process([message])
+    return message.get(INTENT)
+
+
+def test_an_unmistakable_request_the_model_hardly_leads_with_is_made_sure():
+    # 0.52 against a complaint's 0.47: the fallback would call it ambiguous and ask again
+    intent = _guarded(
+        "你们这什么破系统 我要人工！",
+        [{"name": HUMAN, "confidence": 0.52}, {"name": "complain", "confidence": 0.47}],
+    )
+    assert intent == {"name": HUMAN, "confidence": 0.99}
+
+
+def test_a_request_the_model_hardly_leads_with_stays_as_it_is_without_the_words():
+    ranking = [{"name": HUMAN, "confidence": 0.52}, {"name": "complain", "confidence": 0.47}]
+    assert _guarded("有没有人能帮我看一下这个问题", ranking) == ranking[0]

@@ -138,6 +138,25 @@ def test_cracks_and_fewer_than_ordered_are_problems(rules, text, expected):
 
 
 @pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("簽收咗但係我冇收到貨", "not_received"),
+        ("少咗一隻耳機", "missing_item"),
+        ("煲水有陣燶味", "safety"),
+        ("同我落單嘅顏色唔一樣", "wrong_item"),
+        ("用完之後塊面又紅又癢", "allergy"),
+    ],
+)
+def test_cantonese_reports_read_as_the_mandarin_the_rules_are_written_in(rules, text, expected):
+    assert kind(rules, text) == expected
+
+
+@pytest.mark.parametrize("text", ["唔該 幾時發貨", "我冇問題喇 多謝"])
+def test_cantonese_without_a_problem_is_not_a_report(rules, text):
+    assert kind(rules, text) is None
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "这款杯子会不会开裂",
