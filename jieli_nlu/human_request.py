@@ -123,12 +123,15 @@ class HumanRequestRules:
         """A request for a person names one somehow: 人, 客服, 机器人 (not a bot), 经理, human …"""
         return self.person is None or bool(self.person.search(text))
 
-    def decide(self, text: str, top_intent: Optional[str]) -> Optional[str]:
+    def decide(self, text: str, top_intent: Optional[str], confidence: float = 1.0, sure: float = 0.0) -> Optional[str]:
+        """ "promote" an unmistakable request the model did not lead with, or led with at less than
+        `sure` ("你们这什么破系统 我要人工！": 0.52 against a complaint's 0.47, which the fallback
+        would call ambiguous); "demote" a request the text does not make; else None."""
         if not text:
             return None
         text = self.fold(text)
         explicit = self.is_explicit_request(text)
-        if top_intent != HUMAN and explicit:
+        if explicit and (top_intent != HUMAN or confidence < sure):
             return "promote"
         if (
             top_intent == HUMAN
@@ -203,16 +206,9 @@ class HumanRequestGuard(GraphComponent):
             intent = message.get(INTENT) or {}
             if not isinstance(text, str):
                 continue
-            decision = self._rules.decide(text, intent.get("name"))
-            if (
-                not decision
-                and intent.get("name") == HUMAN
-                and (intent.get("confidence") or 0.0) < self._config["promoted_confidence"]
-                and self._rules.is_explicit_request(self._rules.fold(text))
-            ):
-                # "你们这什么破系统 我要人工！": the model leans to a request but hardly (0.52 against a
-                # complaint's 0.47, which the fallback would call ambiguous); the words are unmistakable
-                decision = "promote"
+            decision = self._rules.decide(
+                text, intent.get("name"), intent.get("confidence") or 0.0, self._config["promoted_confidence"]
+            )
             if not decision:
                 continue
             ranking = message.get(INTENT_RANKING_KEY) or [intent]
