@@ -30,7 +30,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import policy
+from actions import own_orders, policy
 from actions.common import HUMAN_BUTTON, ask, order_not_found
 from actions.identity import VerifiedCustomer, verified_customer
 from actions.lookup_guard import get_guard, guard_keys
@@ -255,3 +255,13 @@ def nothing_to_verify(dispatcher: CollectingDispatcher, topic: str | None) -> li
 def digits_please(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     ask(dispatcher, DIGITS_PLEASE)
     return []
+
+
+def own_order_meant(tracker: Tracker, text: str) -> str | None:
+    """The number of the verified customer's own order that ``text`` means though it gives none
+    ("我的耳机今天能到吗"): see actions/own_orders.py. None for an anonymous customer, or when unsure."""
+    customer = verified_customer(tracker)
+    if customer is None:
+        return None
+    order = own_orders.meant_order(get_adapter().customer_orders(customer.customer_id), normalize_text(text))
+    return order.order_id if order else None

@@ -39,6 +39,10 @@ CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"}, {"title": "�
 
 def handle_order_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
     order_id, events = resolve_order(tracker)
+    if not order_id and ABOUT_AN_ORDER.search(normalize_text(latest_text(tracker))):
+        # a logged-in customer asking about "我的耳机" need not look up its number
+        order_id = order_access.own_order_meant(tracker, latest_text(tracker))
+        events += [SlotSet("order_id", order_id)] if order_id else []
     if not order_id:
         text = latest_text(tracker)
         topic = choose_topic(tracker, "shipping", text, topic_entity(tracker), search=False)

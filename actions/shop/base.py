@@ -184,5 +184,11 @@ class ShopAdapter(abc.ABC):
     @abc.abstractmethod
     def cancel_order(self, order_id: str, owner: Owner | None = None) -> CancelResult: ...
 
+    def customer_orders(self, customer_id: str, limit: int = 10) -> list[Order]:
+        """The verified customer's own orders, newest first (at most ``limit``), so a logged-in
+        customer who asks "我的耳机到哪了" need not look up a number. An adapter whose shop cannot
+        list them returns [] and the bot asks for the number as before."""
+        return []
+
     def close(self) -> None:
         """Release connections (engines, HTTP sessions)."""

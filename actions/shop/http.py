@@ -2,6 +2,9 @@
 
     GET  {base}/orders/{id}          200 → an order (below); 404 → unknown order
     GET  {base}/orders/{id}/refund   200 → the latest refund of the order; 404 → none
+    GET  {base}/orders               (optional) 200 → {"orders": [...]}: the orders of the customer
+                                     in X-Jieli-Customer-Id, newest first; 404/405/501 → the shop
+                                     does not list them (the bot asks for a number instead)
     POST {base}/orders/{id}/cancel   200 → {"ok": true, "order": {...}, "refund": {...}|null}
                                      409/422 → {"ok": false, "reason": "shipped"|..., "message": "..."}
                                      404 → unknown order
@@ -253,6 +256,30 @@ class HttpShopAdapter(ShopAdapter):
         if not isinstance(body, dict):
             raise ShopUnavailable(f"{method} {url}: unexpected answer (HTTP {status})")
         return status, body
+
+    def customer_orders(self, customer_id: str, limit: int = 10) -> list[Order]:
+        if not customer_id or not self.base_url:
+            return []
+        url = f"{self.base_url}/orders"
+        headers = {"Accept": "application/json", **owner_headers(Owner(customer_id=customer_id))}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self.session.get(url, headers=headers, params={"limit": limit}, timeout=self.timeout)
+        except requests.RequestException as error:
+            raise ShopUnavailable(f"GET {url}: {error}") from error
+        if response.status_code in (404, 405, 501):
+            return []  # this shop does not list a customer's orders
+        if response.status_code != 200:
+            raise ShopUnavailable(f"GET {url}: HTTP {response.status_code}")
+        try:
+            body = response.json()
+            rows = body.get("orders") if isinstance(body, dict) else body
+            orders = [order_from_json(row) for row in rows or []]
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            raise ShopUnavailable(f"GET {url}: bad orders JSON: {error}") from error
+        owner = Owner(customer_id=customer_id)
+        return [order for order in orders if not contradicts(order, owner)][:limit]
 
     def get_order(self, order_id: str, owner: Owner | None = None) -> Order | None:
         status, body = self._call("GET", order_id, owner=owner)

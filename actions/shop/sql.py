@@ -233,6 +233,22 @@ class SqlShopAdapter(ShopAdapter):
         except sa.exc.SQLAlchemyError as error:
             raise ShopUnavailable(f"shop database error: {error}") from error
 
+    def customer_orders(self, customer_id: str, limit: int = 10) -> list[Order]:
+        if not customer_id:
+            return []
+        query = (
+            sa.select(orders_table.c.order_id)
+            .where(orders_table.c.customer_id == str(customer_id))
+            .order_by(orders_table.c.created_at.desc(), orders_table.c.order_id.desc())
+            .limit(limit)
+        )
+        try:
+            with self.engine.connect() as conn:
+                ids = [row[0] for row in conn.execute(query)]
+                return [order for order in (self._load_order(conn, i) for i in ids) if order is not None]
+        except sa.exc.SQLAlchemyError as error:
+            raise ShopUnavailable(f"shop database error: {error}") from error
+
     def _owned(self, conn, order_id: str, owner: Owner) -> bool:
         row = conn.execute(
             sa.select(orders_table.c.customer_id, orders_table.c.phone).where(orders_table.c.order_id == order_id)

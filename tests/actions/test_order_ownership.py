@@ -317,3 +317,32 @@ def test_no_digits_is_fine_and_other_ways_are_offered():
     events, messages = run_action(ActionHandleDeny(), tracker)
     assert messages == [message(order_access.NO_DIGITS, buttons=[HUMAN])]
     assert events == [SlotSet("order_verify", None)]
+
+
+# ---------------------------------------------------------------------------------------------
+# a logged-in customer's own orders, without a number
+
+
+def own_question(text: str, customer: str | None = "C1002"):
+    return load_tracker("order_status_no_id", text=text, entities=[], slots={}, customer=customer)
+
+
+def test_a_logged_in_customer_naming_the_goods_gets_that_orders_status():
+    events, messages = run_action(ActionOrderStatus(), own_question("嗯 那个 我的耳机 今天能到吗"))
+    assert SHIPPED in said(messages) and "王师傅" in said(messages)
+    assert SlotSet("order_id", SHIPPED) in events
+
+
+def test_goods_only_one_order_holds_pick_that_order_and_two_on_the_way_are_not_guessed():
+    _, messages = run_action(ActionOrderStatus(), own_question("我买的小夜灯发了没"))
+    assert PAID in said(messages)
+    # C1002 has earphones shipped and two orders paid: "my parcel" could be any of them
+    _, messages = run_action(ActionOrderStatus(), own_question("我的快递到哪了"))
+    assert "订单号" in said(messages) and SHIPPED not in said(messages) and PAID not in said(messages)
+
+
+def test_an_anonymous_customer_naming_the_goods_is_still_asked_for_the_number():
+    _, messages = run_action(ActionOrderStatus(), own_question("我的耳机今天能到吗", customer=None))
+    assert SHIPPED not in said(messages) and "王师傅" not in said(messages)
+    _, messages = run_action(ActionOrderStatus(), own_question("我的耳机今天能到吗", customer="C1001"))
+    assert SHIPPED not in said(messages) and "王师傅" not in said(messages)

@@ -39,7 +39,13 @@ def api(shop_db):
     def respond(method, path, headers, body):
         if headers.get("Authorization") != f"Bearer {TOKEN}":
             return 401, {"error": {"code": "unauthorized", "message": "bad token"}}
+        path, _, query = path.partition("?")
         parts = path.split("/")  # ['', 'api', 'orders', id, (refund|cancel)?]
+        if parts == ["", "api", "orders"] and method == "GET":
+            # the optional listing: the orders of the customer named in the header, newest first
+            limit = int(dict(p.split("=") for p in query.split("&") if "=" in p).get("limit", 10))
+            customer = headers.get("X-Jieli-Customer-Id")
+            return 200, {"orders": [order_to_json(o) for o in shop.customer_orders(customer or "", limit)]}
         if parts[:3] != ["", "api", "orders"] or len(parts) not in (4, 5):
             return 404, {"error": {"code": "not_found", "message": path}}
         order_id, action = parts[3], (parts[4] if len(parts) == 5 else "")
@@ -235,3 +241,22 @@ def test_an_answer_that_contradicts_the_owner_is_refused_by_the_adapter_too(shop
         assert shop.get_order("2024111800045604", Owner(customer_id="C1001")) is None
         assert shop.get_order("2024111800045604", Owner(phone_last4="0000")) is None
         assert shop.get_order("2024111800045604", Owner(customer_id="C1002")) is not None
+
+
+def test_a_customers_own_orders_over_http_equal_the_database(http_shop, shop_db, api):
+    sql = SqlShopAdapter(shop_db)
+    assert http_shop.customer_orders("C1002") == sql.customer_orders("C1002")
+    assert http_shop.customer_orders("C1002")  # not vacuous
+    request = api.requests[-1]
+    assert request["headers"]["X-Jieli-Customer-Id"] == "C1002" and "C1002" not in request["path"]
+    sql.close()
+
+
+def test_a_shop_that_does_not_list_orders_gives_none_and_the_bot_asks_for_the_number():
+    def respond(method, path, headers, body):
+        return 404, {"error": {"code": "not_found", "message": path}}
+
+    with LocalServer(respond) as server:
+        adapter = HttpShopAdapter(server.url + "/api", TOKEN, timeout=1)
+        assert adapter.customer_orders("C1002") == []
+        adapter.close()

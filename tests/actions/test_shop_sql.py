@@ -232,3 +232,13 @@ def test_an_older_database_gets_the_customer_column(db_url):
         assert shop.get_order("2024111800045604", Owner(customer_id="C1002")) is not None
     finally:
         shop.close()
+
+
+def test_a_customers_own_orders_newest_first_and_nobody_elses(adapter):
+    orders = adapter.customer_orders("C1002")
+    assert orders and all(order.customer_id == "C1002" for order in orders)
+    assert "2024111800045604" in [order.order_id for order in orders]
+    created = [order.created_at for order in orders]
+    assert created == sorted(created, reverse=True)
+    assert len(adapter.customer_orders("C1002", limit=2)) == 2
+    assert adapter.customer_orders("nobody") == [] and adapter.customer_orders("") == []
