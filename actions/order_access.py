@@ -68,6 +68,8 @@ NOTHING_TO_VERIFY = "好的～请问是哪个订单呢？把订单号发给我�
 
 _FOUR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
+# digits typed or dictated apart: "1 2 1 2", "138 0000 4444", "5-6-5-6"
+_SPACED = re.compile(r"(?<!\d)\d(?:[ -]?\d){3,10}(?!\d)")
 
 
 def mask(order_id: str) -> str:
@@ -82,12 +84,18 @@ def second_factor_enabled() -> bool:
     return get_settings().order_second_factor == "phone_last4"
 
 
+def _joined_if_a_phone_part(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return digits if len(digits) in (4, 11) else match.group(0)
+
+
 def digits_in(text: str | None) -> str | None:
     """The phone digits a customer gave: exactly one run of four digits ("尾号1234",
-    "后四位是 1234"), or a whole mobile number (its last four). None otherwise."""
+    "后四位是 1234", "1 2 3 4"), or a whole mobile number ("138 0000 4444": its last four).
+    None otherwise."""
     if not text or policy.is_payload(text):
         return None
-    normalized = normalize_text(text)
+    normalized = _SPACED.sub(_joined_if_a_phone_part, normalize_text(text))
     mobiles = _MOBILE.findall(normalized)
     if len(mobiles) == 1:
         return mobiles[0][-4:]

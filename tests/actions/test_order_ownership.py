@@ -144,7 +144,9 @@ def test_affirm_without_proof_cancels_nothing():
 # the second factor
 
 
-@pytest.mark.parametrize("text", ["4444", "尾号4444", "后四位是 4444", "手机号13600004444", "尾號４４４４"])
+@pytest.mark.parametrize(
+    "text", ["4444", "尾号4444", "后四位是 4444", "手机号13600004444", "尾號４４４４", "4 4 4 4", "136 0000 4444"]
+)
 def test_the_right_digits_carry_on_with_the_question(text):
     events, messages = run_action(ActionVerifyOrder(), digits_answer(text))
     assert "顺丰速运运单号 SF1428305566704" in said(messages)
