@@ -39,7 +39,7 @@ def _mashed(word: str) -> bool:
 
 # what voice input fills a sentence with when the customer has not found their words yet
 _FILLERS = re.compile(
-    "那个|这个|就是说|就是|嗯+|啊+|呃+|额+|哦+|喂+|哎呀|哎|唉|什么来着|怎么说呢|听得到吗|听得见吗|"
+    "就那个|就这个|那个|这个|就是说|就是|嗯+|啊+|呃+|额+|哦+|喂+|哎呀|哎|唉|什么来着|怎么说呢|听得到吗|听得见吗|"
     "听到没|信号不好|不是|刚刚|刚才|然后|我想想|等一下|等等"
 )
 

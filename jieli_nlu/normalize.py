@@ -8,6 +8,8 @@ matching against the shop policy), so both see the same text:
 * variant characters OpenCC keeps folded to the everyday form (妳/祢 → 你, 牠/祂 → 它);
 * lower case (RenGong → rengong);
 * runs of punctuation folded (！！！ → !, ？？？ → ?, ?!?! → ?!, 。。。 → 。);
+* numbers read out digit by digit, as voice input writes them, become digits (二零二四 一一一五 →
+  20241115: six or more in a row; 十 / 百 are not digits, so 二十一 and 一一回复 stay);
 * drawn-out modal particles folded (发货啊啊啊啊 → 发货啊, 在吗吗吗 → 在吗): three or more of the
   same particle in a row are one; words and digits are never folded (好好, 人工人工, 88888);
 * invisible characters dropped and whitespace collapsed.
@@ -30,6 +32,10 @@ _SPACES = re.compile(r"\s+")
 # Modal particles and interjections customers draw out ("啊啊啊啊", "哈哈哈哈", "呜呜呜").
 _PARTICLE_RUN = re.compile(r"([啊阿呀哇哦噢喔呢吧嘛吗么哈呵嘿呜唉哎额呃嗯喂])\1{2,}")
 # Variants Taiwanese and Hong Kong customers type that OpenCC t2s leaves alone.
+# Digits said one by one ("二零二四一一一五零零零六", "幺三八…"), spaces between groups allowed.
+_SPOKEN_DIGIT = "零〇一二三四五六七八九幺"
+_SPOKEN_RUN = re.compile(f"[{_SPOKEN_DIGIT}](?:\\s?[{_SPOKEN_DIGIT}]){{5,}}")
+_DIGITS = str.maketrans({ch: str(i) for i, ch in enumerate("零一二三四五六七八九")} | {"〇": "0", "幺": "1"})
 _VARIANTS = str.maketrans({"妳": "你", "祢": "你", "牠": "它", "祂": "它"})
 
 
@@ -65,5 +71,6 @@ def normalize_text(text: str | None) -> str:
     text = _t2s().convert(text).translate(_VARIANTS)
     text = text.lower()
     text = fold_punctuation(text)
+    text = _SPOKEN_RUN.sub(lambda m: m.group(0).replace(" ", "").translate(_DIGITS), text)
     text = _PARTICLE_RUN.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()

@@ -69,6 +69,9 @@ FLOORS = {
     "set_l": Floors(accuracy=0.93, human_recall=0.97, traps=2),
     "set_m": Floors(accuracy=0.96, human_recall=0.98, traps=2),
     "set_n": Floors(accuracy=0.95, human_recall=0.97, traps=2),
+    "set_o": Floors(accuracy=0.96, human_recall=0.98, traps=2),
+    "set_p": Floors(accuracy=0.93, human_recall=0.95, traps=2),
+    "set_q": Floors(accuracy=0.96, human_recall=0.98, traps=2),
 }
 
 

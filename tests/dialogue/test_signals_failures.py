@@ -167,6 +167,16 @@ def test_an_insisting_message_misread_between_two_askings_is_the_question_asked_
     assert compute_signals(calm.events).repeat_count == 2
 
 
+def test_just_one_question_asked_a_third_time_is_the_same_question():
+    # "就问一句" insists like "我问的是": the refund's arrival asked three times over
+    convo = Convo().user("退款几天能回来", "refund").bot("action_refund", "原路退回，1–3 个工作日")
+    convo.user("我问的是我自己这笔 到底哪天到", "refund").bot("action_refund", "您想了解哪一项？")
+    convo.user("就问一句 钱哪天回来", "refund")
+    decision = decide(convo.events)
+    assert decision.signals.repeat_count == 3
+    assert decision.action == HANDOVER_ACTION and "repeated_question" in decision.reasons
+
+
 def test_different_questions_on_one_topic_are_not_repeats():
     convo = Convo()
     for text in ("优惠券怎么领", "优惠券怎么用", "优惠券能叠加吗"):

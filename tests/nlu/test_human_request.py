@@ -297,3 +297,40 @@ def test_an_unmistakable_request_the_model_hardly_leads_with_is_made_sure():
 def test_a_request_the_model_hardly_leads_with_stays_as_it_is_without_the_words():
     ranking = [{"name": HUMAN, "confidence": 0.52}, {"name": "complain", "confidence": 0.47}]
     assert _guarded("有没有人能帮我看一下这个问题", ranking) == ranking[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "喊个管事的过来",
+        "派个懂技术的同事来帮我看看",
+        "换个能拍板的同事来",
+        "叫个会看照片的 我发给他",
+        "管这个的是谁 让他来",
+        "叫人来😡",
+    ],
+)
+def test_someone_summoned_by_what_they_can_do_is_a_request(rules, text):
+    assert rules.decide(normalize_text(text), "complain") == "promote"
+
+
+@pytest.mark.parametrize("text", ["叫个师傅来安装", "给我换个能用的", "找个能用的充电器", "叫个送货的来搬"])
+def test_someone_to_install_or_a_thing_that_works_is_not_a_person_to_talk_to(rules, text):
+    assert rules.decide(normalize_text(text), "return_exchange") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["刚才手滑点到转人工了 不用 我就问下能退吗", "人工那边已经给我处理好了 谢谢", "刚才真人客服都帮我弄完了"]
+)
+def test_a_wrong_tap_or_what_an_agent_already_did_is_not_a_request(rules, text):
+    assert rules.decide(normalize_text(text), HUMAN) == "demote"
+
+
+@pytest.mark.parametrize("text", ["再不给我转人工我就投诉", "还不帮我接人工 我要投诉"])
+def test_still_not_put_through_is_a_request_not_a_no(rules, text):
+    assert rules.decide(normalize_text(text), "complain") == "promote"
+
+
+@pytest.mark.parametrize("text", ["人工小姐姐打满分", "人工客服给五星", "刚刚人工客服叫我等通知 等到现在"])
+def test_scoring_an_agent_or_what_one_said_is_not_a_request(rules, text):
+    assert rules.decide(normalize_text(text), HUMAN) == "demote"

@@ -60,6 +60,8 @@ def test_an_empty_message_is_not_judged_here():
         ("不是", False),
         ("对对 就是这个", False),
         ("那个 嗯 我想退货", False),
+        ("嗯 就这个 这个", True),
+        ("就那个 耳机 到哪了", False),
     ],
 )
 def test_voice_filler_alone_says_nothing_yet(text, expected):

@@ -52,3 +52,17 @@ def test_single_punctuation_is_untouched():
 def test_variant_pronouns_fold_to_the_everyday_form():
     assert normalize_text("妳是真人嗎？") == "你是真人吗?"
     assert normalize_text("祢好") == "你好"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("单号 二零二四 一一一五 零零零六 七八零六", "单号 2024111500067806"),
+        ("订单二〇二四幺幺二零零零零幺二三零幺", "订单2024112000012301"),
+        ("二十一号能到吗", "二十一号能到吗"),
+        ("一一回复一下", "一一回复一下"),
+        ("尾号三五七九", "尾号三五七九"),
+    ],
+)
+def test_numbers_read_out_digit_by_digit_become_digits(raw, expected):
+    assert normalize_text(raw) == expected

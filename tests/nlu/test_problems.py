@@ -145,6 +145,7 @@ def test_cracks_and_fewer_than_ordered_are_problems(rules, text, expected):
         ("煲水有陣燶味", "safety"),
         ("同我落單嘅顏色唔一樣", "wrong_item"),
         ("用完之後塊面又紅又癢", "allergy"),
+        ("我買嘅係紅色外套 寄嚟係灰色", "wrong_item"),
     ],
 )
 def test_cantonese_reports_read_as_the_mandarin_the_rules_are_written_in(rules, text, expected):
