@@ -35,7 +35,7 @@ from actions.common import HUMAN_BUTTON, ask, order_not_found
 from actions.identity import VerifiedCustomer, verified_customer
 from actions.lookup_guard import get_guard, guard_keys
 from actions.settings import get_settings
-from actions.shop.base import Order, Owner, phone_last4
+from actions.shop.base import Order, Owner, ShopUnavailable, phone_last4
 from actions.shop.factory import get_adapter
 from jieli_nlu.normalize import normalize_text
 
@@ -267,9 +267,15 @@ def digits_please(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
 
 def own_order_meant(tracker: Tracker, text: str) -> str | None:
     """The number of the verified customer's own order that ``text`` means though it gives none
-    ("我的耳机今天能到吗"): see actions/own_orders.py. None for an anonymous customer, or when unsure."""
+    ("我的耳机今天能到吗"): see actions/own_orders.py. None for an anonymous customer, when unsure,
+    or when the shop cannot list them just now (the number is asked for, as without a listing)."""
     customer = verified_customer(tracker)
     if customer is None:
         return None
-    order = own_orders.meant_order(get_adapter().customer_orders(customer.customer_id), normalize_text(text))
+    try:
+        orders = get_adapter().customer_orders(customer.customer_id)
+    except ShopUnavailable as error:
+        logger.warning("listing a customer's orders failed, asking for the number instead: %s", error)
+        return None
+    order = own_orders.meant_order(orders, normalize_text(text))
     return order.order_id if order else None

@@ -260,3 +260,11 @@ def test_a_shop_that_does_not_list_orders_gives_none_and_the_bot_asks_for_the_nu
         adapter = HttpShopAdapter(server.url + "/api", TOKEN, timeout=1)
         assert adapter.customer_orders("C1002") == []
         adapter.close()
+
+
+def test_a_listing_that_fails_just_now_asks_for_the_number_instead_of_apologising(env):
+    env(JIELI_SHOP_ADAPTER="http", JIELI_SHOP_API_URL=closed_port_url(), JIELI_SHOP_API_TIMEOUT="1")
+    tracker = load_tracker("order_status_no_id", text="我的耳机今天能到吗", entities=[], slots={}, customer="C1002")
+    _, messages = run_action(ActionOrderStatus(), tracker)
+    assert "订单号" in "".join(m.get("text") or "" for m in messages)
+    assert SHOP_UNAVAILABLE not in [m.get("text") for m in messages]
