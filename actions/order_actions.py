@@ -39,14 +39,15 @@ CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"}, {"title": "�
 
 def handle_order_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict]:
     order_id, events = resolve_order(tracker)
-    if not order_id and ABOUT_AN_ORDER.search(normalize_text(latest_text(tracker))):
+    text = latest_text(tracker)
+    about_an_order = bool(ABOUT_AN_ORDER.search(normalize_text(text)))
+    if not order_id and about_an_order:
         # a logged-in customer asking about "我的耳机" need not look up its number
-        order_id = order_access.own_order_meant(tracker, latest_text(tracker))
+        order_id = order_access.own_order_meant(tracker, text)
         events += [SlotSet("order_id", order_id)] if order_id else []
     if not order_id:
-        text = latest_text(tracker)
         topic = choose_topic(tracker, "shipping", text, topic_entity(tracker), search=False)
-        if topic is None and not ABOUT_AN_ORDER.search(normalize_text(text)):
+        if topic is None and not about_an_order:
             topic = find_topic(tracker, ["shipping"], text)  # "发到北京要几天": the shop's rule, no order
         if topic is None:
             return ask_order_id(dispatcher, "order_status")

@@ -233,15 +233,19 @@ class HttpShopAdapter(ShopAdapter):
             self._session.close()
             self._session = None
 
+    def _headers(self, owner: Owner | None) -> dict[str, str]:
+        """Every request's headers: JSON, who is asking (if anyone), the bearer token."""
+        headers = {"Accept": "application/json", **owner_headers(owner)}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
     def _call(self, method: str, order_id: str, suffix: str = "", owner: Owner | None = None) -> tuple[int, Any]:
         if not self.base_url:
             raise ShopUnavailable("JIELI_SHOP_API_URL is not set")
         url = f"{self.base_url}/orders/{quote(str(order_id), safe='')}{suffix}"
-        headers = {"Accept": "application/json", **owner_headers(owner)}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
         try:
-            response = self.session.request(method, url, headers=headers, timeout=self.timeout)
+            response = self.session.request(method, url, headers=self._headers(owner), timeout=self.timeout)
         except requests.RequestException as error:
             raise ShopUnavailable(f"{method} {url}: {error}") from error
         status = response.status_code
@@ -261,11 +265,11 @@ class HttpShopAdapter(ShopAdapter):
         if not customer_id or not self.base_url:
             return []
         url = f"{self.base_url}/orders"
-        headers = {"Accept": "application/json", **owner_headers(Owner(customer_id=customer_id))}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        owner = Owner(customer_id=customer_id)
         try:
-            response = self.session.get(url, headers=headers, params={"limit": limit}, timeout=self.timeout)
+            response = self.session.get(
+                url, headers=self._headers(owner), params={"limit": limit}, timeout=self.timeout
+            )
         except requests.RequestException as error:
             raise ShopUnavailable(f"GET {url}: {error}") from error
         if response.status_code in (404, 405, 501):
@@ -278,7 +282,6 @@ class HttpShopAdapter(ShopAdapter):
             orders = [order_from_json(row) for row in rows or []]
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise ShopUnavailable(f"GET {url}: bad orders JSON: {error}") from error
-        owner = Owner(customer_id=customer_id)
         return [order for order in orders if not contradicts(order, owner)][:limit]
 
     def get_order(self, order_id: str, owner: Owner | None = None) -> Order | None:
