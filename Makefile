@@ -85,7 +85,7 @@ test-bot: train ## End-to-end replies through a running action server
 	$(RASA_PY) -m pytest tests/e2e
 
 eval: train setup-bridge ## Play the scenarios of tests/scenarios/ through the bridge; report each handover
-	$(BRIDGE_PY) scripts/eval_scenarios.py --sealed independent_b --sealed independent_c --sealed independent_d --sealed independent_e --sealed independent_g --sealed independent_h --sealed independent_i --sealed independent_k --sealed independent_m --sealed independent_o
+	$(BRIDGE_PY) scripts/eval_scenarios.py --sealed independent_b --sealed independent_c --sealed independent_d --sealed independent_e --sealed independent_g --sealed independent_h --sealed independent_i --sealed independent_k --sealed independent_m --sealed independent_o --sealed independent_q
 
 export-training: setup-bridge ## Write the review candidates designers accepted into data/nlu/learned_from_agents.yml (then make train)
 	$(BRIDGE_PY) -m handover_bridge export-training

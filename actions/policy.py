@@ -198,6 +198,28 @@ def keyword_ties(section_name: str | Iterable[dict], text: str | None) -> list[d
     if not text or is_payload(text):
         return []
     normalized = normalize_text(text)
+    asked = asked_part(normalized)
+    if asked != normalized:
+        ties = _best_matches(section_name, asked)
+        if ties:
+            return ties
+    return _best_matches(section_name, normalized)
+
+
+# "七天无理由退货的话 运费谁出": what comes before 的话 / 如果… is the case, what follows the question
+_CONDITION = re.compile(r"的话|要是[^,，。!?？]{1,20}[,，\s]|如果[^,，。!?？]{1,20}[,，\s]")
+
+
+def asked_part(normalized: str) -> str:
+    """The part of a message after its last condition ('…的话', '如果…，'): the question itself,
+    whose keywords say which answer is wanted; the whole message when there is no condition or
+    nothing follows it."""
+    ends = [m.end() for m in _CONDITION.finditer(normalized)]
+    rest = normalized[ends[-1] :].strip() if ends else ""
+    return rest if len(rest) >= 2 else normalized
+
+
+def _best_matches(section_name: str | Iterable[dict], normalized: str) -> list[dict]:
     best: list[dict] = []
     best_score = (0, 0)
     for topic in topics(section_name):

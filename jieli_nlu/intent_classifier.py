@@ -2,7 +2,9 @@
 
 A multinomial logistic regression over character 1–3-gram TF-IDF of the NLU text, character
 2–4-gram TF-IDF of its sound (toneless pinyin, `jieli_nlu.pinyin`: 人公 and "ren gong" read as
-人工) and the E5 sentence vector (`jieli_nlu.sentence_encoder`), temperature-scaled:
+人工) and the E5 sentence vector (`jieli_nlu.sentence_encoder`), all read with long numbers masked
+(`normalize.mask_numbers`: an order's digits say nothing about what the customer wants),
+temperature-scaled:
 
     p(intent) = softmax((w · log p_prior(intent) + (1 − w) · log p_LR(intent)) / T)
 
@@ -35,6 +37,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from jieli_nlu.nonsense import garbled  # noqa: F401 - text broken on the way: no intent (also used by the escalation)
+from jieli_nlu.normalize import mask_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +160,7 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if isinstance(m.get(TEXT), str) and m.get(INTENT)]
-        texts = [m.get(TEXT) for m in examples]
+        texts = [mask_numbers(m.get(TEXT)) for m in examples]
         labels = [m.get(INTENT) for m in examples]
         if len(set(labels)) < 2:
             logger.warning("CalibratedIntentClassifier: fewer than two intents; nothing to learn")
@@ -201,7 +204,7 @@ class CalibratedIntentClassifier(GraphComponent, IntentClassifier):
                 todo.append(message)
         if not todo or self.classifier is None:
             return messages
-        probabilities = self.classifier.predict_proba(self._features([m.get(TEXT) for m in todo], todo))
+        probabilities = self.classifier.predict_proba(self._features([mask_numbers(m.get(TEXT)) for m in todo], todo))
         classes = list(self.classifier.classes_)
         for message, row in zip(todo, probabilities):
             lr = {c: float(p) for c, p in zip(classes, row)}

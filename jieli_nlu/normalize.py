@@ -36,6 +36,8 @@ _PARTICLE_RUN = re.compile(r"([啊阿呀哇哦噢喔呢吧嘛吗么哈呵嘿呜�
 _SPOKEN_DIGIT = "零〇一二三四五六七八九幺"
 _SPOKEN_RUN = re.compile(f"[{_SPOKEN_DIGIT}](?:\\s?[{_SPOKEN_DIGIT}]){{5,}}")
 _DIGITS = str.maketrans({ch: str(i) for i, ch in enumerate("零一二三四五六七八九")} | {"〇": "0", "幺": "1"})
+_LONG_NUMBER = re.compile(r"\d{7,}")
+NUMBER_MASK = "0000000"
 _VARIANTS = str.maketrans({"妳": "你", "祢": "你", "牠": "它", "祂": "它"})
 
 
@@ -74,3 +76,11 @@ def normalize_text(text: str | None) -> str:
     text = _SPOKEN_RUN.sub(lambda m: m.group(0).replace(" ", "").translate(_DIGITS), text)
     text = _PARTICLE_RUN.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def mask_numbers(text: str) -> str:
+    """What the intent models read of a long number (an order, phone or tracking number): one
+    placeholder, whatever its digits. Which digits a customer's order happens to have must never
+    change what they are taken to want ('查一下订单 2024…03' read as a question about the order,
+    '…04' as a bare order number); the entity extractors still read the real digits."""
+    return _LONG_NUMBER.sub(NUMBER_MASK, text)

@@ -6,8 +6,8 @@ beside the sparse word and character features. The sparse features know our shop
 encoder knows Chinese: paraphrases, dialect, Cantonese and words the training data never used
 ("搵真人", "冇人理") land near what they mean.
 
-The vectors are computed from the normalised text (see `ChineseNormalizer`), with E5's "query: "
-prefix. The encoder runs on one thread: the Rasa server is already one process per core, and a
+The vectors are computed from the normalised text (see `ChineseNormalizer`), long numbers masked
+(`normalize.mask_numbers`), with E5's "query: " prefix. The encoder runs on one thread: the Rasa server is already one process per core, and a
 second thread only contends with TensorFlow's.
 """
 
@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from jieli_nlu import e5
+from jieli_nlu.normalize import mask_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class E5SentenceFeaturizer(DenseFeaturizer, GraphComponent):
         messages = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
         if not messages:
             return
-        vectors = embed([m.get(TEXT) for m in messages])
+        vectors = embed([mask_numbers(m.get(TEXT)) for m in messages])
         for message, vector in zip(messages, vectors):
             self.add_features_to_message(sequence=None, sentence=vector.reshape(1, -1), attribute=TEXT, message=message)
 

@@ -47,13 +47,14 @@ def main() -> int:
 
     from jieli_nlu.components import nlu_text
     from jieli_nlu.intent_classifier import combine, featurize, make_classifier, make_vectorizer
+    from jieli_nlu.normalize import mask_numbers
     from jieli_nlu.sentence_encoder import embed
 
     config = classifier_config()
     texts, labels = [], []
     for path in sorted(glob.glob(str(ROOT / "data" / "nlu" / "*.yml"))):
         for message in load_data(path).intent_examples:
-            texts.append(nlu_text(message.get("text")))
+            texts.append(mask_numbers(nlu_text(message.get("text"))))
             labels.append(message.get("intent").split("/")[0])
     vectors = embed(texts)
     predicted: list[str] = [""] * len(texts)

@@ -139,12 +139,15 @@ PROBLEM_CATEGORY = {"cannot_use": "产品", "account": "其他"}
 
 
 def category_of(turns: list[sig.Turn], order_topic: Any, problem: list[sig.Turn]) -> str:
-    """Routing category: the newest customer message with a topical intent, else the order
-    topic the bot was asking about, else keywords in the customer's words, else 其他."""
+    """Routing category: the newest problem the customer reported (a damaged, wrong or missing
+    item … whatever the intent and whatever was asked after it: the problem is what the case is
+    about), else the newest customer message with a topical intent, else the order topic the bot
+    was asking about, else keywords in the customer's words, else 其他."""
     for turn in reversed(turns):
         kinds = [e.get("value") for e in turn.entities if e.get("entity") == "problem"]
-        if kinds:  # a damaged, wrong or missing item … whatever the intent; a product that will not work: 产品
+        if kinds:  # a product that will not work: 产品; an account that will not log in: 其他
             return PROBLEM_CATEGORY.get(kinds[0], "售后")
+    for turn in reversed(turns):
         if turn.intent in INTENT_CATEGORY:
             return INTENT_CATEGORY[turn.intent]
     if isinstance(order_topic, str) and order_topic in TOPIC_CATEGORY:

@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from jieli_nlu.order_ids import find_order_ids
+
 from .events import FALLBACK, FOLLOW_UPS, NOT_A_QUESTION, REPEAT_WINDOW, REPHRASE_SIMILARITY, Turn
 from .lexicon import Lexicon
 
@@ -40,6 +42,14 @@ def similarity(a: str, b: str) -> float:
     return dot / math.sqrt(sum(c * c for c in ga.values()) * sum(c * c for c in gb.values()))
 
 
+def about_other_orders(a: str, b: str) -> bool:
+    """Both normalised texts name order numbers, and none in common: "查一下订单 …01" and
+    "查一下订单 …02" are two questions, not one asked twice."""
+    ours = {m.value for m in find_order_ids(a)}
+    theirs = {m.value for m in find_order_ids(b)}
+    return bool(ours and theirs and not ours & theirs)
+
+
 def insists(text: str, lexicon: Lexicon) -> bool:
     return any(marker in text for marker in lexicon.insistence)
 
@@ -48,6 +58,7 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
     """The earlier messages the newest one asks again (see the module docstring)."""
     candidates = [t for t in earlier[-REPEAT_WINDOW:] if not t.payload or t.intent == latest.intent]
     candidates = [t for t in candidates if t.intent not in NOT_A_QUESTION or t.intent == FALLBACK]
+    candidates = [t for t in candidates if not about_other_orders(t.normalized, latest.normalized)]
     if latest.intent in FOLLOW_UPS and insists(latest.normalized, lexicon):
         # "重置了也不行" — a complaint (or a message the bot did not understand) saying the last
         # answer did not help asks the last topic again

@@ -130,6 +130,22 @@ def test_pick_topic(section, text, expected):
     assert policy.pick_topic(section, text)["id"] == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # the case comes first, the question after it: the question picks the answer
+        ("七天无理由的话 退回去寄哪里", "return_address"),
+        ("要是尺码不合适, 来回邮费谁出", "shipping_fee"),
+        ("如果质量有问题 怎么退货", "how_to_return"),
+        # no condition, or nothing asked after it: the whole message, as before
+        ("七天无理由怎么算", "seven_days"),
+        ("不喜欢的话能退吗", "seven_days"),
+    ],
+)
+def test_the_question_after_a_condition_picks_the_answer(text, expected):
+    assert policy.pick_topic("return_exchange", text)["id"] == expected
+
+
 def test_pick_topic_prefers_the_button_topic():
     assert policy.pick_topic("invoice", "发票抬头写错了", "download")["id"] == "download"
     assert policy.pick_topic("invoice", "发票抬头写错了", "no-such-topic")["id"] == "change_title"

@@ -187,6 +187,24 @@ def test_different_questions_on_one_topic_are_not_repeats():
     assert decide(convo.events) is None
 
 
+def test_the_same_words_about_other_orders_are_other_questions():
+    # a customer looking up several orders one by one asks three questions, not one three times
+    convo = Convo()
+    for serial in range(3):
+        convo.user(f"查一下订单 20241120000000{serial:02d}", "order_status").bot(
+            "action_order_status", "没有查到这个订单，麻烦核对一下订单号"
+        )
+    convo.events.pop()
+    assert compute_signals(convo.events).repeat_count < 3
+    assert decide(convo.events) is None
+    # the same order asked about again is the same question
+    again = Convo()
+    for _ in range(3):
+        again.user("查一下订单 2024112000000001 到哪了", "order_status").bot("action_order_status", "还在仓库")
+    again.events.pop()
+    assert compute_signals(again.events).repeat_count == 3
+
+
 def test_a_second_complaint_hands_over_the_first_does_not():
     convo = Convo().user("快递员态度太差了 我要投诉", "complain")
     assert decide(convo.events) is None

@@ -50,13 +50,18 @@ def rules():
         # a message that opens by calling for a person, then tells the story
         "人工客服！！！下单一周了还没发货 退款也不给退",
         "真人？？我的耳机左边没声音",
+        # homophones of 真人 (真银 only when it is not silver: "要个真银的镯子" is jewellery)
+        "帮我接个针人",
+        "转真银客服",
     ],
 )
 def test_unmistakable_requests_are_promoted(rules, text):
     assert rules.decide(normalize_text(text), "out_of_scope") == "promote"
 
 
-@pytest.mark.parametrize("text", ["不用转人工了", "不要人工", "暂时不需要人工", "先不转人工"])
+@pytest.mark.parametrize(
+    "text", ["不用转人工了", "不要人工", "暂时不需要人工", "先不转人工", "我又没让你找人工", "没说过要转真人啊"]
+)
 def test_negated_requests_are_not_promoted(rules, text):
     assert rules.decide(normalize_text(text), "deny") is None
 
@@ -144,6 +149,10 @@ def test_demote_lets_the_next_best_intent_lead():
 def test_people_asking_for_someone_who_talks_sense():
     rules = HumanRequestRules.from_dict(yaml.safe_load(LEXICON.read_text(encoding="utf-8")))
     assert rules.decide(normalize_text("换个能听懂人话的来"), "complain") == "promote"
+
+
+def test_real_silver_is_not_a_person(rules):
+    assert rules.decide(normalize_text("我想要个真银的镯子"), "product_info") is None
 
 
 @pytest.mark.parametrize("text", ["发票什么时候开出来", "chatgpt是怎么训练出来的", "能送货上门安装吗 人工要另外给钱吗"])

@@ -54,6 +54,7 @@ def kind(rules, text):
         ("我的账号怎么被冻结了", "account"),
         ("登录一直失败 密码也不对", "account"),
         ("拍的黑色给我发成了白色", "wrong_item"),
+        ("下单的是加湿器 拆开箱子放的却是台灯", "wrong_item"),
         ("40码的鞋寄成43码了", "wrong_item"),
         ("我下单的是儿童款 结果到手是成人的", "wrong_item"),
         ("售后被驳回了 说我是人为损坏 明明收到就是坏的", "refund_dispute"),
@@ -96,6 +97,7 @@ def test_each_kind_is_found(rules, text, expected):
         "怎么联系快递",
         "在哪看质检报告",
         "先付定金再付尾款 一共付两次对吧",
+        "买的是电饭煲 打开里面装的是什么配件",
     ],
 )
 def test_questions_are_not_reports(rules, text):
