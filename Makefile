@@ -62,8 +62,10 @@ shop-db: setup ## (Re)seed the demo shop database var/shop.db from shop/demo_ord
 demo: setup train shop-db ## Run everything (Rasa, actions, bridge, widget, console) on SQLite under supervisord; prints the URLs
 	$(BRIDGE_PY) scripts/demo.py
 
-validate: setup ## Check the training data (rasa data validate)
-	$(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data
+validate: setup ## Check the training data (rasa data validate; also fails on "Issue found" warnings, e.g. a broken example)
+	@set -o pipefail; $(RASA) data validate --fail-on-warnings --config config.yml --domain domain.yml --data data 2>&1 \
+		| tee /dev/stderr | { ! grep -q "Issue found"; } \
+		|| { echo 'error: rasa reported an "Issue found" (or failed) above: the training data has a broken example or file' >&2; exit 1; }
 
 test-actions: setup ## pytest: actions, shop adapters, NLU components
 	$(RASA_PY) -m pytest tests/actions tests/nlu
