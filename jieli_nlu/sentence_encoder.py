@@ -7,8 +7,8 @@ encoder knows Chinese: paraphrases, dialect, Cantonese and words the training da
 ("搵真人", "冇人理") land near what they mean.
 
 The vectors are computed from the normalised text (see `ChineseNormalizer`), long numbers masked
-(`normalize.mask_numbers`), with E5's "query: " prefix. The encoder runs on one thread: the Rasa server is already one process per core, and a
-second thread only contends with TensorFlow's.
+(`normalize.mask_numbers`), with E5's "query: " prefix. The encoder runs on one thread: the Rasa
+server is already one process per core, and a second thread only contends with TensorFlow's.
 """
 
 from __future__ import annotations

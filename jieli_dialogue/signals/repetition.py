@@ -42,12 +42,16 @@ def similarity(a: str, b: str) -> float:
     return dot / math.sqrt(sum(c * c for c in ga.values()) * sum(c * c for c in gb.values()))
 
 
-def about_other_orders(a: str, b: str) -> bool:
-    """Both normalised texts name order numbers, and none in common: "查一下订单 …01" and
-    "查一下订单 …02" are two questions, not one asked twice."""
-    ours = {m.value for m in find_order_ids(a)}
-    theirs = {m.value for m in find_order_ids(b)}
-    return bool(ours and theirs and not ours & theirs)
+def order_numbers(text: str) -> set[str]:
+    """The order numbers a normalised text names."""
+    return {m.value for m in find_order_ids(text)}
+
+
+def about_other_orders(ours: set[str], text: str) -> bool:
+    """A message naming the orders `ours` and `text` both name order numbers, none in common:
+    "查一下订单 …01" and "查一下订单 …02" are two questions, not one asked twice."""
+    theirs = order_numbers(text) if ours else set()
+    return bool(theirs and not ours & theirs)
 
 
 def insists(text: str, lexicon: Lexicon) -> bool:
@@ -58,7 +62,8 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
     """The earlier messages the newest one asks again (see the module docstring)."""
     candidates = [t for t in earlier[-REPEAT_WINDOW:] if not t.payload or t.intent == latest.intent]
     candidates = [t for t in candidates if t.intent not in NOT_A_QUESTION or t.intent == FALLBACK]
-    candidates = [t for t in candidates if not about_other_orders(t.normalized, latest.normalized)]
+    asked_orders = order_numbers(latest.normalized)
+    candidates = [t for t in candidates if not about_other_orders(asked_orders, t.normalized)]
     if latest.intent in FOLLOW_UPS and insists(latest.normalized, lexicon):
         # "重置了也不行" — a complaint (or a message the bot did not understand) saying the last
         # answer did not help asks the last topic again
