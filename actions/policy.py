@@ -312,17 +312,23 @@ def get_product(product_id: str | None) -> dict | None:
 
 def find_product(text: str | None) -> dict | None:
     """The product whose longest alias (or name) appears in the text."""
+    best, _ = find_product_alias(text)
+    return best
+
+
+def find_product_alias(text: str | None) -> tuple[dict | None, str]:
+    """The product whose longest alias (or name) appears in the text, and that alias."""
     if not text or is_payload(text):
-        return None
+        return None, ""
     normalized = normalize_text(text)
-    best, best_len = None, 0
+    best, best_alias = None, ""
     for product in products():
         names = [product.get("name")] + list(product.get("aliases") or [])
         for name in names:
             alias = _norm(str(name)) if name else ""
-            if alias and alias in normalized and len(alias) > best_len:
-                best, best_len = product, len(alias)
-    return best
+            if alias and alias in normalized and len(alias) > len(best_alias):
+                best, best_alias = product, alias
+    return best, best_alias
 
 
 def find_manual_topic(topic_id: str | None) -> tuple[dict, dict] | None:

@@ -49,10 +49,15 @@ class ActionProductUsage(JieliAction):
                 found = policy.find_manual_topic(chosen)
                 if found:
                     product, topic = found
+        current = policy.get_product(tracker.get_slot("product"))
         if product is None:
-            product = policy.find_product(text)
+            named, alias = policy.find_product_alias(text)
+            # a one-character alias ("灯") is a weak name: "白灯也不闪" in a chat about the earphones
+            # is the earphones' light, not the night light
+            if named is not None and not (current is not None and len(alias) < 2):
+                product = named
         if product is None:
-            product = policy.get_product(tracker.get_slot("product"))
+            product = current
         guessed = False
         if product is None:
             found = _product_from_topic_keywords(text)

@@ -265,6 +265,11 @@ def decide(
         if answered >= 2:
             # "说来说去都是这几句，没用": the bot answered twice or more and the customer says it did not help
             return handover([("bot_failure", f"机器人答复了{cn(answered)}次，客户说没有用")])
+    if thresholds.miss_limit and latest is not None and latest.intent == COMPLAIN:
+        run = same_topic_run(turns[:-1])
+        if run >= 2:
+            # "折腾一晚上了 烦死了" after two answers to the same question: the answers did not help
+            return handover([("bot_failure", f"同一个问题机器人答复了{cn(run)}次，客户开始抱怨")])
     if latest is not None and problem_of(latest) and not went_away(latest):
         label = PROBLEM_LABELS.get(problem_of(latest), "商品问题")
         if latest.intent == INSULT or signals.frustration_level != CALM:
@@ -290,6 +295,18 @@ def decide(
             thresholds,
         )
     return None
+
+
+def same_topic_run(turns: list[Turn]) -> int:
+    """How many of the last customer messages in a row the bot answered on one topic (the same
+    intent, a question it answered): a customer still asking about the earphones' pairing after two
+    answers is not helped by them."""
+    run, topic = 0, None
+    for turn in reversed(turns):
+        if not turn.answered or turn.intent in NOT_A_QUESTION or (topic is not None and turn.intent != topic):
+            break
+        run, topic = run + 1, turn.intent
+    return run
 
 
 def fallback_streak(turns: list[Turn], pending: bool = False) -> int:

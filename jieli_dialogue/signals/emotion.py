@@ -70,7 +70,7 @@ def turn_emotion(turn: Turn, lexicon: Lexicon) -> TurnEmotion:
     """Negative emotion, profanity and shouting in one customer message."""
     if turn.payload:
         return TurnEmotion()
-    text = turn.normalized
+    text = lexicon.without_neutral(turn.normalized)
     weights = {w: wt for w, wt, _ in lexicon.negative}
     pattern_hits = [(p.pattern, w, m.group(0)) for p, w in lexicon.patterns for m in [p.search(text)] if m]
     # a word inside a pattern's hit is counted once, by the pattern (还没 inside 还没发货)

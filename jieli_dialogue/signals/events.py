@@ -28,6 +28,16 @@ NOT_A_QUESTION = UNINFORMATIVE | {COMPLAIN, FALLBACK, "inform_order_id", "inform
 # intents of a message that may say "your last answer did not help" ("重置了也不行")
 FOLLOW_UPS = frozenset({COMPLAIN, FALLBACK, "out_of_scope"})
 
+# intents customers use for one question: "能退吗" is a refund and a return at once ("退款被拒了
+# 还能退吗" → refund, "那到底能不能退" → return_exchange); asked again with an explicit "到底" /
+# "我就问一句" (lexicon `asking_again`), one is the other asked again
+RELATED_INTENTS = (frozenset({"refund", "return_exchange"}),)
+
+
+def related(a: str | None, b: str | None) -> bool:
+    return a == b or any(a in group and b in group for group in RELATED_INTENTS)
+
+
 # actions
 ACTION_LISTEN = "action_listen"
 HANDOVER_ACTION = "action_handover"

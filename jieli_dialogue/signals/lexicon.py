@@ -45,9 +45,11 @@ class Lexicon:
     patterns: tuple[tuple[re.Pattern, float], ...] = ()
     profanity: ProfanityLexicon = ProfanityLexicon()  # profanity.yml's words and allowed phrases
     insistence: tuple[str, ...] = ()
+    asking_again: tuple[str, ...] = ()
     not_helped: tuple[str, ...] = ()
     irony: tuple[str, ...] = ()
     request_words: tuple[re.Pattern, ...] = ()
+    neutral: tuple[re.Pattern, ...] = ()
     turns: int = 4
     decay: float = 0.7
     turn_cap: float = 0.65
@@ -79,9 +81,11 @@ class Lexicon:
             patterns=patterns,
             profanity=ProfanityLexicon.of(data.get("profanity") or [], data.get("profanity_allow") or []),
             insistence=tuple(normalize_text(str(w)) for w in data.get("insistence") or [] if str(w).strip()),
+            asking_again=tuple(normalize_text(str(w)) for w in data.get("asking_again") or [] if str(w).strip()),
             not_helped=tuple(normalize_text(str(w)) for w in data.get("not_helped") or [] if str(w).strip()),
             irony=tuple(normalize_text(str(w)) for w in data.get("irony") or [] if str(w).strip()),
             request_words=tuple(re.compile(str(p)) for p in data.get("request_words") or []),
+            neutral=tuple(re.compile(str(p)) for p in data.get("neutral") or []),
             turns=max(1, int(scoring.get("turns", 4))),
             decay=float(scoring.get("decay", 0.7)),
             turn_cap=float(scoring.get("turn_cap", 0.65)),
@@ -91,6 +95,13 @@ class Lexicon:
             angry_level=float(scoring.get("angry_level", ANGRY_MIN)),
             source=data,
         )
+
+    def without_neutral(self, normalized: str) -> str:
+        """The normalised text with `neutral` phrases blanked out ("还没用过" is not "没用", "还没拆"
+        is not impatience): what the negative words, insistence and not-helped markers look at."""
+        for pattern in self.neutral:
+            normalized = pattern.sub(" ", normalized)
+        return normalized
 
     def level(self, frustration: float) -> str:
         return frustration_level(frustration, self.upset_level, self.angry_level)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from jieli_nlu.order_ids import find_order_ids
 
-from .events import FALLBACK, FOLLOW_UPS, NOT_A_QUESTION, REPEAT_WINDOW, REPHRASE_SIMILARITY, Turn
+from .events import FALLBACK, FOLLOW_UPS, NOT_A_QUESTION, REPEAT_WINDOW, REPHRASE_SIMILARITY, Turn, related
 from .lexicon import Lexicon
 
 _CJK_OR_LATIN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffa-z]")
@@ -55,12 +55,24 @@ def about_other_orders(ours: set[str], text: str) -> bool:
 
 
 def insists(text: str, lexicon: Lexicon) -> bool:
+    text = lexicon.without_neutral(text)
     return any(marker in text for marker in lexicon.insistence)
+
+
+def asks_again(text: str, lexicon: Lexicon) -> bool:
+    """ "到底能不能退", "我就问一句": the message says outright that it asks a question again."""
+    text = lexicon.without_neutral(text)
+    return any(marker in text for marker in lexicon.asking_again)
 
 
 def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Turn]:
     """The earlier messages the newest one asks again (see the module docstring)."""
-    candidates = [t for t in earlier[-REPEAT_WINDOW:] if not t.payload or t.intent == latest.intent]
+    again = asks_again(latest.normalized, lexicon)
+    candidates = [
+        t
+        for t in earlier[-REPEAT_WINDOW:]
+        if not t.payload or t.intent == latest.intent or (again and related(t.intent, latest.intent))
+    ]
     candidates = [t for t in candidates if t.intent not in NOT_A_QUESTION or t.intent == FALLBACK]
     asked_orders = order_numbers(latest.normalized)
     candidates = [t for t in candidates if not about_other_orders(asked_orders, t.normalized)]
@@ -94,6 +106,8 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
             and turn.intent == latest.intent
             and (insists(latest.normalized, lexicon) or latest.intent in looping)
         ):
+            matched.append(turn)
+        elif same_topic and again and related(turn.intent, latest.intent):
             matched.append(turn)
     if matched:
         # between two askings of the same question, a message that insists ("我问的是什么时候到账"

@@ -36,6 +36,20 @@ def test_follow_up_uses_the_product_slot():
     ]
 
 
+def test_a_one_character_name_does_not_switch_from_the_product_of_the_chat():
+    # "白灯也不闪啊" in a chat about the earphones is their light, not the night light ("灯")
+    tracker = load_tracker(
+        "usage_unknown_product", as_owner=True, text="盒子打开了 白灯也不闪啊", slots={"product": "earbuds"}
+    )
+    events, messages = run_action(ActionProductUsage(), tracker)
+    assert events == []
+    assert "小夜灯" not in str(messages) and "耳机" in str(messages)
+    # with no product in the chat, "灯" still names the night light
+    alone = load_tracker("usage_unknown_product", as_owner=True, text="灯不亮了怎么办")
+    events, _ = run_action(ActionProductUsage(), alone)
+    assert events == [SlotSet("product", "nightlight")]
+
+
 def test_unknown_product_asks_which_one():
     events, messages = run_action(ActionProductUsage(), load_tracker("usage_unknown_product", as_owner=True))
     assert events == []

@@ -177,6 +177,45 @@ def test_just_one_question_asked_a_third_time_is_the_same_question():
     assert decision.action == HANDOVER_ACTION and "repeated_question" in decision.reasons
 
 
+def test_can_i_return_it_asked_as_refund_then_return_and_again_outright_is_one_question():
+    # "能退吗" is a refund and a return at once: asked a third time with "就问一句 … 能还是不能",
+    # the refund question of the first message counts too
+    convo = Convo().user("围巾的退款被驳回了 这还能退吗", "refund").bot("action_refund", "退款已被驳回，原因是…")
+    convo.user("那究竟还能不能退啊", "return_exchange").bot("action_return_exchange", "签收后 7 天内…")
+    convo.user("就问一句 能退还是不能退", "return_exchange")
+    decision = decide(convo.events)
+    assert decision.signals.repeat_count == 3
+    assert decision.action == HANDOVER_ACTION and "repeated_question" in decision.reasons
+    # without saying it asks again, a return question after a refund question is another question
+    calm = Convo().user("退款多久能到", "refund").bot("action_refund", "原路退回，1–3 个工作日")
+    calm.user("退货地址是哪里", "return_exchange").bot("action_return_exchange", "寄到…")
+    calm.user("退回去的运费还是我出吗", "return_exchange")
+    assert compute_signals(calm.events).repeat_count < 3
+    assert decide(calm.events) is None
+
+
+def test_a_complaint_after_two_answers_on_the_same_question_hands_over():
+    # the earphones would not pair: two answers on how to pair them, then "折腾一晚上 烦死了"
+    convo = Convo().user("耳机蓝牙搜不到", "product_usage").bot("action_product_usage", "打开盒盖，白灯闪烁…")
+    convo.user("白灯一直不闪", "product_usage").bot("action_product_usage", "长按背面按键 3 秒…")
+    convo.user("折腾我一晚上了 真烦人", "complain")
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+    # a complaint after two different questions answered is a first complaint: an apology
+    other = Convo().user("耳机蓝牙搜不到", "product_usage").bot("action_product_usage", "打开盒盖，白灯闪烁…")
+    other.user("发票怎么开", "invoice").bot("action_invoice", "在订单详情里申请")
+    other.user("你们家东西真难用", "complain")
+    assert decide(other.events) is None or decide(other.events).action != HANDOVER_ACTION
+
+
+def test_not_used_yet_is_not_useless():
+    # "还没用过" reports a new item, not an answer that did not help: no frustration from it
+    calm = Convo().user("刚拆的快递 杯子边上有道裂缝 还没用过", "return_exchange")
+    assert compute_signals(calm.events).frustration_level == CALM
+    useless = Convo().user("重启了也没用 还是不亮", "product_usage")
+    assert compute_signals(useless.events).frustration > 0
+
+
 def test_different_questions_on_one_topic_are_not_repeats():
     convo = Convo()
     for text in ("优惠券怎么领", "优惠券怎么用", "优惠券能叠加吗"):

@@ -53,6 +53,8 @@ def rules():
         # homophones of 真人 (真银 only when it is not silver: "要个真银的镯子" is jewellery)
         "帮我接个针人",
         "转真银客服",
+        "快点帮我接个人",
+        "你给我接人来",
     ],
 )
 def test_unmistakable_requests_are_promoted(rules, text):
@@ -60,7 +62,18 @@ def test_unmistakable_requests_are_promoted(rules, text):
 
 
 @pytest.mark.parametrize(
-    "text", ["不用转人工了", "不要人工", "暂时不需要人工", "先不转人工", "我又没让你找人工", "没说过要转真人啊"]
+    "text",
+    [
+        "不用转人工了",
+        "不要人工",
+        "暂时不需要人工",
+        "先不转人工",
+        "我又没让你找人工",
+        "没说过要转真人啊",
+        "我也不是要你转人工 就问发票开了没",
+        "倒不是想找客服 你先说运费谁出",
+        "开发票得找人工吗 还是我自己在订单里填",
+    ],
 )
 def test_negated_requests_are_not_promoted(rules, text):
     assert rules.decide(normalize_text(text), "deny") is None
