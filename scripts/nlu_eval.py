@@ -74,6 +74,8 @@ FLOORS = {
     "set_q": Floors(accuracy=0.96, human_recall=0.98, traps=2),
     "set_r": Floors(accuracy=0.95, human_recall=0.97, traps=3),
     "set_s": Floors(accuracy=0.97, human_recall=0.98, traps=2),
+    "set_t": Floors(accuracy=0.96, human_recall=0.98, traps=2),
+    "set_u": Floors(accuracy=0.95, human_recall=0.98, traps=2),
 }
 
 

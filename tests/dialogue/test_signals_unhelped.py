@@ -56,6 +56,20 @@ def test_saying_the_answer_did_not_help_counts():
     assert decide(convo.events).action == HANDOVER_ACTION
 
 
+def test_following_the_advice_without_success_after_two_answers_hands_over():
+    # "按你说的弄了 还是选不上": the bot answered twice, its advice was followed and did not work
+    convo = (
+        Convo()
+        .user("红包怎么抵扣不了", "coupon")
+        .bot("action_coupon", "结算时系统会自动选最划算的券……")
+        .user("满200减20的那张一直是灰的", "coupon")
+        .bot("action_coupon", "满减券要求实付金额达到门槛……")
+        .user("照你说的都看过了 还是灰的", "product_usage", confidence=0.6)
+    )
+    decision = decide(convo.events)
+    assert decision.action == HANDOVER_ACTION and decision.reasons == ("bot_failure",)
+
+
 @pytest.mark.parametrize(
     "answer",
     [
