@@ -103,6 +103,12 @@ class Lexicon:
             normalized = pattern.sub(" ", normalized)
         return normalized
 
+    def marks(self, markers: tuple[str, ...], normalized: str) -> bool:
+        """One of `markers` (insistence, asking_again, not_helped …) occurs in the normalised text,
+        `neutral` phrases blanked out first."""
+        text = self.without_neutral(normalized or "")
+        return bool(text.strip()) and any(marker in text for marker in markers)
+
     def level(self, frustration: float) -> str:
         return frustration_level(frustration, self.upset_level, self.angry_level)
 

@@ -55,19 +55,18 @@ def about_other_orders(ours: set[str], text: str) -> bool:
 
 
 def insists(text: str, lexicon: Lexicon) -> bool:
-    text = lexicon.without_neutral(text)
-    return any(marker in text for marker in lexicon.insistence)
+    return lexicon.marks(lexicon.insistence, text)
 
 
 def asks_again(text: str, lexicon: Lexicon) -> bool:
     """ "到底能不能退", "我就问一句": the message says outright that it asks a question again."""
-    text = lexicon.without_neutral(text)
-    return any(marker in text for marker in lexicon.asking_again)
+    return lexicon.marks(lexicon.asking_again, text)
 
 
 def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Turn]:
     """The earlier messages the newest one asks again (see the module docstring)."""
     again = asks_again(latest.normalized, lexicon)
+    insisting = insists(latest.normalized, lexicon)
     candidates = [
         t
         for t in earlier[-REPEAT_WINDOW:]
@@ -76,7 +75,7 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
     candidates = [t for t in candidates if t.intent not in NOT_A_QUESTION or t.intent == FALLBACK]
     asked_orders = order_numbers(latest.normalized)
     candidates = [t for t in candidates if not about_other_orders(asked_orders, t.normalized)]
-    if latest.intent in FOLLOW_UPS and insists(latest.normalized, lexicon):
+    if latest.intent in FOLLOW_UPS and insisting:
         # "重置了也不行" — a complaint (or a message the bot did not understand) saying the last
         # answer did not help asks the last topic again
         topic = next((t.intent for t in reversed(candidates) if t.intent not in NOT_A_QUESTION), None)
@@ -101,11 +100,7 @@ def _repeats(latest: Turn, earlier: Sequence[Turn], lexicon: Lexicon) -> list[Tu
             and similarity(turn.normalized, latest.normalized) >= REPHRASE_SIMILARITY
         ):
             matched.append(turn)
-        elif (
-            same_topic
-            and turn.intent == latest.intent
-            and (insists(latest.normalized, lexicon) or latest.intent in looping)
-        ):
+        elif same_topic and turn.intent == latest.intent and (insisting or latest.intent in looping):
             matched.append(turn)
         elif same_topic and again and related(turn.intent, latest.intent):
             matched.append(turn)

@@ -48,8 +48,7 @@ def says_not_helped(turn: Turn, lexicon: Lexicon) -> bool:
 
 def not_helped_text(normalized: str, lexicon: Lexicon) -> bool:
     """says_not_helped for a normalised text (normalize_text) rather than a Turn."""
-    normalized = lexicon.without_neutral(normalized or "")
-    return bool(normalized.strip()) and any(marker in normalized for marker in lexicon.not_helped)
+    return lexicon.marks(lexicon.not_helped, normalized)
 
 
 def took_up(question: Turn, answer: Turn) -> bool:
